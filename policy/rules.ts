@@ -1,0 +1,66 @@
+import { DATA_CLASS_TAG, DATA_CLASSES, REQUIRED_TAG_KEYS } from "../components/tags";
+import {
+  DATA_STORE_TYPES,
+  describe,
+  isAwsResource,
+  providerDefaultTags,
+  tagsOf,
+} from "./resource-facts";
+import type { ResourceRule } from "./types";
+
+/** Residency: a resource tagged as holding user data must resolve to an allowed region. */
+export const userDataResidency: ResourceRule = {
+  name: "user-data-residency",
+  description: `Resources tagged ${DATA_CLASS_TAG}=user-data must be in one of the stack's allowedRegions`,
+  enforcement: "mandatory",
+  check(resource, context) {
+    if (tagsOf(resource)[DATA_CLASS_TAG] !== "user-data" || context.allowedRegions.includes(resource.region)) {
+      return [];
+    }
+    return [
+      `${describe(resource)} holds user data in ${resource.region}, outside the allowed regions of stack ${context.stack} (${context.allowedRegions.join(", ")})`,
+    ];
+  },
+};
+
+/** Every store says what it stores, so residency can be checked at all. */
+export const dataClassTag: ResourceRule = {
+  name: "data-class-tag",
+  description: `Resources that store data carry a ${DATA_CLASS_TAG} tag (${DATA_CLASSES.join(", ")})`,
+  enforcement: "mandatory",
+  check(resource) {
+    if (!DATA_STORE_TYPES.has(resource.type)) {
+      return [];
+    }
+    const value = tagsOf(resource)[DATA_CLASS_TAG];
+    if (value !== undefined && (DATA_CLASSES as readonly string[]).includes(value)) {
+      return [];
+    }
+    return [
+      value === undefined
+        ? `${describe(resource)} stores data but has no ${DATA_CLASS_TAG} tag; set one of ${DATA_CLASSES.join(", ")}`
+        : `${describe(resource)} has ${DATA_CLASS_TAG}=${value}; expected one of ${DATA_CLASSES.join(", ")}`,
+    ];
+  },
+};
+
+/** Every AWS resource goes through an explicit provider whose default tags name its owner. */
+export const providerDefaultTagsRule: ResourceRule = {
+  name: "provider-default-tags",
+  description: `AWS resources use an explicit provider whose default tags include ${REQUIRED_TAG_KEYS.join(", ")}`,
+  enforcement: "mandatory",
+  check(resource, context) {
+    if (!isAwsResource(resource)) {
+      return [];
+    }
+    const provider = resource.provider === undefined ? undefined : context.resources.get(resource.provider);
+    if (provider === undefined) {
+      return [`${describe(resource)} uses the default AWS provider; pass the stack's provider so its default tags apply`];
+    }
+    const tags = providerDefaultTags(provider);
+    const missing = REQUIRED_TAG_KEYS.filter((key) => (tags[key] ?? "") === "");
+    return missing.length === 0
+      ? []
+      : [`${describe(resource)} uses provider ${provider.name}, whose default tags lack ${missing.join(", ")}`];
+  },
+};

@@ -1,0 +1,48 @@
+/**
+ * The vocabulary of the policy rules. Rules are pure functions over planned resources, so the
+ * offline plan, the tests and the CrossGuard pack all run the same code.
+ */
+
+/** How a violation is treated: mandatory ones fail the plan and the preview. */
+export type Enforcement = "mandatory" | "advisory";
+
+/** A resource as the plan records it (the `resources` entries of the plan's JSON contract). */
+export interface PlannedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  /** URN of the parent, if any. */
+  readonly parent?: string;
+  /** URN of the explicit provider, if any. */
+  readonly provider?: string;
+  /** The region the resource resolves to. */
+  readonly region: string;
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly dependsOn: readonly string[];
+}
+
+/** What a rule may know besides the resource itself. */
+export interface PolicyContext {
+  readonly stack: string;
+  /** Regions where this stack may keep user data. */
+  readonly allowedRegions: readonly string[];
+  /** Every resource of the stack by URN, for rules that follow references (providers, parents). */
+  readonly resources: ReadonlyMap<string, PlannedResource>;
+}
+
+/** One rule: checks one resource and returns a message per problem found. */
+export interface ResourceRule {
+  /** Stable, kebab-case name, used in reports and in the CrossGuard pack. */
+  readonly name: string;
+  readonly description: string;
+  readonly enforcement: Enforcement;
+  check(resource: PlannedResource, context: PolicyContext): readonly string[];
+}
+
+/** A rule's finding about one resource. */
+export interface Violation {
+  readonly rule: string;
+  readonly urn: string;
+  readonly message: string;
+  readonly enforcement: Enforcement;
+}

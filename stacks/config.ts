@@ -1,0 +1,346 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { isPrivateIpv4Cidr } from "../components/cidr";
+import { LOG_RETENTION_DAYS } from "../components/logs";
+import { DEFAULT_INTERFACE_ENDPOINTS } from "../components/network";
+
+/** The config namespace of this project: keys are written `knowledgecity:<key>` in stack files. */
+export const CONFIG_NAMESPACE = "knowledgecity";
+
+const awsRegion = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/, {
+    error: "expected an AWS region code such as me-south-1",
+  });
+
+const countryCode = z.string().regex(/^[A-Z]{2}$/, {
+  error: "expected an ISO 3166-1 alpha-2 country code in capitals, such as SA",
+});
+
+const retentionDays = z.literal(LOG_RETENTION_DAYS, {
+  error: `expected one of the CloudWatch Logs retention periods ${LOG_RETENTION_DAYS.join(", ")}`,
+});
+
+const regionList = z.array(awsRegion);
+
+const userStoreSchema = z.discriminatedUnion(
+  "kind",
+  [
+    z.strictObject({
+      /** Aurora global database: the Saudi stack's store. */
+      kind: z.literal("aurora"),
+      /** Aurora engine. @default "aurora-postgresql" */
+      engine: z
+        .enum(["aurora-postgresql", "aurora-mysql"], {
+          error: 'expected "aurora-postgresql" or "aurora-mysql"',
+        })
+        .default("aurora-postgresql"),
+      /** Regions of secondary clusters; each must be in allowedRegions. @default [] */
+      replicaRegions: regionList.default([]),
+    }),
+    z.strictObject({
+      /** DynamoDB global tables: the US stack's store. */
+      kind: z.literal("dynamodb"),
+      /** Regions of table replicas; each must be in allowedRegions. @default [] */
+      replicaRegions: regionList.default([]),
+    }),
+  ],
+  { error: 'expected kind "aurora" or "dynamodb"' },
+);
+
+const dnsSchema = z.strictObject({
+  /** The platform's apex domain, for example knowledgecity.com. */
+  domain: z
+    .string()
+    .regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+      error: "expected a lower-case DNS domain such as knowledgecity.com",
+    }),
+  /** Route 53 hosted zone id of the domain; looked up by name when omitted. */
+  hostedZoneId: z
+    .string()
+    .regex(/^Z[A-Z0-9]{4,31}$/, { error: "expected a Route 53 hosted zone id such as Z0123456789ABC" })
+    .optional(),
+  /**
+   * Label of the stack's explicit hostnames (`api.<label>.<domain>`), so the app can pin a user
+   * to their home region. @default the jurisdiction in lower case
+   */
+  regionLabel: z
+    .string()
+    .regex(/^[a-z]{2,12}$/, { error: "expected 2 to 12 lower-case letters" })
+    .optional(),
+  /** Which viewers Route 53 geolocation sends to this stack. */
+  geolocation: z.strictObject({
+    /** Countries routed to this stack. @default [] */
+    countries: z.array(countryCode).default([]),
+    /** Whether this stack holds the default record (`country: "*"`). @default false */
+    default: z.boolean().default(false),
+  }),
+});
+
+const networkSchema = z.strictObject({
+  /** IPv4 CIDR of the VPC: a private (RFC 1918) range from /16 to /19. */
+  cidr: z.string().refine((value) => isPrivateIpv4Cidr(value, 16, 19), {
+    error: "expected a private (RFC 1918) IPv4 CIDR from /16 to /19 with no host bits set, such as 10.20.0.0/16",
+  }),
+  /** Availability zones to span. @default 3 */
+  azCount: z
+    .number({ error: "expected an integer from 2 to 4" })
+    .int({ error: "expected an integer from 2 to 4" })
+    .min(2, { error: "expected an integer from 2 to 4" })
+    .max(4, { error: "expected an integer from 2 to 4" })
+    .default(3),
+  /** Pin the zones by name; by default the first `azCount` available zones of the region. */
+  availabilityZones: z.array(z.string().regex(/^[a-z0-9-]+[a-z]$/)).optional(),
+  /** Interface endpoints (service suffixes such as `ecr.api`). */
+  interfaceEndpoints: z
+    .array(z.string().regex(/^[a-z0-9]+([.-][a-z0-9]+)*$/, { error: "expected a service suffix such as ecr.api" }))
+    .default([...DEFAULT_INTERFACE_ENDPOINTS]),
+  /** Retention of VPC flow logs. @default 365 */
+  flowLogRetentionDays: retentionDays.default(365),
+});
+
+/** A component's settings block; each component adds its fields as it is built. */
+const componentSettings = z.strictObject({}).default({});
+
+const stackConfigSchema = z
+  .strictObject({
+    /** From `aws:region`: the region the stack deploys to. */
+    region: awsRegion,
+    /** ISO 3166-1 alpha-2 code of the jurisdiction whose law governs this stack's user data. */
+    jurisdiction: countryCode,
+    /** Regions where this stack may keep user data, replicas and backups. */
+    allowedRegions: regionList.min(1, { error: "expected at least one region" }),
+    /** Whether this stack hosts the global edge (SPA, CloudFront, global WAF). @default false */
+    primary: z.boolean({ error: "expected true or false" }).default(false),
+    /** The residency-bound user store. */
+    userStore: userStoreSchema,
+    /** DNS names and geolocation routing. */
+    dns: dnsSchema,
+    /** The regional VPC. */
+    network: networkSchema,
+    /** Default retention of log groups. @default 365 */
+    logRetentionDays: retentionDays.default(365),
+    /** Extra tags applied to every resource through the provider's default tags. @default {} */
+    tags: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9 _.:/=+@-]{1,128}$/, { error: "expected a tag key of 1 to 128 allowed characters" }),
+        z.string().max(256, { error: "expected a tag value of at most 256 characters" }),
+      )
+      .default({}),
+    monolith: componentSettings,
+    globalEdge: componentSettings,
+    video: componentSettings,
+    analytics: componentSettings,
+    microservices: componentSettings,
+    observability: componentSettings,
+    compliance: componentSettings,
+  })
+  .superRefine((config, ctx) => {
+    const allowed = new Set(config.allowedRegions);
+    if (!allowed.has(config.region)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["region"],
+        input: config.region,
+        message: `the stack's own region must be one of allowedRegions (${config.allowedRegions.join(", ")})`,
+      });
+    }
+    config.userStore.replicaRegions.forEach((replica, index) => {
+      if (!allowed.has(replica)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["userStore", "replicaRegions", index],
+          input: replica,
+          message: `a replica of user data must stay in allowedRegions (${config.allowedRegions.join(", ")})`,
+        });
+      } else if (replica === config.region) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["userStore", "replicaRegions", index],
+          input: replica,
+          message: "a replica region must differ from the stack's own region",
+        });
+      }
+    });
+    if (!config.dns.geolocation.default && config.dns.geolocation.countries.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["dns", "geolocation"],
+        input: config.dns.geolocation,
+        message: "expected at least one country or default: true, or no viewer is routed here",
+      });
+    }
+    const zones = config.network.availabilityZones;
+    if (zones !== undefined) {
+      if (zones.length !== config.network.azCount) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["network", "availabilityZones"],
+          input: zones,
+          message: `expected exactly azCount (${config.network.azCount}) zones`,
+        });
+      }
+      zones.forEach((zone, index) => {
+        if (!zone.startsWith(config.region)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["network", "availabilityZones", index],
+            input: zone,
+            message: `expected a zone of ${config.region}`,
+          });
+        }
+      });
+    }
+  });
+
+/** The validated configuration of one stack, with every default resolved. */
+export type StackConfig = z.output<typeof stackConfigSchema>;
+/** What a stack file may contain, before defaults. */
+export type StackConfigInput = z.input<typeof stackConfigSchema>;
+export type UserStoreConfig = StackConfig["userStore"];
+export type NetworkConfig = StackConfig["network"];
+
+/**
+ * A stack configuration that cannot be used. It extends `RunError` so `pulumi up` prints the
+ * message alone, without a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
+  /** Each problem on its own, already formatted as `key = value: what is allowed`. */
+  public readonly problems: readonly string[];
+
+  constructor(stack: string, problems: readonly string[]) {
+    super(`Invalid config for stack ${stack}: ${problems.join("; ")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** Raw config as Pulumi holds it: full keys (`aws:region`, `knowledgecity:network`) to values. */
+export type RawConfig = Readonly<Record<string, unknown>>;
+
+/**
+ * Validates a stack's raw config and resolves its defaults. Every problem is collected and
+ * reported at once in a single `ConfigError`.
+ */
+export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
+  const input: Record<string, unknown> = {};
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  for (const [key, value] of Object.entries(raw)) {
+    if (key.startsWith(prefix)) {
+      input[key.slice(prefix.length)] = value;
+    }
+  }
+  if ("region" in input) {
+    throw new ConfigError(stack, [
+      `${prefix}region: not a key of this project; set the region with aws:region`,
+    ]);
+  }
+  input.region = raw["aws:region"];
+
+  const result = stackConfigSchema.safeParse(input, { reportInput: true });
+  if (result.success) {
+    return result.data;
+  }
+  throw new ConfigError(stack, result.error.issues.map((issue) => describeIssue(issue, input)));
+}
+
+/**
+ * Reads the running stack's config from the Pulumi runtime and validates it. Values that Pulumi
+ * stores as JSON text (objects, lists, numbers, booleans) are decoded first.
+ */
+export function loadStackConfig(): StackConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    raw[key] = decodeConfigValue(value);
+  }
+  return parseStackConfig(pulumi.getStack(), raw);
+}
+
+/** Pulumi hands structured values to programs as JSON text and plain strings as they are. */
+export function decodeConfigValue(value: string): unknown {
+  const trimmed = value.trim();
+  if (/^[[{"]|^-?\d|^(true|false|null)$/.test(trimmed)) {
+    try {
+      return JSON.parse(trimmed) as unknown;
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+/** The key a user writes in a stack file for a path inside the parsed object. */
+export function configKey(path: readonly PropertyKey[]): string {
+  const [head, ...rest] = path;
+  if (head === undefined) {
+    return CONFIG_NAMESPACE;
+  }
+  const top = head === "region" ? "aws:region" : `${CONFIG_NAMESPACE}:${String(head)}`;
+  return rest.reduce<string>(
+    (key, part) => (typeof part === "number" ? `${key}[${part}]` : `${key}.${String(part)}`),
+    top,
+  );
+}
+
+function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>): string {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys
+      .map((key) => `${configKey([...issue.path, key])}: unknown key; allowed keys are ${allowedKeys(issue.path)}`)
+      .join("; ");
+  }
+  const value = issue.input === undefined && !hasPath(input, issue.path) ? "(missing)" : show(issue.input);
+  const message = issue.input === undefined && !hasPath(input, issue.path) ? "required; " + issue.message : issue.message;
+  return `${configKey(issue.path)} = ${value}: ${message}`;
+}
+
+function allowedKeys(path: readonly PropertyKey[]): string {
+  let schema: z.core.$ZodType = stackConfigSchema;
+  for (const part of path) {
+    const shape = objectShape(schema);
+    const next = shape?.[String(part)];
+    if (next === undefined) {
+      return "(see README)";
+    }
+    schema = next;
+  }
+  const shape = objectShape(schema);
+  return shape === undefined ? "(see README)" : Object.keys(shape).filter((key) => key !== "region").join(", ");
+}
+
+function objectShape(schema: z.core.$ZodType): Record<string, z.core.$ZodType> | undefined {
+  let current: z.core.$ZodType = schema;
+  // Unwrap defaults, optionals and refinements down to the object they carry.
+  for (let depth = 0; depth < 8; depth += 1) {
+    const def = current._zod.def;
+    if (def.type === "object") {
+      return (def as z.core.$ZodObjectDef).shape;
+    }
+    if (def.type === "default" || def.type === "optional" || def.type === "pipe") {
+      const inner = (def as { innerType?: z.core.$ZodType; in?: z.core.$ZodType }).innerType ??
+        (def as { in?: z.core.$ZodType }).in;
+      if (inner === undefined) {
+        return undefined;
+      }
+      current = inner;
+      continue;
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+function hasPath(input: unknown, path: readonly PropertyKey[]): boolean {
+  let current: unknown = input;
+  for (const part of path) {
+    if (current === null || typeof current !== "object" || !(String(part) in current)) {
+      return false;
+    }
+    current = (current as Record<string, unknown>)[String(part)];
+  }
+  return current !== undefined;
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

@@ -1,0 +1,119 @@
+/**
+ * `npm run plan`: the offline plan. Runs the real program for every `Pulumi.<stack>.yaml` (or the
+ * stacks named with `--stack`) under the mock engine, with no Pulumi CLI and no credentials.
+ *
+ *   npm run plan -- [--stack NAME]... [--format text|json|mermaid] [--out FILE]
+ *
+ * Exit status: 0 when every stack planned with no mandatory violation, 1 on a mandatory
+ * violation, 2 when a stack's program failed (for example on invalid config) or on bad usage.
+ */
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { listStacks } from "../../test/harness";
+import { planStack, type StackPlan } from "./document";
+import { renderMermaid } from "./mermaid";
+import { renderReport } from "./report";
+
+const FORMATS = ["text", "json", "mermaid"] as const;
+type Format = (typeof FORMATS)[number];
+
+const USAGE = "usage: npm run plan -- [--stack NAME]... [--format text|json|mermaid] [--out FILE]";
+
+class UsageError extends Error {}
+
+interface Options {
+  readonly stacks: readonly string[];
+  readonly format: Format;
+  readonly out?: string;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        stack: { type: "string", multiple: true },
+        format: { type: "string", default: "text" },
+        out: { type: "string" },
+        help: { type: "boolean", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    throw new UsageError(USAGE);
+  }
+  const format = values.format as Format;
+  if (!FORMATS.includes(format)) {
+    throw new UsageError(`--format ${values.format}: expected one of ${FORMATS.join(", ")}\n${USAGE}`);
+  }
+  const known = listStacks();
+  const stacks = values.stack ?? known;
+  const unknown = stacks.filter((stack) => !known.includes(stack));
+  if (unknown.length > 0) {
+    throw new UsageError(`--stack ${unknown.join(", ")}: no Pulumi.<stack>.yaml; known stacks: ${known.join(", ")}`);
+  }
+  if (stacks.length === 0) {
+    throw new UsageError("no Pulumi.<stack>.yaml files found");
+  }
+  return { stacks, format, ...(values.out === undefined ? {} : { out: values.out }) };
+}
+
+function render(plans: readonly StackPlan[], format: Format): string {
+  switch (format) {
+    case "json":
+      return `${JSON.stringify(plans.map((plan) => plan.document), null, 2)}\n`;
+    case "mermaid":
+      return renderMermaid(plans);
+    case "text":
+      return renderReport(plans);
+  }
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const options = parseOptions(argv);
+  const plans: StackPlan[] = [];
+  const failures: string[] = [];
+  // Sequential on purpose: the Pulumi runtime is process-wide state.
+  for (const stack of options.stacks) {
+    try {
+      plans.push(await planStack(stack));
+    } catch (error) {
+      failures.push(`${stack}: ${(error as Error).message}`);
+    }
+  }
+  if (failures.length > 0) {
+    for (const failure of failures) {
+      process.stderr.write(`plan failed: ${failure}\n`);
+    }
+    return 2;
+  }
+  const output = render(plans, options.format);
+  if (options.out === undefined) {
+    process.stdout.write(output);
+  } else {
+    writeFileSync(options.out, output);
+    process.stdout.write(`wrote the ${options.format} plan of ${plans.map((p) => p.document.stack).join(", ")} to ${options.out}\n`);
+  }
+  const mandatory = plans.flatMap((p) => p.document.violations).filter((v) => v.enforcement === "mandatory");
+  if (mandatory.length > 0) {
+    process.stderr.write(`${mandatory.length} mandatory policy violation(s); see the report\n`);
+    return 1;
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof UsageError ? "" : "plan failed: "}${(error as Error).message}\n`);
+    process.exitCode = 2;
+  },
+);

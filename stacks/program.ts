@@ -1,0 +1,79 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsContext } from "../components/context";
+import { RegionalPlatform } from "../components/regional-platform";
+import { defaultTags } from "../components/tags";
+import { loadStackConfig } from "./config";
+import { chooseZones } from "./zones";
+
+/** What a stack exports. */
+export interface StackOutputs {
+  readonly region: string;
+  readonly jurisdiction: string;
+  readonly allowedRegions: readonly string[];
+  readonly availabilityZones: readonly string[];
+  readonly vpcId: pulumi.Output<string>;
+  readonly privateSubnetIds: pulumi.Output<string[]>;
+}
+
+/**
+ * The program of every stack: validate the stack's config, resolve the account and zones once,
+ * and compose the region's platform. Every AWS resource goes through the explicit provider
+ * created here, whose default tags carry Project, Stack and Jurisdiction.
+ */
+export async function program(): Promise<StackOutputs> {
+  const config = loadStackConfig();
+  const stack = pulumi.getStack();
+
+  const provider = new aws.Provider(`aws-${config.region}`, {
+    region: config.region,
+    defaultTags: {
+      tags: defaultTags({
+        project: pulumi.getProject(),
+        stack,
+        jurisdiction: config.jurisdiction,
+        extra: config.tags,
+      }),
+    },
+  });
+
+  const [identity, partition, zones] = await Promise.all([
+    aws.getCallerIdentity({}, { provider }),
+    aws.getPartition({}, { provider }),
+    aws.getAvailabilityZones(
+      { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
+      { provider },
+    ),
+  ]);
+  const context: AwsContext = {
+    accountId: identity.accountId,
+    partition: partition.partition,
+    region: config.region,
+    dnsSuffix: partition.dnsSuffix,
+  };
+  const availabilityZones = chooseZones(stack, config.region, config.network, zones.names);
+
+  const platform = new RegionalPlatform(
+    "kc",
+    {
+      context,
+      stack,
+      availabilityZones,
+      network: {
+        cidr: config.network.cidr,
+        interfaceEndpoints: config.network.interfaceEndpoints,
+        flowLogRetentionDays: config.network.flowLogRetentionDays,
+      },
+    },
+    { providers: [provider] },
+  );
+
+  return {
+    region: config.region,
+    jurisdiction: config.jurisdiction,
+    allowedRegions: config.allowedRegions,
+    availabilityZones,
+    vpcId: platform.network.vpcId,
+    privateSubnetIds: platform.network.privateSubnetIds,
+  };
+}

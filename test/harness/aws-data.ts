@@ -1,0 +1,158 @@
+/**
+ * Realistic answers for the AWS data sources the program calls, and realistic computed
+ * attributes (ids, ARNs) for the resources it creates, so that code which builds policies from
+ * ARNs or names children after zones sees what it would see against a real account.
+ */
+import { createHash } from "node:crypto";
+
+/** The account every mocked call answers for. */
+export const MOCK_ACCOUNT_ID = "111122223333";
+export const MOCK_PARTITION = "aws";
+
+interface RegionData {
+  readonly description: string;
+  /** Zone names with their zone ids, as a typical account sees them. */
+  readonly zones: readonly (readonly [name: string, zoneId: string])[];
+}
+
+const REGIONS: Readonly<Record<string, RegionData>> = {
+  "us-east-1": {
+    description: "US East (N. Virginia)",
+    zones: [
+      ["us-east-1a", "use1-az6"],
+      ["us-east-1b", "use1-az1"],
+      ["us-east-1c", "use1-az2"],
+      ["us-east-1d", "use1-az4"],
+      ["us-east-1e", "use1-az3"],
+      ["us-east-1f", "use1-az5"],
+    ],
+  },
+  "us-east-2": {
+    description: "US East (Ohio)",
+    zones: [
+      ["us-east-2a", "use2-az1"],
+      ["us-east-2b", "use2-az2"],
+      ["us-east-2c", "use2-az3"],
+    ],
+  },
+  "us-west-2": {
+    description: "US West (Oregon)",
+    zones: [
+      ["us-west-2a", "usw2-az2"],
+      ["us-west-2b", "usw2-az1"],
+      ["us-west-2c", "usw2-az3"],
+      ["us-west-2d", "usw2-az4"],
+    ],
+  },
+  "me-south-1": {
+    description: "Middle East (Bahrain)",
+    zones: [
+      ["me-south-1a", "mes1-az1"],
+      ["me-south-1b", "mes1-az2"],
+      ["me-south-1c", "mes1-az3"],
+    ],
+  },
+  "me-central-1": {
+    description: "Middle East (UAE)",
+    zones: [
+      ["me-central-1a", "mec1-az1"],
+      ["me-central-1b", "mec1-az2"],
+      ["me-central-1c", "mec1-az3"],
+    ],
+  },
+};
+
+/** Zones of a region; regions not in the table get three zones named the usual way. */
+export function zonesOf(region: string): readonly (readonly [string, string])[] {
+  const known = REGIONS[region];
+  if (known !== undefined) {
+    return known.zones;
+  }
+  const short = region.replace(/-([a-z])[a-z]+-/, "$1").replace(/-/g, "");
+  return ["a", "b", "c"].map((letter, index) => [`${region}${letter}`, `${short}-az${index + 1}`] as const);
+}
+
+export function regionDescription(region: string): string {
+  return REGIONS[region]?.description ?? region;
+}
+
+/** A short, stable hex string derived from the inputs, for ids that must look real. */
+export function stableHex(length: number, ...parts: readonly string[]): string {
+  return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, length);
+}
+
+/** The id AWS would give a resource of this type, in the shape AWS uses for it. */
+export function mockId(type: string, name: string, inputs: Readonly<Record<string, unknown>>): string {
+  const hex = stableHex(17, type, name);
+  const explicit = typeof inputs.name === "string" ? inputs.name : undefined;
+  switch (type) {
+    case "aws:ec2/vpc:Vpc":
+      return `vpc-${hex}`;
+    case "aws:ec2/subnet:Subnet":
+      return `subnet-${hex}`;
+    case "aws:ec2/internetGateway:InternetGateway":
+      return `igw-${hex}`;
+    case "aws:ec2/natGateway:NatGateway":
+      return `nat-${hex}`;
+    case "aws:ec2/eip:Eip":
+      return `eipalloc-${hex}`;
+    case "aws:ec2/routeTable:RouteTable":
+      return `rtb-${hex}`;
+    case "aws:ec2/securityGroup:SecurityGroup":
+    case "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":
+      return `sg-${hex}`;
+    case "aws:ec2/vpcEndpoint:VpcEndpoint":
+      return `vpce-${hex}`;
+    case "aws:ec2/flowLog:FlowLog":
+      return `fl-${hex}`;
+    case "aws:kms/key:Key":
+      return [8, 4, 4, 4, 12].map((n, i) => stableHex(n, type, name, String(i))).join("-");
+    default:
+      return explicit ?? `${name}-${stableHex(7, type, name)}`;
+  }
+}
+
+/**
+ * Computed attributes AWS returns for a resource: its ARN and the physical name Pulumi would
+ * auto-generate. Only what the program reads back needs to be here.
+ */
+export function computedState(
+  type: string,
+  name: string,
+  id: string,
+  inputs: Readonly<Record<string, unknown>>,
+  region: string,
+): Record<string, unknown> {
+  const account = MOCK_ACCOUNT_ID;
+  const physicalName = typeof inputs.name === "string" ? inputs.name : `${name}-${stableHex(7, type, name)}`;
+  const arn = (service: string, resource: string, scoped = true): string =>
+    `arn:${MOCK_PARTITION}:${service}:${scoped ? region : ""}:${scoped ? account : ""}:${resource}`;
+  switch (type) {
+    case "aws:kms/key:Key":
+      return { arn: arn("kms", `key/${id}`), keyId: id };
+    case "aws:kms/alias:Alias":
+      return { arn: arn("kms", String(inputs.name)) };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return { name: physicalName, arn: arn("logs", `log-group:${physicalName}`) };
+    case "aws:iam/role:Role":
+      return { name: physicalName, arn: `arn:${MOCK_PARTITION}:iam::${account}:role/${physicalName}`, uniqueId: `AROA${stableHex(17, name).toUpperCase()}` };
+    case "aws:iam/policy:Policy":
+      return { name: physicalName, arn: `arn:${MOCK_PARTITION}:iam::${account}:policy/${physicalName}` };
+    case "aws:s3/bucket:Bucket":
+      return {
+        bucket: typeof inputs.bucket === "string" ? inputs.bucket : physicalName,
+        arn: `arn:${MOCK_PARTITION}:s3:::${physicalName}`,
+        bucketRegionalDomainName: `${physicalName}.s3.${region}.amazonaws.com`,
+      };
+    case "aws:ec2/vpc:Vpc":
+      return { arn: arn("ec2", `vpc/${id}`), defaultSecurityGroupId: `sg-${stableHex(17, "default", id)}`, mainRouteTableId: `rtb-${stableHex(17, "main", id)}` };
+    case "aws:ec2/subnet:Subnet":
+      return { arn: arn("ec2", `subnet/${id}`) };
+    case "aws:sqs/queue:Queue":
+      return { arn: arn("sqs", physicalName), url: `https://sqs.${region}.amazonaws.com/${account}/${physicalName}`, name: physicalName };
+    case "aws:sns/topic:Topic":
+      return { arn: arn("sns", physicalName), name: physicalName };
+    default:
+      return type.startsWith("aws:") ? { arn: arn(type.split(":")[1]?.split("/")[0] ?? "aws", `${name}/${id}`) } : {};
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * The mock engine: runs the real program in-process under `pulumi.runtime.setMocks`, with no
+ * Pulumi CLI, provider plugin or cloud account, and records every resource it registers. Tests
+ * and the offline plan both run programs through `runInMockEngine`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { computedState, mockId } from "./aws-data";
+import { answerInvoke } from "./invokes";
+
+/** One registered resource, as the engine saw it. */
+export interface RecordedResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  /** Whether it is a custom (cloud) resource rather than a component or the stack. */
+  readonly custom: boolean;
+  /** URN of the parent resource, if any. */
+  readonly parent?: string;
+  /** URN of the explicit provider resource, if any. */
+  readonly provider?: string;
+  /** The region the resource lives in: its own `region` input, else its provider's, else the stack's. */
+  readonly region: string;
+  /** Inputs with every output resolved. */
+  readonly inputs: Readonly<Record<string, unknown>>;
+  /** URNs of the custom resources this one depends on, explicitly or through its inputs. */
+  readonly dependsOn: readonly string[];
+  /** Whether the resource is registered with `protect: true`. */
+  readonly protect: boolean;
+}
+
+/** The outcome of running a program under the mock engine. */
+export interface EngineRun {
+  readonly project: string;
+  readonly stack: string;
+  /** The config the program ran with, as the CLI would pass it. */
+  readonly config: Readonly<Record<string, string>>;
+  readonly resources: readonly RecordedResource[];
+  readonly outputs: Readonly<Record<string, unknown>>;
+}
+
+export interface EngineRunOptions {
+  readonly project: string;
+  readonly stack: string;
+  /** Config as the CLI would hand it to the program: full keys to string (JSON for structures). */
+  readonly config: Readonly<Record<string, string>>;
+  readonly secretKeys?: readonly string[];
+  /** The program: called inside the root stack resource, its result becomes the stack outputs. */
+  readonly program: () => Promise<object | void>;
+}
+
+/** What the SDK passes to the monitor's `registerResource`, as far as the engine reads it. */
+interface RegisterResourceRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getProtect(): boolean | undefined;
+  getObject(): Parameters<typeof pulumi.runtime.deserializeProperties>[0];
+}
+
+interface RegisterResourceResponse {
+  getUrn(): string;
+}
+
+type Callback = (error: unknown, response: RegisterResourceResponse | undefined) => void;
+
+interface MonitorWithRegister {
+  registerResource(request: RegisterResourceRequest, callback: Callback): Promise<void>;
+}
+
+const PROVIDER_PREFIX = "pulumi:providers:";
+
+/**
+ * The mocks: answers invokes with realistic data of the resource's region and returns each new
+ * resource's inputs plus the computed attributes AWS would add.
+ */
+class RecordingMocks implements pulumi.runtime.Mocks {
+  readonly records = new Map<string, RecordedResource>();
+  private readonly providerRegions = new Map<string, string>();
+
+  constructor(private readonly stackRegion: string) {}
+
+  /** Region of a resource registered with this provider reference and inputs. */
+  regionOf(providerRef: string | undefined, inputs: Readonly<Record<string, unknown>>): string {
+    if (typeof inputs.region === "string" && inputs.region !== "") {
+      return inputs.region;
+    }
+    const providerUrn = providerRef?.split("::").slice(0, -1).join("::");
+    return (providerUrn && this.providerRegions.get(providerUrn)) || this.stackRegion;
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    return answerInvoke(args.token, args.inputs as Record<string, unknown>, this.regionOf(args.provider, {}));
+  }
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+    const inputs = args.inputs as Record<string, unknown>;
+    if (args.custom === false) {
+      return { id: undefined, state: inputs };
+    }
+    const id = args.id || mockId(args.type, args.name, inputs);
+    if (args.type.startsWith(PROVIDER_PREFIX)) {
+      return { id, state: inputs };
+    }
+    const region = this.regionOf(args.provider, inputs);
+    return { id, state: { ...inputs, ...computedState(args.type, args.name, id, inputs, region) } };
+  }
+
+  record(request: RegisterResourceRequest, urn: string): void {
+    if (this.records.has(urn)) {
+      throw new Error(`duplicate resource URN ${urn}: two resources share a type and a name`);
+    }
+    const inputs = pulumi.runtime.deserializeProperties(request.getObject()) as Record<string, unknown>;
+    const type = request.getType();
+    const providerRef = request.getProvider();
+    const region = type.startsWith(PROVIDER_PREFIX)
+      ? typeof inputs.region === "string"
+        ? inputs.region
+        : this.stackRegion
+      : request.getCustom()
+        ? this.regionOf(providerRef, inputs)
+        : this.stackRegion;
+    if (type.startsWith(PROVIDER_PREFIX)) {
+      this.providerRegions.set(urn, region);
+    }
+    const parent = request.getParent();
+    const provider = providerRef === "" ? undefined : providerRef.split("::").slice(0, -1).join("::");
+    this.records.set(urn, {
+      urn,
+      type,
+      name: request.getName(),
+      custom: request.getCustom(),
+      ...(parent === "" ? {} : { parent }),
+      ...(provider === undefined ? {} : { provider }),
+      region,
+      inputs,
+      dependsOn: [...new Set(request.getDependenciesList())].sort(),
+      protect: request.getProtect() === true,
+    });
+  }
+}
+
+/**
+ * Runs `program` under fresh mocks and returns every resource it registered, in registration
+ * order. Fails if the program throws, logs an error, or leaves a rejected promise behind.
+ * Runs are sequential: the Pulumi runtime is process-wide state.
+ */
+export async function runInMockEngine(options: EngineRunOptions): Promise<EngineRun> {
+  const stackRegion = options.config["aws:region"] ?? "us-east-1";
+  const mocks = new RecordingMocks(stackRegion);
+  await pulumi.runtime.setMocks(mocks, options.project, options.stack, false);
+  pulumi.runtime.setAllConfig({ ...options.config }, [...(options.secretKeys ?? [])]);
+  interceptRegistrations(mocks);
+
+  const stray: unknown[] = [];
+  const onRejection = (reason: unknown): void => {
+    stray.push(reason);
+  };
+  process.on("unhandledRejection", onRejection);
+  let outputs: Record<string, unknown> | undefined;
+  let failure: unknown;
+  try {
+    outputs = (await pulumi.runtime.runInPulumiStack(async () => (await options.program()) ?? {})) as
+      | Record<string, unknown>
+      | undefined;
+  } catch (error) {
+    failure = error;
+  } finally {
+    await pulumi.runtime.disconnect();
+    // Let rejections that were scheduled during the run surface before the listener goes.
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off("unhandledRejection", onRejection);
+  }
+  if (failure !== undefined) {
+    throw failure;
+  }
+  if (stray.length > 0) {
+    throw new AggregateError(stray.map(asError), `${options.stack}: ${stray.map((e) => asError(e).message).join("; ")}`);
+  }
+  if (pulumi.log.hasErrors()) {
+    throw new Error(`${options.stack}: the program logged errors; see the output above`);
+  }
+  return {
+    project: options.project,
+    stack: options.stack,
+    config: options.config,
+    resources: [...mocks.records.values()],
+    outputs: outputs ?? {},
+  };
+}
+
+/** Wraps the mock monitor so every registration is recorded with its parent, provider and dependencies. */
+function interceptRegistrations(mocks: RecordingMocks): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister | undefined;
+  if (monitor === undefined) {
+    throw new Error("the mock monitor is not installed");
+  }
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (request, callback) =>
+    register(request, (error, response) => {
+      if (error === null || error === undefined) {
+        if (response !== undefined) {
+          try {
+            mocks.record(request, response.getUrn());
+          } catch (recordError) {
+            callback(recordError, undefined);
+            return;
+          }
+        }
+      }
+      callback(error, response);
+    });
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

@@ -1,0 +1,70 @@
+/**
+ * Answers for the data sources (invokes) the program calls. An invoke that is not listed here
+ * throws: a new data source must be answered deliberately, with realistic values.
+ */
+import { MOCK_ACCOUNT_ID, MOCK_PARTITION, regionDescription, stableHex, zonesOf } from "./aws-data";
+
+type Inputs = Readonly<Record<string, unknown>>;
+type Answer = (inputs: Inputs, region: string) => Record<string, unknown>;
+
+/** The Amazon Linux 2023 image the public SSM parameters resolve to, per architecture. */
+export function al2023ImageId(region: string, parameter: string): string {
+  return `ami-0${stableHex(16, region, parameter)}`;
+}
+
+const ANSWERS: Readonly<Record<string, Answer>> = {
+  "aws:index/getAvailabilityZones:getAvailabilityZones": (_inputs, region) => {
+    const zones = zonesOf(region);
+    return {
+      id: region,
+      names: zones.map(([name]) => name),
+      zoneIds: zones.map(([, zoneId]) => zoneId),
+      groupNames: zones.map(() => region),
+      state: "available",
+    };
+  },
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+    id: MOCK_ACCOUNT_ID,
+    accountId: MOCK_ACCOUNT_ID,
+    arn: `arn:${MOCK_PARTITION}:sts::${MOCK_ACCOUNT_ID}:assumed-role/platform-deployer/pulumi`,
+    userId: "AROAEXAMPLEDEPLOYER:pulumi",
+  }),
+  "aws:index/getPartition:getPartition": () => ({
+    id: MOCK_PARTITION,
+    partition: MOCK_PARTITION,
+    dnsSuffix: "amazonaws.com",
+    reverseDnsPrefix: "com.amazonaws",
+  }),
+  "aws:index/getRegion:getRegion": (_inputs, region) => ({
+    id: region,
+    region,
+    name: region,
+    description: regionDescription(region),
+    endpoint: `ec2.${region}.amazonaws.com`,
+  }),
+  "aws:ssm/getParameter:getParameter": (inputs, region) => {
+    const name = String(inputs.name);
+    if (!name.startsWith("/aws/service/")) {
+      throw new Error(`no mock value for the SSM parameter ${name}; only public /aws/service/ parameters are answered`);
+    }
+    return {
+      id: name,
+      name,
+      arn: `arn:${MOCK_PARTITION}:ssm:${region}::parameter${name}`,
+      type: "String",
+      value: name.includes("/ami-") ? al2023ImageId(region, name) : `mock-value-of-${name}`,
+      insecureValue: name.includes("/ami-") ? al2023ImageId(region, name) : `mock-value-of-${name}`,
+      version: 1,
+      withDecryption: false,
+    };
+  },
+};
+
+/** The answer to one invoke, in the given region; throws for a data source nobody answered. */
+export function answerInvoke(token: string, inputs: Inputs, region: string): Record<string, unknown> {
+  const answer = ANSWERS[token];
+  if (answer === undefined) {
+    throw new Error(`unexpected invoke ${token}: the mock engine has no answer for it (add one to test/harness/invokes.ts)`);
+  }
+  return answer(inputs, region);
+}
