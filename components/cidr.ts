@@ -17,7 +17,11 @@ const RFC1918: readonly Ipv4Block[] = [
 
 /** Parses `a.b.c.d/n`; throws on anything else, including set host bits. */
 export function parseCidr(cidr: string): Ipv4Block {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  // No leading zeros: some tools would read them as octal.
+  const match =
+    /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\/(0|[1-9]\d?)$/.exec(
+      cidr,
+    );
   if (match === null) {
     throw new Error(`${JSON.stringify(cidr)} is not an IPv4 CIDR such as 10.0.0.0/16`);
   }
@@ -28,7 +32,9 @@ export function parseCidr(cidr: string): Ipv4Block {
   }
   const base = octets.reduce((acc, octet) => acc * 256 + octet, 0);
   if (base % blockSize(prefix) !== 0) {
-    throw new Error(`${cidr} has host bits set; did you mean ${formatCidr({ base: base - (base % blockSize(prefix)), prefix })}?`);
+    throw new Error(
+      `${cidr} has host bits set; did you mean ${formatCidr({ base: base - (base % blockSize(prefix)), prefix })}?`,
+    );
   }
   return { base, prefix };
 }

@@ -30,7 +30,11 @@ export class DataKeys extends pulumi.ComponentResource {
   constructor(name: string, args: DataKeysArgs, opts?: pulumi.ComponentResourceOptions) {
     super("knowledgecity:security:DataKeys", name, {}, opts);
     const deletionWindowDays = args.deletionWindowDays ?? 30;
-    if (!Number.isInteger(deletionWindowDays) || deletionWindowDays < 7 || deletionWindowDays > 30) {
+    if (
+      !Number.isInteger(deletionWindowDays) ||
+      deletionWindowDays < 7 ||
+      deletionWindowDays > 30
+    ) {
       throw new pulumi.ResourceError(
         `deletionWindowDays = ${deletionWindowDays}: expected an integer from 7 to 30`,
         this,
@@ -61,10 +65,9 @@ export class DataKeys extends pulumi.ComponentResource {
     });
 
     this.keys = Object.fromEntries(entries) as Record<KeyedDataClass, aws.kms.Key>;
-    this.keyArns = Object.fromEntries(entries.map(([dataClass, key]) => [dataClass, key.arn])) as Record<
-      KeyedDataClass,
-      pulumi.Output<string>
-    >;
+    this.keyArns = Object.fromEntries(
+      entries.map(([dataClass, key]) => [dataClass, key.arn]),
+    ) as Record<KeyedDataClass, pulumi.Output<string>>;
     this.registerOutputs({ keyArns: this.keyArns });
   }
 }

@@ -12,7 +12,10 @@ export const KEYED_DATA_CLASSES: readonly KeyedDataClass[] = ["user-data", "cont
  * encryption-context conditions to this account and region, so a service can use the key only for
  * this account's resources.
  */
-export function dataKeyPolicy(dataClass: KeyedDataClass, context: AwsContext): aws.iam.PolicyDocument {
+export function dataKeyPolicy(
+  dataClass: KeyedDataClass,
+  context: AwsContext,
+): aws.iam.PolicyDocument {
   const statements: aws.iam.PolicyStatement[] = [
     {
       Sid: "AccountAdministersThroughIam",
@@ -27,7 +30,13 @@ export function dataKeyPolicy(dataClass: KeyedDataClass, context: AwsContext): a
       Sid: "CloudWatchLogsEncryptsThisAccountsLogGroups",
       Effect: "Allow",
       Principal: { Service: regionalServicePrincipal("logs", context) },
-      Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+      Action: [
+        "kms:Encrypt*",
+        "kms:Decrypt*",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:Describe*",
+      ],
       Resource: "*",
       Condition: {
         ArnLike: {

@@ -84,14 +84,22 @@ export class Network extends pulumi.ComponentResource {
     };
     const duplicates = settings.interfaceEndpoints.filter((s, i, all) => all.indexOf(s) !== i);
     if (duplicates.length > 0) {
-      throw new pulumi.ResourceError(`interfaceEndpoints lists ${duplicates.join(", ")} more than once`, this);
+      throw new pulumi.ResourceError(
+        `interfaceEndpoints lists ${duplicates.join(", ")} more than once`,
+        this,
+      );
     }
     const parent = { parent: this };
     const region = args.context.region;
 
     const vpc = new aws.ec2.Vpc(
       `${name}-vpc`,
-      { cidrBlock: args.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: `${name}-vpc` } },
+      {
+        cidrBlock: args.cidr,
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+        tags: { Name: `${name}-vpc` },
+      },
       parent,
     );
     // The default security group allows all traffic between its members; strip it so nothing can
@@ -184,7 +192,13 @@ export class Network extends pulumi.ComponentResource {
         vpcId: vpc.id,
         description: "Interface endpoints: HTTPS from inside the VPC only",
         ingress: [
-          { description: "HTTPS from the VPC", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: [args.cidr] },
+          {
+            description: "HTTPS from the VPC",
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrBlocks: [args.cidr],
+          },
         ],
         // No egress rules: endpoints only answer, and security groups are stateful.
         egress: [],
@@ -301,7 +315,9 @@ function createFlowLogs(
             // Only flow logs of this account may use the role (confused-deputy guard).
             Condition: {
               StringEquals: { "aws:SourceAccount": accountId },
-              ArnLike: { "aws:SourceArn": `arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*` },
+              ArnLike: {
+                "aws:SourceArn": `arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*`,
+              },
             },
           },
         ],

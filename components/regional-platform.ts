@@ -38,7 +38,11 @@ export class RegionalPlatform extends pulumi.ComponentResource {
   constructor(name: string, args: RegionalPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("knowledgecity:platform:RegionalPlatform", name, {}, opts);
 
-    this.keys = new DataKeys(`${name}-keys`, { context: args.context, stack: args.stack }, { parent: this });
+    this.keys = new DataKeys(
+      `${name}-keys`,
+      { context: args.context, stack: args.stack },
+      { parent: this },
+    );
     this.network = new Network(
       `${name}-network`,
       {

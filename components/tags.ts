@@ -35,5 +35,7 @@ export function defaultTags(args: DefaultTagsArgs): Record<string, string> {
 
 /** Tags of a resource that stores data: its data class and, optionally, a display name. */
 export function dataTags(dataClass: DataClass, name?: string): Record<string, string> {
-  return name === undefined ? { [DATA_CLASS_TAG]: dataClass } : { Name: name, [DATA_CLASS_TAG]: dataClass };
+  return name === undefined
+    ? { [DATA_CLASS_TAG]: dataClass }
+    : { Name: name, [DATA_CLASS_TAG]: dataClass };
 }

@@ -7,7 +7,11 @@ import type { PlannedResource, PolicyContext, ResourceRule, Violation } from "./
 export type { Enforcement, PlannedResource, PolicyContext, ResourceRule, Violation } from "./types";
 
 /** Every rule, in report order. */
-export const RULES: readonly ResourceRule[] = [userDataResidency, dataClassTag, providerDefaultTagsRule];
+export const RULES: readonly ResourceRule[] = [
+  userDataResidency,
+  dataClassTag,
+  providerDefaultTagsRule,
+];
 
 /** Runs `rules` over every resource of a stack. */
 export function evaluate(
@@ -15,7 +19,10 @@ export function evaluate(
   settings: Omit<PolicyContext, "resources">,
   rules: readonly ResourceRule[] = RULES,
 ): Violation[] {
-  const context: PolicyContext = { ...settings, resources: new Map(resources.map((r) => [r.urn, r])) };
+  const context: PolicyContext = {
+    ...settings,
+    resources: new Map(resources.map((r) => [r.urn, r])),
+  };
   return resources.flatMap((resource) =>
     rules.flatMap((rule) =>
       rule.check(resource, context).map((message) => ({

@@ -14,7 +14,10 @@ export const userDataResidency: ResourceRule = {
   description: `Resources tagged ${DATA_CLASS_TAG}=user-data must be in one of the stack's allowedRegions`,
   enforcement: "mandatory",
   check(resource, context) {
-    if (tagsOf(resource)[DATA_CLASS_TAG] !== "user-data" || context.allowedRegions.includes(resource.region)) {
+    if (
+      tagsOf(resource)[DATA_CLASS_TAG] !== "user-data" ||
+      context.allowedRegions.includes(resource.region)
+    ) {
       return [];
     }
     return [
@@ -53,14 +56,19 @@ export const providerDefaultTagsRule: ResourceRule = {
     if (!isAwsResource(resource)) {
       return [];
     }
-    const provider = resource.provider === undefined ? undefined : context.resources.get(resource.provider);
+    const provider =
+      resource.provider === undefined ? undefined : context.resources.get(resource.provider);
     if (provider === undefined) {
-      return [`${describe(resource)} uses the default AWS provider; pass the stack's provider so its default tags apply`];
+      return [
+        `${describe(resource)} uses the default AWS provider; pass the stack's provider so its default tags apply`,
+      ];
     }
     const tags = providerDefaultTags(provider);
     const missing = REQUIRED_TAG_KEYS.filter((key) => (tags[key] ?? "") === "");
     return missing.length === 0
       ? []
-      : [`${describe(resource)} uses provider ${provider.name}, whose default tags lack ${missing.join(", ")}`];
+      : [
+          `${describe(resource)} uses provider ${provider.name}, whose default tags lack ${missing.join(", ")}`,
+        ];
   },
 };

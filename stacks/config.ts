@@ -8,14 +8,16 @@ import { DEFAULT_INTERFACE_ENDPOINTS } from "../components/network";
 export const CONFIG_NAMESPACE = "knowledgecity";
 
 const awsRegion = z
-  .string()
+  .string({ error: "expected an AWS region code such as me-south-1" })
   .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/, {
     error: "expected an AWS region code such as me-south-1",
   });
 
-const countryCode = z.string().regex(/^[A-Z]{2}$/, {
-  error: "expected an ISO 3166-1 alpha-2 country code in capitals, such as SA",
-});
+const countryCode = z
+  .string({ error: "expected an ISO 3166-1 alpha-2 country code in capitals, such as SA" })
+  .regex(/^[A-Z]{2}$/, {
+    error: "expected an ISO 3166-1 alpha-2 country code in capitals, such as SA",
+  });
 
 const retentionDays = z.literal(LOG_RETENTION_DAYS, {
   error: `expected one of the CloudWatch Logs retention periods ${LOG_RETENTION_DAYS.join(", ")}`,
@@ -50,15 +52,15 @@ const userStoreSchema = z.discriminatedUnion(
 
 const dnsSchema = z.strictObject({
   /** The platform's apex domain, for example knowledgecity.com. */
-  domain: z
-    .string()
-    .regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
-      error: "expected a lower-case DNS domain such as knowledgecity.com",
-    }),
+  domain: z.string().regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+    error: "expected a lower-case DNS domain such as knowledgecity.com",
+  }),
   /** Route 53 hosted zone id of the domain; looked up by name when omitted. */
   hostedZoneId: z
     .string()
-    .regex(/^Z[A-Z0-9]{4,31}$/, { error: "expected a Route 53 hosted zone id such as Z0123456789ABC" })
+    .regex(/^Z[A-Z0-9]{4,31}$/, {
+      error: "expected a Route 53 hosted zone id such as Z0123456789ABC",
+    })
     .optional(),
   /**
    * Label of the stack's explicit hostnames (`api.<label>.<domain>`), so the app can pin a user
@@ -77,10 +79,13 @@ const dnsSchema = z.strictObject({
   }),
 });
 
+const CIDR_ALLOWED =
+  "expected a private (RFC 1918) IPv4 CIDR from /16 to /19 with no host bits set, such as 10.20.0.0/16";
+
 const networkSchema = z.strictObject({
   /** IPv4 CIDR of the VPC: a private (RFC 1918) range from /16 to /19. */
-  cidr: z.string().refine((value) => isPrivateIpv4Cidr(value, 16, 19), {
-    error: "expected a private (RFC 1918) IPv4 CIDR from /16 to /19 with no host bits set, such as 10.20.0.0/16",
+  cidr: z.string({ error: CIDR_ALLOWED }).refine((value) => isPrivateIpv4Cidr(value, 16, 19), {
+    error: CIDR_ALLOWED,
   }),
   /** Availability zones to span. @default 3 */
   azCount: z
@@ -90,10 +95,18 @@ const networkSchema = z.strictObject({
     .max(4, { error: "expected an integer from 2 to 4" })
     .default(3),
   /** Pin the zones by name; by default the first `azCount` available zones of the region. */
-  availabilityZones: z.array(z.string().regex(/^[a-z0-9-]+[a-z]$/)).optional(),
+  availabilityZones: z
+    .array(
+      z.string().regex(/^[a-z0-9-]+[a-z]$/, { error: "expected a zone name such as me-south-1a" }),
+    )
+    .optional(),
   /** Interface endpoints (service suffixes such as `ecr.api`). */
   interfaceEndpoints: z
-    .array(z.string().regex(/^[a-z0-9]+([.-][a-z0-9]+)*$/, { error: "expected a service suffix such as ecr.api" }))
+    .array(
+      z.string().regex(/^[a-z0-9]+([.-][a-z0-9]+)*$/, {
+        error: "expected a service suffix such as ecr.api",
+      }),
+    )
     .default([...DEFAULT_INTERFACE_ENDPOINTS]),
   /** Retention of VPC flow logs. @default 365 */
   flowLogRetentionDays: retentionDays.default(365),
@@ -123,7 +136,9 @@ const stackConfigSchema = z
     /** Extra tags applied to every resource through the provider's default tags. @default {} */
     tags: z
       .record(
-        z.string().regex(/^[A-Za-z0-9 _.:/=+@-]{1,128}$/, { error: "expected a tag key of 1 to 128 allowed characters" }),
+        z.string().regex(/^[A-Za-z0-9 _.:/=+@-]{1,128}$/, {
+          error: "expected a tag key of 1 to 128 allowed characters",
+        }),
         z.string().max(256, { error: "expected a tag value of at most 256 characters" }),
       )
       .default({}),
@@ -137,7 +152,8 @@ const stackConfigSchema = z
   })
   .superRefine((config, ctx) => {
     const allowed = new Set(config.allowedRegions);
-    if (!allowed.has(config.region)) {
+    // An empty allowedRegions is reported on its own; checking regions against it is noise.
+    if (allowed.size > 0 && !allowed.has(config.region)) {
       ctx.addIssue({
         code: "custom",
         path: ["region"],
@@ -146,7 +162,7 @@ const stackConfigSchema = z
       });
     }
     config.userStore.replicaRegions.forEach((replica, index) => {
-      if (!allowed.has(replica)) {
+      if (allowed.size > 0 && !allowed.has(replica)) {
         ctx.addIssue({
           code: "custom",
           path: ["userStore", "replicaRegions", index],
@@ -241,7 +257,10 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
   if (result.success) {
     return result.data;
   }
-  throw new ConfigError(stack, result.error.issues.map((issue) => describeIssue(issue, input)));
+  throw new ConfigError(
+    stack,
+    result.error.issues.map((issue) => describeIssue(issue, input)),
+  );
 }
 
 /**
@@ -285,29 +304,48 @@ export function configKey(path: readonly PropertyKey[]): string {
 function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>): string {
   if (issue.code === "unrecognized_keys") {
     return issue.keys
-      .map((key) => `${configKey([...issue.path, key])}: unknown key; allowed keys are ${allowedKeys(issue.path)}`)
+      .map(
+        (key) =>
+          `${configKey([...issue.path, key])}: unknown key; allowed keys are ${allowedKeys(issue.path, input)}`,
+      )
       .join("; ");
   }
-  const value = issue.input === undefined && !hasPath(input, issue.path) ? "(missing)" : show(issue.input);
-  const message = issue.input === undefined && !hasPath(input, issue.path) ? "required; " + issue.message : issue.message;
-  return `${configKey(issue.path)} = ${value}: ${message}`;
+  if (issue.code === "invalid_key") {
+    // A record key that its key schema rejects: name the record, show the key.
+    const reasons = issue.issues.map((inner) => inner.message).join(", ");
+    return `${configKey(issue.path.slice(0, -1))} has key ${show(issue.input)}: ${reasons}`;
+  }
+  // Show the value as the user wrote it: an issue's own input can be the enclosing object (a
+  // discriminated union reports the whole object against the path of its discriminator).
+  if (!hasPath(input, issue.path)) {
+    return `${configKey(issue.path)} = (missing): required; ${issue.message}`;
+  }
+  return `${configKey(issue.path)} = ${show(valueAt(input, issue.path))}: ${issue.message}`;
 }
 
-function allowedKeys(path: readonly PropertyKey[]): string {
+function allowedKeys(path: readonly PropertyKey[], input: unknown): string {
   let schema: z.core.$ZodType = stackConfigSchema;
-  for (const part of path) {
-    const shape = objectShape(schema);
-    const next = shape?.[String(part)];
+  for (let index = 0; index < path.length; index += 1) {
+    const shape = objectShape(schema, valueAt(input, path.slice(0, index)));
+    const next = shape?.[String(path[index])];
     if (next === undefined) {
       return "(see README)";
     }
     schema = next;
   }
-  const shape = objectShape(schema);
-  return shape === undefined ? "(see README)" : Object.keys(shape).filter((key) => key !== "region").join(", ");
+  const shape = objectShape(schema, valueAt(input, path));
+  if (shape === undefined) {
+    return "(see README)";
+  }
+  const keys = Object.keys(shape).filter((key) => key !== "region");
+  return keys.length === 0 ? "none yet" : keys.join(", ");
 }
 
-function objectShape(schema: z.core.$ZodType): Record<string, z.core.$ZodType> | undefined {
+/** The object shape a schema carries; for a discriminated union, the option `value` selects. */
+function objectShape(
+  schema: z.core.$ZodType,
+  value: unknown,
+): Record<string, z.core.$ZodType> | undefined {
   let current: z.core.$ZodType = schema;
   // Unwrap defaults, optionals and refinements down to the object they carry.
   for (let depth = 0; depth < 8; depth += 1) {
@@ -315,8 +353,28 @@ function objectShape(schema: z.core.$ZodType): Record<string, z.core.$ZodType> |
     if (def.type === "object") {
       return (def as z.core.$ZodObjectDef).shape;
     }
+    if (def.type === "union") {
+      const union = def as z.core.$ZodDiscriminatedUnionDef;
+      if (union.discriminator === undefined || value === null || typeof value !== "object") {
+        return undefined;
+      }
+      const tag = (value as Record<string, unknown>)[union.discriminator];
+      const option = union.options.find((candidate) => {
+        const literal = objectShape(candidate, undefined)?.[union.discriminator]?._zod.def;
+        return (
+          literal?.type === "literal" &&
+          (literal as z.core.$ZodLiteralDef<z.core.util.Literal>).values.some((v) => v === tag)
+        );
+      });
+      if (option === undefined) {
+        return undefined;
+      }
+      current = option;
+      continue;
+    }
     if (def.type === "default" || def.type === "optional" || def.type === "pipe") {
-      const inner = (def as { innerType?: z.core.$ZodType; in?: z.core.$ZodType }).innerType ??
+      const inner =
+        (def as { innerType?: z.core.$ZodType; in?: z.core.$ZodType }).innerType ??
         (def as { in?: z.core.$ZodType }).in;
       if (inner === undefined) {
         return undefined;
@@ -338,6 +396,17 @@ function hasPath(input: unknown, path: readonly PropertyKey[]): boolean {
     current = (current as Record<string, unknown>)[String(part)];
   }
   return current !== undefined;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let current: unknown = input;
+  for (const part of path) {
+    if (current === null || typeof current !== "object") {
+      return undefined;
+    }
+    current = (current as Record<string, unknown>)[String(part)];
+  }
+  return current;
 }
 
 function show(value: unknown): string {

@@ -5,7 +5,12 @@ import { ConfigError, configKey, type NetworkConfig } from "./config";
  * config pins, or else the first `azCount` by name. Throws a `ConfigError` naming the key when
  * the region cannot satisfy the config.
  */
-export function chooseZones(stack: string, region: string, network: NetworkConfig, available: readonly string[]): string[] {
+export function chooseZones(
+  stack: string,
+  region: string,
+  network: NetworkConfig,
+  available: readonly string[],
+): string[] {
   const offered = [...available].sort();
   if (network.availabilityZones !== undefined) {
     const missing = network.availabilityZones.filter((zone) => !offered.includes(zone));

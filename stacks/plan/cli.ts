@@ -50,13 +50,17 @@ function parseOptions(argv: readonly string[]): Options {
   }
   const format = values.format as Format;
   if (!FORMATS.includes(format)) {
-    throw new UsageError(`--format ${values.format}: expected one of ${FORMATS.join(", ")}\n${USAGE}`);
+    throw new UsageError(
+      `--format ${values.format}: expected one of ${FORMATS.join(", ")}\n${USAGE}`,
+    );
   }
   const known = listStacks();
   const stacks = values.stack ?? known;
   const unknown = stacks.filter((stack) => !known.includes(stack));
   if (unknown.length > 0) {
-    throw new UsageError(`--stack ${unknown.join(", ")}: no Pulumi.<stack>.yaml; known stacks: ${known.join(", ")}`);
+    throw new UsageError(
+      `--stack ${unknown.join(", ")}: no Pulumi.<stack>.yaml; known stacks: ${known.join(", ")}`,
+    );
   }
   if (stacks.length === 0) {
     throw new UsageError("no Pulumi.<stack>.yaml files found");
@@ -67,7 +71,11 @@ function parseOptions(argv: readonly string[]): Options {
 function render(plans: readonly StackPlan[], format: Format): string {
   switch (format) {
     case "json":
-      return `${JSON.stringify(plans.map((plan) => plan.document), null, 2)}\n`;
+      return `${JSON.stringify(
+        plans.map((plan) => plan.document),
+        null,
+        2,
+      )}\n`;
     case "mermaid":
       return renderMermaid(plans);
     case "text":
@@ -98,9 +106,13 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(output);
   } else {
     writeFileSync(options.out, output);
-    process.stdout.write(`wrote the ${options.format} plan of ${plans.map((p) => p.document.stack).join(", ")} to ${options.out}\n`);
+    process.stdout.write(
+      `wrote the ${options.format} plan of ${plans.map((p) => p.document.stack).join(", ")} to ${options.out}\n`,
+    );
   }
-  const mandatory = plans.flatMap((p) => p.document.violations).filter((v) => v.enforcement === "mandatory");
+  const mandatory = plans
+    .flatMap((p) => p.document.violations)
+    .filter((v) => v.enforcement === "mandatory");
   if (mandatory.length > 0) {
     process.stderr.write(`${mandatory.length} mandatory policy violation(s); see the report\n`);
     return 1;
@@ -113,7 +125,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`${error instanceof UsageError ? "" : "plan failed: "}${(error as Error).message}\n`);
+    process.stderr.write(
+      `${error instanceof UsageError ? "" : "plan failed: "}${(error as Error).message}\n`,
+    );
     process.exitCode = 2;
   },
 );

@@ -38,7 +38,10 @@ export interface StackPlan {
 }
 
 /** Plans one stack. Throws when the program fails (for example on invalid config). */
-export async function planStack(stack: string, overrides: Readonly<Record<string, string>> = {}): Promise<StackPlan> {
+export async function planStack(
+  stack: string,
+  overrides: Readonly<Record<string, string>> = {},
+): Promise<StackPlan> {
   const run = await runStack(stack, overrides);
   // The program validated this config already; parse it again here to read it, not to judge it.
   const config = configOf(run);

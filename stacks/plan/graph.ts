@@ -57,7 +57,9 @@ export function componentTree(resources: readonly RecordedResource[]): Component
 
 /** Custom resources in a component and everything below it. */
 export function subtreeSize(node: ComponentNode): number {
-  return node.resources.length + node.components.reduce((sum, child) => sum + subtreeSize(child), 0);
+  return (
+    node.resources.length + node.components.reduce((sum, child) => sum + subtreeSize(child), 0)
+  );
 }
 
 /** Counts of `items` by key, sorted by key. */

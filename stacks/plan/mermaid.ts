@@ -31,7 +31,9 @@ function renderNode(node: ComponentNode, stack: string, depth: number, isRoot: b
       ([type, count]) =>
         `${indent}${isRoot ? "" : "  "}${groupId(stack, node.resource.urn, type)}["${label(shortType(type))}${count > 1 ? ` x${count}` : ""}"]`,
     ),
-    ...node.components.flatMap((child) => renderNode(child, stack, isRoot ? depth : depth + 1, false)),
+    ...node.components.flatMap((child) =>
+      renderNode(child, stack, isRoot ? depth : depth + 1, false),
+    ),
   ];
   if (isRoot) {
     return inner;

@@ -2,7 +2,14 @@
  * The human-readable plan: per stack, the resources per component, counts per type and policy
  * violations; across stacks, what differs.
  */
-import { componentTree, countBy, isProvider, shortType, subtreeSize, type ComponentNode } from "./graph";
+import {
+  componentTree,
+  countBy,
+  isProvider,
+  shortType,
+  subtreeSize,
+  type ComponentNode,
+} from "./graph";
 import type { StackPlan } from "./document";
 
 /** The whole report for one or more stacks. */
@@ -27,7 +34,9 @@ export function renderStack(plan: StackPlan): string {
     ...renderComponent(componentTree(recorded), 1),
     "",
     "Resources per type:",
-    ...table([...countBy(cloud, (r) => r.type)].map(([type, count]) => [type, String(count)])).map((l) => `  ${l}`),
+    ...table([...countBy(cloud, (r) => r.type)].map(([type, count]) => [type, String(count)])).map(
+      (l) => `  ${l}`,
+    ),
     "",
     ...renderViolations(plan),
   ];
@@ -38,7 +47,9 @@ function renderComponent(node: ComponentNode, depth: number): string[] {
   const indent = "  ".repeat(depth);
   return [
     `${indent}${shortType(node.resource.type)} ${node.resource.name}: ${subtreeSize(node)}`,
-    ...[...countBy(node.resources, (r) => shortType(r.type))].map(([type, count]) => `${indent}  - ${type} x${count}`),
+    ...[...countBy(node.resources, (r) => shortType(r.type))].map(
+      ([type, count]) => `${indent}  - ${type} x${count}`,
+    ),
     ...node.components.flatMap((child) => renderComponent(child, depth + 1)),
   ];
 }
@@ -62,14 +73,30 @@ export function renderDifferences(plans: readonly StackPlan[]): string {
     ["region", (p) => p.config.region],
     ["jurisdiction", (p) => p.config.jurisdiction],
     ["allowed regions", (p) => p.config.allowedRegions.join(" ")],
-    ["user store", (p) => `${p.config.userStore.kind}${p.config.userStore.replicaRegions.length > 0 ? ` -> ${p.config.userStore.replicaRegions.join(" ")}` : ""}`],
+    [
+      "user store",
+      (p) =>
+        `${p.config.userStore.kind}${p.config.userStore.replicaRegions.length > 0 ? ` -> ${p.config.userStore.replicaRegions.join(" ")}` : ""}`,
+    ],
     ["primary", (p) => (p.config.primary ? "yes" : "no")],
-    ["geolocation", (p) => [...p.config.dns.geolocation.countries, ...(p.config.dns.geolocation.default ? ["default"] : [])].join(" ")],
+    [
+      "geolocation",
+      (p) =>
+        [
+          ...p.config.dns.geolocation.countries,
+          ...(p.config.dns.geolocation.default ? ["default"] : []),
+        ].join(" "),
+    ],
     ["VPC CIDR", (p) => p.config.network.cidr],
   ];
   const settingRows = settings.map(([label, read]) => [label, ...plans.map(read)]);
 
-  const counts = plans.map((p) => countBy(p.recorded.filter((r) => r.custom && !isProvider(r)), (r) => r.type));
+  const counts = plans.map((p) =>
+    countBy(
+      p.recorded.filter((r) => r.custom && !isProvider(r)),
+      (r) => r.type,
+    ),
+  );
   const types = [...new Set(counts.flatMap((c) => [...c.keys()]))].sort();
   const typeRows = types
     .map((type) => [type, ...counts.map((c) => String(c.get(type) ?? 0))])
@@ -83,7 +110,9 @@ export function renderDifferences(plans: readonly StackPlan[]): string {
     typeRows.length === 0
       ? "Resource types: every stack has the same count of every type."
       : "Resource types whose counts differ:",
-    ...(typeRows.length === 0 ? [] : table([["type", ...stacks], ...typeRows]).map((l) => `  ${l}`)),
+    ...(typeRows.length === 0
+      ? []
+      : table([["type", ...stacks], ...typeRows]).map((l) => `  ${l}`)),
   ].join("\n");
 }
 
@@ -93,5 +122,10 @@ function table(rows: readonly (readonly string[])[]): string[] {
     (acc, row) => row.map((cell, i) => Math.max(acc[i] ?? 0, cell.length)),
     [],
   );
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join("  ").trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd(),
+  );
 }

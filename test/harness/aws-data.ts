@@ -69,7 +69,9 @@ export function zonesOf(region: string): readonly (readonly [string, string])[] 
     return known.zones;
   }
   const short = region.replace(/-([a-z])[a-z]+-/, "$1").replace(/-/g, "");
-  return ["a", "b", "c"].map((letter, index) => [`${region}${letter}`, `${short}-az${index + 1}`] as const);
+  return ["a", "b", "c"].map(
+    (letter, index) => [`${region}${letter}`, `${short}-az${index + 1}`] as const,
+  );
 }
 
 export function regionDescription(region: string): string {
@@ -82,7 +84,11 @@ export function stableHex(length: number, ...parts: readonly string[]): string {
 }
 
 /** The id AWS would give a resource of this type, in the shape AWS uses for it. */
-export function mockId(type: string, name: string, inputs: Readonly<Record<string, unknown>>): string {
+export function mockId(
+  type: string,
+  name: string,
+  inputs: Readonly<Record<string, unknown>>,
+): string {
   const hex = stableHex(17, type, name);
   const explicit = typeof inputs.name === "string" ? inputs.name : undefined;
   switch (type) {
@@ -124,7 +130,8 @@ export function computedState(
   region: string,
 ): Record<string, unknown> {
   const account = MOCK_ACCOUNT_ID;
-  const physicalName = typeof inputs.name === "string" ? inputs.name : `${name}-${stableHex(7, type, name)}`;
+  const physicalName =
+    typeof inputs.name === "string" ? inputs.name : `${name}-${stableHex(7, type, name)}`;
   const arn = (service: string, resource: string, scoped = true): string =>
     `arn:${MOCK_PARTITION}:${service}:${scoped ? region : ""}:${scoped ? account : ""}:${resource}`;
   switch (type) {
@@ -135,9 +142,16 @@ export function computedState(
     case "aws:cloudwatch/logGroup:LogGroup":
       return { name: physicalName, arn: arn("logs", `log-group:${physicalName}`) };
     case "aws:iam/role:Role":
-      return { name: physicalName, arn: `arn:${MOCK_PARTITION}:iam::${account}:role/${physicalName}`, uniqueId: `AROA${stableHex(17, name).toUpperCase()}` };
+      return {
+        name: physicalName,
+        arn: `arn:${MOCK_PARTITION}:iam::${account}:role/${physicalName}`,
+        uniqueId: `AROA${stableHex(17, name).toUpperCase()}`,
+      };
     case "aws:iam/policy:Policy":
-      return { name: physicalName, arn: `arn:${MOCK_PARTITION}:iam::${account}:policy/${physicalName}` };
+      return {
+        name: physicalName,
+        arn: `arn:${MOCK_PARTITION}:iam::${account}:policy/${physicalName}`,
+      };
     case "aws:s3/bucket:Bucket":
       return {
         bucket: typeof inputs.bucket === "string" ? inputs.bucket : physicalName,
@@ -145,14 +159,24 @@ export function computedState(
         bucketRegionalDomainName: `${physicalName}.s3.${region}.amazonaws.com`,
       };
     case "aws:ec2/vpc:Vpc":
-      return { arn: arn("ec2", `vpc/${id}`), defaultSecurityGroupId: `sg-${stableHex(17, "default", id)}`, mainRouteTableId: `rtb-${stableHex(17, "main", id)}` };
+      return {
+        arn: arn("ec2", `vpc/${id}`),
+        defaultSecurityGroupId: `sg-${stableHex(17, "default", id)}`,
+        mainRouteTableId: `rtb-${stableHex(17, "main", id)}`,
+      };
     case "aws:ec2/subnet:Subnet":
       return { arn: arn("ec2", `subnet/${id}`) };
     case "aws:sqs/queue:Queue":
-      return { arn: arn("sqs", physicalName), url: `https://sqs.${region}.amazonaws.com/${account}/${physicalName}`, name: physicalName };
+      return {
+        arn: arn("sqs", physicalName),
+        url: `https://sqs.${region}.amazonaws.com/${account}/${physicalName}`,
+        name: physicalName,
+      };
     case "aws:sns/topic:Topic":
       return { arn: arn("sns", physicalName), name: physicalName };
     default:
-      return type.startsWith("aws:") ? { arn: arn(type.split(":")[1]?.split("/")[0] ?? "aws", `${name}/${id}`) } : {};
+      return type.startsWith("aws:")
+        ? { arn: arn(type.split(":")[1]?.split("/")[0] ?? "aws", `${name}/${id}`) }
+        : {};
   }
 }

@@ -12,6 +12,8 @@ export interface RecordedResource {
   readonly urn: string;
   readonly type: string;
   readonly name: string;
+  /** The id the mock engine gave a custom resource (what other resources' inputs refer to). */
+  readonly id?: string;
   /** Whether it is a custom (cloud) resource rather than a component or the stack. */
   readonly custom: boolean;
   /** URN of the parent resource, if any. */
@@ -44,8 +46,11 @@ export interface EngineRunOptions {
   /** Config as the CLI would hand it to the program: full keys to string (JSON for structures). */
   readonly config: Readonly<Record<string, string>>;
   readonly secretKeys?: readonly string[];
-  /** The program: called inside the root stack resource, its result becomes the stack outputs. */
-  readonly program: () => Promise<object | void>;
+  /**
+   * The program: called inside the root stack resource; an object it returns (or resolves to)
+   * becomes the stack outputs.
+   */
+  readonly program: () => unknown;
 }
 
 /** What the SDK passes to the monitor's `registerResource`, as far as the engine reads it. */
@@ -62,6 +67,7 @@ interface RegisterResourceRequest {
 
 interface RegisterResourceResponse {
   getUrn(): string;
+  getId(): string;
 }
 
 type Callback = (error: unknown, response: RegisterResourceResponse | undefined) => void;
@@ -92,10 +98,21 @@ class RecordingMocks implements pulumi.runtime.Mocks {
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-    return answerInvoke(args.token, args.inputs as Record<string, unknown>, this.regionOf(args.provider, {}));
+    try {
+      return answerInvoke(
+        args.token,
+        args.inputs as Record<string, unknown>,
+        this.regionOf(args.provider, {}),
+      );
+    } catch (error) {
+      throw asRpcError(error);
+    }
   }
 
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+  newResource(args: pulumi.runtime.MockResourceArgs): {
+    id: string | undefined;
+    state: Record<string, unknown>;
+  } {
     const inputs = args.inputs as Record<string, unknown>;
     if (args.custom === false) {
       return { id: undefined, state: inputs };
@@ -108,11 +125,14 @@ class RecordingMocks implements pulumi.runtime.Mocks {
     return { id, state: { ...inputs, ...computedState(args.type, args.name, id, inputs, region) } };
   }
 
-  record(request: RegisterResourceRequest, urn: string): void {
+  record(request: RegisterResourceRequest, urn: string, id: string): void {
     if (this.records.has(urn)) {
       throw new Error(`duplicate resource URN ${urn}: two resources share a type and a name`);
     }
-    const inputs = pulumi.runtime.deserializeProperties(request.getObject()) as Record<string, unknown>;
+    const inputs = pulumi.runtime.deserializeProperties(request.getObject()) as Record<
+      string,
+      unknown
+    >;
     const type = request.getType();
     const providerRef = request.getProvider();
     const region = type.startsWith(PROVIDER_PREFIX)
@@ -126,11 +146,13 @@ class RecordingMocks implements pulumi.runtime.Mocks {
       this.providerRegions.set(urn, region);
     }
     const parent = request.getParent();
-    const provider = providerRef === "" ? undefined : providerRef.split("::").slice(0, -1).join("::");
+    const provider =
+      providerRef === "" ? undefined : providerRef.split("::").slice(0, -1).join("::");
     this.records.set(urn, {
       urn,
       type,
       name: request.getName(),
+      ...(id === "" ? {} : { id }),
       custom: request.getCustom(),
       ...(parent === "" ? {} : { parent }),
       ...(provider === undefined ? {} : { provider }),
@@ -160,13 +182,14 @@ export async function runInMockEngine(options: EngineRunOptions): Promise<Engine
   };
   process.on("unhandledRejection", onRejection);
   let outputs: Record<string, unknown> | undefined;
-  let failure: unknown;
+  let failure: Error | undefined;
   try {
-    outputs = (await pulumi.runtime.runInPulumiStack(async () => (await options.program()) ?? {})) as
-      | Record<string, unknown>
-      | undefined;
+    outputs = await pulumi.runtime.runInPulumiStack(async () => {
+      const result: unknown = await options.program();
+      return result !== null && typeof result === "object" ? result : {};
+    });
   } catch (error) {
-    failure = error;
+    failure = asError(error);
   } finally {
     await pulumi.runtime.disconnect();
     // Let rejections that were scheduled during the run surface before the listener goes.
@@ -177,7 +200,10 @@ export async function runInMockEngine(options: EngineRunOptions): Promise<Engine
     throw failure;
   }
   if (stray.length > 0) {
-    throw new AggregateError(stray.map(asError), `${options.stack}: ${stray.map((e) => asError(e).message).join("; ")}`);
+    throw new AggregateError(
+      stray.map(asError),
+      `${options.stack}: ${stray.map((e) => asError(e).message).join("; ")}`,
+    );
   }
   if (pulumi.log.hasErrors()) {
     throw new Error(`${options.stack}: the program logged errors; see the output above`);
@@ -203,15 +229,21 @@ function interceptRegistrations(mocks: RecordingMocks): void {
       if (error === null || error === undefined) {
         if (response !== undefined) {
           try {
-            mocks.record(request, response.getUrn());
+            mocks.record(request, response.getUrn(), response.getId());
           } catch (recordError) {
-            callback(recordError, undefined);
+            callback(asRpcError(recordError), undefined);
             return;
           }
         }
       }
       callback(error, response);
     });
+}
+
+/** The SDK reads a failed call's message from `details`, as gRPC errors carry it. */
+function asRpcError(value: unknown): Error & { details: string } {
+  const error = asError(value);
+  return Object.assign(error, { details: error.message });
 }
 
 function asError(value: unknown): Error {

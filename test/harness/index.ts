@@ -7,7 +7,14 @@ import { runInMockEngine, type EngineRun } from "./engine";
 import { PROJECT_ROOT, projectName, readStackFile, type StackFile } from "./stack-files";
 
 export { runInMockEngine, type EngineRun, type RecordedResource } from "./engine";
-export { listStacks, readStackFile, projectName, PROJECT_ROOT, type StackFile } from "./stack-files";
+export {
+  listStacks,
+  readStackFile,
+  projectName,
+  PROJECT_ROOT,
+  type StackFile,
+} from "./stack-files";
+export { Recorded, record, list, json } from "./query";
 
 /** Runs the program for `Pulumi.<stack>.yaml`, optionally with config keys overridden. */
 export async function runStack(

@@ -45,7 +45,9 @@ const ANSWERS: Readonly<Record<string, Answer>> = {
   "aws:ssm/getParameter:getParameter": (inputs, region) => {
     const name = String(inputs.name);
     if (!name.startsWith("/aws/service/")) {
-      throw new Error(`no mock value for the SSM parameter ${name}; only public /aws/service/ parameters are answered`);
+      throw new Error(
+        `no mock value for the SSM parameter ${name}; only public /aws/service/ parameters are answered`,
+      );
     }
     return {
       id: name,
@@ -61,10 +63,16 @@ const ANSWERS: Readonly<Record<string, Answer>> = {
 };
 
 /** The answer to one invoke, in the given region; throws for a data source nobody answered. */
-export function answerInvoke(token: string, inputs: Inputs, region: string): Record<string, unknown> {
+export function answerInvoke(
+  token: string,
+  inputs: Inputs,
+  region: string,
+): Record<string, unknown> {
   const answer = ANSWERS[token];
   if (answer === undefined) {
-    throw new Error(`unexpected invoke ${token}: the mock engine has no answer for it (add one to test/harness/invokes.ts)`);
+    throw new Error(
+      `unexpected invoke ${token}: the mock engine has no answer for it (add one to test/harness/invokes.ts)`,
+    );
   }
   return answer(inputs, region);
 }

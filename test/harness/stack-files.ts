@@ -38,7 +38,9 @@ export function listStacks(root: string = PROJECT_ROOT): string[] {
 
 /** Loads one stack file; throws naming the file when it is missing or malformed. */
 export function readStackFile(stack: string, root: string = PROJECT_ROOT): StackFile {
-  const candidates = [`Pulumi.${stack}.yaml`, `Pulumi.${stack}.yml`].map((file) => join(root, file));
+  const candidates = [`Pulumi.${stack}.yaml`, `Pulumi.${stack}.yml`].map((file) =>
+    join(root, file),
+  );
   const path = candidates.find((candidate) => {
     try {
       readFileSync(candidate);
@@ -48,7 +50,9 @@ export function readStackFile(stack: string, root: string = PROJECT_ROOT): Stack
     }
   });
   if (path === undefined) {
-    throw new Error(`no stack file for stack ${JSON.stringify(stack)}; known stacks: ${listStacks(root).join(", ")}`);
+    throw new Error(
+      `no stack file for stack ${JSON.stringify(stack)}; known stacks: ${listStacks(root).join(", ")}`,
+    );
   }
   const document = parse(readFileSync(path, "utf8")) as { config?: unknown } | null;
   const raw = document?.config ?? {};

@@ -1,0 +1,135 @@
+/**
+ * `npm run bench`: how long the offline plan takes per stack, against the floor of the same mock
+ * engine registering the same number of trivial resources. Prints figures; asserts nothing.
+ *
+ * The floor is an AWS provider and empty `aws.s3.Bucket`s: trivial AWS resources, which cost what
+ * the provider SDK's property handling costs. The engine minimum (bare custom resources with a
+ * single input) is printed beside it for reference: AWS resources cannot get below the floor.
+ *
+ *   npm run bench -- [--runs N]
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { performance } from "node:perf_hooks";
+import { parseArgs } from "node:util";
+import { listStacks, runInMockEngine } from "../../test/harness";
+import { planStack } from "./document";
+
+/** The ratio the plan should stay under: at most half again the engine's own cost. */
+const TARGET_RATIO = 1.5;
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? 0)
+    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
+}
+
+async function timed(run: () => Promise<number>): Promise<{ ms: number; count: number }> {
+  const start = performance.now();
+  const count = await run();
+  return { ms: performance.now() - start, count };
+}
+
+type Floor = "bucket" | "bare";
+
+/** The cheapest resource the engine can register: a custom resource with a single input. */
+class Trivial extends pulumi.CustomResource {
+  constructor(name: string, index: number) {
+    super("bench:index:Trivial", name, { index });
+  }
+}
+
+/**
+ * Registers trivial resources under the mock engine until `count` are recorded (the stack
+ * resource included, as in a plan); returns how many were recorded.
+ */
+async function floorRun(count: number, kind: Floor): Promise<number> {
+  const run = await runInMockEngine({
+    project: "knowledgecity",
+    stack: "bench",
+    config: { "aws:region": "us-east-1" },
+    program: () => {
+      if (kind === "bucket") {
+        const provider = new aws.Provider("aws", { region: "us-east-1" });
+        for (let i = 0; i < count - 2; i += 1) {
+          new aws.s3.Bucket(`trivial-${i}`, {}, { provider });
+        }
+      } else {
+        for (let i = 0; i < count - 1; i += 1) {
+          new Trivial(`trivial-${i}`, i);
+        }
+      }
+    },
+  });
+  if (run.resources.length !== count) {
+    throw new Error(
+      `the ${kind} floor recorded ${run.resources.length} resources, expected ${count}`,
+    );
+  }
+  return run.resources.length;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } } });
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) {
+    throw new Error(`--runs ${values.runs}: expected a positive integer`);
+  }
+  const rows: string[][] = [
+    [
+      "stack",
+      "resources",
+      "plan ms",
+      "ms/resource",
+      "floor ms/resource",
+      "ratio",
+      `target <= ${TARGET_RATIO}`,
+      "engine minimum ms/resource",
+    ],
+  ];
+  for (const stack of listStacks()) {
+    // One run first so module loading and JIT warm-up are not measured.
+    const size = (await planStack(stack)).recorded.length;
+    await floorRun(size, "bucket");
+    await floorRun(size, "bare");
+    const plan: number[] = [];
+    const floor: number[] = [];
+    const bare: number[] = [];
+    // Interleave the runs so drift in machine load affects all alike.
+    for (let i = 0; i < runs; i += 1) {
+      plan.push((await timed(async () => (await planStack(stack)).recorded.length)).ms);
+      floor.push((await timed(() => floorRun(size, "bucket"))).ms);
+      bare.push((await timed(() => floorRun(size, "bare"))).ms);
+    }
+    const planMs = median(plan);
+    const floorPerResource = median(floor) / size;
+    const ratio = planMs / size / floorPerResource;
+    rows.push([
+      stack,
+      String(size),
+      planMs.toFixed(1),
+      (planMs / size).toFixed(2),
+      floorPerResource.toFixed(2),
+      ratio.toFixed(2),
+      ratio <= TARGET_RATIO ? "met" : "MISSED",
+      (median(bare) / size).toFixed(2),
+    ]);
+  }
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
+  process.stdout.write(
+    `Offline plan benchmark (median of ${runs} runs per figure, Node ${process.version})\n`,
+  );
+  for (const row of rows) {
+    process.stdout.write(
+      `${row.map((cell, column) => cell.padStart(widths[column] ?? 0)).join("  ")}\n`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+});

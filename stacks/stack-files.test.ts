@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import { overlaps, parseCidr } from "../components/cidr";
+import { listStacks, readStackFile } from "../test/harness/stack-files";
+import { decodeConfigValue, parseStackConfig, type StackConfig } from "./config";
+
+function load(stack: string): StackConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(readStackFile(stack).config)) {
+    raw[key] = decodeConfigValue(value);
+  }
+  return parseStackConfig(stack, raw);
+}
+
+const stacks = listStacks();
+const configs = new Map(stacks.map((stack) => [stack, load(stack)] as const));
+
+function configOf(stack: string): StackConfig {
+  const config = configs.get(stack);
+  if (config === undefined) {
+    throw new Error(`no stack file for ${stack}`);
+  }
+  return config;
+}
+
+describe("the real stack files", () => {
+  it("include us-east-1 and me-south-1", () => {
+    expect(stacks).toEqual(expect.arrayContaining(["me-south-1", "us-east-1"]));
+  });
+
+  it.each(stacks)("%s is named after the region it deploys to", (stack) => {
+    expect(configOf(stack).region).toBe(stack);
+  });
+
+  it("have exactly one primary stack, us-east-1", () => {
+    expect(stacks.filter((stack) => configOf(stack).primary)).toEqual(["us-east-1"]);
+  });
+
+  it("have exactly one stack holding the geolocation default", () => {
+    expect(stacks.filter((stack) => configOf(stack).dns.geolocation.default)).toHaveLength(1);
+  });
+
+  it("route no country to two stacks", () => {
+    const routed = new Map<string, string>();
+    for (const stack of stacks) {
+      for (const country of configOf(stack).dns.geolocation.countries) {
+        const other = routed.get(country);
+        expect(other, `${country} is routed to both ${other ?? ""} and ${stack}`).toBeUndefined();
+        routed.set(country, stack);
+      }
+    }
+  });
+
+  it("give every stack a VPC CIDR that overlaps no other stack's", () => {
+    for (const [i, a] of stacks.entries()) {
+      for (const b of stacks.slice(i + 1)) {
+        const cidrA = configOf(a).network.cidr;
+        const cidrB = configOf(b).network.cidr;
+        expect(
+          overlaps(parseCidr(cidrA), parseCidr(cidrB)),
+          `${a} ${cidrA} overlaps ${b} ${cidrB}`,
+        ).toBe(false);
+      }
+    }
+  });
+
+  it("keep Saudi user data in Aurora in me-south-1 only", () => {
+    const sa = configOf("me-south-1");
+    expect(sa.jurisdiction).toBe("SA");
+    expect(sa.userStore.kind).toBe("aurora");
+    expect(sa.allowedRegions).toEqual(["me-south-1"]);
+    expect(sa.userStore.replicaRegions).toEqual([]);
+  });
+
+  it("keep US user data in DynamoDB in US regions only", () => {
+    const us = configOf("us-east-1");
+    expect(us.jurisdiction).toBe("US");
+    expect(us.userStore.kind).toBe("dynamodb");
+    for (const region of [...us.userStore.replicaRegions, ...us.allowedRegions]) {
+      expect(region.startsWith("us-"), region).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,174 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { REQUIRED_TAG_KEYS } from "../components/tags";
+import { providerDefaultTags, tagsOf } from "../policy/resource-facts";
+import { ConfigError } from "../stacks/config";
+import { planStack, type StackPlan } from "../stacks/plan/document";
+import { renderMermaid } from "../stacks/plan/mermaid";
+import { renderReport } from "../stacks/plan/report";
+import { listStacks, runStack } from "./harness";
+
+const stacks = listStacks();
+const plans = new Map<string, StackPlan>();
+beforeAll(async () => {
+  // One plan per stack, shared by every test in this file (runs are sequential by nature).
+  for (const stack of stacks) {
+    plans.set(stack, await planStack(stack));
+  }
+});
+const planOf = (stack: string): StackPlan => {
+  const plan = plans.get(stack);
+  if (plan === undefined) {
+    throw new Error(`no plan for ${stack}`);
+  }
+  return plan;
+};
+
+describe("the real stack files", () => {
+  it("are the two regions of the seed", () => {
+    expect(stacks).toEqual(["me-south-1", "us-east-1"]);
+  });
+
+  it.each(stacks)("%s builds a regional platform over three zones", (stack) => {
+    const { recorded, outputs } = planOf(stack);
+    expect(
+      recorded.filter((r) => r.type === "knowledgecity:platform:RegionalPlatform"),
+    ).toHaveLength(1);
+    expect(recorded.filter((r) => r.type === "aws:ec2/vpc:Vpc")).toHaveLength(1);
+    expect(outputs.availabilityZones).toHaveLength(3);
+    expect(outputs.region).toBe(stack);
+  });
+
+  it.each(stacks)("%s plans with zero policy violations", (stack) => {
+    expect(planOf(stack).document.violations).toEqual([]);
+  });
+
+  it.each(stacks)(
+    "%s sends every AWS resource through a provider tagging Project, Stack and Jurisdiction",
+    (stack) => {
+      const { recorded, config } = planOf(stack);
+      const byUrn = new Map(recorded.map((r) => [r.urn, r]));
+      const aws = recorded.filter((r) => r.type.startsWith("aws:"));
+      expect(aws.length).toBeGreaterThan(40);
+      for (const resource of aws) {
+        const provider = resource.provider === undefined ? undefined : byUrn.get(resource.provider);
+        expect(provider?.type, resource.urn).toBe("pulumi:providers:aws");
+        const tags = providerDefaultTags(provider ?? resource);
+        expect(Object.keys(tags)).toEqual(expect.arrayContaining([...REQUIRED_TAG_KEYS]));
+        expect(tags).toMatchObject({
+          Project: "knowledgecity",
+          Stack: stack,
+          Jurisdiction: config.jurisdiction,
+        });
+      }
+    },
+  );
+
+  it.each(stacks)("%s tags every log group and key with its data class", (stack) => {
+    const stores = planOf(stack).recorded.filter((r) =>
+      ["aws:cloudwatch/logGroup:LogGroup", "aws:kms/key:Key"].includes(r.type),
+    );
+    expect(stores.length).toBeGreaterThanOrEqual(4);
+    for (const store of stores) {
+      expect(["user-data", "content", "telemetry"]).toContain(tagsOf(store).DataClass);
+    }
+  });
+
+  it("keeps every Saudi resource in the Saudi stack's allowed regions", () => {
+    const { document } = planOf("me-south-1");
+    expect(document.allowedRegions).toEqual(["me-south-1"]);
+    const outside = document.resources.filter((r) => !document.allowedRegions.includes(r.region));
+    expect(outside.map((r) => `${r.urn} in ${r.region}`)).toEqual([]);
+  });
+
+  it("gives each stack its own key per data class, never one shared across jurisdictions", () => {
+    const keyRegions = stacks.map((stack) =>
+      planOf(stack)
+        .recorded.filter((r) => r.type === "aws:kms/key:Key")
+        .map((key) => `${key.region}/${tagsOf(key).DataClass}`)
+        .sort(),
+    );
+    expect(keyRegions).toEqual([
+      ["me-south-1/content", "me-south-1/telemetry", "me-south-1/user-data"],
+      ["us-east-1/content", "us-east-1/telemetry", "us-east-1/user-data"],
+    ]);
+  });
+
+  it("stops a stack with bad config with one line naming the key", async () => {
+    const run = runStack("me-south-1", {
+      "knowledgecity:network": JSON.stringify({ cidr: "8.8.0.0/16" }),
+    });
+    await expect(run).rejects.toBeInstanceOf(ConfigError);
+    await expect(run).rejects.toThrow(
+      /^Invalid config for stack me-south-1: knowledgecity:network\.cidr = "8\.8\.0\.0\/16": [^\n]+$/,
+    );
+  });
+
+  it("refuses a replica of Saudi user data outside the allowed regions", async () => {
+    const run = runStack("me-south-1", {
+      "knowledgecity:userStore": JSON.stringify({ kind: "aurora", replicaRegions: ["eu-west-1"] }),
+    });
+    await expect(run).rejects.toThrow(/knowledgecity:userStore\.replicaRegions\[0\] = "eu-west-1"/);
+  });
+});
+
+describe("the plan's JSON contract", () => {
+  it("has the documented fields for every stack and every resource", () => {
+    const documents = JSON.parse(
+      JSON.stringify(stacks.map((s) => planOf(s).document)),
+    ) as unknown[];
+    expect(documents).toHaveLength(stacks.length);
+    for (const document of documents) {
+      expect(Object.keys(document as object).sort()).toEqual(
+        ["allowedRegions", "project", "region", "resources", "stack", "violations"].sort(),
+      );
+      const { resources } = document as { resources: Record<string, unknown>[] };
+      for (const resource of resources) {
+        expect(Object.keys(resource).sort()).toEqual(
+          ["dependsOn", "inputs", "name", "parent", "provider", "region", "type", "urn"].sort(),
+        );
+        expect(typeof resource.region).toBe("string");
+        expect(resource.region).toMatch(/^[a-z]{2}-[a-z]+-\d$/);
+      }
+    }
+  });
+
+  it("records real dependencies: the flow log depends on its log group and role", () => {
+    const { document } = planOf("us-east-1");
+    const flowLog = document.resources.find((r) => r.type === "aws:ec2/flowLog:FlowLog");
+    const dependencyTypes = (flowLog?.dependsOn ?? []).map(
+      (urn) => document.resources.find((r) => r.urn === urn)?.type,
+    );
+    expect(dependencyTypes).toEqual(
+      expect.arrayContaining([
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:iam/role:Role",
+        "aws:ec2/vpc:Vpc",
+      ]),
+    );
+  });
+});
+
+describe("the plan's report and diagram", () => {
+  it("reports resources per component, counts per type, the differences and the violations", () => {
+    const report = renderReport(stacks.map(planOf));
+    for (const stack of stacks) {
+      expect(report).toContain(`== Stack ${stack} ==`);
+    }
+    expect(report).toMatch(/Network kc-network: 45\n\s+- cloudwatch LogGroup x1/);
+    expect(report).toMatch(/aws:ec2\/subnet:Subnet\s+9/);
+    expect(report).toMatch(/user store\s+aurora\s+dynamodb -> us-west-2/);
+    expect(report).toContain("Policy: no violations.");
+  });
+
+  it("draws components as groups and dependencies as edges", () => {
+    const diagram = renderMermaid(stacks.map(planOf));
+    expect(diagram.startsWith("flowchart LR\n")).toBe(true);
+    expect(diagram).toMatch(/subgraph n[0-9a-f]{10}\["Network kc-network"\]/);
+    expect(diagram).toMatch(/subgraph n[0-9a-f]{10}\["stack me-south-1"\]/);
+    expect((diagram.match(/subgraph /g) ?? []).length).toBe(stacks.length * 4);
+    expect((diagram.match(/^\s*subgraph /gm) ?? []).length).toBe(
+      (diagram.match(/^\s*end$/gm) ?? []).length,
+    );
+    expect((diagram.match(/ --> /g) ?? []).length).toBeGreaterThan(20);
+  });
+});
