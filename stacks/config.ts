@@ -317,7 +317,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>):
   }
   // Show the value as the user wrote it: an issue's own input can be the enclosing object (a
   // discriminated union reports the whole object against the path of its discriminator).
-  if (!hasPath(input, issue.path)) {
+  if (valueAt(input, issue.path) === undefined) {
     return `${configKey(issue.path)} = (missing): required; ${issue.message}`;
   }
   return `${configKey(issue.path)} = ${show(valueAt(input, issue.path))}: ${issue.message}`;
@@ -385,17 +385,6 @@ function objectShape(
     return undefined;
   }
   return undefined;
-}
-
-function hasPath(input: unknown, path: readonly PropertyKey[]): boolean {
-  let current: unknown = input;
-  for (const part of path) {
-    if (current === null || typeof current !== "object" || !(String(part) in current)) {
-      return false;
-    }
-    current = (current as Record<string, unknown>)[String(part)];
-  }
-  return current !== undefined;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {

@@ -110,24 +110,31 @@ async function main(argv: readonly string[]): Promise<number> {
       `wrote the ${options.format} plan of ${plans.map((p) => p.document.stack).join(", ")} to ${options.out}\n`,
     );
   }
-  const mandatory = plans
-    .flatMap((p) => p.document.violations)
-    .filter((v) => v.enforcement === "mandatory");
-  if (mandatory.length > 0) {
-    process.stderr.write(`${mandatory.length} mandatory policy violation(s); see the report\n`);
-    return 1;
+  const status = exitStatus(plans);
+  if (status !== 0) {
+    process.stderr.write("mandatory policy violations; see the report\n");
   }
-  return 0;
+  return status;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(
-      `${error instanceof UsageError ? "" : "plan failed: "}${(error as Error).message}\n`,
-    );
-    process.exitCode = 2;
-  },
-);
+/** The exit status for a set of plans: 1 when any has a mandatory violation, else 0. */
+export function exitStatus(plans: readonly StackPlan[]): 0 | 1 {
+  return plans.some((plan) => plan.document.violations.some((v) => v.enforcement === "mandatory"))
+    ? 1
+    : 0;
+}
+
+// Run only as a command, so tests can import exitStatus.
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(
+        `${error instanceof UsageError ? "" : "plan failed: "}${(error as Error).message}\n`,
+      );
+      process.exitCode = 2;
+    },
+  );
+}

@@ -4,28 +4,19 @@
  * and the offline plan both run programs through `runInMockEngine`.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { PlannedResource } from "../../policy/types";
 import { computedState, mockId } from "./aws-data";
 import { answerInvoke } from "./invokes";
 
-/** One registered resource, as the engine saw it. */
-export interface RecordedResource {
-  readonly urn: string;
-  readonly type: string;
-  readonly name: string;
+/**
+ * One registered resource, as the engine saw it: what the plan and the policy rules read, plus
+ * the engine's own bookkeeping.
+ */
+export interface RecordedResource extends PlannedResource {
   /** The id the mock engine gave a custom resource (what other resources' inputs refer to). */
   readonly id?: string;
   /** Whether it is a custom (cloud) resource rather than a component or the stack. */
   readonly custom: boolean;
-  /** URN of the parent resource, if any. */
-  readonly parent?: string;
-  /** URN of the explicit provider resource, if any. */
-  readonly provider?: string;
-  /** The region the resource lives in: its own `region` input, else its provider's, else the stack's. */
-  readonly region: string;
-  /** Inputs with every output resolved. */
-  readonly inputs: Readonly<Record<string, unknown>>;
-  /** URNs of the custom resources this one depends on, explicitly or through its inputs. */
-  readonly dependsOn: readonly string[];
   /** Whether the resource is registered with `protect: true`. */
   readonly protect: boolean;
 }
@@ -93,8 +84,12 @@ class RecordingMocks implements pulumi.runtime.Mocks {
     if (typeof inputs.region === "string" && inputs.region !== "") {
       return inputs.region;
     }
-    const providerUrn = providerRef?.split("::").slice(0, -1).join("::");
-    return (providerUrn && this.providerRegions.get(providerUrn)) || this.stackRegion;
+    // A provider reference is "<urn>::<id>"; an empty one means the default provider.
+    const providerUrn = providerRef ? providerRef.split("::").slice(0, -1).join("::") : undefined;
+    return (
+      (providerUrn === undefined ? undefined : this.providerRegions.get(providerUrn)) ??
+      this.stackRegion
+    );
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
