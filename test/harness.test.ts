@@ -70,6 +70,34 @@ describe("the mock engine", () => {
     expect(zones).toEqual(["me-south-1a", "me-south-1b", "me-south-1c"]);
   });
 
+  it("resolves the public Amazon Linux 2023 SSM parameter to an image id of the region", async () => {
+    const ids: string[] = [];
+    await runInMockEngine({
+      ...base,
+      program: async () => {
+        const name = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64";
+        for (const region of ["me-south-1", "us-east-1"]) {
+          const provider = new aws.Provider(region, { region });
+          ids.push((await aws.ssm.getParameter({ name }, { provider })).value);
+        }
+      },
+    });
+    expect(ids).toHaveLength(2);
+    expect(ids.every((id) => /^ami-0[0-9a-f]{16}$/.test(id))).toBe(true);
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  it("refuses to invent private SSM parameters", async () => {
+    await expect(
+      runInMockEngine({
+        ...base,
+        program: async () => {
+          await aws.ssm.getParameter({ name: "/knowledgecity/db/password" });
+        },
+      }),
+    ).rejects.toThrow(/no mock value for the SSM parameter \/knowledgecity\/db\/password/);
+  });
+
   it("fails on an invoke nobody answered", async () => {
     await expect(
       runInMockEngine({
