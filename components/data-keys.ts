@@ -1,7 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "./context";
-import { dataKeyPolicy, KEYED_DATA_CLASSES, type KeyedDataClass } from "./key-policies";
+import {
+  dataKeyPolicy,
+  KEYED_DATA_CLASSES,
+  type KeyedDataClass,
+  type KeyUser,
+} from "./key-policies";
 import { dataTags } from "./tags";
 
 /** Arguments of `DataKeys`. */
@@ -11,6 +16,12 @@ export interface DataKeysArgs {
   /** Stack name, used in the key aliases (`alias/knowledgecity/<stack>/<class>`). */
   readonly stack: string;
   /**
+   * Regions that hold replicas of user data (each in the stack's allowed regions), with the
+   * provider of each. The user-data key is replicated there, so every replica is encrypted with a
+   * key of this stack that never leaves the allowed regions. @default {}
+   */
+  readonly userDataReplicaRegions?: Readonly<Record<string, aws.Provider>>;
+  /**
    * Days a scheduled key deletion waits, during which it can be cancelled (7 to 30).
    * @default 30
    */
@@ -19,13 +30,26 @@ export interface DataKeysArgs {
 
 /**
  * One customer-managed KMS key per data class in the stack's region, with yearly rotation and an
- * alias. Keys are never shared across stacks, so no key crosses a jurisdiction.
+ * alias. Keys are never shared across stacks, so no key crosses a jurisdiction. The user-data key
+ * is multi-region (a property that cannot change later) so that replicas of user data in other
+ * allowed regions get a replica of it.
+ *
+ * Key policies name their users: components register who may use which key with `allow`, and the
+ * composing component calls `seal` once, after every user exists (KMS rejects policies naming
+ * principals that do not exist yet).
  */
 export class DataKeys extends pulumi.ComponentResource {
   /** The key of each data class. */
   public readonly keys: Readonly<Record<KeyedDataClass, aws.kms.Key>>;
   /** The ARN of each data class's key. */
   public readonly keyArns: Readonly<Record<KeyedDataClass, pulumi.Output<string>>>;
+  /** ARN of the user-data key's replica in each replica region. */
+  public readonly userDataReplicaKeyArns: Readonly<Record<string, pulumi.Output<string>>>;
+
+  private readonly baseName: string;
+  private readonly context: AwsContext;
+  private readonly users = new Map<KeyedDataClass, KeyUser[]>();
+  private sealed = false;
 
   constructor(name: string, args: DataKeysArgs, opts?: pulumi.ComponentResourceOptions) {
     super("knowledgecity:security:DataKeys", name, {}, opts);
@@ -40,8 +64,12 @@ export class DataKeys extends pulumi.ComponentResource {
         this,
       );
     }
+    this.baseName = name;
+    this.context = args.context;
 
     const entries = KEYED_DATA_CLASSES.map((dataClass) => {
+      // No inline policy: the policy is a separate KeyPolicy written by seal(), once the users
+      // it names exist. Until then the key has KMS's default policy (the account root only).
       const key = new aws.kms.Key(
         `${name}-${dataClass}`,
         {
@@ -51,10 +79,10 @@ export class DataKeys extends pulumi.ComponentResource {
           deletionWindowInDays: deletionWindowDays,
           keyUsage: "ENCRYPT_DECRYPT",
           customerMasterKeySpec: "SYMMETRIC_DEFAULT",
-          policy: JSON.stringify(dataKeyPolicy(dataClass, args.context)),
+          multiRegion: dataClass === "user-data",
           tags: dataTags(dataClass),
         },
-        { parent: this },
+        { parent: this, protect: dataClass === "user-data" },
       );
       new aws.kms.Alias(
         `${name}-${dataClass}`,
@@ -63,11 +91,64 @@ export class DataKeys extends pulumi.ComponentResource {
       );
       return [dataClass, key] as const;
     });
-
     this.keys = Object.fromEntries(entries) as Record<KeyedDataClass, aws.kms.Key>;
     this.keyArns = Object.fromEntries(
       entries.map(([dataClass, key]) => [dataClass, key.arn]),
     ) as Record<KeyedDataClass, pulumi.Output<string>>;
-    this.registerOutputs({ keyArns: this.keyArns });
+
+    const replicas = Object.entries(args.userDataReplicaRegions ?? {}).map(([region, provider]) => {
+      const replica = new aws.kms.ReplicaKey(
+        `${name}-user-data-${region}`,
+        {
+          description: `KnowledgeCity ${args.stack}: user data, replica in ${region}`,
+          primaryKeyArn: this.keys["user-data"].arn,
+          deletionWindowInDays: deletionWindowDays,
+          policy: JSON.stringify(dataKeyPolicy("user-data", { ...args.context, region })),
+          tags: dataTags("user-data"),
+        },
+        { parent: this, provider, protect: true },
+      );
+      return [region, replica.arn] as const;
+    });
+    this.userDataReplicaKeyArns = Object.fromEntries(replicas);
+    this.registerOutputs({
+      keyArns: this.keyArns,
+      userDataReplicaKeyArns: this.userDataReplicaKeyArns,
+    });
+  }
+
+  /** Names `user` in the policy of the key of `dataClass`. Only before `seal`. */
+  allow(dataClass: KeyedDataClass, user: KeyUser): void {
+    if (this.sealed) {
+      throw new pulumi.ResourceError(`${user.sid}: the key policies are sealed already`, this);
+    }
+    const users = this.users.get(dataClass) ?? [];
+    if (users.some((existing) => existing.sid === user.sid)) {
+      throw new pulumi.ResourceError(
+        `${dataClass} key: statement ${user.sid} is named twice`,
+        this,
+      );
+    }
+    this.users.set(dataClass, [...users, user]);
+  }
+
+  /** Writes every key's policy with the users named so far. Call exactly once. */
+  seal(): void {
+    if (this.sealed) {
+      throw new pulumi.ResourceError("the key policies are sealed already", this);
+    }
+    this.sealed = true;
+    for (const dataClass of KEYED_DATA_CLASSES) {
+      const users = this.users.get(dataClass) ?? [];
+      new aws.kms.KeyPolicy(
+        `${this.baseName}-${dataClass}`,
+        {
+          keyId: this.keys[dataClass].keyId,
+          policy: pulumi.jsonStringify(dataKeyPolicy(dataClass, this.context, users)),
+          bypassPolicyLockoutSafetyCheck: false,
+        },
+        { parent: this },
+      );
+    }
   }
 }

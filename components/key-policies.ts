@@ -1,4 +1,5 @@
 import type * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
 import { accountRootArn, regionalServicePrincipal, type AwsContext } from "./context";
 import type { DataClass } from "./tags";
 
@@ -6,23 +7,86 @@ import type { DataClass } from "./tags";
 export type KeyedDataClass = Exclude<DataClass, "none">;
 export const KEYED_DATA_CLASSES: readonly KeyedDataClass[] = ["user-data", "content", "telemetry"];
 
+/** Administration of a key, without the right to use it for data. */
+export const KEY_ADMIN_ACTIONS = [
+  "kms:Create*",
+  "kms:Describe*",
+  "kms:Enable*",
+  "kms:List*",
+  "kms:Put*",
+  "kms:Update*",
+  "kms:Revoke*",
+  "kms:Disable*",
+  "kms:Get*",
+  "kms:Delete*",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
+  "kms:RotateKeyOnDemand",
+] as const;
+
+/** What AWS services need to encrypt a store with a customer-managed key on a caller's behalf. */
+export const KEY_USE_THROUGH_SERVICE_ACTIONS = [
+  "kms:Encrypt",
+  "kms:Decrypt",
+  "kms:ReEncrypt*",
+  "kms:GenerateDataKey*",
+  "kms:CreateGrant",
+  "kms:DescribeKey",
+] as const;
+
+/** AWS services through which this account's principals may use each class's key. */
+export const KEY_SERVICES: Readonly<Record<KeyedDataClass, readonly string[]>> = {
+  "user-data": ["rds", "dynamodb", "secretsmanager", "backup"],
+  content: ["s3", "sqs", "sns"],
+  telemetry: ["sqs", "sns", "kinesis", "s3", "lambda"],
+};
+
+/** A principal named in a key policy, with exactly what it may do with the key. */
+export interface KeyUser {
+  /** Statement id, letters and digits only. */
+  readonly sid: string;
+  /** IAM role ARN. */
+  readonly principalArn: pulumi.Input<string>;
+  /** Key actions, for example `kms:Encrypt`. */
+  readonly actions: readonly string[];
+}
+
 /**
- * The key policy of a data class's CMK. The account root statement lets IAM policies grant use of
- * the key (AWS's default for customer-managed keys); service statements are scoped with
- * encryption-context conditions to this account and region, so a service can use the key only for
- * this account's resources.
+ * The key policy of a data class's CMK. Nobody may use the key for data by default: the account
+ * root administers it; this account's principals may use it only through the AWS services of its
+ * class (`kms:ViaService`), which is how encrypted stores work; CloudWatch Logs may use the
+ * telemetry key for this account's log groups; and each named user may do exactly its actions.
  */
 export function dataKeyPolicy(
   dataClass: KeyedDataClass,
   context: AwsContext,
+  users: readonly KeyUser[] = [],
 ): aws.iam.PolicyDocument {
+  const root = accountRootArn(context);
   const statements: aws.iam.PolicyStatement[] = [
     {
-      Sid: "AccountAdministersThroughIam",
+      Sid: "AccountAdministersTheKey",
       Effect: "Allow",
-      Principal: { AWS: accountRootArn(context) },
-      Action: "kms:*",
+      Principal: { AWS: root },
+      Action: [...KEY_ADMIN_ACTIONS],
       Resource: "*",
+    },
+    {
+      Sid: "AccountUsesTheKeyThroughItsStores",
+      Effect: "Allow",
+      Principal: { AWS: root },
+      Action: [...KEY_USE_THROUGH_SERVICE_ACTIONS],
+      Resource: "*",
+      Condition: {
+        StringEquals: {
+          "kms:CallerAccount": context.accountId,
+          "kms:ViaService": KEY_SERVICES[dataClass].map((service) =>
+            regionalServicePrincipal(service, context),
+          ),
+        },
+      },
     },
   ];
   if (dataClass === "telemetry") {
@@ -43,6 +107,15 @@ export function dataKeyPolicy(
           "kms:EncryptionContext:aws:logs:arn": `arn:${context.partition}:logs:${context.region}:${context.accountId}:log-group:*`,
         },
       },
+    });
+  }
+  for (const user of users) {
+    statements.push({
+      Sid: user.sid,
+      Effect: "Allow",
+      Principal: { AWS: user.principalArn },
+      Action: [...user.actions],
+      Resource: "*",
     });
   }
   return { Version: "2012-10-17", Statement: statements };

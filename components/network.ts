@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "./context";
+import { serviceTrustPolicy } from "./iam";
 import { DEFAULT_LOG_RETENTION_DAYS, type LogRetentionDays } from "./logs";
 import { planSubnets, type SubnetTier, type ZoneSubnets } from "./subnet-plan";
 import { dataTags } from "./tags";
@@ -305,23 +306,12 @@ function createFlowLogs(
     `${name}-flow-logs`,
     {
       description: "VPC flow logs delivery to CloudWatch Logs",
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-            Action: "sts:AssumeRole",
-            // Only flow logs of this account may use the role (confused-deputy guard).
-            Condition: {
-              StringEquals: { "aws:SourceAccount": accountId },
-              ArnLike: {
-                "aws:SourceArn": `arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*`,
-              },
-            },
-          },
-        ],
-      } satisfies aws.iam.PolicyDocument),
+      // Only flow logs of this account may use the role (confused-deputy guard).
+      assumeRolePolicy: serviceTrustPolicy(
+        "vpc-flow-logs.amazonaws.com",
+        accountId,
+        `arn:${partition}:ec2:${region}:${accountId}:vpc-flow-log/*`,
+      ),
     },
     { parent },
   );

@@ -1,8 +1,13 @@
+import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { PLATFORM_TYPE } from "../policy/rules/vocabulary";
+import { Compliance, type BackupSettings } from "./compliance";
 import type { AwsContext } from "./context";
 import { DataKeys } from "./data-keys";
 import type { LogRetentionDays } from "./logs";
 import { Network } from "./network";
+import { Tokenization } from "./tokenization";
+import { UserDataStore, type AuroraEngine } from "./user-data-store";
 
 /** Network settings of a region. */
 export interface RegionalNetworkSettings {
@@ -14,51 +19,141 @@ export interface RegionalNetworkSettings {
   readonly flowLogRetentionDays?: LogRetentionDays;
 }
 
+/** The user store of a region, as the stack's config chooses it. */
+export type RegionalUserStoreSettings =
+  | {
+      readonly kind: "aurora";
+      readonly engine?: AuroraEngine;
+      readonly engineVersion?: string;
+      readonly instanceClass?: string;
+      readonly backupRetentionDays?: number;
+    }
+  | {
+      readonly kind: "dynamodb";
+      /** Providers of the replica regions, each in the allowed regions. @default {} */
+      readonly replicaProviders?: Readonly<Record<string, aws.Provider>>;
+    };
+
 /** Arguments of `RegionalPlatform`. */
 export interface RegionalPlatformArgs {
   /** Account and region. */
   readonly context: AwsContext;
   /** Stack name, used in aliases and descriptions. */
   readonly stack: string;
+  /** ISO code of the jurisdiction whose law governs this region's user data. */
+  readonly jurisdiction: string;
+  /** Regions where this region's user data, replicas and backups may live. */
+  readonly allowedRegions: readonly string[];
+  /** Whether this stack records the account's global resources in AWS Config. */
+  readonly primary: boolean;
   /** Zones the region's network spans, in slot order. */
   readonly availabilityZones: readonly string[];
   /** The VPC. */
   readonly network: RegionalNetworkSettings;
+  /** The residency-bound user store. */
+  readonly userStore: RegionalUserStoreSettings;
+  /** Backups of the user store. @default see BackupSettings */
+  readonly backup?: BackupSettings;
 }
 
 /**
- * Everything one region runs: the data keys and the network today; the user store, monolith,
- * video pipeline, analytics, microservices, observability and compliance as they are built.
- * Every region gets the same platform; only its settings differ.
+ * Everything one region runs: its keys, network, residency-bound user store, PII tokenization and
+ * compliance audit today; the monolith, video pipeline, analytics, microservices and observability
+ * as they are built. Every region gets the same platform; only its settings differ.
+ *
+ * The residency settings (jurisdiction, allowed regions) are registered as this component's
+ * inputs, so the CrossGuard pack reads them from the stack being previewed.
  */
 export class RegionalPlatform extends pulumi.ComponentResource {
   public readonly keys: DataKeys;
   public readonly network: Network;
+  public readonly userStore: UserDataStore;
+  public readonly tokenization: Tokenization;
+  public readonly compliance: Compliance;
 
   constructor(name: string, args: RegionalPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("knowledgecity:platform:RegionalPlatform", name, {}, opts);
+    super(
+      PLATFORM_TYPE,
+      name,
+      {
+        stack: args.stack,
+        region: args.context.region,
+        jurisdiction: args.jurisdiction,
+        allowedRegions: [...args.allowedRegions],
+      },
+      opts,
+    );
+    const { context } = args;
+    const parent = { parent: this };
+    const replicaProviders =
+      args.userStore.kind === "dynamodb" ? (args.userStore.replicaProviders ?? {}) : {};
 
     this.keys = new DataKeys(
       `${name}-keys`,
-      { context: args.context, stack: args.stack },
-      { parent: this },
+      { context, stack: args.stack, userDataReplicaRegions: replicaProviders },
+      parent,
     );
     this.network = new Network(
       `${name}-network`,
       {
-        context: args.context,
+        context,
         cidr: args.network.cidr,
         availabilityZones: args.availabilityZones,
         flowLogsKmsKeyArn: this.keys.keyArns.telemetry,
         interfaceEndpoints: args.network.interfaceEndpoints,
         flowLogRetentionDays: args.network.flowLogRetentionDays,
       },
-      { parent: this },
+      parent,
     );
+    const common = {
+      context,
+      allowedRegions: args.allowedRegions,
+      userDataKeyArn: this.keys.keyArns["user-data"],
+    };
+    this.userStore = new UserDataStore(
+      `${name}-users`,
+      args.userStore.kind === "dynamodb"
+        ? { ...common, kind: "dynamodb", replicaKeyArns: this.keys.userDataReplicaKeyArns }
+        : {
+            ...common,
+            kind: "aurora",
+            engine: args.userStore.engine,
+            engineVersion: args.userStore.engineVersion,
+            instanceClass: args.userStore.instanceClass,
+            backupRetentionDays: args.userStore.backupRetentionDays,
+            availabilityZones: args.availabilityZones,
+            vpcId: this.network.vpcId,
+            subnetIds: this.network.isolatedSubnetIds,
+          },
+      parent,
+    );
+    this.tokenization = new Tokenization(
+      `${name}-pii`,
+      { context, stack: args.stack, keys: this.keys, vault: this.userStore.tokenVault },
+      parent,
+    );
+    this.compliance = new Compliance(
+      `${name}-compliance`,
+      {
+        context,
+        stack: args.stack,
+        allowedRegions: args.allowedRegions,
+        recordGlobalResources: args.primary,
+        telemetryKeyArn: this.keys.keyArns.telemetry,
+        userDataKeyArn: this.keys.keyArns["user-data"],
+        backupResourceArns: this.userStore.resourceArns,
+        backup: args.backup,
+      },
+      parent,
+    );
+    // Every user of a key exists now: write the key policies that name them.
+    this.keys.seal();
 
     this.registerOutputs({
       vpcId: this.network.vpcId,
       privateSubnetIds: this.network.privateSubnetIds,
+      userStoreArns: this.userStore.resourceArns,
+      tokenizeFunctionArn: this.tokenization.tokenizeFunction.arn,
     });
   }
 }

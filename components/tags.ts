@@ -4,15 +4,14 @@
  * the residency policy reads.
  */
 
-/** What a store holds: user data is residency-bound, content and telemetry are not personal. */
-export const DATA_CLASSES = ["user-data", "content", "telemetry", "none"] as const;
-export type DataClass = (typeof DATA_CLASSES)[number];
+import { DATA_CLASS_TAG, type DataClass } from "../policy/rules/vocabulary";
 
-/** The tag keys the provider's default tags must carry. */
-export const REQUIRED_TAG_KEYS = ["Project", "Stack", "Jurisdiction"] as const;
-
-/** The tag key naming a store's data class. */
-export const DATA_CLASS_TAG = "DataClass";
+export {
+  DATA_CLASSES,
+  DATA_CLASS_TAG,
+  REQUIRED_TAG_KEYS,
+  type DataClass,
+} from "../policy/rules/vocabulary";
 
 /** Arguments of `defaultTags`. */
 export interface DefaultTagsArgs {

@@ -1,36 +1,7 @@
-/**
- * The residency and security rules, and how to run them over a stack's planned resources.
- */
-import { dataClassTag, providerDefaultTagsRule, userDataResidency } from "./rules";
-import type { PlannedResource, PolicyContext, ResourceRule, Violation } from "./types";
+// The CrossGuard policy pack: `pulumi preview --policy-pack policy` runs this module, which
+// wraps every rule of policy/rules (the same functions the offline plan runs).
+import { PolicyPack } from "@pulumi/policy";
+import { stackPolicy } from "./crossguard";
+import { RULES } from "./rules";
 
-export type { Enforcement, PlannedResource, PolicyContext, ResourceRule, Violation } from "./types";
-
-/** Every rule, in report order. */
-export const RULES: readonly ResourceRule[] = [
-  userDataResidency,
-  dataClassTag,
-  providerDefaultTagsRule,
-];
-
-/** Runs `rules` over every resource of a stack. */
-export function evaluate(
-  resources: readonly PlannedResource[],
-  settings: Omit<PolicyContext, "resources">,
-  rules: readonly ResourceRule[] = RULES,
-): Violation[] {
-  const context: PolicyContext = {
-    ...settings,
-    resources: new Map(resources.map((r) => [r.urn, r])),
-  };
-  return resources.flatMap((resource) =>
-    rules.flatMap((rule) =>
-      rule.check(resource, context).map((message) => ({
-        rule: rule.name,
-        urn: resource.urn,
-        message,
-        enforcement: rule.enforcement,
-      })),
-    ),
-  );
-}
+new PolicyPack("knowledgecity", { policies: RULES.map(stackPolicy) });

@@ -97,10 +97,11 @@ describe("parseStackConfig with a valid config", () => {
       config.analytics,
       config.microservices,
       config.observability,
-      config.compliance,
     ]) {
       expect(component).toEqual({});
     }
+    // Backups of the user store take their defaults in the component.
+    expect(config.compliance).toEqual({ backup: {} });
   });
 
   it("defaults azCount to 3, primary to false and the aurora engine when they are omitted", () => {
@@ -158,6 +159,55 @@ const ALL_TOP_LEVEL_KEYS =
   "jurisdiction, allowedRegions, primary, userStore, dns, network, logRetentionDays, tags, monolith, globalEdge, video, analytics, microservices, observability, compliance";
 
 const badCases: readonly BadCase[] = [
+  {
+    name: "an Aurora secondary region, even an allowed one",
+    mutations: [
+      set("knowledgecity:allowedRegions", ["me-south-1", "me-central-1"]),
+      setField("knowledgecity:userStore", "replicaRegions", ["me-central-1"]),
+    ],
+    key: "knowledgecity:userStore.replicaRegions",
+    value: '["me-central-1"]',
+    allowed: "Aurora secondary clusters are not built yet",
+  },
+  {
+    name: "an RDS instance class that is not one",
+    mutations: [setField("knowledgecity:userStore", "instanceClass", "r7g.large")],
+    key: "knowledgecity:userStore.instanceClass",
+    value: '"r7g.large"',
+    allowed: "expected an RDS instance class such as db.r7g.large",
+  },
+  {
+    name: "Aurora backups kept longer than 35 days",
+    mutations: [setField("knowledgecity:userStore", "backupRetentionDays", 90)],
+    key: "knowledgecity:userStore.backupRetentionDays",
+    value: "90",
+    allowed: "expected an integer from 1 to 35",
+  },
+  {
+    name: "a backup schedule that is not a cron expression",
+    mutations: [set("knowledgecity:compliance", { backup: { schedule: "daily" } })],
+    key: "knowledgecity:compliance.backup.schedule",
+    value: '"daily"',
+    allowed: "expected an AWS cron expression",
+  },
+  {
+    name: "backups deleted before the cold-storage minimum",
+    mutations: [set("knowledgecity:compliance", { backup: { deleteAfterDays: 30 } })],
+    key: "knowledgecity:compliance.backup.deleteAfterDays",
+    value: "30",
+    allowed: "expected at least 91 days",
+  },
+  {
+    name: "backups deleted before they have spent 90 days in cold storage",
+    mutations: [
+      set("knowledgecity:compliance", {
+        backup: { coldStorageAfterDays: 60, deleteAfterDays: 120 },
+      }),
+    ],
+    key: "knowledgecity:compliance.backup.deleteAfterDays",
+    value: "120",
+    allowed: "expected at least coldStorageAfterDays + 90 (150)",
+  },
   {
     name: "missing aws:region",
     mutations: [remove("aws:region")],
@@ -491,6 +541,7 @@ describe("parseStackConfig with a bad config", () => {
         "knowledgecity:network.cidr",
         "knowledgecity:network.availabilityZones",
         "knowledgecity:network.availabilityZones[1]",
+        "knowledgecity:userStore.replicaRegions",
         "knowledgecity:userStore.replicaRegions[0]",
         "knowledgecity:userStore.replicaRegions[1]",
       ],

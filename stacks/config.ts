@@ -37,7 +37,29 @@ const userStoreSchema = z.discriminatedUnion(
           error: 'expected "aurora-postgresql" or "aurora-mysql"',
         })
         .default("aurora-postgresql"),
-      /** Regions of secondary clusters; each must be in allowedRegions. @default [] */
+      /** Engine version. @default 16.6 (PostgreSQL) or 8.0.mysql_aurora.3.08.0 (MySQL) */
+      engineVersion: z
+        .string()
+        .regex(/^[0-9][0-9a-z._-]*$/, { error: "expected an Aurora engine version such as 16.6" })
+        .optional(),
+      /** Instance class of the writer and the read replicas. @default "db.r7g.large" */
+      instanceClass: z
+        .string()
+        .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, {
+          error: "expected an RDS instance class such as db.r7g.large",
+        })
+        .optional(),
+      /** Days of automated backups, 1 to 35. @default 35 */
+      backupRetentionDays: z
+        .number()
+        .int({ error: "expected an integer from 1 to 35" })
+        .min(1, { error: "expected an integer from 1 to 35" })
+        .max(35, { error: "expected an integer from 1 to 35" })
+        .optional(),
+      /**
+       * Regions of secondary clusters; each must be in allowedRegions. Not built yet, so it must
+       * stay empty (see the README). @default []
+       */
       replicaRegions: regionList.default([]),
     }),
     z.strictObject({
@@ -148,7 +170,34 @@ const stackConfigSchema = z
     analytics: componentSettings,
     microservices: componentSettings,
     observability: componentSettings,
-    compliance: componentSettings,
+    compliance: z
+      .strictObject({
+        /** Backups of the user store. */
+        backup: z
+          .strictObject({
+            /** AWS Backup cron expression (UTC). @default "cron(0 2 * * ? *)" */
+            schedule: z
+              .string()
+              .regex(/^cron\(.+\)$/, {
+                error: "expected an AWS cron expression such as cron(0 2 * * ? *)",
+              })
+              .optional(),
+            /** Days before recovery points move to cold storage. @default 30 */
+            coldStorageAfterDays: z
+              .number()
+              .int()
+              .min(1, { error: "expected at least 1 day" })
+              .optional(),
+            /** Days recovery points are kept; at least coldStorageAfterDays + 90. @default 365 */
+            deleteAfterDays: z
+              .number()
+              .int()
+              .min(91, { error: "expected at least 91 days" })
+              .optional(),
+          })
+          .default({}),
+      })
+      .default({ backup: {} }),
   })
   .superRefine((config, ctx) => {
     const allowed = new Set(config.allowedRegions);
@@ -178,6 +227,25 @@ const stackConfigSchema = z
         });
       }
     });
+    if (config.userStore.kind === "aurora" && config.userStore.replicaRegions.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["userStore", "replicaRegions"],
+        input: config.userStore.replicaRegions,
+        message:
+          "Aurora secondary clusters are not built yet (they need this stack's VPC in each secondary region); keep the list empty",
+      });
+    }
+    const backup = config.compliance.backup;
+    const coldAfter = backup.coldStorageAfterDays ?? 30;
+    if (backup.deleteAfterDays !== undefined && backup.deleteAfterDays < coldAfter + 90) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["compliance", "backup", "deleteAfterDays"],
+        input: backup.deleteAfterDays,
+        message: `expected at least coldStorageAfterDays + 90 (${coldAfter + 90}): cold storage keeps a backup for 90 days at least`,
+      });
+    }
     if (!config.dns.geolocation.default && config.dns.geolocation.countries.length === 0) {
       ctx.addIssue({
         code: "custom",

@@ -25,17 +25,19 @@ export async function program(): Promise<StackOutputs> {
   const config = loadStackConfig();
   const stack = pulumi.getStack();
 
-  const provider = new aws.Provider(`aws-${config.region}`, {
-    region: config.region,
-    defaultTags: {
-      tags: defaultTags({
-        project: pulumi.getProject(),
-        stack,
-        jurisdiction: config.jurisdiction,
-        extra: config.tags,
-      }),
-    },
+  const tags = defaultTags({
+    project: pulumi.getProject(),
+    stack,
+    jurisdiction: config.jurisdiction,
+    extra: config.tags,
   });
+  const providerFor = (region: string): aws.Provider =>
+    new aws.Provider(`aws-${region}`, { region, defaultTags: { tags } });
+  const provider = providerFor(config.region);
+  // Replicas of user data live in other allowed regions, each reached through its own provider.
+  const replicaProviders = Object.fromEntries(
+    config.userStore.replicaRegions.map((region) => [region, providerFor(region)] as const),
+  );
 
   const [identity, partition, zones] = await Promise.all([
     aws.getCallerIdentity({}, { provider }),
@@ -58,12 +60,26 @@ export async function program(): Promise<StackOutputs> {
     {
       context,
       stack,
+      jurisdiction: config.jurisdiction,
+      allowedRegions: config.allowedRegions,
+      primary: config.primary,
       availabilityZones,
       network: {
         cidr: config.network.cidr,
         interfaceEndpoints: config.network.interfaceEndpoints,
         flowLogRetentionDays: config.network.flowLogRetentionDays,
       },
+      userStore:
+        config.userStore.kind === "dynamodb"
+          ? { kind: "dynamodb", replicaProviders }
+          : {
+              kind: "aurora",
+              engine: config.userStore.engine,
+              engineVersion: config.userStore.engineVersion,
+              instanceClass: config.userStore.instanceClass,
+              backupRetentionDays: config.userStore.backupRetentionDays,
+            },
+      backup: config.compliance.backup,
     },
     { providers: [provider] },
   );

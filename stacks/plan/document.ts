@@ -2,7 +2,7 @@
  * The plan of one stack: the program run under the mock engine, its resources with their
  * resolved regions, and the policy violations. `PlanDocument` is the public JSON contract.
  */
-import { evaluate, type Violation } from "../../policy";
+import { evaluate, type Violation } from "../../policy/rules";
 import { runStack, type EngineRun, type RecordedResource } from "../../test/harness";
 import { decodeConfigValue, parseStackConfig, type StackConfig } from "../config";
 

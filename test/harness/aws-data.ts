@@ -112,7 +112,12 @@ export function mockId(
     case "aws:ec2/flowLog:FlowLog":
       return `fl-${hex}`;
     case "aws:kms/key:Key":
-      return [8, 4, 4, 4, 12].map((n, i) => stableHex(n, type, name, String(i))).join("-");
+      // Multi-region keys have ids of their own shape, shared by their replicas.
+      return inputs.multiRegion === true
+        ? `mrk-${stableHex(32, type, name)}`
+        : [8, 4, 4, 4, 12].map((n, i) => stableHex(n, type, name, String(i))).join("-");
+    case "aws:kms/replicaKey:ReplicaKey":
+      return String(inputs.primaryKeyArn).split("/").pop() ?? `mrk-${stableHex(32, type, name)}`;
     default:
       return explicit ?? `${name}-${stableHex(7, type, name)}`;
   }
@@ -136,6 +141,7 @@ export function computedState(
     `arn:${MOCK_PARTITION}:${service}:${scoped ? region : ""}:${scoped ? account : ""}:${resource}`;
   switch (type) {
     case "aws:kms/key:Key":
+    case "aws:kms/replicaKey:ReplicaKey":
       return { arn: arn("kms", `key/${id}`), keyId: id };
     case "aws:kms/alias:Alias":
       return { arn: arn("kms", String(inputs.name)) };
@@ -176,7 +182,11 @@ export function computedState(
       return { arn: arn("sns", physicalName), name: physicalName };
     default:
       return type.startsWith("aws:")
-        ? { arn: arn(type.split(":")[1]?.split("/")[0] ?? "aws", `${name}/${id}`) }
+        ? {
+            arn: arn(type.split(":")[1]?.split("/")[0] ?? "aws", `${name}/${id}`),
+            // The provider auto-names resources that have a name and were given none.
+            name: physicalName,
+          }
         : {};
   }
 }

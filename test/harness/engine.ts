@@ -4,7 +4,7 @@
  * and the offline plan both run programs through `runInMockEngine`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { PlannedResource } from "../../policy/types";
+import type { PlannedResource } from "../../policy/rules/types";
 import { computedState, mockId } from "./aws-data";
 import { answerInvoke } from "./invokes";
 
@@ -124,7 +124,7 @@ class RecordingMocks implements pulumi.runtime.Mocks {
     if (this.records.has(urn)) {
       throw new Error(`duplicate resource URN ${urn}: two resources share a type and a name`);
     }
-    const inputs = pulumi.runtime.deserializeProperties(request.getObject()) as Record<
+    const inputs = maskSecrets(pulumi.runtime.deserializeProperties(request.getObject())) as Record<
       string,
       unknown
     >;
@@ -233,6 +233,26 @@ function interceptRegistrations(mocks: RecordingMocks): void {
       }
       callback(error, response);
     });
+}
+
+/** What the plan shows instead of a secret value. */
+export const SECRET_PLACEHOLDER = "[secret]";
+
+/** Replaces every secret value (the SDK's signed envelope) with a placeholder, so no plan prints one. */
+function maskSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(maskSecrets);
+  }
+  if (value === null || typeof value !== "object") {
+    return value;
+  }
+  const object = value as Record<string, unknown>;
+  if (object[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) {
+    return SECRET_PLACEHOLDER;
+  }
+  return Object.fromEntries(
+    Object.entries(object).map(([key, inner]) => [key, maskSecrets(inner)]),
+  );
 }
 
 /** The SDK reads a failed call's message from `details`, as gRPC errors carry it. */

@@ -42,6 +42,15 @@ const ANSWERS: Readonly<Record<string, Answer>> = {
     description: regionDescription(region),
     endpoint: `ec2.${region}.amazonaws.com`,
   }),
+  "aws:secretsmanager/getRandomPassword:getRandomPassword": (inputs, region) => {
+    const length = typeof inputs.passwordLength === "number" ? inputs.passwordLength : 32;
+    return {
+      id: region,
+      passwordLength: length,
+      // Deterministic, so plans are repeatable; it never reaches a real database.
+      randomPassword: stableHex(length, "password", region).padEnd(length, "0"),
+    };
+  },
   "aws:ssm/getParameter:getParameter": (inputs, region) => {
     const name = String(inputs.name);
     if (!name.startsWith("/aws/service/")) {

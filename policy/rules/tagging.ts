@@ -1,4 +1,4 @@
-import { DATA_CLASS_TAG, DATA_CLASSES, REQUIRED_TAG_KEYS } from "../components/tags";
+import { DATA_CLASS_TAG, DATA_CLASSES, REQUIRED_TAG_KEYS } from "./vocabulary";
 import {
   DATA_STORE_TYPES,
   describe,
@@ -7,24 +7,6 @@ import {
   tagsOf,
 } from "./resource-facts";
 import type { ResourceRule } from "./types";
-
-/** Residency: a resource tagged as holding user data must resolve to an allowed region. */
-export const userDataResidency: ResourceRule = {
-  name: "user-data-residency",
-  description: `Resources tagged ${DATA_CLASS_TAG}=user-data must be in one of the stack's allowedRegions`,
-  enforcement: "mandatory",
-  check(resource, context) {
-    if (
-      tagsOf(resource)[DATA_CLASS_TAG] !== "user-data" ||
-      context.allowedRegions.includes(resource.region)
-    ) {
-      return [];
-    }
-    return [
-      `${describe(resource)} holds user data in ${resource.region}, outside the allowed regions of stack ${context.stack} (${context.allowedRegions.join(", ")})`,
-    ];
-  },
-};
 
 /** Every store says what it stores, so residency can be checked at all. */
 export const dataClassTag: ResourceRule = {

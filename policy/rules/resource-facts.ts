@@ -9,6 +9,7 @@ export const DATA_STORE_TYPES: ReadonlySet<string> = new Set([
   "aws:s3/bucket:Bucket",
   "aws:s3/bucketV2:BucketV2",
   "aws:dynamodb/table:Table",
+  "aws:dynamodb/tableReplica:TableReplica",
   "aws:rds/cluster:Cluster",
   "aws:rds/globalCluster:GlobalCluster",
   "aws:rds/instance:Instance",
@@ -66,4 +67,49 @@ export function isAwsResource(resource: PlannedResource): boolean {
 /** A short label for messages: `aws:ec2/vpc:Vpc kc-network-vpc`. */
 export function describe(resource: PlannedResource): string {
   return `${resource.type} ${resource.name}`;
+}
+
+/** Reads a value as a list of objects (inputs such as `replicas` or `rules`); anything else is empty. */
+export function objectsIn(value: unknown): Readonly<Record<string, unknown>>[] {
+  const parsed = typeof value === "string" ? safeJson(value) : value;
+  return Array.isArray(parsed)
+    ? parsed
+        .map(asObject)
+        .filter((item): item is Readonly<Record<string, unknown>> => item !== undefined)
+    : [];
+}
+
+/** Reads a value as a list of strings; a single string is a list of one. */
+export function stringsIn(value: unknown): string[] {
+  if (typeof value === "string") {
+    return [value];
+  }
+  return Array.isArray(value)
+    ? value.filter((item): item is string => typeof item === "string")
+    : [];
+}
+
+/** The region named in an ARN (`arn:aws:backup:me-south-1:...`), if it has one. */
+export function regionOfArn(arn: string): string | undefined {
+  const region = arn.split(":")[3];
+  return region === undefined || region === "" ? undefined : region;
+}
+
+/** Resources of `type` that depend on `resource` (a bucket's policy, encryption, access block). */
+export function dependentsOf(
+  resource: PlannedResource,
+  type: string,
+  resources: ReadonlyMap<string, PlannedResource>,
+): PlannedResource[] {
+  return [...resources.values()].filter(
+    (other) => other.type === type && other.dependsOn.includes(resource.urn),
+  );
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }

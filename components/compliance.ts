@@ -1,0 +1,337 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsContext } from "./context";
+import { serviceTrustPolicy } from "./iam";
+import { NodeFunction } from "./node-function";
+import { SecureBucket } from "./secure-bucket";
+import { dataTags } from "./tags";
+
+/**
+ * AWS managed Config rules that apply to what the platform deploys: encryption at rest, public
+ * access, TLS, deletion protection, backups, logging and network exposure.
+ */
+export const MANAGED_CONFIG_RULES: readonly string[] = [
+  "RDS_STORAGE_ENCRYPTED",
+  "RDS_CLUSTER_DELETION_PROTECTION_ENABLED",
+  "RDS_INSTANCE_PUBLIC_ACCESS_CHECK",
+  "RDS_SNAPSHOTS_PUBLIC_PROHIBITED",
+  "DYNAMODB_TABLE_ENCRYPTED_KMS",
+  "DYNAMODB_PITR_ENABLED",
+  "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED",
+  "S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED",
+  "S3_BUCKET_SSL_REQUESTS_ONLY",
+  "S3_BUCKET_VERSIONING_ENABLED",
+  "CLOUDWATCH_LOG_GROUP_ENCRYPTED",
+  "CMK_BACKING_KEY_ROTATION_ENABLED",
+  "KMS_CMK_NOT_SCHEDULED_FOR_DELETION",
+  "VPC_FLOW_LOGS_ENABLED",
+  "VPC_DEFAULT_SECURITY_GROUP_CLOSED",
+  "INCOMING_SSH_DISABLED",
+  "EC2_IMDSV2_CHECK",
+  "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS",
+  "BACKUP_RECOVERY_POINT_ENCRYPTED",
+  "SECRETSMANAGER_USING_CMK",
+];
+
+/** Backup settings of the user store. */
+export interface BackupSettings {
+  /** When the daily backup starts (AWS Backup cron, UTC). @default "cron(0 2 * * ? *)" */
+  readonly schedule?: string;
+  /**
+   * Days after which recovery points move to cold storage (AWS Backup's archive tier, priced
+   * like Glacier Deep Archive), for the resource types that support it. @default 30
+   */
+  readonly coldStorageAfterDays?: number;
+  /** Days recovery points are kept; at least 90 more than coldStorageAfterDays. @default 365 */
+  readonly deleteAfterDays?: number;
+}
+
+/** Arguments of `Compliance`. */
+export interface ComplianceArgs {
+  readonly context: AwsContext;
+  readonly stack: string;
+  /** Regions where this stack may keep user data. */
+  readonly allowedRegions: readonly string[];
+  /** Whether this stack records the account's global resources (IAM); exactly one stack does. */
+  readonly recordGlobalResources: boolean;
+  /** Telemetry key: the Config bucket and the audit function's logs. */
+  readonly telemetryKeyArn: pulumi.Input<string>;
+  /** User-data key: the backup vault holds copies of user data. */
+  readonly userDataKeyArn: pulumi.Input<string>;
+  /** The stores to back up (the user store's ARNs). */
+  readonly backupResourceArns: readonly pulumi.Input<string>[];
+  /** @default see BackupSettings */
+  readonly backup?: BackupSettings;
+  /** Days the Config bucket keeps snapshots and history. @default 2557 (7 years) */
+  readonly configRetentionDays?: number;
+}
+
+/**
+ * Proof of the platform's promises: AWS Config records every resource of the region and judges it
+ * with the managed rules above and a custom rule (`functions/residency-audit`) that flags any
+ * resource tagged `DataClass=user-data` outside the allowed regions; AWS Backup keeps daily,
+ * encrypted, lock-protected backups of the user store, moving them to cold storage.
+ */
+export class Compliance extends pulumi.ComponentResource {
+  public readonly configBucketName: pulumi.Output<string>;
+  public readonly residencyRuleName: pulumi.Output<string>;
+  public readonly backupVaultName: pulumi.Output<string>;
+  public readonly auditFunction: NodeFunction;
+
+  constructor(name: string, args: ComplianceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("knowledgecity:compliance:Compliance", name, {}, opts);
+    const { accountId, partition } = args.context;
+    const parent = { parent: this };
+    const backup = {
+      schedule: args.backup?.schedule ?? "cron(0 2 * * ? *)",
+      coldStorageAfterDays: args.backup?.coldStorageAfterDays ?? 30,
+      deleteAfterDays: args.backup?.deleteAfterDays ?? 365,
+    };
+    if (backup.deleteAfterDays < backup.coldStorageAfterDays + 90) {
+      throw new pulumi.ResourceError(
+        `backup.deleteAfterDays = ${backup.deleteAfterDays}: must be at least coldStorageAfterDays + 90 (${backup.coldStorageAfterDays + 90}); cold storage has a 90-day minimum`,
+        this,
+      );
+    }
+
+    // Recording.
+    const configBucket = new SecureBucket(
+      `${name}-config`,
+      {
+        dataClass: "telemetry",
+        kmsKeyArn: args.telemetryKeyArn,
+        lifecycleRules: [
+          {
+            id: "expire-config-history",
+            status: "Enabled",
+            filter: {},
+            expiration: { days: args.configRetentionDays ?? 2557 },
+            noncurrentVersionExpiration: { noncurrentDays: 30 },
+          },
+        ],
+        statements: [
+          {
+            Sid: "ConfigChecksTheBucket",
+            Principal: { Service: "config.amazonaws.com" },
+            Action: ["s3:GetBucketAcl", "s3:ListBucket"],
+            Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+          },
+        ],
+      },
+      parent,
+    );
+    const configRole = new aws.iam.Role(
+      `${name}-config`,
+      {
+        description: "AWS Config recorder and delivery",
+        assumeRolePolicy: serviceTrustPolicy("config.amazonaws.com", accountId),
+        managedPolicyArns: [`arn:${partition}:iam::aws:policy/service-role/AWS_ConfigRole`],
+      },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-config-delivery`,
+      {
+        role: configRole.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "DeliverToTheConfigBucket",
+              Effect: "Allow",
+              Action: ["s3:PutObject"],
+              Resource: [pulumi.interpolate`${configBucket.arn}/AWSLogs/${accountId}/Config/*`],
+            },
+            {
+              Sid: "CheckTheConfigBucket",
+              Effect: "Allow",
+              Action: ["s3:GetBucketAcl"],
+              Resource: [configBucket.arn],
+            },
+            {
+              Sid: "EncryptDeliveries",
+              Effect: "Allow",
+              Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+              Resource: [args.telemetryKeyArn],
+            },
+          ],
+        }),
+      },
+      parent,
+    );
+    const recorder = new aws.cfg.Recorder(
+      `${name}-recorder`,
+      {
+        roleArn: configRole.arn,
+        recordingGroup: {
+          allSupported: true,
+          includeGlobalResourceTypes: args.recordGlobalResources,
+        },
+        recordingMode: { recordingFrequency: "CONTINUOUS" },
+      },
+      parent,
+    );
+    const channel = new aws.cfg.DeliveryChannel(
+      `${name}-delivery`,
+      {
+        s3BucketName: configBucket.bucketName,
+        s3KmsKeyArn: args.telemetryKeyArn,
+        snapshotDeliveryProperties: { deliveryFrequency: "TwentyFour_Hours" },
+      },
+      { parent: this, dependsOn: [recorder] },
+    );
+    const recording = new aws.cfg.RecorderStatus(
+      `${name}-recording`,
+      { name: recorder.name, isEnabled: true },
+      { parent: this, dependsOn: [channel] },
+    );
+
+    // Judging.
+    for (const identifier of MANAGED_CONFIG_RULES) {
+      new aws.cfg.Rule(
+        `${name}-${identifier.toLowerCase().replace(/_/g, "-")}`,
+        { source: { owner: "AWS", sourceIdentifier: identifier } },
+        { parent: this, dependsOn: [recording] },
+      );
+    }
+    this.auditFunction = new NodeFunction(
+      `${name}-residency-audit`,
+      {
+        context: args.context,
+        entry: "residency-audit/handler",
+        description: "AWS Config rule: user data outside the allowed regions",
+        kmsKeyArn: args.telemetryKeyArn,
+        timeoutSeconds: 120,
+        // Config's APIs have no resource-level permissions for these calls.
+        permissions: [
+          {
+            sid: "ReportAndReadConfig",
+            actions: [
+              "config:PutEvaluations",
+              "config:GetResourceConfigHistory",
+              "config:SelectResourceConfig",
+            ],
+            resources: ["*"],
+          },
+        ],
+      },
+      parent,
+    );
+    const invoke = new aws.lambda.Permission(
+      `${name}-residency-audit`,
+      {
+        action: "lambda:InvokeFunction",
+        function: this.auditFunction.function.name,
+        principal: "config.amazonaws.com",
+        sourceAccount: accountId,
+      },
+      parent,
+    );
+    const residencyRule = new aws.cfg.Rule(
+      `${name}-user-data-residency`,
+      {
+        description: `Resources tagged DataClass=user-data must stay in ${args.allowedRegions.join(", ")}`,
+        inputParameters: JSON.stringify({ allowedRegions: args.allowedRegions.join(",") }),
+        source: {
+          owner: "CUSTOM_LAMBDA",
+          sourceIdentifier: this.auditFunction.arn,
+          sourceDetails: [
+            { eventSource: "aws.config", messageType: "ConfigurationItemChangeNotification" },
+            {
+              eventSource: "aws.config",
+              messageType: "OversizedConfigurationItemChangeNotification",
+            },
+            {
+              eventSource: "aws.config",
+              messageType: "ScheduledNotification",
+              maximumExecutionFrequency: "TwentyFour_Hours",
+            },
+          ],
+        },
+      },
+      { parent: this, dependsOn: [recording, invoke] },
+    );
+
+    // Backups.
+    const vault = new aws.backup.Vault(
+      `${name}-backups`,
+      { kmsKeyArn: args.userDataKeyArn, forceDestroy: false, tags: dataTags("user-data") },
+      { parent: this, protect: true },
+    );
+    // Governance-mode lock: recovery points cannot be deleted early or kept forever.
+    new aws.backup.VaultLockConfiguration(
+      `${name}-backups`,
+      {
+        backupVaultName: vault.name,
+        minRetentionDays: 7,
+        maxRetentionDays: Math.max(backup.deleteAfterDays, 7),
+      },
+      parent,
+    );
+    new aws.backup.RegionSettings(
+      `${name}-backup-settings`,
+      {
+        resourceTypeOptInPreference: {
+          Aurora: true,
+          DynamoDB: true,
+          RDS: true,
+          S3: true,
+          EBS: true,
+          EC2: true,
+          EFS: true,
+        },
+        // DynamoDB's advanced backup features allow the cold-storage tier.
+        resourceTypeManagementPreference: { DynamoDB: true },
+      },
+      parent,
+    );
+    const backupRole = new aws.iam.Role(
+      `${name}-backup`,
+      {
+        description: "AWS Backup of the user store",
+        assumeRolePolicy: serviceTrustPolicy("backup.amazonaws.com", accountId),
+        managedPolicyArns: [
+          `arn:${partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup`,
+          `arn:${partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores`,
+        ],
+      },
+      parent,
+    );
+    const plan = new aws.backup.Plan(
+      `${name}-user-data`,
+      {
+        rules: [
+          {
+            ruleName: "daily",
+            targetVaultName: vault.name,
+            schedule: backup.schedule,
+            startWindow: 60,
+            completionWindow: 360,
+            lifecycle: {
+              coldStorageAfter: backup.coldStorageAfterDays,
+              deleteAfter: backup.deleteAfterDays,
+              optInToArchiveForSupportedResources: true,
+            },
+            recoveryPointTags: { DataClass: "user-data", Stack: args.stack },
+          },
+        ],
+        tags: dataTags("user-data"),
+      },
+      parent,
+    );
+    new aws.backup.Selection(
+      `${name}-user-data`,
+      { planId: plan.id, iamRoleArn: backupRole.arn, resources: [...args.backupResourceArns] },
+      parent,
+    );
+
+    this.configBucketName = configBucket.bucketName;
+    this.residencyRuleName = residencyRule.name;
+    this.backupVaultName = vault.name;
+    this.registerOutputs({
+      configBucketName: this.configBucketName,
+      residencyRuleName: this.residencyRuleName,
+      backupVaultName: this.backupVaultName,
+    });
+  }
+}

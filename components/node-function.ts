@@ -1,0 +1,151 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { bundleArchive } from "./bundle";
+import type { AwsContext } from "./context";
+import { serviceTrustPolicy } from "./iam";
+import { DEFAULT_LOG_RETENTION_DAYS, type LogRetentionDays } from "./logs";
+import { dataTags } from "./tags";
+
+/** One statement of a function's inline policy: explicit actions on explicit resources. */
+export interface FunctionPermission {
+  /** Statement id, for reading the policy. */
+  readonly sid: string;
+  readonly actions: readonly string[];
+  readonly resources: readonly pulumi.Input<string>[];
+  /** Optional IAM condition block. */
+  readonly condition?: Record<string, Record<string, pulumi.Input<string | string[]>>>;
+}
+
+/** Arguments of `NodeFunction`. */
+export interface NodeFunctionArgs {
+  readonly context: AwsContext;
+  /** Handler module under `functions/`, without `.ts`, for example `residency-audit/handler`. */
+  readonly entry: string;
+  /** Exported handler name. @default "handler" */
+  readonly handlerExport?: string;
+  readonly description: string;
+  /** What the function may do; nothing else is granted besides writing its own logs. */
+  readonly permissions: readonly FunctionPermission[];
+  readonly environment?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** @default 256 */
+  readonly memoryMb?: number;
+  /** @default 30 */
+  readonly timeoutSeconds?: number;
+  /** Reserved concurrency, to protect what the function calls. @default unreserved */
+  readonly reservedConcurrency?: number;
+  /** KMS key of the log group and the environment variables (the stack's telemetry key). */
+  readonly kmsKeyArn: pulumi.Input<string>;
+  /** @default 365 */
+  readonly logRetentionDays?: LogRetentionDays;
+}
+
+/**
+ * A Lambda function from a handler in `functions/`: bundled with esbuild, Node.js 22 on arm64,
+ * with its own role (trusted by Lambda of this account only), an inline policy of exactly the
+ * permissions it is given, its own encrypted log group with retention, JSON logs and X-Ray
+ * tracing.
+ */
+export class NodeFunction extends pulumi.ComponentResource {
+  public readonly function: aws.lambda.Function;
+  public readonly role: aws.iam.Role;
+  public readonly arn: pulumi.Output<string>;
+  public readonly roleArn: pulumi.Output<string>;
+  public readonly logGroupName: pulumi.Output<string>;
+
+  constructor(name: string, args: NodeFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("knowledgecity:compute:NodeFunction", name, {}, opts);
+    const settings = {
+      handlerExport: args.handlerExport ?? "handler",
+      memoryMb: args.memoryMb ?? 256,
+      timeoutSeconds: args.timeoutSeconds ?? 30,
+      logRetentionDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+    };
+    if (args.permissions.some((p) => p.actions.includes("*") || p.actions.length === 0)) {
+      throw new pulumi.ResourceError(
+        `${name}: every permission needs explicit actions, never "*"`,
+        this,
+      );
+    }
+    const parent = { parent: this };
+    const { accountId } = args.context;
+
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      {
+        retentionInDays: settings.logRetentionDays,
+        kmsKeyId: args.kmsKeyArn,
+        tags: dataTags("telemetry"),
+      },
+      parent,
+    );
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: args.description,
+        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", accountId),
+      },
+      parent,
+    );
+    new aws.iam.RolePolicy(
+      `${name}-policy`,
+      {
+        role: this.role.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "WriteOwnLogs",
+              Effect: "Allow",
+              Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+              Resource: [pulumi.interpolate`${logGroup.arn}:*`],
+            },
+            {
+              Sid: "Tracing",
+              Effect: "Allow",
+              Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+              // X-Ray has no resource-level permissions; these two actions only write traces.
+              Resource: "*",
+            },
+            ...args.permissions.map((permission) => ({
+              Sid: permission.sid,
+              Effect: "Allow",
+              Action: [...permission.actions],
+              Resource: [...permission.resources],
+              ...(permission.condition === undefined ? {} : { Condition: permission.condition }),
+            })),
+          ],
+        }),
+      },
+      parent,
+    );
+
+    this.function = new aws.lambda.Function(
+      `${name}-fn`,
+      {
+        description: args.description,
+        runtime: aws.lambda.Runtime.NodeJS22dX,
+        architectures: ["arm64"],
+        handler: `index.${settings.handlerExport}`,
+        code: bundleArchive(args.entry),
+        role: this.role.arn,
+        memorySize: settings.memoryMb,
+        timeout: settings.timeoutSeconds,
+        reservedConcurrentExecutions: args.reservedConcurrency ?? -1,
+        kmsKeyArn: args.kmsKeyArn,
+        environment: { variables: { ...args.environment } },
+        loggingConfig: {
+          logFormat: "JSON",
+          logGroup: logGroup.name,
+          applicationLogLevel: "INFO",
+          systemLogLevel: "WARN",
+        },
+        tracingConfig: { mode: "Active" },
+      },
+      { parent: this, dependsOn: [logGroup] },
+    );
+    this.arn = this.function.arn;
+    this.roleArn = this.role.arn;
+    this.logGroupName = logGroup.name;
+    this.registerOutputs({ arn: this.arn, roleArn: this.roleArn });
+  }
+}

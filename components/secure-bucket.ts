@@ -1,0 +1,133 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { dataTags, type DataClass } from "./tags";
+
+/** One extra statement of the bucket policy. `Resource` defaults to the bucket and its objects. */
+export interface BucketStatement {
+  readonly Sid: string;
+  readonly Effect?: "Allow" | "Deny";
+  readonly Principal: aws.iam.PolicyStatement["Principal"];
+  readonly Action: string | string[];
+  readonly Resource?: pulumi.Input<string>[];
+  readonly Condition?: aws.iam.PolicyStatement["Condition"];
+}
+
+/** Arguments of `SecureBucket`. */
+export interface SecureBucketArgs {
+  /** What the bucket holds; becomes its `DataClass` tag. */
+  readonly dataClass: DataClass;
+  /** KMS key for default encryption (SSE-KMS with bucket keys). */
+  readonly kmsKeyArn: pulumi.Input<string>;
+  /** Statements added to the TLS-only policy. @default [] */
+  readonly statements?: readonly BucketStatement[];
+  /** Lifecycle rules. @default abort incomplete multipart uploads after 7 days */
+  readonly lifecycleRules?: readonly aws.types.input.s3.BucketLifecycleConfigurationRule[];
+  /** Keep previous versions of objects. @default true */
+  readonly versioning?: boolean;
+  /** Whether `pulumi destroy` must be refused while it exists. @default true for user data */
+  readonly protect?: boolean;
+}
+
+/** The rule every bucket gets: unfinished multipart uploads cost money and hold data nobody sees. */
+export const ABORT_INCOMPLETE_UPLOADS: aws.types.input.s3.BucketLifecycleConfigurationRule = {
+  id: "abort-incomplete-multipart-uploads",
+  status: "Enabled",
+  filter: {},
+  abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+};
+
+/**
+ * A private S3 bucket with the defaults every bucket of the platform needs: SSE-KMS with the
+ * given key (bucket keys on), all public access blocked, ACLs disabled (bucket owner enforced),
+ * versioning, a policy that denies any request not over TLS, and lifecycle rules.
+ */
+export class SecureBucket extends pulumi.ComponentResource {
+  public readonly bucket: aws.s3.Bucket;
+  public readonly bucketName: pulumi.Output<string>;
+  public readonly arn: pulumi.Output<string>;
+
+  constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("knowledgecity:storage:SecureBucket", name, {}, opts);
+    const parent = { parent: this };
+    const bucket = new aws.s3.Bucket(
+      name,
+      { tags: dataTags(args.dataClass) },
+      { parent: this, protect: args.protect ?? args.dataClass === "user-data" },
+    );
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      name,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      parent,
+    );
+    new aws.s3.BucketOwnershipControls(
+      name,
+      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      parent,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      name,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: {
+              sseAlgorithm: "aws:kms",
+              kmsMasterKeyId: args.kmsKeyArn,
+            },
+            bucketKeyEnabled: true,
+          },
+        ],
+      },
+      parent,
+    );
+    if (args.versioning ?? true) {
+      new aws.s3.BucketVersioning(
+        name,
+        { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+        parent,
+      );
+    }
+    new aws.s3.BucketLifecycleConfiguration(
+      name,
+      { bucket: bucket.id, rules: [ABORT_INCOMPLETE_UPLOADS, ...(args.lifecycleRules ?? [])] },
+      parent,
+    );
+    const objects = pulumi.interpolate`${bucket.arn}/*`;
+    new aws.s3.BucketPolicy(
+      name,
+      {
+        bucket: bucket.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "DenyAnythingButTls",
+              Effect: "Deny",
+              Principal: "*",
+              Action: "s3:*",
+              Resource: [bucket.arn, objects],
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+            ...(args.statements ?? []).map((statement) => ({
+              Effect: "Allow",
+              ...statement,
+              Resource: statement.Resource ?? [bucket.arn, objects],
+            })),
+          ],
+        }),
+      },
+      // A policy is written only once public access is blocked, so it can never open the bucket.
+      { parent: this, dependsOn: [publicAccess] },
+    );
+    this.bucket = bucket;
+    this.bucketName = bucket.bucket;
+    this.arn = bucket.arn;
+    this.registerOutputs({ bucketName: this.bucketName, arn: this.arn });
+  }
+}

@@ -1,0 +1,211 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { accountRootArn, regionalServicePrincipal, type AwsContext } from "./context";
+import type { DataKeys } from "./data-keys";
+import { KEY_ADMIN_ACTIONS } from "./key-policies";
+import { NodeFunction, type FunctionPermission } from "./node-function";
+import { dataTags } from "./tags";
+import type { TokenVaultLocation } from "./user-data-store";
+
+/** Arguments of `Tokenization`. */
+export interface TokenizationArgs {
+  readonly context: AwsContext;
+  readonly stack: string;
+  /** The stack's keys: tokenize may encrypt and detokenize may decrypt with the user-data key. */
+  readonly keys: DataKeys;
+  /** Where the vault lives: the region's user store. */
+  readonly vault: TokenVaultLocation;
+}
+
+/**
+ * PII tokenization, so analytics and logs carry tokens and never personal data. `tokenize` turns
+ * a value into a deterministic token (an HMAC from a KMS key that never leaves KMS) and keeps the
+ * value, encrypted with the user-data key, in a vault inside the region's user store. `detokenize`
+ * is a separate function with a narrower role: it can read the vault and decrypt, nothing else.
+ */
+export class Tokenization extends pulumi.ComponentResource {
+  public readonly tokenizeFunction: NodeFunction;
+  public readonly detokenizeFunction: NodeFunction;
+  public readonly hmacKeyArn: pulumi.Output<string>;
+
+  constructor(name: string, args: TokenizationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("knowledgecity:data:Tokenization", name, {}, opts);
+    const parent = { parent: this };
+    const { context } = args;
+    const userDataKeyArn = args.keys.keyArns["user-data"];
+
+    // HMAC keys cannot rotate automatically: rotating would change every token.
+    const hmacKey = new aws.kms.Key(
+      `${name}-hmac`,
+      {
+        description: `KnowledgeCity ${args.stack}: PII token HMAC`,
+        keyUsage: "GENERATE_VERIFY_MAC",
+        customerMasterKeySpec: "HMAC_256",
+        deletionWindowInDays: 30,
+        tags: dataTags("user-data"),
+      },
+      { parent: this, protect: true },
+    );
+    new aws.kms.Alias(
+      `${name}-hmac`,
+      { name: `alias/knowledgecity/${args.stack}/pii-token-hmac`, targetKeyId: hmacKey.keyId },
+      parent,
+    );
+
+    const vault = vaultAccess(args.vault, context, userDataKeyArn);
+    const environment = {
+      HMAC_KEY_ID: hmacKey.arn,
+      DATA_KEY_ID: userDataKeyArn,
+      ...vault.environment,
+    };
+    this.tokenizeFunction = new NodeFunction(
+      `${name}-tokenize`,
+      {
+        context,
+        entry: "pii-tokenize/tokenize",
+        description: "Tokenizes PII into the region's token vault",
+        kmsKeyArn: args.keys.keyArns.telemetry,
+        environment,
+        permissions: [
+          { sid: "MacWithTheTokenKey", actions: ["kms:GenerateMac"], resources: [hmacKey.arn] },
+          { sid: "EncryptIntoTheVault", actions: ["kms:Encrypt"], resources: [userDataKeyArn] },
+          ...vault.write,
+        ],
+      },
+      parent,
+    );
+    this.detokenizeFunction = new NodeFunction(
+      `${name}-detokenize`,
+      {
+        context,
+        entry: "pii-tokenize/detokenize",
+        description: "Reads PII back from the region's token vault (audited)",
+        kmsKeyArn: args.keys.keyArns.telemetry,
+        environment,
+        permissions: [
+          { sid: "DecryptFromTheVault", actions: ["kms:Decrypt"], resources: [userDataKeyArn] },
+          ...vault.read,
+        ],
+      },
+      parent,
+    );
+
+    new aws.kms.KeyPolicy(
+      `${name}-hmac`,
+      {
+        keyId: hmacKey.keyId,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "AccountAdministersTheKey",
+              Effect: "Allow",
+              Principal: { AWS: accountRootArn(context) },
+              Action: [...KEY_ADMIN_ACTIONS],
+              Resource: "*",
+            },
+            {
+              Sid: "TokenizeMacs",
+              Effect: "Allow",
+              Principal: { AWS: this.tokenizeFunction.roleArn },
+              Action: ["kms:GenerateMac"],
+              Resource: "*",
+            },
+          ],
+        }),
+      },
+      parent,
+    );
+    args.keys.allow("user-data", {
+      sid: "TokenizeEncryptsIntoTheVault",
+      principalArn: this.tokenizeFunction.roleArn,
+      actions: ["kms:Encrypt"],
+    });
+    args.keys.allow("user-data", {
+      sid: "DetokenizeDecryptsFromTheVault",
+      principalArn: this.detokenizeFunction.roleArn,
+      actions: ["kms:Decrypt"],
+    });
+
+    this.hmacKeyArn = hmacKey.arn;
+    this.registerOutputs({
+      tokenizeFunctionArn: this.tokenizeFunction.arn,
+      detokenizeFunctionArn: this.detokenizeFunction.arn,
+    });
+  }
+}
+
+interface VaultAccess {
+  readonly environment: Record<string, pulumi.Input<string>>;
+  readonly write: FunctionPermission[];
+  readonly read: FunctionPermission[];
+}
+
+/** What each function needs to reach the vault, and nothing more. */
+function vaultAccess(
+  vault: TokenVaultLocation,
+  context: AwsContext,
+  userDataKeyArn: pulumi.Input<string>,
+): VaultAccess {
+  if (vault.kind === "dynamodb") {
+    // The table is encrypted with the user-data key, used through DynamoDB.
+    const viaDynamoDb = {
+      StringEquals: { "kms:ViaService": regionalServicePrincipal("dynamodb", context) },
+    };
+    return {
+      environment: { VAULT_KIND: "dynamodb", VAULT_TABLE: vault.tableName },
+      write: [
+        { sid: "WriteTheVault", actions: ["dynamodb:PutItem"], resources: [vault.tableArn] },
+        {
+          sid: "VaultTableEncryption",
+          actions: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
+          resources: [userDataKeyArn],
+          condition: viaDynamoDb,
+        },
+      ],
+      read: [
+        {
+          sid: "ReadTheVault",
+          actions: ["dynamodb:BatchGetItem", "dynamodb:GetItem"],
+          resources: [vault.tableArn],
+        },
+        {
+          sid: "VaultTableEncryption",
+          actions: ["kms:Decrypt"],
+          resources: [userDataKeyArn],
+          condition: viaDynamoDb,
+        },
+      ],
+    };
+  }
+  const viaSecretsManager = {
+    StringEquals: { "kms:ViaService": regionalServicePrincipal("secretsmanager", context) },
+  };
+  const dataApi = (sid: string, actions: string[]): FunctionPermission[] => [
+    { sid, actions, resources: [vault.clusterArn] },
+    {
+      sid: "VaultUserSecret",
+      actions: ["secretsmanager:GetSecretValue"],
+      resources: [vault.secretArn],
+    },
+    {
+      sid: "VaultUserSecretEncryption",
+      actions: ["kms:Decrypt"],
+      resources: [userDataKeyArn],
+      condition: viaSecretsManager,
+    },
+  ];
+  return {
+    environment: {
+      VAULT_KIND: "aurora",
+      VAULT_CLUSTER_ARN: vault.clusterArn,
+      VAULT_SECRET_ARN: vault.secretArn,
+      VAULT_DATABASE: vault.database,
+    },
+    write: dataApi("WriteTheVault", [
+      "rds-data:ExecuteStatement",
+      "rds-data:BatchExecuteStatement",
+    ]),
+    read: dataApi("ReadTheVault", ["rds-data:ExecuteStatement"]),
+  };
+}

@@ -1,0 +1,391 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsContext } from "./context";
+import { serviceTrustPolicy } from "./iam";
+import { dataTags } from "./tags";
+
+/** The DynamoDB tables of the US user store: name -> keys. */
+export const USER_TABLES = {
+  users: { hashKey: "userId" },
+  enrolments: { hashKey: "userId", rangeKey: "courseId" },
+  progress: { hashKey: "userId", rangeKey: "lessonKey" },
+  "pii-vault": { hashKey: "token" },
+} as const satisfies Record<string, { hashKey: string; rangeKey?: string }>;
+export type UserTable = keyof typeof USER_TABLES;
+
+const AURORA_ENGINES = {
+  "aurora-postgresql": {
+    port: 5432,
+    family: "aurora-postgresql16",
+    version: "16.6",
+    logs: ["postgresql"],
+    // TLS only: the server refuses unencrypted connections.
+    tlsParameter: { name: "rds.force_ssl", value: "1" },
+  },
+  "aurora-mysql": {
+    port: 3306,
+    family: "aurora-mysql8.0",
+    version: "8.0.mysql_aurora.3.08.0",
+    logs: ["audit", "error", "slowquery"],
+    tlsParameter: { name: "require_secure_transport", value: "ON" },
+  },
+} as const;
+export type AuroraEngine = keyof typeof AURORA_ENGINES;
+
+/** Where the PII token vault lives, for the tokenization functions. */
+export type TokenVaultLocation =
+  | {
+      readonly kind: "dynamodb";
+      readonly tableName: pulumi.Output<string>;
+      readonly tableArn: pulumi.Output<string>;
+    }
+  | {
+      readonly kind: "aurora";
+      readonly clusterArn: pulumi.Output<string>;
+      readonly database: string;
+      /** Secret of the vault's own database user (created by the schema migration). */
+      readonly secretArn: pulumi.Output<string>;
+    };
+
+interface CommonArgs {
+  readonly context: AwsContext;
+  /** Regions where this stack may keep user data; every replica must be in one. */
+  readonly allowedRegions: readonly string[];
+  /** The stack's user-data KMS key (customer managed). */
+  readonly userDataKeyArn: pulumi.Input<string>;
+}
+
+/** Arguments of the Aurora store (the Saudi stack's). */
+export interface AuroraStoreArgs extends CommonArgs {
+  readonly kind: "aurora";
+  /** @default "aurora-postgresql" */
+  readonly engine?: AuroraEngine;
+  /** @default 16.6 for PostgreSQL, 8.0.mysql_aurora.3.08.0 for MySQL */
+  readonly engineVersion?: string;
+  /** @default "db.r7g.large" */
+  readonly instanceClass?: string;
+  /** One instance per zone: the first is the writer, the others are read replicas. */
+  readonly availabilityZones: readonly string[];
+  readonly vpcId: pulumi.Input<string>;
+  /** Isolated subnets: no route out of the VPC. */
+  readonly subnetIds: pulumi.Input<string[]>;
+  /** Security groups of the compute that may connect; nothing else can. @default [] */
+  readonly clientSecurityGroupIds?: readonly pulumi.Input<string>[];
+  /** Days of automated backups (1-35). @default 35 */
+  readonly backupRetentionDays?: number;
+  /**
+   * Secondary regions of a global database. Not built yet: Aurora secondaries need a VPC of this
+   * stack in each secondary region, and AWS does not manage master passwords of global database
+   * members. A non-empty list is refused. @default []
+   */
+  readonly replicaRegions?: readonly string[];
+}
+
+/** Arguments of the DynamoDB store (the US stack's). */
+export interface DynamoDbStoreArgs extends CommonArgs {
+  readonly kind: "dynamodb";
+  /** Replica regions of the global tables, each with the user-data key's replica there. @default {} */
+  readonly replicaKeyArns?: Readonly<Record<string, pulumi.Input<string>>>;
+}
+
+export type UserDataStoreArgs = AuroraStoreArgs | DynamoDbStoreArgs;
+
+/**
+ * The residency-bound store of a stack's user data: an Aurora cluster (Saudi stack) or DynamoDB
+ * global tables (US stack), chosen by config. Everything is encrypted with the stack's own
+ * user-data key, deletion-protected (in AWS and in Pulumi state), backed up, tagged
+ * `DataClass=user-data`, and replicated only into the stack's allowed regions.
+ */
+export class UserDataStore extends pulumi.ComponentResource {
+  public readonly kind: UserDataStoreArgs["kind"];
+  /** ARNs of the stores, for backup selection and IAM policies. */
+  public readonly resourceArns: pulumi.Output<string>[];
+  /** DynamoDB tables by role (US store only). */
+  public readonly tables: Readonly<Partial<Record<UserTable, aws.dynamodb.Table>>>;
+  /** The Aurora cluster (Saudi store only). */
+  public readonly cluster?: aws.rds.Cluster;
+  /** Security group of the Aurora cluster (Saudi store only). */
+  public readonly securityGroupId?: pulumi.Output<string>;
+  public readonly tokenVault: TokenVaultLocation;
+
+  constructor(name: string, args: UserDataStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("knowledgecity:data:UserDataStore", name, {}, opts);
+    this.kind = args.kind;
+    if (args.kind === "dynamodb") {
+      const replicas = Object.keys(args.replicaKeyArns ?? {});
+      this.checkReplicas(replicas, args);
+      const tables = createTables(name, args, this);
+      this.tables = tables;
+      this.resourceArns = Object.values(tables).map((table) => table.arn);
+      this.tokenVault = {
+        kind: "dynamodb",
+        tableName: tables["pii-vault"].name,
+        tableArn: tables["pii-vault"].arn,
+      };
+    } else {
+      const replicas = args.replicaRegions ?? [];
+      this.checkReplicas(replicas, args);
+      if (replicas.length > 0) {
+        throw new pulumi.ResourceError(
+          `replicaRegions = ${JSON.stringify(replicas)}: Aurora secondary clusters are not built yet (they need this stack's VPC in each secondary region); keep the list empty`,
+          this,
+        );
+      }
+      const aurora = createAurora(name, args, this);
+      this.tables = {};
+      this.cluster = aurora.cluster;
+      this.securityGroupId = aurora.securityGroup.id;
+      this.resourceArns = [aurora.cluster.arn];
+      this.tokenVault = {
+        kind: "aurora",
+        clusterArn: aurora.cluster.arn,
+        database: aurora.database,
+        secretArn: aurora.vaultSecret.arn,
+      };
+    }
+    this.registerOutputs({ resourceArns: this.resourceArns });
+  }
+
+  private checkReplicas(replicas: readonly string[], args: CommonArgs): void {
+    const outside = replicas.filter((region) => !args.allowedRegions.includes(region));
+    if (outside.length > 0) {
+      throw new pulumi.ResourceError(
+        `replica regions ${outside.join(", ")} are outside the allowed regions (${args.allowedRegions.join(", ")}); user data must not leave them`,
+        this,
+      );
+    }
+    if (replicas.includes(args.context.region)) {
+      throw new pulumi.ResourceError(
+        `a replica region must differ from ${args.context.region}`,
+        this,
+      );
+    }
+  }
+}
+
+function createTables(
+  name: string,
+  args: DynamoDbStoreArgs,
+  parent: pulumi.Resource,
+): Record<UserTable, aws.dynamodb.Table> {
+  const replicaKeys = Object.entries(args.replicaKeyArns ?? {});
+  const entries = (Object.keys(USER_TABLES) as UserTable[]).map((table) => {
+    const keys: { hashKey: string; rangeKey?: string } = USER_TABLES[table];
+    const resource = new aws.dynamodb.Table(
+      `${name}-${table}`,
+      {
+        billingMode: "PAY_PER_REQUEST",
+        hashKey: keys.hashKey,
+        rangeKey: keys.rangeKey,
+        attributes: [keys.hashKey, ...(keys.rangeKey === undefined ? [] : [keys.rangeKey])].map(
+          (attribute) => ({
+            name: attribute,
+            type: "S",
+          }),
+        ),
+        serverSideEncryption: { enabled: true, kmsKeyArn: args.userDataKeyArn },
+        pointInTimeRecovery: { enabled: true },
+        deletionProtectionEnabled: true,
+        // Global tables replicate through the stream.
+        streamEnabled: true,
+        streamViewType: "NEW_AND_OLD_IMAGES",
+        replicas: replicaKeys.map(([regionName, kmsKeyArn]) => ({
+          regionName,
+          kmsKeyArn,
+          pointInTimeRecovery: true,
+          deletionProtectionEnabled: true,
+          propagateTags: true,
+        })),
+        tags: dataTags("user-data"),
+      },
+      { parent, protect: true },
+    );
+    return [table, resource] as const;
+  });
+  return Object.fromEntries(entries) as Record<UserTable, aws.dynamodb.Table>;
+}
+
+interface AuroraResources {
+  readonly cluster: aws.rds.Cluster;
+  readonly securityGroup: aws.ec2.SecurityGroup;
+  readonly database: string;
+  readonly vaultSecret: aws.secretsmanager.Secret;
+}
+
+function createAurora(
+  name: string,
+  args: AuroraStoreArgs,
+  parent: pulumi.Resource,
+): AuroraResources {
+  const engine = args.engine ?? "aurora-postgresql";
+  const spec = AURORA_ENGINES[engine];
+  const settings = {
+    engineVersion: args.engineVersion ?? spec.version,
+    instanceClass: args.instanceClass ?? "db.r7g.large",
+    backupRetentionDays: args.backupRetentionDays ?? 35,
+  };
+  if (
+    !Number.isInteger(settings.backupRetentionDays) ||
+    settings.backupRetentionDays < 1 ||
+    settings.backupRetentionDays > 35
+  ) {
+    throw new pulumi.ResourceError(
+      `backupRetentionDays = ${settings.backupRetentionDays}: expected 1 to 35`,
+      parent,
+    );
+  }
+  if (args.availabilityZones.length < 2) {
+    throw new pulumi.ResourceError("Aurora needs instances in at least two zones", parent);
+  }
+  const database = "knowledgecity";
+  const opts = { parent };
+
+  const subnetGroup = new aws.rds.SubnetGroup(
+    `${name}-subnets`,
+    { description: "User store: isolated subnets only", subnetIds: args.subnetIds },
+    opts,
+  );
+  const securityGroup = new aws.ec2.SecurityGroup(
+    `${name}-db`,
+    {
+      vpcId: args.vpcId,
+      description: "User store: database port from the platform's compute only",
+      ingress:
+        (args.clientSecurityGroupIds ?? []).length === 0
+          ? []
+          : [
+              {
+                description: "Database clients",
+                protocol: "tcp",
+                fromPort: spec.port,
+                toPort: spec.port,
+                securityGroups: [...(args.clientSecurityGroupIds ?? [])],
+              },
+            ],
+      egress: [],
+      tags: { Name: `${name}-db` },
+    },
+    opts,
+  );
+  const parameters = new aws.rds.ClusterParameterGroup(
+    `${name}-params`,
+    {
+      family: spec.family,
+      description: "User store: TLS only",
+      parameters: [
+        {
+          name: spec.tlsParameter.name,
+          value: spec.tlsParameter.value,
+          applyMethod: "pending-reboot",
+        },
+      ],
+    },
+    opts,
+  );
+  const monitoringRole = new aws.iam.Role(
+    `${name}-monitoring`,
+    {
+      description: "RDS enhanced monitoring of the user store",
+      assumeRolePolicy: serviceTrustPolicy("monitoring.rds.amazonaws.com", args.context.accountId),
+      managedPolicyArns: [
+        `arn:${args.context.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
+      ],
+    },
+    opts,
+  );
+
+  const cluster = new aws.rds.Cluster(
+    `${name}-cluster`,
+    {
+      engine,
+      engineVersion: settings.engineVersion,
+      databaseName: database,
+      masterUsername: "kc_admin",
+      // Aurora generates, stores and rotates the master password in Secrets Manager.
+      manageMasterUserPassword: true,
+      masterUserSecretKmsKeyId: args.userDataKeyArn,
+      storageEncrypted: true,
+      kmsKeyId: args.userDataKeyArn,
+      iamDatabaseAuthenticationEnabled: true,
+      // The RDS Data API, used by the PII token vault (no network path needed).
+      enableHttpEndpoint: engine === "aurora-postgresql",
+      dbSubnetGroupName: subnetGroup.name,
+      vpcSecurityGroupIds: [securityGroup.id],
+      dbClusterParameterGroupName: parameters.name,
+      availabilityZones: [...args.availabilityZones],
+      deletionProtection: true,
+      backupRetentionPeriod: settings.backupRetentionDays,
+      preferredBackupWindow: "01:00-02:00",
+      preferredMaintenanceWindow: "sun:03:00-sun:04:00",
+      copyTagsToSnapshot: true,
+      skipFinalSnapshot: false,
+      finalSnapshotIdentifier: `${name}-final`,
+      enabledCloudwatchLogsExports: [...spec.logs],
+      tags: dataTags("user-data"),
+    },
+    { parent, protect: true, ignoreChanges: ["availabilityZones"] },
+  );
+
+  args.availabilityZones.forEach((zone, index) => {
+    new aws.rds.ClusterInstance(
+      `${name}-${zone}`,
+      {
+        clusterIdentifier: cluster.id,
+        engine,
+        engineVersion: settings.engineVersion,
+        instanceClass: settings.instanceClass,
+        availabilityZone: zone,
+        dbSubnetGroupName: subnetGroup.name,
+        publiclyAccessible: false,
+        // The first zone's instance is preferred as writer; the others are read replicas.
+        promotionTier: index === 0 ? 0 : 1,
+        performanceInsightsEnabled: true,
+        // Query samples can contain personal data: encrypt them with the user-data key.
+        performanceInsightsKmsKeyId: args.userDataKeyArn,
+        performanceInsightsRetentionPeriod: 7,
+        monitoringInterval: 60,
+        monitoringRoleArn: monitoringRole.arn,
+        autoMinorVersionUpgrade: true,
+        caCertIdentifier: "rds-ca-rsa2048-g1",
+        copyTagsToSnapshot: true,
+        tags: dataTags("user-data"),
+      },
+      { parent, protect: true },
+    );
+  });
+
+  // The token vault's own database user; the schema migration creates the user with this
+  // password and grants it the vault table only.
+  const vaultSecret = new aws.secretsmanager.Secret(
+    `${name}-pii-vault-user`,
+    {
+      description: "Database user of the PII token vault (RDS Data API)",
+      kmsKeyId: args.userDataKeyArn,
+      recoveryWindowInDays: 30,
+      tags: dataTags("user-data"),
+    },
+    opts,
+  );
+  const password = aws.secretsmanager.getRandomPasswordOutput(
+    { passwordLength: 40, excludePunctuation: true },
+    { parent },
+  );
+  new aws.secretsmanager.SecretVersion(
+    `${name}-pii-vault-user`,
+    {
+      secretId: vaultSecret.id,
+      secretString: pulumi.secret(
+        pulumi.jsonStringify({
+          engine: "postgres",
+          username: "pii_vault",
+          password: password.randomPassword,
+          host: cluster.endpoint,
+          port: spec.port,
+          dbname: database,
+        }),
+      ),
+    },
+    opts,
+  );
+  return { cluster, securityGroup, database, vaultSecret };
+}

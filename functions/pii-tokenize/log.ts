@@ -1,0 +1,43 @@
+/**
+ * Structured logs: one JSON object per line. Callers pass counts, field names, tokens, request
+ * ids and fixed reasons only; values never reach a log line.
+ */
+
+/** A log entry's extra properties. */
+export type LogFields = Readonly<Record<string, unknown>>;
+
+/** Severity of a log line. */
+export type LogLevel = "info" | "warn" | "error";
+
+/** Writes one JSON log line. */
+export function log(level: LogLevel, event: string, fields: LogFields = {}): void {
+  console.log(JSON.stringify({ level, event, time: new Date().toISOString(), ...fields }));
+}
+
+/**
+ * The parts of an error that are safe to log: its name, and for AWS SDK errors the HTTP status,
+ * the AWS request id and the fault side. Not the message, which can echo request content.
+ */
+export function describeError(error: unknown): LogFields {
+  if (!(error instanceof Error)) {
+    return { errorName: typeof error };
+  }
+  const metadata = ($metadata(error) ?? {}) as {
+    httpStatusCode?: unknown;
+    requestId?: unknown;
+  };
+  const fault = (error as { $fault?: unknown }).$fault;
+  return {
+    errorName: error.name,
+    ...(typeof metadata.httpStatusCode === "number"
+      ? { httpStatusCode: metadata.httpStatusCode }
+      : {}),
+    ...(typeof metadata.requestId === "string" ? { awsRequestId: metadata.requestId } : {}),
+    ...(typeof fault === "string" ? { fault } : {}),
+  };
+}
+
+function $metadata(error: Error): object | undefined {
+  const value = (error as { $metadata?: unknown }).$metadata;
+  return typeof value === "object" && value !== null ? value : undefined;
+}

@@ -1,0 +1,43 @@
+/**
+ * The residency and security rules, and how to run them over a stack's planned resources. The
+ * offline plan and the CrossGuard pack (policy/index.ts) both run exactly these.
+ */
+import { userDataResidency } from "./residency";
+import { encryptionAtRest, noPublicBuckets, noWildcardIam, noWorldOpenIngress } from "./security";
+import { dataClassTag, providerDefaultTagsRule } from "./tagging";
+import type { PlannedResource, PolicyContext, ResourceRule, Violation } from "./types";
+
+export type { Enforcement, PlannedResource, PolicyContext, ResourceRule, Violation } from "./types";
+
+/** Every rule, in report order. */
+export const RULES: readonly ResourceRule[] = [
+  userDataResidency,
+  dataClassTag,
+  providerDefaultTagsRule,
+  encryptionAtRest,
+  noPublicBuckets,
+  noWildcardIam,
+  noWorldOpenIngress,
+];
+
+/** Runs `rules` over every resource of a stack. */
+export function evaluate(
+  resources: readonly PlannedResource[],
+  settings: Omit<PolicyContext, "resources">,
+  rules: readonly ResourceRule[] = RULES,
+): Violation[] {
+  const context: PolicyContext = {
+    ...settings,
+    resources: new Map(resources.map((r) => [r.urn, r])),
+  };
+  return resources.flatMap((resource) =>
+    rules.flatMap((rule) =>
+      rule.check(resource, context).map((message) => ({
+        rule: rule.name,
+        urn: resource.urn,
+        message,
+        enforcement: rule.enforcement,
+      })),
+    ),
+  );
+}

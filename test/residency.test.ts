@@ -1,0 +1,100 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { tagsOf } from "../policy/rules/resource-facts";
+import { planStack, type StackPlan } from "../stacks/plan/document";
+import { record, type RecordedResource } from "./harness";
+
+const plans = new Map<string, StackPlan>();
+beforeAll(async () => {
+  for (const stack of ["me-south-1", "us-east-1"]) {
+    plans.set(stack, await planStack(stack));
+  }
+});
+const recordedOf = (stack: string): readonly RecordedResource[] => plans.get(stack)?.recorded ?? [];
+const userData = (stack: string) =>
+  recordedOf(stack).filter((r) => tagsOf(r).DataClass === "user-data");
+
+/** The key ARN a user-data resource is encrypted with, wherever its type keeps it. */
+function encryptionKeyOf(resource: RecordedResource): unknown {
+  const inputs = resource.inputs;
+  switch (resource.type) {
+    case "aws:dynamodb/table:Table":
+      return record(inputs.serverSideEncryption).kmsKeyArn;
+    case "aws:rds/cluster:Cluster":
+    case "aws:secretsmanager/secret:Secret":
+      return inputs.kmsKeyId;
+    case "aws:rds/clusterInstance:ClusterInstance":
+      return inputs.performanceInsightsKmsKeyId;
+    case "aws:backup/vault:Vault":
+      return inputs.kmsKeyArn;
+    default:
+      return undefined;
+  }
+}
+
+describe("residency of the real stacks", () => {
+  it("the Saudi stack keeps user data in Aurora in me-south-1 and creates no DynamoDB user table", () => {
+    const saudi = recordedOf("me-south-1");
+    expect(saudi.filter((r) => r.type === "aws:dynamodb/table:Table")).toEqual([]);
+    expect(saudi.filter((r) => r.type === "aws:rds/cluster:Cluster")).toHaveLength(1);
+    const outside = userData("me-south-1").filter((r) => r.region !== "me-south-1");
+    expect(outside.map((r) => r.urn)).toEqual([]);
+    expect(saudi.every((r) => r.region === "me-south-1")).toBe(true);
+  });
+
+  it("the US stack keeps user data in DynamoDB global tables replicated only to US regions, and creates no Aurora", () => {
+    const us = recordedOf("us-east-1");
+    expect(us.filter((r) => r.type.startsWith("aws:rds/"))).toEqual([]);
+    const tables = us.filter((r) => r.type === "aws:dynamodb/table:Table");
+    expect(tables.length).toBeGreaterThanOrEqual(3);
+    for (const table of tables) {
+      const replicas = (table.inputs.replicas as unknown[]).map(record);
+      expect(replicas.map((replica) => replica.regionName)).toEqual(["us-west-2"]);
+    }
+    expect(userData("us-east-1").every((r) => ["us-east-1", "us-west-2"].includes(r.region))).toBe(
+      true,
+    );
+  });
+
+  it.each(["me-south-1", "us-east-1"])(
+    "%s encrypts every user-data store with its own user-data key",
+    (stack) => {
+      const recorded = recordedOf(stack);
+      const key = recorded.find(
+        (r) => r.type === "aws:kms/key:Key" && r.name === "kc-keys-user-data",
+      );
+      expect(key?.id).toBeDefined();
+      const keyArn = `arn:aws:kms:${stack}:111122223333:key/${key?.id ?? ""}`;
+      const stores = userData(stack).filter((r) => encryptionKeyOf(r) !== undefined);
+      expect(stores.length).toBeGreaterThanOrEqual(stack === "me-south-1" ? 6 : 5);
+      for (const store of stores) {
+        expect(encryptionKeyOf(store), store.urn).toBe(keyArn);
+      }
+      // Global-table replicas use the replica of that same multi-region key in their region.
+      for (const table of recorded.filter((r) => r.type === "aws:dynamodb/table:Table")) {
+        for (const replica of (table.inputs.replicas as unknown[]).map(record)) {
+          expect(replica.kmsKeyArn).toBe(`arn:aws:kms:us-west-2:111122223333:key/${key?.id ?? ""}`);
+        }
+      }
+    },
+  );
+
+  it.each(["me-south-1", "us-east-1"])(
+    "%s protects its user-data stores from deletion, in AWS and in Pulumi",
+    (stack) => {
+      const stores = recordedOf(stack).filter((r) =>
+        ["aws:dynamodb/table:Table", "aws:rds/cluster:Cluster", "aws:backup/vault:Vault"].includes(
+          r.type,
+        ),
+      );
+      expect(stores.length).toBeGreaterThan(0);
+      for (const store of stores) {
+        expect(store.protect, store.urn).toBe(true);
+        if (store.type === "aws:dynamodb/table:Table") {
+          expect(store.inputs.deletionProtectionEnabled).toBe(true);
+        } else if (store.type === "aws:rds/cluster:Cluster") {
+          expect(store.inputs.deletionProtection).toBe(true);
+        }
+      }
+    },
+  );
+});
