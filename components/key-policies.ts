@@ -51,6 +51,8 @@ export interface KeyUser {
   readonly principalArn: pulumi.Input<string>;
   /** Key actions, for example `kms:Encrypt`. */
   readonly actions: readonly string[];
+  /** Optional condition, for example an encryption-context requirement. */
+  readonly condition?: aws.iam.PolicyStatement["Condition"];
 }
 
 /**
@@ -116,6 +118,7 @@ export function dataKeyPolicy(
       Principal: { AWS: user.principalArn },
       Action: [...user.actions],
       Resource: "*",
+      ...(user.condition === undefined ? {} : { Condition: user.condition }),
     });
   }
   return { Version: "2012-10-17", Statement: statements };

@@ -53,11 +53,8 @@ export class Tokenization extends pulumi.ComponentResource {
     );
 
     const vault = vaultAccess(args.vault, context, userDataKeyArn);
-    const environment = {
-      HMAC_KEY_ID: hmacKey.arn,
-      DATA_KEY_ID: userDataKeyArn,
-      ...vault.environment,
-    };
+    // Vault values are encrypted under this context, so a key grant cannot decrypt anything else.
+    const vaultContext = { StringEquals: { "kms:EncryptionContext:purpose": "pii-vault" } };
     this.tokenizeFunction = new NodeFunction(
       `${name}-tokenize`,
       {
@@ -65,10 +62,19 @@ export class Tokenization extends pulumi.ComponentResource {
         entry: "pii-tokenize/tokenize",
         description: "Tokenizes PII into the region's token vault",
         kmsKeyArn: args.keys.keyArns.telemetry,
-        environment,
+        environment: {
+          HMAC_KEY_ID: hmacKey.arn,
+          DATA_KEY_ID: userDataKeyArn,
+          ...vault.environment,
+        },
         permissions: [
           { sid: "MacWithTheTokenKey", actions: ["kms:GenerateMac"], resources: [hmacKey.arn] },
-          { sid: "EncryptIntoTheVault", actions: ["kms:Encrypt"], resources: [userDataKeyArn] },
+          {
+            sid: "EncryptIntoTheVault",
+            actions: ["kms:Encrypt"],
+            resources: [userDataKeyArn],
+            condition: vaultContext,
+          },
           ...vault.write,
         ],
       },
@@ -81,9 +87,14 @@ export class Tokenization extends pulumi.ComponentResource {
         entry: "pii-tokenize/detokenize",
         description: "Reads PII back from the region's token vault (audited)",
         kmsKeyArn: args.keys.keyArns.telemetry,
-        environment,
+        environment: { DATA_KEY_ID: userDataKeyArn, ...vault.environment },
         permissions: [
-          { sid: "DecryptFromTheVault", actions: ["kms:Decrypt"], resources: [userDataKeyArn] },
+          {
+            sid: "DecryptFromTheVault",
+            actions: ["kms:Decrypt"],
+            resources: [userDataKeyArn],
+            condition: vaultContext,
+          },
           ...vault.read,
         ],
       },
@@ -120,11 +131,13 @@ export class Tokenization extends pulumi.ComponentResource {
       sid: "TokenizeEncryptsIntoTheVault",
       principalArn: this.tokenizeFunction.roleArn,
       actions: ["kms:Encrypt"],
+      condition: vaultContext,
     });
     args.keys.allow("user-data", {
       sid: "DetokenizeDecryptsFromTheVault",
       principalArn: this.detokenizeFunction.roleArn,
       actions: ["kms:Decrypt"],
+      condition: vaultContext,
     });
 
     this.hmacKeyArn = hmacKey.arn;
@@ -166,7 +179,7 @@ function vaultAccess(
       read: [
         {
           sid: "ReadTheVault",
-          actions: ["dynamodb:BatchGetItem", "dynamodb:GetItem"],
+          actions: ["dynamodb:BatchGetItem"],
           resources: [vault.tableArn],
         },
         {
@@ -202,10 +215,7 @@ function vaultAccess(
       VAULT_SECRET_ARN: vault.secretArn,
       VAULT_DATABASE: vault.database,
     },
-    write: dataApi("WriteTheVault", [
-      "rds-data:ExecuteStatement",
-      "rds-data:BatchExecuteStatement",
-    ]),
+    write: dataApi("WriteTheVault", ["rds-data:ExecuteStatement"]),
     read: dataApi("ReadTheVault", ["rds-data:ExecuteStatement"]),
   };
 }
