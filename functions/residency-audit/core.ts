@@ -4,14 +4,14 @@
  * copy of its data that its configuration reveals (DynamoDB global-table replicas, Aurora global
  * database members, AWS Backup copy destinations).
  */
+// The same vocabulary as the deploy-time policy rules (a module without dependencies, so the
+// function's bundle stays small).
+import { DATA_CLASS_TAG, type DataClass } from "../../policy/rules/vocabulary";
 import { InvalidConfigurationItemError, InvalidRuleParametersError, quote } from "./errors";
 
-/**
- * The tag naming a store's data class, and the class this rule guards. The same vocabulary as the
- * deploy-time policy rules; kept here so the function bundles without the Pulumi program.
- */
-export const DATA_CLASS_TAG = "DataClass";
-export const USER_DATA = "user-data";
+export { DATA_CLASS_TAG } from "../../policy/rules/vocabulary";
+/** The data class whose residency this rule audits. */
+export const USER_DATA: DataClass = "user-data";
 
 /** AWS Config's limit on an evaluation's annotation, in characters (UTF-16 code units). */
 export const ANNOTATION_MAX_LENGTH = 256;
