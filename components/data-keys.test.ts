@@ -18,7 +18,7 @@ describe("DataKeys", async () => {
       );
       keys.allow("content", {
         sid: "Transcoder",
-        principalArn: "arn:aws:iam::111122223333:role/transcoder",
+        principal: { AWS: "arn:aws:iam::111122223333:role/transcoder" },
         actions: ["kms:Decrypt"],
       });
       keys.seal();
@@ -111,7 +111,7 @@ describe("DataKeys", async () => {
         keys.seal();
         keys.allow("user-data", {
           sid: "Late",
-          principalArn: "arn:aws:iam::1:role/x",
+          principal: { AWS: "arn:aws:iam::1:role/x" },
           actions: ["kms:Decrypt"],
         });
       }),

@@ -47,8 +47,11 @@ export const KEY_SERVICES: Readonly<Record<KeyedDataClass, readonly string[]>> =
 export interface KeyUser {
   /** Statement id, letters and digits only. */
   readonly sid: string;
-  /** IAM role ARN. */
-  readonly principalArn: pulumi.Input<string>;
+  /**
+   * Who: an IAM role ARN (`{ AWS: arn }`) or an AWS service principal (`{ Service: name }`, which
+   * should come with a condition naming the resource, such as `AWS:SourceArn`).
+   */
+  readonly principal: { readonly AWS: pulumi.Input<string> } | { readonly Service: string };
   /** Key actions, for example `kms:Encrypt`. */
   readonly actions: readonly string[];
   /** Optional condition, for example an encryption-context requirement. */
@@ -115,7 +118,7 @@ export function dataKeyPolicy(
     statements.push({
       Sid: user.sid,
       Effect: "Allow",
-      Principal: { AWS: user.principalArn },
+      Principal: user.principal,
       Action: [...user.actions],
       Resource: "*",
       ...(user.condition === undefined ? {} : { Condition: user.condition }),

@@ -129,13 +129,13 @@ export class Tokenization extends pulumi.ComponentResource {
     );
     args.keys.allow("user-data", {
       sid: "TokenizeEncryptsIntoTheVault",
-      principalArn: this.tokenizeFunction.roleArn,
+      principal: { AWS: this.tokenizeFunction.roleArn },
       actions: ["kms:Encrypt"],
       condition: vaultContext,
     });
     args.keys.allow("user-data", {
       sid: "DetokenizeDecryptsFromTheVault",
-      principalArn: this.detokenizeFunction.roleArn,
+      principal: { AWS: this.detokenizeFunction.roleArn },
       actions: ["kms:Decrypt"],
       condition: vaultContext,
     });
