@@ -99,7 +99,7 @@ export class Compliance extends pulumi.ComponentResource {
       `${name}-config`,
       {
         dataClass: "telemetry",
-        kmsKeyArn: args.telemetryKeyArn,
+        encryption: { kmsKeyArn: args.telemetryKeyArn },
         lifecycleRules: [
           {
             id: "expire-config-history",

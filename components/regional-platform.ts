@@ -4,7 +4,9 @@ import { PLATFORM_TYPE } from "../policy/rules/vocabulary";
 import { Compliance, type BackupSettings } from "./compliance";
 import type { AwsContext } from "./context";
 import { DataKeys } from "./data-keys";
+import { apiHostnames, GeoDns } from "./geo-dns";
 import type { LogRetentionDays } from "./logs";
+import { Monolith, type MonolithMode, type MonolithLambdaSettings } from "./monolith";
 import { Network } from "./network";
 import { Tokenization } from "./tokenization";
 import { UserDataStore, type AuroraEngine } from "./user-data-store";
@@ -34,6 +36,35 @@ export type RegionalUserStoreSettings =
       readonly replicaProviders?: Readonly<Record<string, aws.Provider>>;
     };
 
+/** DNS of a region in the shared hosted zone. */
+export interface RegionalDnsSettings {
+  /** Whether the stack writes its records; when off, `monolith.certificateArn` is required. */
+  readonly enabled: boolean;
+  readonly domain: string;
+  readonly hostedZoneId?: string;
+  /** Label of the explicit hostname `api.<label>.<domain>`. */
+  readonly regionLabel: string;
+  readonly countries: readonly string[];
+  readonly isDefault: boolean;
+}
+
+/** The monolith of a region (see `MonolithArgs` for each setting's default). */
+export interface RegionalMonolithSettings {
+  readonly mode: MonolithMode;
+  /** Amazon Linux 2023 arm64 image, resolved from the public SSM parameter (ec2 mode). */
+  readonly imageId?: string;
+  readonly instanceType: string;
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly desiredCapacity?: number;
+  readonly cpuTargetPercent: number;
+  readonly memoryTargetPercent: number;
+  readonly healthCheckPath: string;
+  readonly rateLimitPerFiveMinutes: number;
+  readonly certificateArn?: string;
+  readonly lambda?: MonolithLambdaSettings;
+}
+
 /** Arguments of `RegionalPlatform`. */
 export interface RegionalPlatformArgs {
   /** Account and region. */
@@ -54,6 +85,12 @@ export interface RegionalPlatformArgs {
   readonly userStore: RegionalUserStoreSettings;
   /** Backups of the user store. @default see BackupSettings */
   readonly backup?: BackupSettings;
+  /** DNS names and geolocation routing. */
+  readonly dns: RegionalDnsSettings;
+  /** The PHP monolith. */
+  readonly monolith: RegionalMonolithSettings;
+  /** Default log retention. @default 365 */
+  readonly logRetentionDays?: LogRetentionDays;
 }
 
 /**
@@ -67,6 +104,8 @@ export interface RegionalPlatformArgs {
 export class RegionalPlatform extends pulumi.ComponentResource {
   public readonly keys: DataKeys;
   public readonly network: Network;
+  public readonly monolith: Monolith;
+  public readonly dns?: GeoDns;
   public readonly userStore: UserDataStore;
   public readonly tokenization: Tokenization;
   public readonly compliance: Compliance;
@@ -105,6 +144,43 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       },
       parent,
     );
+    const hostnames = apiHostnames(args.dns.domain, args.dns.regionLabel);
+    const dnsOn = args.dns.enabled && args.dns.hostedZoneId !== undefined;
+    this.monolith = new Monolith(
+      `${name}-monolith`,
+      {
+        context,
+        stack: args.stack,
+        ...args.monolith,
+        hostnames: [hostnames.shared, hostnames.regional],
+        certificate:
+          args.monolith.certificateArn !== undefined
+            ? { certificateArn: args.monolith.certificateArn }
+            : { hostedZoneId: args.dns.hostedZoneId ?? "" },
+        vpcId: this.network.vpcId,
+        vpcCidr: this.network.cidr,
+        publicSubnetIds: this.network.publicSubnetIds,
+        privateSubnetIds: this.network.privateSubnetIds,
+        keys: this.keys,
+        logRetentionDays: args.logRetentionDays,
+      },
+      parent,
+    );
+    if (dnsOn) {
+      this.dns = new GeoDns(
+        `${name}-dns`,
+        {
+          hostedZoneId: args.dns.hostedZoneId ?? "",
+          domain: args.dns.domain,
+          regionLabel: args.dns.regionLabel,
+          countries: args.dns.countries,
+          isDefault: args.dns.isDefault,
+          targets: this.monolith.targets,
+          healthCheckPath: args.monolith.healthCheckPath,
+        },
+        parent,
+      );
+    }
     const common = {
       context,
       allowedRegions: args.allowedRegions,
@@ -124,6 +200,10 @@ export class RegionalPlatform extends pulumi.ComponentResource {
             availabilityZones: args.availabilityZones,
             vpcId: this.network.vpcId,
             subnetIds: this.network.isolatedSubnetIds,
+            clientSecurityGroupIds:
+              this.monolith.computeSecurityGroupId === undefined
+                ? []
+                : [this.monolith.computeSecurityGroupId],
           },
       parent,
     );
@@ -154,6 +234,7 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       privateSubnetIds: this.network.privateSubnetIds,
       userStoreArns: this.userStore.resourceArns,
       tokenizeFunctionArn: this.tokenization.tokenizeFunction.arn,
+      workQueueUrl: this.monolith.workQueueUrl,
     });
   }
 }

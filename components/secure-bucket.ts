@@ -2,13 +2,17 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { dataTags, type DataClass } from "./tags";
 
-/** One extra statement of the bucket policy. `Resource` defaults to the bucket and its objects. */
+/**
+ * One extra statement of the bucket policy. It applies to the objects under `objectPrefix` when
+ * given, else to the bucket and all its objects.
+ */
 export interface BucketStatement {
   readonly Sid: string;
   readonly Effect?: "Allow" | "Deny";
   readonly Principal: aws.iam.PolicyStatement["Principal"];
   readonly Action: string | string[];
-  readonly Resource?: pulumi.Input<string>[];
+  /** Key prefix the statement is limited to, for example `alb/AWSLogs/111122223333/`. */
+  readonly objectPrefix?: string;
   readonly Condition?: aws.iam.PolicyStatement["Condition"];
 }
 
@@ -16,8 +20,12 @@ export interface BucketStatement {
 export interface SecureBucketArgs {
   /** What the bucket holds; becomes its `DataClass` tag. */
   readonly dataClass: DataClass;
-  /** KMS key for default encryption (SSE-KMS with bucket keys). */
-  readonly kmsKeyArn: pulumi.Input<string>;
+  /**
+   * Default encryption: SSE-KMS with this key and bucket keys, or `"s3-managed"` (SSE-S3) for the
+   * one case AWS allows nothing else: Elastic Load Balancing access logs. An SSE-S3 bucket is
+   * tagged `LogDelivery=elb`, the only exception the `encryption-at-rest` rule accepts.
+   */
+  readonly encryption: { readonly kmsKeyArn: pulumi.Input<string> } | "s3-managed";
   /** Statements added to the TLS-only policy. @default [] */
   readonly statements?: readonly BucketStatement[];
   /** Lifecycle rules. @default abort incomplete multipart uploads after 7 days */
@@ -27,6 +35,9 @@ export interface SecureBucketArgs {
   /** Whether `pulumi destroy` must be refused while it exists. @default true for user data */
   readonly protect?: boolean;
 }
+
+/** The tag that marks a bucket receiving Elastic Load Balancing logs (SSE-S3 only). */
+export const ELB_LOG_TAG = "LogDelivery";
 
 /** The rule every bucket gets: unfinished multipart uploads cost money and hold data nobody sees. */
 export const ABORT_INCOMPLETE_UPLOADS: aws.types.input.s3.BucketLifecycleConfigurationRule = {
@@ -49,9 +60,10 @@ export class SecureBucket extends pulumi.ComponentResource {
   constructor(name: string, args: SecureBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("knowledgecity:storage:SecureBucket", name, {}, opts);
     const parent = { parent: this };
+    const s3Managed = args.encryption === "s3-managed";
     const bucket = new aws.s3.Bucket(
       name,
-      { tags: dataTags(args.dataClass) },
+      { tags: { ...dataTags(args.dataClass), ...(s3Managed ? { [ELB_LOG_TAG]: "elb" } : {}) } },
       { parent: this, protect: args.protect ?? args.dataClass === "user-data" },
     );
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
@@ -75,13 +87,15 @@ export class SecureBucket extends pulumi.ComponentResource {
       {
         bucket: bucket.id,
         rules: [
-          {
-            applyServerSideEncryptionByDefault: {
-              sseAlgorithm: "aws:kms",
-              kmsMasterKeyId: args.kmsKeyArn,
-            },
-            bucketKeyEnabled: true,
-          },
+          args.encryption === "s3-managed"
+            ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }
+            : {
+                applyServerSideEncryptionByDefault: {
+                  sseAlgorithm: "aws:kms",
+                  kmsMasterKeyId: args.encryption.kmsKeyArn,
+                },
+                bucketKeyEnabled: true,
+              },
         ],
       },
       parent,
@@ -114,10 +128,13 @@ export class SecureBucket extends pulumi.ComponentResource {
               Resource: [bucket.arn, objects],
               Condition: { Bool: { "aws:SecureTransport": "false" } },
             },
-            ...(args.statements ?? []).map((statement) => ({
+            ...(args.statements ?? []).map(({ objectPrefix, ...statement }) => ({
               Effect: "Allow",
               ...statement,
-              Resource: statement.Resource ?? [bucket.arn, objects],
+              Resource:
+                objectPrefix === undefined
+                  ? [bucket.arn, objects]
+                  : [pulumi.interpolate`${bucket.arn}/${objectPrefix}*`],
             })),
           ],
         }),

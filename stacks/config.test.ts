@@ -90,9 +90,19 @@ describe("parseStackConfig with a valid config", () => {
     expect(config.network.flowLogRetentionDays).toBe(365);
     expect(config.logRetentionDays).toBe(365);
     expect(config.tags).toEqual({});
+    expect(config.monolith).toEqual({
+      mode: "ec2",
+      instanceType: "m7g.large",
+      minSize: 2,
+      maxSize: 6,
+      cpuTargetPercent: 60,
+      memoryTargetPercent: 70,
+      healthCheckPath: "/health",
+      rateLimitPerFiveMinutes: 2000,
+    });
+    expect(config.globalEdge).toEqual({});
+    expect(config.dns.enabled).toBe(true);
     for (const component of [
-      config.monolith,
-      config.globalEdge,
       config.video,
       config.analytics,
       config.microservices,
@@ -156,9 +166,74 @@ interface BadCase {
 }
 
 const ALL_TOP_LEVEL_KEYS =
-  "jurisdiction, allowedRegions, primary, userStore, dns, network, logRetentionDays, tags, monolith, globalEdge, video, analytics, microservices, observability, compliance";
+  "jurisdiction, allowedRegions, primary, userStore, dns, network, logRetentionDays, tags, monolith, globalEdge, homeRegion, video, analytics, microservices, observability, compliance";
 
 const badCases: readonly BadCase[] = [
+  {
+    name: "a monolith whose minimum is larger than its maximum",
+    mutations: [set("knowledgecity:monolith", { minSize: 8, maxSize: 4 })],
+    key: "knowledgecity:monolith.maxSize",
+    value: "4",
+    allowed: "expected at least minSize (8)",
+  },
+  {
+    name: "a desired capacity outside the group's bounds",
+    mutations: [set("knowledgecity:monolith", { minSize: 2, maxSize: 4, desiredCapacity: 9 })],
+    key: "knowledgecity:monolith.desiredCapacity",
+    value: "9",
+    allowed: "expected a value from minSize to maxSize (2 to 4)",
+  },
+  {
+    name: "an unknown monolith mode",
+    mutations: [set("knowledgecity:monolith", { mode: "kubernetes" })],
+    key: "knowledgecity:monolith.mode",
+    value: '"kubernetes"',
+    allowed: 'expected "ec2" or "lambda"',
+  },
+  {
+    name: "lambda mode without its layer and code",
+    mutations: [set("knowledgecity:monolith", { mode: "lambda" })],
+    key: "knowledgecity:monolith.lambda",
+    value: "(missing)",
+    allowed: "required when mode is lambda: phpLayerArn and codeKey",
+  },
+  {
+    name: "an x86 instance type for the arm64 image",
+    mutations: [set("knowledgecity:monolith", { instanceType: "m7i.large" })],
+    key: "knowledgecity:monolith.instanceType",
+    value: '"m7i.large"',
+    allowed: "expected a Graviton (arm64) instance type",
+  },
+  {
+    name: "a regional stack asking for the global edge",
+    mutations: [set("knowledgecity:globalEdge", { enabled: true })],
+    key: "knowledgecity:globalEdge.enabled",
+    value: "true",
+    allowed: "only the primary stack hosts the global edge",
+  },
+  {
+    name: "DNS on without a hosted zone",
+    mutations: [setField("knowledgecity:dns", "hostedZoneId", undefined)],
+    key: "knowledgecity:dns.hostedZoneId",
+    value: "(missing)",
+    allowed: "required when dns.enabled is true",
+  },
+  {
+    name: "DNS off without a certificate for the API",
+    mutations: [setField("knowledgecity:dns", "enabled", false)],
+    key: "knowledgecity:monolith.certificateArn",
+    value: "(missing)",
+    allowed: "required when dns.enabled is false",
+  },
+  {
+    name: "home regions that leave out the stack's own",
+    mutations: [
+      set("knowledgecity:homeRegion", { hostnames: { "us-east-1": "api.us.knowledgecity.com" } }),
+    ],
+    key: "knowledgecity:homeRegion.hostnames",
+    value: '{"us-east-1":"api.us.knowledgecity.com"}',
+    allowed: "expected an entry for the stack's own region me-south-1",
+  },
   {
     name: "an Aurora secondary region, even an allowed one",
     mutations: [
@@ -372,8 +447,8 @@ const badCases: readonly BadCase[] = [
   },
   {
     name: "a setting for a component that has none yet",
-    mutations: [set("knowledgecity:monolith", { replicas: 3 })],
-    key: "knowledgecity:monolith.replicas",
+    mutations: [set("knowledgecity:video", { replicas: 3 })],
+    key: "knowledgecity:video.replicas",
     value: undefined,
     allowed: "unknown key; allowed keys are none yet",
   },

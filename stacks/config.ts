@@ -77,7 +77,12 @@ const dnsSchema = z.strictObject({
   domain: z.string().regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
     error: "expected a lower-case DNS domain such as knowledgecity.com",
   }),
-  /** Route 53 hosted zone id of the domain; looked up by name when omitted. */
+  /**
+   * Whether the stack writes its DNS records (API hostnames, certificate validation, geolocation).
+   * @default true
+   */
+  enabled: z.boolean({ error: "expected true or false" }).default(true),
+  /** Route 53 public hosted zone of the domain, shared by every stack. Required when DNS is on. */
   hostedZoneId: z
     .string()
     .regex(/^Z[A-Z0-9]{4,31}$/, {
@@ -134,6 +139,94 @@ const networkSchema = z.strictObject({
   flowLogRetentionDays: retentionDays.default(365),
 });
 
+const integer = (min: number, max: number) =>
+  z
+    .number({ error: `expected an integer from ${min} to ${max}` })
+    .int({ error: `expected an integer from ${min} to ${max}` })
+    .min(min, { error: `expected an integer from ${min} to ${max}` })
+    .max(max, { error: `expected an integer from ${min} to ${max}` });
+
+const monolithSchema = z
+  .strictObject({
+    /** How the PHP app runs: instances behind an ALB, or Lambda behind API Gateway. @default "ec2" */
+    mode: z.enum(["ec2", "lambda"], { error: 'expected "ec2" or "lambda"' }).default("ec2"),
+    /** Instance type (Graviton, to match the arm64 image). @default "m7g.large" */
+    instanceType: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*g[a-z0-9-]*\.[a-z0-9]+$/, {
+        error: "expected a Graviton (arm64) instance type such as m7g.large",
+      })
+      .default("m7g.large"),
+    /** @default 2 */
+    minSize: integer(1, 100).default(2),
+    /** @default 6 */
+    maxSize: integer(1, 100).default(6),
+    /** @default minSize */
+    desiredCapacity: integer(1, 100).optional(),
+    /** Average CPU the group keeps, in percent. @default 60 */
+    cpuTargetPercent: integer(10, 95).default(60),
+    /** Average memory use the group keeps, in percent. @default 70 */
+    memoryTargetPercent: integer(10, 95).default(70),
+    /** @default "/health" */
+    healthCheckPath: z
+      .string()
+      .regex(/^\/[A-Za-z0-9/_-]*$/, { error: "expected a path such as /health" })
+      .default("/health"),
+    /** Requests per five minutes one IP may send. @default 2000 */
+    rateLimitPerFiveMinutes: integer(10, 2_000_000_000).default(2000),
+    /** An existing ACM certificate for the API, required when dns.enabled is false. */
+    certificateArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/, {
+        error: "expected an ACM certificate ARN",
+      })
+      .optional(),
+    /** Lambda mode only. */
+    lambda: z
+      .strictObject({
+        /** PHP runtime layer for arm64, such as Bref's arm-php-83. */
+        phpLayerArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$/, {
+            error: "expected a Lambda layer version ARN",
+          }),
+        /** Key of the release zip in the releases bucket. */
+        codeKey: z
+          .string()
+          .regex(/^[A-Za-z0-9/_.-]+\.zip$/, { error: "expected an S3 key ending in .zip" }),
+        /** @default 1024 */
+        memoryMb: integer(128, 10240).optional(),
+        /** @default 28 */
+        timeoutSeconds: integer(1, 29).optional(),
+      })
+      .optional(),
+  })
+  .prefault({});
+
+const globalEdgeSchema = z
+  .strictObject({
+    /** Whether this stack hosts the global edge; only the primary may. @default primary */
+    enabled: z.boolean({ error: "expected true or false" }).optional(),
+    /** Requests per five minutes one IP may send to the SPA. @default 2000 */
+    rateLimitPerFiveMinutes: integer(10, 2_000_000_000).optional(),
+    /** Edge TTL of course content, tuned for course updates. @default 3600 */
+    courseContentTtlSeconds: integer(0, 86400).optional(),
+  })
+  .default({});
+
+const homeRegionSchema = z
+  .strictObject({
+    /**
+     * Every region users can call home, with its explicit API hostname; the same map in every
+     * stack. The primary replicates the home-region table to each of these regions.
+     */
+    hostnames: z.record(
+      awsRegion,
+      z.string().regex(/^api\.[a-z0-9.-]+$/, { error: "expected an api.* hostname" }),
+    ),
+  })
+  .optional();
+
 /** A component's settings block; each component adds its fields as it is built. */
 const componentSettings = z.strictObject({}).default({});
 
@@ -164,8 +257,9 @@ const stackConfigSchema = z
         z.string().max(256, { error: "expected a tag value of at most 256 characters" }),
       )
       .default({}),
-    monolith: componentSettings,
-    globalEdge: componentSettings,
+    monolith: monolithSchema,
+    globalEdge: globalEdgeSchema,
+    homeRegion: homeRegionSchema,
     video: componentSettings,
     analytics: componentSettings,
     microservices: componentSettings,
@@ -197,7 +291,7 @@ const stackConfigSchema = z
           })
           .default({}),
       })
-      .default({ backup: {} }),
+      .prefault({}),
   })
   .superRefine((config, ctx) => {
     const allowed = new Set(config.allowedRegions);
@@ -234,6 +328,77 @@ const stackConfigSchema = z
         input: config.userStore.replicaRegions,
         message:
           "Aurora secondary clusters are not built yet (they need this stack's VPC in each secondary region); keep the list empty",
+      });
+    }
+    const monolith = config.monolith;
+    if (monolith.minSize > monolith.maxSize) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["monolith", "maxSize"],
+        input: monolith.maxSize,
+        message: `expected at least minSize (${monolith.minSize})`,
+      });
+    }
+    const desired = monolith.desiredCapacity;
+    if (desired !== undefined && (desired < monolith.minSize || desired > monolith.maxSize)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["monolith", "desiredCapacity"],
+        input: desired,
+        message: `expected a value from minSize to maxSize (${monolith.minSize} to ${monolith.maxSize})`,
+      });
+    }
+    if (monolith.mode === "lambda" && monolith.lambda === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["monolith", "lambda"],
+        input: undefined,
+        message: "required when mode is lambda: phpLayerArn and codeKey",
+      });
+    }
+    if (config.globalEdge.enabled === true && !config.primary) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["globalEdge", "enabled"],
+        input: true,
+        message:
+          "only the primary stack hosts the global edge (a CloudFront hostname belongs to one distribution)",
+      });
+    }
+    if (config.dns.enabled && config.dns.hostedZoneId === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["dns", "hostedZoneId"],
+        input: undefined,
+        message:
+          "required when dns.enabled is true (the default): the public hosted zone of dns.domain",
+      });
+    }
+    if (!config.dns.enabled && config.monolith.certificateArn === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["monolith", "certificateArn"],
+        input: undefined,
+        message:
+          "required when dns.enabled is false: the API's certificate cannot be validated without DNS",
+      });
+    }
+    if (!config.dns.enabled && (config.globalEdge.enabled ?? config.primary)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["dns", "enabled"],
+        input: false,
+        message:
+          "the global edge needs DNS for its certificate and records; enable DNS or disable globalEdge",
+      });
+    }
+    const homeRegions = config.homeRegion?.hostnames;
+    if (homeRegions !== undefined && homeRegions[config.region] === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["homeRegion", "hostnames"],
+        input: homeRegions,
+        message: `expected an entry for the stack's own region ${config.region}`,
       });
     }
     const backup = config.compliance.backup;

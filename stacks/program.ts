@@ -54,6 +54,17 @@ export async function program(): Promise<StackOutputs> {
     dnsSuffix: partition.dnsSuffix,
   };
   const availabilityZones = chooseZones(stack, config.region, config.network, zones.names);
+  // The monolith runs the current Amazon Linux 2023 image for arm64; a new image reaches the
+  // instances through the launch template and a rolling instance refresh on the next update.
+  const imageId =
+    config.monolith.mode === "ec2"
+      ? (
+          await aws.ssm.getParameter(
+            { name: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64" },
+            { provider },
+          )
+        ).value
+      : undefined;
 
   const platform = new RegionalPlatform(
     "kc",
@@ -80,6 +91,16 @@ export async function program(): Promise<StackOutputs> {
               backupRetentionDays: config.userStore.backupRetentionDays,
             },
       backup: config.compliance.backup,
+      logRetentionDays: config.logRetentionDays,
+      dns: {
+        enabled: config.dns.enabled,
+        domain: config.dns.domain,
+        hostedZoneId: config.dns.hostedZoneId,
+        regionLabel: config.dns.regionLabel ?? config.jurisdiction.toLowerCase(),
+        countries: config.dns.geolocation.countries,
+        isDefault: config.dns.geolocation.default,
+      },
+      monolith: { ...config.monolith, imageId },
     },
     { providers: [provider] },
   );

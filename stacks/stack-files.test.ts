@@ -35,6 +35,28 @@ describe("the real stack files", () => {
     expect(stacks.filter((stack) => configOf(stack).primary)).toEqual(["us-east-1"]);
   });
 
+  it("share one hosted zone for one domain", () => {
+    const zones = new Set(
+      stacks.map(
+        (stack) => `${configOf(stack).dns.domain} ${configOf(stack).dns.hostedZoneId ?? ""}`,
+      ),
+    );
+    expect(zones.size).toBe(1);
+  });
+
+  it("agree on every home region and its hostname, each stack's own being its regional API hostname", () => {
+    const maps = stacks.map((stack) => configOf(stack).homeRegion?.hostnames);
+    for (const map of maps) {
+      expect(map).toEqual(maps[0]);
+    }
+    expect(Object.keys(maps[0] ?? {}).sort()).toEqual([...stacks].sort());
+    for (const stack of stacks) {
+      const config = configOf(stack);
+      const label = config.dns.regionLabel ?? config.jurisdiction.toLowerCase();
+      expect(config.homeRegion?.hostnames[stack]).toBe(`api.${label}.${config.dns.domain}`);
+    }
+  });
+
   it("have exactly one stack holding the geolocation default", () => {
     expect(stacks.filter((stack) => configOf(stack).dns.geolocation.default)).toHaveLength(1);
   });

@@ -1,4 +1,4 @@
-import { asObject, dependentsOf, describe, objectsIn, stringsIn } from "./resource-facts";
+import { asObject, dependentsOf, describe, objectsIn, stringsIn, tagsOf } from "./resource-facts";
 import type { PlannedResource, ResourceRule } from "./types";
 
 type Inputs = PlannedResource["inputs"];
@@ -33,11 +33,15 @@ export const encryptionAtRest: ResourceRule = {
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
         context.resources,
       ).some((config) =>
-        objectsIn(config.inputs.rules).some((rule) =>
-          ["aws:kms", "aws:kms:dsse"].includes(
-            String(asObject(rule.applyServerSideEncryptionByDefault)?.sseAlgorithm),
-          ),
-        ),
+        objectsIn(config.inputs.rules).some((rule) => {
+          const algorithm = asObject(rule.applyServerSideEncryptionByDefault)?.sseAlgorithm;
+          // Load balancer access logs can only be written to SSE-S3 buckets (AWS's limit).
+          return (
+            algorithm === "aws:kms" ||
+            algorithm === "aws:kms:dsse" ||
+            (algorithm === "AES256" && tagsOf(resource).LogDelivery === "elb")
+          );
+        }),
       );
       return encrypted ? [] : [`${describe(resource)} has no default SSE-KMS encryption`];
     }

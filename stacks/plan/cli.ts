@@ -126,15 +126,31 @@ export function exitStatus(plans: readonly StackPlan[]): 0 | 1 {
 
 // Run only as a command, so tests can import exitStatus.
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
+  let settled = false;
+  // A program whose outputs never resolve leaves the event loop empty with the plan unfinished;
+  // Node would then exit with status 0. Fail instead, and say why.
+  process.on("beforeExit", () => {
+    if (!settled) {
       process.stderr.write(
-        `${error instanceof UsageError ? "" : "plan failed: "}${(error as Error).message}\n`,
+        "plan failed: the program never finished; a resource input or output never resolved (set PULUMI_DEBUG_PROMISE_LEAKS=true to see which)\n",
       );
       process.exitCode = 2;
-    },
-  );
+      settled = true;
+    }
+  });
+  main(process.argv.slice(2))
+    .finally(() => {
+      settled = true;
+    })
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (error: unknown) => {
+        process.stderr.write(
+          `${error instanceof UsageError ? "" : "plan failed: "}${(error as Error).message}\n`,
+        );
+        process.exitCode = 2;
+      },
+    );
 }

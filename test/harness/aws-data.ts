@@ -62,6 +62,14 @@ const REGIONS: Readonly<Record<string, RegionData>> = {
   },
 };
 
+/** Hosted zone ids of Application Load Balancers per region (what alias records point at). */
+const ALB_ZONE_IDS: Readonly<Record<string, string>> = {
+  "us-east-1": "Z35SXDOTRQ7X7K",
+  "us-east-2": "Z3AADJGX6KTTL2",
+  "us-west-2": "Z1H1FL5HABSF5",
+  "me-south-1": "ZS929ML54UICD",
+};
+
 /** Zones of a region; regions not in the table get three zones named the usual way. */
 export function zonesOf(region: string): readonly (readonly [string, string])[] {
   const known = REGIONS[region];
@@ -169,6 +177,104 @@ export function computedState(
         arn: arn("ec2", `vpc/${id}`),
         defaultSecurityGroupId: `sg-${stableHex(17, "default", id)}`,
         mainRouteTableId: `rtb-${stableHex(17, "main", id)}`,
+      };
+    case "aws:acm/certificate:Certificate": {
+      const names = [
+        inputs.domainName,
+        ...(Array.isArray(inputs.subjectAlternativeNames) ? inputs.subjectAlternativeNames : []),
+      ].filter((domain): domain is string => typeof domain === "string");
+      return {
+        arn: arn(
+          "acm",
+          `certificate/${stableHex(8, id)}-${stableHex(4, id, "a")}-${stableHex(4, id, "b")}-${stableHex(4, id, "c")}-${stableHex(12, id, "d")}`,
+        ),
+        status: "ISSUED",
+        domainValidationOptions: names.map((domain) => ({
+          domainName: domain,
+          resourceRecordName: `_${stableHex(32, domain, "name")}.${domain}.`,
+          resourceRecordType: "CNAME",
+          resourceRecordValue: `_${stableHex(32, domain, "value")}.acm-validations.aws.`,
+        })),
+      };
+    }
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return {
+        arn: arn(
+          "elasticloadbalancing",
+          `loadbalancer/app/${physicalName.slice(0, 32)}/${stableHex(16, id)}`,
+        ),
+        dnsName: `${physicalName.slice(0, 32)}-${stableHex(9, id)}.${region}.elb.amazonaws.com`,
+        zoneId: ALB_ZONE_IDS[region] ?? "Z00000000ALBZONE",
+        name: physicalName.slice(0, 32),
+      };
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      return {
+        arn: arn("ec2", `launch-template/${id}`),
+        latestVersion: 1,
+        defaultVersion: 1,
+        name: physicalName,
+      };
+    case "aws:route53/record:Record":
+      return { fqdn: String(inputs.name).replace(/\.$/, "") };
+    case "aws:apigatewayv2/domainName:DomainName":
+      return {
+        arn: arn("apigateway", `/domainnames/${String(inputs.domainName)}`),
+        domainNameConfiguration: {
+          ...(typeof inputs.domainNameConfiguration === "object"
+            ? inputs.domainNameConfiguration
+            : {}),
+          targetDomainName: `d-${stableHex(10, id)}.execute-api.${region}.amazonaws.com`,
+          hostedZoneId: "Z20JF4UZKIW1U8",
+        },
+      };
+    case "aws:acm/certificate:Certificate": {
+      const names = [
+        inputs.domainName,
+        ...(Array.isArray(inputs.subjectAlternativeNames) ? inputs.subjectAlternativeNames : []),
+      ].filter((domain): domain is string => typeof domain === "string");
+      return {
+        arn: arn(
+          "acm",
+          `certificate/${stableHex(8, id)}-${stableHex(4, id, "a")}-${stableHex(4, id, "b")}-${stableHex(4, id, "c")}-${stableHex(12, id, "d")}`,
+        ),
+        status: "ISSUED",
+        domainValidationOptions: names.map((domain) => ({
+          domainName: domain,
+          resourceRecordName: `_${stableHex(32, domain, "name")}.${domain}.`,
+          resourceRecordType: "CNAME",
+          resourceRecordValue: `_${stableHex(32, domain, "value")}.acm-validations.aws.`,
+        })),
+      };
+    }
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return {
+        arn: arn(
+          "elasticloadbalancing",
+          `loadbalancer/app/${physicalName.slice(0, 32)}/${stableHex(16, id)}`,
+        ),
+        dnsName: `${physicalName.slice(0, 32)}-${stableHex(9, id)}.${region}.elb.amazonaws.com`,
+        zoneId: ALB_ZONE_IDS[region] ?? "Z00000000ALBZONE",
+        name: physicalName.slice(0, 32),
+      };
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      return {
+        arn: arn("ec2", `launch-template/${id}`),
+        latestVersion: 1,
+        defaultVersion: 1,
+        name: physicalName,
+      };
+    case "aws:route53/record:Record":
+      return { fqdn: String(inputs.name).replace(/\.$/, "") };
+    case "aws:apigatewayv2/domainName:DomainName":
+      return {
+        arn: arn("apigateway", `/domainnames/${String(inputs.domainName)}`),
+        domainNameConfiguration: {
+          ...(typeof inputs.domainNameConfiguration === "object"
+            ? inputs.domainNameConfiguration
+            : {}),
+          targetDomainName: `d-${stableHex(10, id)}.execute-api.${region}.amazonaws.com`,
+          hostedZoneId: "Z20JF4UZKIW1U8",
+        },
       };
     case "aws:ec2/subnet:Subnet":
       return { arn: arn("ec2", `subnet/${id}`) };

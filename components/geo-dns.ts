@@ -1,0 +1,121 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AliasTarget } from "./monolith";
+
+/** Arguments of `GeoDns`. */
+export interface GeoDnsArgs {
+  /** The shared public hosted zone. */
+  readonly hostedZoneId: pulumi.Input<string>;
+  /** The apex domain, for example knowledgecity.com. */
+  readonly domain: string;
+  /** This stack's label in its explicit hostname, `api.<label>.<domain>`. */
+  readonly regionLabel: string;
+  /** Countries (ISO 3166-1 alpha-2) whose viewers `api.<domain>` sends to this stack. */
+  readonly countries: readonly string[];
+  /** Whether this stack holds the default record (everyone not matched elsewhere). */
+  readonly isDefault: boolean;
+  /** Where `api.<domain>` and `api.<label>.<domain>` point in this stack. */
+  readonly targets: Readonly<Record<string, AliasTarget>>;
+  /** Path Route 53 checks over HTTPS on the explicit hostname. @default "/health" */
+  readonly healthCheckPath?: string;
+}
+
+/** The hostnames of a stack's API: the geo-routed one and the explicit regional one. */
+export function apiHostnames(
+  domain: string,
+  regionLabel: string,
+): { shared: string; regional: string } {
+  return { shared: `api.${domain}`, regional: `api.${regionLabel}.${domain}` };
+}
+
+/**
+ * The stack's DNS in the shared hosted zone: `api.<label>.<domain>` (the explicit hostname a
+ * signed-in user is pinned to), a Route 53 health check of it, and the stack's geolocation records
+ * of `api.<domain>`: one per country it serves, plus the default (`*`) record in the stack that
+ * holds it. A record whose health check fails is skipped, so Route 53 answers with the next
+ * broader match: a failing region is routed around.
+ */
+export class GeoDns extends pulumi.ComponentResource {
+  public readonly regionalHostname: string;
+  public readonly sharedHostname: string;
+  public readonly healthCheckId: pulumi.Output<string>;
+
+  constructor(name: string, args: GeoDnsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("knowledgecity:dns:GeoDns", name, {}, opts);
+    const { shared, regional } = apiHostnames(args.domain, args.regionLabel);
+    const sharedTarget = args.targets[shared];
+    const regionalTarget = args.targets[regional];
+    if (sharedTarget === undefined || regionalTarget === undefined) {
+      throw new pulumi.ResourceError(`targets must name ${shared} and ${regional}`, this);
+    }
+    if (!args.isDefault && args.countries.length === 0) {
+      throw new pulumi.ResourceError(
+        "a stack with no country and no default record is unreachable",
+        this,
+      );
+    }
+    const parent = { parent: this };
+
+    const health = new aws.route53.HealthCheck(
+      `${name}-api`,
+      {
+        type: "HTTPS",
+        fqdn: regional,
+        port: 443,
+        resourcePath: args.healthCheckPath ?? "/health",
+        enableSni: true,
+        requestInterval: 30,
+        failureThreshold: 3,
+        measureLatency: true,
+        tags: { Name: regional },
+      },
+      parent,
+    );
+    new aws.route53.Record(
+      `${name}-${regional}`,
+      {
+        zoneId: args.hostedZoneId,
+        name: regional,
+        type: "A",
+        aliases: [
+          {
+            name: regionalTarget.dnsName,
+            zoneId: regionalTarget.zoneId,
+            evaluateTargetHealth: true,
+          },
+        ],
+      },
+      parent,
+    );
+    const geoRecord = (
+      identifier: string,
+      location: aws.types.input.route53.RecordGeolocationRoutingPolicy,
+    ) =>
+      new aws.route53.Record(
+        `${name}-${shared}-${identifier}`,
+        {
+          zoneId: args.hostedZoneId,
+          name: shared,
+          type: "A",
+          setIdentifier: `${args.regionLabel}-${identifier}`,
+          geolocationRoutingPolicies: [location],
+          healthCheckId: health.id,
+          aliases: [
+            { name: sharedTarget.dnsName, zoneId: sharedTarget.zoneId, evaluateTargetHealth: true },
+          ],
+        },
+        parent,
+      );
+    for (const country of args.countries) {
+      geoRecord(country.toLowerCase(), { country });
+    }
+    if (args.isDefault) {
+      geoRecord("default", { country: "*" });
+    }
+
+    this.regionalHostname = regional;
+    this.sharedHostname = shared;
+    this.healthCheckId = health.id;
+    this.registerOutputs({ healthCheckId: this.healthCheckId });
+  }
+}

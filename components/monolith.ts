@@ -1,0 +1,949 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsContext } from "./context";
+import type { DataKeys } from "./data-keys";
+import { serviceTrustPolicy } from "./iam";
+import { DEFAULT_LOG_RETENTION_DAYS, type LogRetentionDays } from "./logs";
+import { bootScript, cloudWatchAgentConfig, MEMORY_METRIC } from "./monolith-host";
+import { SecureBucket } from "./secure-bucket";
+import { dataTags } from "./tags";
+import { webAclRules } from "./waf-rules";
+
+/** TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward-secret ciphers only. */
+export const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/**
+ * Accounts that deliver load balancer logs in regions older than August 2022; newer regions use
+ * the log delivery service principal, which the bucket policy names as well.
+ */
+const ELB_LOG_ACCOUNTS: Readonly<Record<string, string>> = {
+  "us-east-1": "127311923021",
+  "us-east-2": "033677994240",
+  "us-west-2": "797873946194",
+  "eu-west-1": "156460612806",
+  "me-south-1": "076674570225",
+};
+
+/** How the PHP app runs. */
+export type MonolithMode = "ec2" | "lambda";
+
+/** Settings of the Lambda mode (the PHP app on a PHP runtime layer such as Bref's). */
+export interface MonolithLambdaSettings {
+  /** ARN of the PHP runtime layer for arm64 (for example Bref's `arm-php-83`). */
+  readonly phpLayerArn: string;
+  /** Key of the app's release archive (zip) in the releases bucket. */
+  readonly codeKey: string;
+  /** @default 1024 */
+  readonly memoryMb?: number;
+  /** @default 28 (API Gateway's integration limit is 30 s) */
+  readonly timeoutSeconds?: number;
+}
+
+/** Arguments of `Monolith`. */
+export interface MonolithArgs {
+  readonly context: AwsContext;
+  readonly stack: string;
+  /** @default "ec2" */
+  readonly mode?: MonolithMode;
+  /** The API's hostnames; the first is the certificate's name, the others its alternatives. */
+  readonly hostnames: readonly string[];
+  /**
+   * The API's certificate: issued here and validated through this Route 53 zone, or an existing
+   * ACM certificate when the stack's DNS is managed elsewhere.
+   */
+  readonly certificate:
+    { readonly hostedZoneId: pulumi.Input<string> } | { readonly certificateArn: string };
+  readonly vpcId: pulumi.Input<string>;
+  readonly vpcCidr: string;
+  readonly publicSubnetIds: pulumi.Input<string[]>;
+  readonly privateSubnetIds: pulumi.Input<string[]>;
+  /** The stack's keys: user data for the queue, topic and volumes; telemetry for logs. */
+  readonly keys: DataKeys;
+  /** Amazon Linux 2023 image (arm64), resolved from the public SSM parameter. Required for ec2. */
+  readonly imageId?: string;
+  /** @default "m7g.large" */
+  readonly instanceType?: string;
+  /** @default 2 */
+  readonly minSize?: number;
+  /** @default 6 */
+  readonly maxSize?: number;
+  /** @default minSize */
+  readonly desiredCapacity?: number;
+  /** Average CPU the group keeps, in percent. @default 60 */
+  readonly cpuTargetPercent?: number;
+  /** Average memory use the group keeps, in percent. @default 70 */
+  readonly memoryTargetPercent?: number;
+  /** @default "/health" */
+  readonly healthCheckPath?: string;
+  /** Requests per five minutes one IP may send before the WAF blocks it. @default 2000 */
+  readonly rateLimitPerFiveMinutes?: number;
+  /** Required for lambda mode. */
+  readonly lambda?: MonolithLambdaSettings;
+  /** @default 365 */
+  readonly logRetentionDays?: LogRetentionDays;
+}
+
+/** Where DNS points for the API: an alias target. */
+export interface AliasTarget {
+  readonly dnsName: pulumi.Output<string>;
+  readonly zoneId: pulumi.Output<string>;
+}
+
+const APP_PORT = 8080;
+
+/**
+ * The PHP monolith of one region. In `ec2` mode: an internet-facing ALB (HTTPS only, HTTP
+ * redirected, TLS 1.2+, access logs, deletion protection) behind a regional WAF, in front of an
+ * Auto Scaling group of Amazon Linux 2023 instances in the private subnets (IMDSv2 only, encrypted
+ * gp3 volumes, SSM instead of SSH, rolling instance refresh) scaling on CPU and on memory. In
+ * `lambda` mode: the app on Lambda with a PHP runtime layer behind an API Gateway HTTP API. Both
+ * modes get the SQS work queue (with a dead-letter queue) and the SNS topic the app uses, encrypted
+ * with the stack's user-data key because messages can carry user data.
+ */
+export class Monolith extends pulumi.ComponentResource {
+  public readonly mode: MonolithMode;
+  /** Where each of the API's hostnames must point (its DNS alias target). */
+  public readonly targets: Readonly<Record<string, AliasTarget>>;
+  public readonly workQueueUrl: pulumi.Output<string>;
+  public readonly deadLetterQueueUrl: pulumi.Output<string>;
+  public readonly topicArn: pulumi.Output<string>;
+  /** Security group of the app's compute, for the user store to admit (ec2 mode). */
+  public readonly computeSecurityGroupId?: pulumi.Output<string>;
+  public readonly healthCheckPath: string;
+
+  constructor(name: string, args: MonolithArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("knowledgecity:app:Monolith", name, {}, opts);
+    const settings = {
+      mode: args.mode ?? "ec2",
+      instanceType: args.instanceType ?? "m7g.large",
+      minSize: args.minSize ?? 2,
+      maxSize: args.maxSize ?? 6,
+      cpuTargetPercent: args.cpuTargetPercent ?? 60,
+      memoryTargetPercent: args.memoryTargetPercent ?? 70,
+      healthCheckPath: args.healthCheckPath ?? "/health",
+      rateLimitPerFiveMinutes: args.rateLimitPerFiveMinutes ?? 2000,
+      logRetentionDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+    };
+    const desiredCapacity = args.desiredCapacity ?? settings.minSize;
+    const problems = [
+      settings.minSize > settings.maxSize
+        ? `minSize ${settings.minSize} is larger than maxSize ${settings.maxSize}`
+        : undefined,
+      desiredCapacity < settings.minSize || desiredCapacity > settings.maxSize
+        ? `desiredCapacity ${desiredCapacity} is outside minSize..maxSize (${settings.minSize}..${settings.maxSize})`
+        : undefined,
+      settings.mode === "ec2" && args.imageId === undefined ? "ec2 mode needs imageId" : undefined,
+      settings.mode === "lambda" && args.lambda === undefined
+        ? "lambda mode needs the lambda settings"
+        : undefined,
+      args.hostnames.length === 0 ? "at least one hostname is needed" : undefined,
+    ].filter((problem): problem is string => problem !== undefined);
+    if (problems.length > 0) {
+      throw new pulumi.ResourceError(problems.join("; "), this);
+    }
+    const parent = { parent: this };
+    const userDataKey = args.keys.keyArns["user-data"];
+    const telemetryKey = args.keys.keyArns.telemetry;
+
+    const certificate = createCertificate(name, args, this);
+    const messaging = createMessaging(name, userDataKey, this);
+    const releases = new SecureBucket(
+      `${name}-releases`,
+      { dataClass: "content", encryption: { kmsKeyArn: args.keys.keyArns.content } },
+      parent,
+    );
+
+    const appPermissions: aws.iam.PolicyStatement[] = [
+      {
+        Sid: "UseTheWorkQueue",
+        Effect: "Allow",
+        Action: [
+          "sqs:SendMessage",
+          "sqs:ReceiveMessage",
+          "sqs:DeleteMessage",
+          "sqs:ChangeMessageVisibility",
+          "sqs:GetQueueAttributes",
+        ],
+        Resource: [messaging.queue.arn],
+      },
+      { Sid: "Notify", Effect: "Allow", Action: ["sns:Publish"], Resource: [messaging.topic.arn] },
+      {
+        Sid: "MessagesAreEncrypted",
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Resource: [userDataKey],
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": [
+              `sqs.${args.context.region}.amazonaws.com`,
+              `sns.${args.context.region}.amazonaws.com`,
+            ],
+          },
+        },
+      },
+      {
+        Sid: "ReadReleases",
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: [pulumi.interpolate`${releases.arn}/*`],
+      },
+      {
+        Sid: "ReleasesAreEncrypted",
+        Effect: "Allow",
+        Action: ["kms:Decrypt"],
+        Resource: [args.keys.keyArns.content],
+        Condition: {
+          StringEquals: { "kms:ViaService": `s3.${args.context.region}.amazonaws.com` },
+        },
+      },
+    ];
+
+    this.mode = settings.mode;
+    this.healthCheckPath = settings.healthCheckPath;
+    this.workQueueUrl = messaging.queue.url;
+    this.deadLetterQueueUrl = messaging.deadLetterQueue.url;
+    this.topicArn = messaging.topic.arn;
+
+    if (settings.mode === "ec2") {
+      const ec2 = createEc2(
+        name,
+        args,
+        { ...settings, desiredCapacity },
+        certificate,
+        releases,
+        appPermissions,
+        this,
+      );
+      // Every hostname points at the load balancer.
+      this.targets = Object.fromEntries(args.hostnames.map((hostname) => [hostname, ec2.target]));
+      this.computeSecurityGroupId = ec2.instanceSecurityGroupId;
+    } else {
+      this.targets = createLambda(
+        name,
+        args,
+        settings,
+        certificate,
+        releases,
+        appPermissions,
+        telemetryKey,
+        this,
+      );
+    }
+    this.registerOutputs({ workQueueUrl: this.workQueueUrl, topicArn: this.topicArn });
+  }
+}
+
+function createCertificate(
+  name: string,
+  args: MonolithArgs,
+  parent: pulumi.Resource,
+): pulumi.Output<string> {
+  if ("certificateArn" in args.certificate) {
+    return pulumi.output(args.certificate.certificateArn);
+  }
+  const zoneId = args.certificate.hostedZoneId;
+  const [primary, ...alternatives] = args.hostnames;
+  const certificate = new aws.acm.Certificate(
+    `${name}-api`,
+    {
+      domainName: primary ?? "",
+      subjectAlternativeNames: alternatives,
+      validationMethod: "DNS",
+      keyAlgorithm: "EC_prime256v1",
+      tags: { Name: `${name}-api` },
+    },
+    { parent },
+  );
+  // One validation record per hostname, keyed by the hostname.
+  const records = args.hostnames.map((hostname) => {
+    const option = certificate.domainValidationOptions.apply((options) => {
+      const found = options.find((o) => o.domainName === hostname);
+      if (found === undefined) {
+        throw new Error(`the certificate has no validation option for ${hostname}`);
+      }
+      return found;
+    });
+    return new aws.route53.Record(
+      `${name}-validation-${hostname}`,
+      {
+        zoneId,
+        name: option.resourceRecordName,
+        type: option.resourceRecordType,
+        records: [option.resourceRecordValue],
+        ttl: 300,
+        allowOverwrite: true,
+      },
+      { parent },
+    );
+  });
+  const validation = new aws.acm.CertificateValidation(
+    `${name}-api`,
+    { certificateArn: certificate.arn, validationRecordFqdns: records.map((r) => r.fqdn) },
+    { parent },
+  );
+  return validation.certificateArn;
+}
+
+function createMessaging(name: string, keyArn: pulumi.Output<string>, parent: pulumi.Resource) {
+  const deadLetterQueue = new aws.sqs.Queue(
+    `${name}-work-dlq`,
+    {
+      kmsMasterKeyId: keyArn,
+      kmsDataKeyReusePeriodSeconds: 300,
+      messageRetentionSeconds: 1_209_600,
+      tags: dataTags("user-data"),
+    },
+    { parent },
+  );
+  const queue = new aws.sqs.Queue(
+    `${name}-work`,
+    {
+      kmsMasterKeyId: keyArn,
+      kmsDataKeyReusePeriodSeconds: 300,
+      visibilityTimeoutSeconds: 300,
+      messageRetentionSeconds: 345_600,
+      receiveWaitTimeSeconds: 20,
+      // A message that fails five times goes to the dead-letter queue instead of being lost.
+      redrivePolicy: pulumi.jsonStringify({
+        deadLetterTargetArn: deadLetterQueue.arn,
+        maxReceiveCount: 5,
+      }),
+      tags: dataTags("user-data"),
+    },
+    { parent },
+  );
+  new aws.sqs.RedriveAllowPolicy(
+    `${name}-work-dlq`,
+    {
+      queueUrl: deadLetterQueue.url,
+      redriveAllowPolicy: pulumi.jsonStringify({
+        redrivePermission: "byQueue",
+        sourceQueueArns: [queue.arn],
+      }),
+    },
+    { parent },
+  );
+  for (const [role, target] of [
+    ["work", queue],
+    ["work-dlq", deadLetterQueue],
+  ] as const) {
+    new aws.sqs.QueuePolicy(
+      `${name}-${role}`,
+      {
+        queueUrl: target.url,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [denyWithoutTls("sqs:*", target.arn)],
+        }),
+      },
+      { parent },
+    );
+  }
+  const topic = new aws.sns.Topic(
+    `${name}-notifications`,
+    { kmsMasterKeyId: keyArn, tags: dataTags("user-data") },
+    { parent },
+  );
+  new aws.sns.TopicPolicy(
+    `${name}-notifications`,
+    {
+      arn: topic.arn,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [denyWithoutTls("sns:Publish", topic.arn)],
+      }),
+    },
+    { parent },
+  );
+  return { queue, deadLetterQueue, topic };
+}
+
+function denyWithoutTls(action: string, resource: pulumi.Input<string>) {
+  return {
+    Sid: "DenyAnythingButTls",
+    Effect: "Deny",
+    Principal: "*",
+    Action: action,
+    Resource: resource,
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}
+
+interface Ec2Settings {
+  readonly instanceType: string;
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly desiredCapacity: number;
+  readonly cpuTargetPercent: number;
+  readonly memoryTargetPercent: number;
+  readonly healthCheckPath: string;
+  readonly rateLimitPerFiveMinutes: number;
+  readonly logRetentionDays: LogRetentionDays;
+}
+
+function createEc2(
+  name: string,
+  args: MonolithArgs,
+  settings: Ec2Settings,
+  certificateArn: pulumi.Output<string>,
+  releases: SecureBucket,
+  appPermissions: aws.iam.PolicyStatement[],
+  parent: pulumi.Resource,
+): { target: AliasTarget; instanceSecurityGroupId: pulumi.Output<string> } {
+  const { accountId, partition, region } = args.context;
+  const opts = { parent };
+  const userDataKey = args.keys.keyArns["user-data"];
+
+  const albGroup = new aws.ec2.SecurityGroup(
+    `${name}-alb`,
+    {
+      vpcId: args.vpcId,
+      description: "Monolith load balancer: HTTPS (and HTTP, redirected) from anywhere",
+      ingress: [443, 80].map((port) => ({
+        description: port === 443 ? "HTTPS" : "HTTP, redirected to HTTPS",
+        protocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        cidrBlocks: ["0.0.0.0/0"],
+        ipv6CidrBlocks: ["::/0"],
+      })),
+      egress: [
+        {
+          description: "To the app",
+          protocol: "tcp",
+          fromPort: APP_PORT,
+          toPort: APP_PORT,
+          cidrBlocks: [args.vpcCidr],
+        },
+      ],
+      tags: { Name: `${name}-alb` },
+    },
+    opts,
+  );
+  const instanceGroup = new aws.ec2.SecurityGroup(
+    `${name}-app`,
+    {
+      vpcId: args.vpcId,
+      description: "Monolith instances: the app port from the load balancer only",
+      ingress: [
+        {
+          description: "From the load balancer",
+          protocol: "tcp",
+          fromPort: APP_PORT,
+          toPort: APP_PORT,
+          securityGroups: [albGroup.id],
+        },
+      ],
+      egress: [
+        {
+          description: "HTTPS: AWS APIs, packages",
+          protocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrBlocks: ["0.0.0.0/0"],
+        },
+        {
+          description: "Databases in the VPC",
+          protocol: "tcp",
+          fromPort: 5432,
+          toPort: 5432,
+          cidrBlocks: [args.vpcCidr],
+        },
+      ],
+      tags: { Name: `${name}-app` },
+    },
+    opts,
+  );
+
+  const logDeliveryAccount = ELB_LOG_ACCOUNTS[region];
+  const logPrefix = `alb/AWSLogs/${accountId}/`;
+  const logs = new SecureBucket(
+    `${name}-alb-logs`,
+    {
+      dataClass: "telemetry",
+      // Load balancer access logs can only be delivered to SSE-S3 buckets.
+      encryption: "s3-managed",
+      lifecycleRules: [
+        { id: "expire-access-logs", status: "Enabled", filter: {}, expiration: { days: 365 } },
+      ],
+      statements: [
+        {
+          Sid: "LoadBalancerWritesItsLogs",
+          Principal:
+            logDeliveryAccount === undefined
+              ? { Service: "logdelivery.elasticloadbalancing.amazonaws.com" }
+              : { AWS: `arn:${partition}:iam::${logDeliveryAccount}:root` },
+          Action: "s3:PutObject",
+          objectPrefix: logPrefix,
+        },
+      ],
+    },
+    opts,
+  );
+
+  const alb = new aws.lb.LoadBalancer(
+    `${name}-alb`,
+    {
+      loadBalancerType: "application",
+      internal: false,
+      subnets: args.publicSubnetIds,
+      securityGroups: [albGroup.id],
+      dropInvalidHeaderFields: true,
+      enableDeletionProtection: true,
+      idleTimeout: 60,
+      accessLogs: { bucket: logs.bucketName, prefix: "alb", enabled: true },
+      tags: { Name: `${name}-alb` },
+    },
+    { parent, dependsOn: [logs] },
+  );
+  const targets = new aws.lb.TargetGroup(
+    `${name}-app`,
+    {
+      vpcId: args.vpcId,
+      targetType: "instance",
+      port: APP_PORT,
+      protocol: "HTTP",
+      deregistrationDelay: 30,
+      healthCheck: {
+        path: settings.healthCheckPath,
+        matcher: "200",
+        interval: 15,
+        timeout: 5,
+        healthyThreshold: 2,
+        unhealthyThreshold: 3,
+      },
+    },
+    opts,
+  );
+  new aws.lb.Listener(
+    `${name}-http`,
+    {
+      loadBalancerArn: alb.arn,
+      port: 80,
+      protocol: "HTTP",
+      defaultActions: [
+        { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } },
+      ],
+    },
+    opts,
+  );
+  new aws.lb.Listener(
+    `${name}-https`,
+    {
+      loadBalancerArn: alb.arn,
+      port: 443,
+      protocol: "HTTPS",
+      sslPolicy: ALB_TLS_POLICY,
+      certificateArn,
+      defaultActions: [{ type: "forward", targetGroupArn: targets.arn }],
+    },
+    opts,
+  );
+
+  const webAcl = new aws.wafv2.WebAcl(
+    `${name}-waf`,
+    {
+      scope: "REGIONAL",
+      defaultAction: { allow: {} },
+      rules: webAclRules(`${name}-waf`, settings.rateLimitPerFiveMinutes),
+      visibilityConfig: {
+        cloudwatchMetricsEnabled: true,
+        sampledRequestsEnabled: true,
+        metricName: `${name}-waf`,
+      },
+    },
+    opts,
+  );
+  new aws.wafv2.WebAclAssociation(
+    `${name}-waf`,
+    { resourceArn: alb.arn, webAclArn: webAcl.arn },
+    opts,
+  );
+  // WAF only logs to log groups whose name starts with aws-waf-logs-.
+  const wafLogs = new aws.cloudwatch.LogGroup(
+    `${name}-waf-logs`,
+    {
+      name: `aws-waf-logs-${name}-${region}`,
+      retentionInDays: settings.logRetentionDays,
+      kmsKeyId: args.keys.keyArns.telemetry,
+      tags: dataTags("telemetry"),
+    },
+    opts,
+  );
+  new aws.wafv2.WebAclLoggingConfiguration(
+    `${name}-waf`,
+    {
+      resourceArn: webAcl.arn,
+      logDestinationConfigs: [wafLogs.arn],
+      // Credentials and session cookies never reach the logs.
+      redactedFields: [
+        { singleHeader: { name: "authorization" } },
+        { singleHeader: { name: "cookie" } },
+      ],
+    },
+    opts,
+  );
+
+  const agentConfig = new aws.ssm.Parameter(
+    `${name}-agent-config`,
+    { name: `AmazonCloudWatch-${name}-${region}`, type: "String", value: cloudWatchAgentConfig() },
+    opts,
+  );
+  const release = new aws.ssm.Parameter(
+    `${name}-release`,
+    {
+      name: `/knowledgecity/${args.stack}/${name}/release`,
+      type: "String",
+      value: "none",
+      description:
+        "Release archive the monolith instances run (<name>.tar.gz in the releases bucket)",
+    },
+    // Deployments change the value; Pulumi only creates it.
+    { parent, ignoreChanges: ["value"] },
+  );
+
+  const role = new aws.iam.Role(
+    `${name}-instance`,
+    {
+      description: "Monolith instances",
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "ec2.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          },
+        ],
+      } satisfies aws.iam.PolicyDocument),
+      managedPolicyArns: [
+        // Session Manager instead of SSH, and the CloudWatch agent.
+        `arn:${partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+        `arn:${partition}:iam::aws:policy/CloudWatchAgentServerPolicy`,
+      ],
+    },
+    opts,
+  );
+  new aws.iam.RolePolicy(
+    `${name}-instance`,
+    {
+      role: role.id,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          ...appPermissions,
+          {
+            Sid: "ReadTheRelease",
+            Effect: "Allow",
+            Action: ["ssm:GetParameter"],
+            Resource: [release.arn],
+          },
+        ],
+      }),
+    },
+    opts,
+  );
+  const profile = new aws.iam.InstanceProfile(`${name}-instance`, { role: role.name }, opts);
+  // Auto Scaling launches instances with encrypted volumes through its service-linked role.
+  const autoScalingRole = `arn:${partition}:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+  args.keys.allow("user-data", {
+    sid: "AutoScalingEncryptsVolumes",
+    principal: { AWS: autoScalingRole },
+    actions: [
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:ReEncrypt*",
+      "kms:GenerateDataKey*",
+      "kms:DescribeKey",
+    ],
+  });
+  args.keys.allow("user-data", {
+    sid: "AutoScalingGrantsVolumesTheKey",
+    principal: { AWS: autoScalingRole },
+    actions: ["kms:CreateGrant"],
+    condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+  });
+
+  const template = new aws.ec2.LaunchTemplate(
+    `${name}-app`,
+    {
+      imageId: args.imageId,
+      instanceType: settings.instanceType,
+      iamInstanceProfile: { arn: profile.arn },
+      vpcSecurityGroupIds: [instanceGroup.id],
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpTokens: "required",
+        httpPutResponseHopLimit: 1,
+        instanceMetadataTags: "enabled",
+      },
+      blockDeviceMappings: [
+        {
+          deviceName: "/dev/xvda",
+          ebs: {
+            volumeSize: 30,
+            volumeType: "gp3",
+            encrypted: "true",
+            kmsKeyId: userDataKey,
+            deleteOnTermination: "true",
+          },
+        },
+      ],
+      monitoring: { enabled: true },
+      ebsOptimized: "true",
+      updateDefaultVersion: true,
+      userData: pulumi
+        .all([agentConfig.name, release.name, releases.bucketName])
+        .apply(([agentConfigParameter, releaseParameter, releaseBucket]) =>
+          Buffer.from(
+            bootScript({
+              agentConfigParameter,
+              releaseParameter,
+              releaseBucket,
+              appPort: APP_PORT,
+              healthCheckPath: settings.healthCheckPath,
+            }),
+          ).toString("base64"),
+        ),
+      tagSpecifications: [
+        { resourceType: "instance", tags: { Name: `${name}-app` } },
+        { resourceType: "volume", tags: { Name: `${name}-app`, ...dataTags("user-data") } },
+      ],
+    },
+    opts,
+  );
+  const group = new aws.autoscaling.Group(
+    `${name}-app`,
+    {
+      vpcZoneIdentifiers: args.privateSubnetIds,
+      minSize: settings.minSize,
+      maxSize: settings.maxSize,
+      desiredCapacity: settings.desiredCapacity,
+      launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
+      targetGroupArns: [targets.arn],
+      healthCheckType: "ELB",
+      healthCheckGracePeriod: 300,
+      defaultInstanceWarmup: 300,
+      // A new launch template version replaces instances gradually, never all at once.
+      instanceRefresh: {
+        strategy: "Rolling",
+        preferences: {
+          minHealthyPercentage: 90,
+          instanceWarmup: "300",
+          skipMatching: true,
+          autoRollback: true,
+        },
+      },
+      enabledMetrics: [
+        "GroupInServiceInstances",
+        "GroupDesiredCapacity",
+        "GroupPendingInstances",
+        "GroupTerminatingInstances",
+      ],
+      terminationPolicies: ["OldestLaunchTemplate", "Default"],
+      tags: [{ key: "Name", value: `${name}-app`, propagateAtLaunch: true }],
+    },
+    { parent, ignoreChanges: ["desiredCapacity"] },
+  );
+  new aws.autoscaling.Policy(
+    `${name}-cpu`,
+    {
+      autoscalingGroupName: group.name,
+      policyType: "TargetTrackingScaling",
+      targetTrackingConfiguration: {
+        predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" },
+        targetValue: settings.cpuTargetPercent,
+      },
+    },
+    opts,
+  );
+  new aws.autoscaling.Policy(
+    `${name}-memory`,
+    {
+      autoscalingGroupName: group.name,
+      policyType: "TargetTrackingScaling",
+      targetTrackingConfiguration: {
+        customizedMetricSpecification: {
+          namespace: MEMORY_METRIC.namespace,
+          metricName: MEMORY_METRIC.name,
+          statistic: "Average",
+          metricDimensions: [{ name: "AutoScalingGroupName", value: group.name }],
+        },
+        targetValue: settings.memoryTargetPercent,
+      },
+    },
+    opts,
+  );
+  return {
+    target: { dnsName: alb.dnsName, zoneId: alb.zoneId },
+    instanceSecurityGroupId: instanceGroup.id,
+  };
+}
+
+function createLambda(
+  name: string,
+  args: MonolithArgs,
+  settings: { readonly logRetentionDays: LogRetentionDays },
+  certificateArn: pulumi.Output<string>,
+  releases: SecureBucket,
+  appPermissions: aws.iam.PolicyStatement[],
+  telemetryKey: pulumi.Output<string>,
+  parent: pulumi.Resource,
+): Record<string, AliasTarget> {
+  const lambda = args.lambda;
+  if (lambda === undefined) {
+    throw new pulumi.ResourceError("lambda mode needs the lambda settings", parent);
+  }
+  const { accountId, partition, region } = args.context;
+  const opts = { parent };
+  const logGroup = new aws.cloudwatch.LogGroup(
+    `${name}-app-logs`,
+    {
+      retentionInDays: settings.logRetentionDays,
+      kmsKeyId: telemetryKey,
+      tags: dataTags("telemetry"),
+    },
+    opts,
+  );
+  const role = new aws.iam.Role(
+    `${name}-app`,
+    {
+      description: "Monolith on Lambda",
+      assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", accountId),
+    },
+    opts,
+  );
+  new aws.iam.RolePolicy(
+    `${name}-app`,
+    {
+      role: role.id,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          ...appPermissions,
+          {
+            Sid: "WriteOwnLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: [pulumi.interpolate`${logGroup.arn}:*`],
+          },
+        ],
+      }),
+    },
+    opts,
+  );
+  const fn = new aws.lambda.Function(
+    `${name}-app`,
+    {
+      description: "KnowledgeCity PHP monolith",
+      runtime: "provided.al2023",
+      architectures: ["arm64"],
+      layers: [lambda.phpLayerArn],
+      handler: "public/index.php",
+      s3Bucket: releases.bucketName,
+      s3Key: lambda.codeKey,
+      role: role.arn,
+      memorySize: lambda.memoryMb ?? 1024,
+      timeout: lambda.timeoutSeconds ?? 28,
+      kmsKeyArn: telemetryKey,
+      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+      tracingConfig: { mode: "Active" },
+    },
+    { parent, dependsOn: [logGroup] },
+  );
+  const api = new aws.apigatewayv2.Api(
+    `${name}-api`,
+    {
+      protocolType: "HTTP",
+      description: "KnowledgeCity PHP monolith",
+      disableExecuteApiEndpoint: true,
+    },
+    opts,
+  );
+  const integration = new aws.apigatewayv2.Integration(
+    `${name}-app`,
+    {
+      apiId: api.id,
+      integrationType: "AWS_PROXY",
+      integrationUri: fn.arn,
+      payloadFormatVersion: "2.0",
+    },
+    opts,
+  );
+  new aws.apigatewayv2.Route(
+    `${name}-default`,
+    {
+      apiId: api.id,
+      routeKey: "$default",
+      target: pulumi.interpolate`integrations/${integration.id}`,
+    },
+    opts,
+  );
+  const accessLogs = new aws.cloudwatch.LogGroup(
+    `${name}-api-access`,
+    {
+      retentionInDays: settings.logRetentionDays,
+      kmsKeyId: telemetryKey,
+      tags: dataTags("telemetry"),
+    },
+    opts,
+  );
+  const stage = new aws.apigatewayv2.Stage(
+    `${name}-default`,
+    {
+      apiId: api.id,
+      name: "$default",
+      autoDeploy: true,
+      defaultRouteSettings: { throttlingBurstLimit: 500, throttlingRateLimit: 1000 },
+      accessLogSettings: {
+        destinationArn: accessLogs.arn,
+        format: JSON.stringify({
+          requestId: "$context.requestId",
+          ip: "$context.identity.sourceIp",
+          method: "$context.httpMethod",
+          path: "$context.path",
+          status: "$context.status",
+          latencyMs: "$context.responseLatency",
+        }),
+      },
+    },
+    opts,
+  );
+  new aws.lambda.Permission(
+    `${name}-api`,
+    {
+      action: "lambda:InvokeFunction",
+      function: fn.name,
+      principal: "apigateway.amazonaws.com",
+      sourceArn: pulumi.interpolate`arn:${partition}:execute-api:${region}:${accountId}:${api.id}/*`,
+    },
+    opts,
+  );
+  // One custom domain per hostname, each with its own regional target.
+  return Object.fromEntries(
+    args.hostnames.map((hostname) => {
+      const domain = new aws.apigatewayv2.DomainName(
+        `${name}-${hostname}`,
+        {
+          domainName: hostname,
+          domainNameConfiguration: {
+            certificateArn,
+            endpointType: "REGIONAL",
+            securityPolicy: "TLS_1_2",
+          },
+        },
+        opts,
+      );
+      new aws.apigatewayv2.ApiMapping(
+        `${name}-${hostname}`,
+        { apiId: api.id, domainName: domain.id, stage: stage.id },
+        opts,
+      );
+      const target: AliasTarget = {
+        dnsName: domain.domainNameConfiguration.targetDomainName,
+        zoneId: domain.domainNameConfiguration.hostedZoneId,
+      };
+      return [hostname, target] as const;
+    }),
+  );
+}
