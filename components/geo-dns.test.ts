@@ -1,0 +1,73 @@
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { list, record, Recorded, runComponent } from "../test/harness";
+import { apiHostnames, GeoDns, type GeoDnsArgs } from "./geo-dns";
+
+function run(overrides: Partial<GeoDnsArgs>) {
+  const { shared, regional } = apiHostnames("knowledgecity.com", overrides.regionLabel ?? "sa");
+  const target = {
+    dnsName: pulumi.output("alb-1.me-south-1.elb.amazonaws.com"),
+    zoneId: pulumi.output("ZS929ML54UICD"),
+  };
+  return runComponent((provider) => {
+    new GeoDns(
+      "dns",
+      {
+        hostedZoneId: "Z0ZONE0000",
+        domain: "knowledgecity.com",
+        regionLabel: "sa",
+        countries: [],
+        isDefault: false,
+        targets: { [shared]: target, [regional]: target },
+        ...overrides,
+      },
+      { providers: [provider] },
+    );
+  });
+}
+
+describe("GeoDns", () => {
+  it("routes the GCC countries of the Saudi stack to its API, each record health-checked", async () => {
+    const recorded = Recorded.of(await run({ countries: ["SA", "AE", "BH", "KW", "OM", "QA"] }));
+    const geo = recorded
+      .ofType("aws:route53/record:Record")
+      .filter((r) => r.inputs.name === "api.knowledgecity.com");
+    expect(
+      geo.map((r) => record(list(r.inputs.geolocationRoutingPolicies)[0]).country).sort(),
+    ).toEqual(["AE", "BH", "KW", "OM", "QA", "SA"]);
+    const [health] = recorded.ofType("aws:route53/healthCheck:HealthCheck");
+    expect(health?.inputs).toMatchObject({
+      type: "HTTPS",
+      fqdn: "api.sa.knowledgecity.com",
+      resourcePath: "/health",
+      port: 443,
+    });
+    for (const r of geo) {
+      expect(r.inputs.healthCheckId).toBe(health?.id);
+      expect(String(r.inputs.setIdentifier)).toMatch(/^sa-[a-z]{2}$/);
+      expect(list(r.inputs.aliases).map(record)[0]).toMatchObject({
+        evaluateTargetHealth: true,
+        zoneId: "ZS929ML54UICD",
+      });
+    }
+    expect(
+      geo.some((r) => record(list(r.inputs.geolocationRoutingPolicies)[0]).country === "*"),
+    ).toBe(false);
+  });
+
+  it("gives the US stack the default record and its explicit hostname", async () => {
+    const recorded = Recorded.of(await run({ regionLabel: "us", isDefault: true }));
+    const records = recorded.ofType("aws:route53/record:Record");
+    const geo = records.filter((r) => r.inputs.name === "api.knowledgecity.com");
+    expect(geo.map((r) => list(r.inputs.geolocationRoutingPolicies).map(record))).toEqual([
+      [{ country: "*" }],
+    ]);
+    expect(records.filter((r) => r.inputs.name === "api.us.knowledgecity.com")).toHaveLength(1);
+  });
+
+  it("refuses a stack that no viewer would reach", async () => {
+    await expect(run({ countries: [], isDefault: false })).rejects.toThrow(
+      /no country and no default record is unreachable/,
+    );
+  });
+});

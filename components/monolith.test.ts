@@ -1,0 +1,290 @@
+import { describe, expect, it } from "vitest";
+import {
+  json,
+  list,
+  record,
+  Recorded,
+  runComponent,
+  TEST_CONTEXT,
+  type RecordedResource,
+} from "../test/harness";
+import { DataKeys } from "./data-keys";
+import { MANAGED_RULE_GROUPS } from "./waf-rules";
+import { ALB_TLS_POLICY, Monolith, type MonolithArgs } from "./monolith";
+
+const HOSTNAMES = ["api.knowledgecity.com", "api.sa.knowledgecity.com"];
+
+function run(overrides: Partial<MonolithArgs> = {}) {
+  return runComponent((provider) => {
+    const keys = new DataKeys(
+      "keys",
+      { context: TEST_CONTEXT, stack: "me-south-1" },
+      { providers: [provider] },
+    );
+    new Monolith(
+      "app",
+      {
+        context: TEST_CONTEXT,
+        stack: "me-south-1",
+        hostnames: HOSTNAMES,
+        certificate: { hostedZoneId: "Z0ZONE0000" },
+        vpcId: "vpc-1",
+        vpcCidr: "10.20.0.0/16",
+        publicSubnetIds: ["subnet-p1", "subnet-p2", "subnet-p3"],
+        privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
+        keys,
+        imageId: "ami-0123456789abcdef0",
+        ...overrides,
+      },
+      { providers: [provider] },
+    );
+    keys.seal();
+  });
+}
+
+const one = (recorded: Recorded, type: string): RecordedResource => {
+  const [found, ...rest] = recorded.ofType(type);
+  if (found === undefined || rest.length > 0) {
+    throw new Error(`expected exactly one ${type}`);
+  }
+  return found;
+};
+
+describe("Monolith on EC2", async () => {
+  const recorded = Recorded.of(await run());
+  const alb = one(recorded, "aws:lb/loadBalancer:LoadBalancer");
+
+  it("serves HTTPS only with a modern TLS policy, redirecting HTTP", () => {
+    const listeners = recorded.ofType("aws:lb/listener:Listener");
+    const https = listeners.find((l) => l.inputs.port === 443);
+    const http = listeners.find((l) => l.inputs.port === 80);
+    expect(https?.inputs).toMatchObject({ protocol: "HTTPS", sslPolicy: ALB_TLS_POLICY });
+    expect(String(https?.inputs.certificateArn)).toMatch(
+      /^arn:aws:acm:me-south-1:111122223333:certificate\//,
+    );
+    expect(list(http?.inputs.defaultActions).map(record)).toEqual([
+      expect.objectContaining({
+        type: "redirect",
+        redirect: expect.objectContaining({
+          protocol: "HTTPS",
+          port: "443",
+          statusCode: "HTTP_301",
+        }),
+      }),
+    ]);
+    expect(list(https?.inputs.defaultActions).map((a) => record(a).type)).toEqual(["forward"]);
+  });
+
+  it("validates the certificate for both hostnames through DNS", () => {
+    const certificate = one(recorded, "aws:acm/certificate:Certificate");
+    expect(certificate.inputs).toMatchObject({
+      domainName: HOSTNAMES[0],
+      subjectAlternativeNames: [HOSTNAMES[1]],
+      validationMethod: "DNS",
+    });
+    const records = recorded.ofType("aws:route53/record:Record");
+    expect(records.map((r) => r.name).sort()).toEqual(
+      HOSTNAMES.map((h) => `app-validation-${h}`).sort(),
+    );
+    expect(
+      records.every((r) => r.inputs.type === "CNAME" && r.inputs.zoneId === "Z0ZONE0000"),
+    ).toBe(true);
+  });
+
+  it("logs access to a private bucket, drops invalid headers and is deletion-protected", () => {
+    expect(alb.inputs).toMatchObject({
+      internal: false,
+      dropInvalidHeaderFields: true,
+      enableDeletionProtection: true,
+    });
+    expect(record(alb.inputs.accessLogs)).toMatchObject({ enabled: true, prefix: "alb" });
+    expect(alb.inputs.subnets).toEqual(["subnet-p1", "subnet-p2", "subnet-p3"]);
+    const logBucketSse = recorded.named(
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      "app-alb-logs",
+    );
+    expect(JSON.stringify(logBucketSse.inputs.rules)).toContain("AES256");
+    const policy = json(
+      recorded.named("aws:s3/bucketPolicy:BucketPolicy", "app-alb-logs").inputs.policy,
+    );
+    expect(list(policy.Statement).map(record)[1]).toMatchObject({
+      Principal: { AWS: "arn:aws:iam::076674570225:root" },
+      Action: "s3:PutObject",
+      Resource: [expect.stringMatching(/\/alb\/AWSLogs\/111122223333\/\*$/)],
+    });
+  });
+
+  it("puts a regional WAF with the managed groups and a rate limit in front of the ALB", () => {
+    const acl = one(recorded, "aws:wafv2/webAcl:WebAcl");
+    expect(acl.inputs.scope).toBe("REGIONAL");
+    const rules = list(acl.inputs.rules).map(record);
+    expect(rules.map((r) => r.name)).toEqual([...MANAGED_RULE_GROUPS, "RateLimitPerIp"]);
+    expect(record(record(rules.at(-1)?.statement).rateBasedStatement)).toMatchObject({
+      limit: 2000,
+      aggregateKeyType: "IP",
+    });
+    const association = one(recorded, "aws:wafv2/webAclAssociation:WebAclAssociation");
+    expect(association.inputs.resourceArn).toMatch(/^arn:aws:elasticloadbalancing:/);
+    const logging = one(
+      recorded,
+      "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
+    );
+    expect(JSON.stringify(logging.inputs.redactedFields)).toContain("authorization");
+  });
+
+  it("launches Amazon Linux 2023 from the resolved image with IMDSv2 only and encrypted gp3 volumes", () => {
+    const template = one(recorded, "aws:ec2/launchTemplate:LaunchTemplate");
+    expect(template.inputs.imageId).toBe("ami-0123456789abcdef0");
+    expect(template.inputs.metadataOptions).toMatchObject({
+      httpTokens: "required",
+      httpPutResponseHopLimit: 1,
+    });
+    const [device] = list(template.inputs.blockDeviceMappings).map(record);
+    expect(record(device?.ebs)).toMatchObject({
+      volumeType: "gp3",
+      encrypted: "true",
+      kmsKeyId: expect.stringMatching(/:key\/mrk-/),
+    });
+    expect(template.inputs.keyName).toBeUndefined();
+    const boot = Buffer.from(String(template.inputs.userData), "base64").toString();
+    expect(boot).toContain("amazon-cloudwatch-agent-ctl");
+    expect(boot).toContain("listen 8080");
+  });
+
+  it("reaches instances through SSM, not SSH, with a least-privilege role", () => {
+    const role = recorded.named("aws:iam/role:Role", "app-instance");
+    expect(role.inputs.managedPolicyArns).toEqual([
+      "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+      "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+    ]);
+    const statements = list(
+      json(recorded.named("aws:iam/rolePolicy:RolePolicy", "app-instance").inputs.policy).Statement,
+    ).map(record);
+    expect(statements.map((s) => s.Sid)).toEqual([
+      "UseTheWorkQueue",
+      "Notify",
+      "MessagesAreEncrypted",
+      "ReadReleases",
+      "ReleasesAreEncrypted",
+      "ReadTheRelease",
+    ]);
+    const groups = recorded.ofType("aws:ec2/securityGroup:SecurityGroup");
+    const app = groups.find((g) => g.name === "app-app");
+    expect(list(app?.inputs.ingress).map(record)).toEqual([
+      expect.objectContaining({
+        fromPort: 8080,
+        toPort: 8080,
+        securityGroups: [expect.stringMatching(/^sg-/)],
+      }),
+    ]);
+    expect(JSON.stringify(app?.inputs.ingress)).not.toContain("0.0.0.0/0");
+  });
+
+  it("spreads the group over the private subnets, refreshes it gradually and checks health through the ALB", () => {
+    const group = one(recorded, "aws:autoscaling/group:Group");
+    expect(group.inputs).toMatchObject({
+      vpcZoneIdentifiers: ["subnet-a", "subnet-b", "subnet-c"],
+      minSize: 2,
+      maxSize: 6,
+      desiredCapacity: 2,
+      healthCheckType: "ELB",
+    });
+    expect(record(group.inputs.instanceRefresh)).toMatchObject({
+      strategy: "Rolling",
+      preferences: expect.objectContaining({ minHealthyPercentage: 90 }),
+    });
+    expect(list(group.inputs.targetGroupArns)).toHaveLength(1);
+  });
+
+  it("scales on CPU and on the CloudWatch agent's memory metric", () => {
+    const policies = recorded.ofType("aws:autoscaling/policy:Policy");
+    const cpu = record(
+      policies.find((p) => p.name === "app-cpu")?.inputs.targetTrackingConfiguration,
+    );
+    const memory = record(
+      policies.find((p) => p.name === "app-memory")?.inputs.targetTrackingConfiguration,
+    );
+    expect(cpu).toMatchObject({
+      predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" },
+      targetValue: 60,
+    });
+    expect(memory).toMatchObject({
+      customizedMetricSpecification: expect.objectContaining({
+        namespace: "CWAgent",
+        metricName: "mem_used_percent",
+        statistic: "Average",
+      }),
+      targetValue: 70,
+    });
+  });
+
+  it("keeps requests in a KMS-encrypted queue with a dead-letter queue, and notifies through an encrypted topic", () => {
+    const queue = recorded.named("aws:sqs/queue:Queue", "app-work");
+    const dlq = recorded.named("aws:sqs/queue:Queue", "app-work-dlq");
+    const redrive = json(queue.inputs.redrivePolicy);
+    expect(redrive.maxReceiveCount).toBe(5);
+    expect(String(redrive.deadLetterTargetArn)).toMatch(/:app-work-dlq-/);
+    for (const store of [queue, dlq, one(recorded, "aws:sns/topic:Topic")]) {
+      expect(String(store.inputs.kmsMasterKeyId)).toMatch(/:key\/mrk-/);
+      expect(record(store.inputs.tags).DataClass).toBe("user-data");
+    }
+  });
+
+  it("names Auto Scaling's service-linked role in the user-data key so it can launch encrypted volumes", () => {
+    const statements = list(
+      json(recorded.named("aws:kms/keyPolicy:KeyPolicy", "keys-user-data").inputs.policy).Statement,
+    ).map(record);
+    const grant = statements.find((s) => s.Sid === "AutoScalingGrantsVolumesTheKey");
+    expect(grant).toMatchObject({
+      Action: ["kms:CreateGrant"],
+      Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+    });
+    expect(JSON.stringify(grant?.Principal)).toContain("AWSServiceRoleForAutoScaling");
+  });
+
+  it("rejects impossible sizes and a mode without what it needs", async () => {
+    await expect(run({ minSize: 5, maxSize: 3 })).rejects.toThrow(
+      /minSize 5 is larger than maxSize 3/,
+    );
+    await expect(run({ desiredCapacity: 9 })).rejects.toThrow(
+      /desiredCapacity 9 is outside minSize\.\.maxSize \(2\.\.6\)/,
+    );
+    await expect(run({ mode: "lambda" })).rejects.toThrow(/lambda mode needs the lambda settings/);
+  });
+});
+
+describe("Monolith on Lambda", async () => {
+  const recorded = Recorded.of(
+    await run({
+      mode: "lambda",
+      imageId: undefined,
+      lambda: {
+        phpLayerArn: "arn:aws:lambda:me-south-1:534081306603:layer:arm-php-83:40",
+        codeKey: "monolith/1.0.0.zip",
+      },
+    }),
+  );
+
+  it("runs the app on a PHP runtime layer behind an HTTP API with a custom domain per hostname", () => {
+    const fn = one(recorded, "aws:lambda/function:Function");
+    expect(fn.inputs).toMatchObject({
+      runtime: "provided.al2023",
+      architectures: ["arm64"],
+      layers: ["arn:aws:lambda:me-south-1:534081306603:layer:arm-php-83:40"],
+      s3Key: "monolith/1.0.0.zip",
+    });
+    expect(
+      recorded
+        .ofType("aws:apigatewayv2/domainName:DomainName")
+        .map((d) => d.inputs.domainName)
+        .sort(),
+    ).toEqual([...HOSTNAMES].sort());
+    expect(one(recorded, "aws:apigatewayv2/api:Api").inputs.disableExecuteApiEndpoint).toBe(true);
+    expect(recorded.ofType("aws:autoscaling/group:Group")).toEqual([]);
+  });
+
+  it("keeps the same queue and topic", () => {
+    expect(recorded.ofType("aws:sqs/queue:Queue")).toHaveLength(2);
+    expect(recorded.ofType("aws:sns/topic:Topic")).toHaveLength(1);
+  });
+});
