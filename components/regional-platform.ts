@@ -5,6 +5,8 @@ import { Compliance, type BackupSettings } from "./compliance";
 import type { AwsContext } from "./context";
 import { DataKeys } from "./data-keys";
 import { apiHostnames, GeoDns } from "./geo-dns";
+import { GlobalEdge } from "./global-edge";
+import { HomeRegion } from "./home-region";
 import type { LogRetentionDays } from "./logs";
 import { Monolith, type MonolithMode, type MonolithLambdaSettings } from "./monolith";
 import { Network } from "./network";
@@ -65,6 +67,24 @@ export interface RegionalMonolithSettings {
   readonly lambda?: MonolithLambdaSettings;
 }
 
+/** The global edge, hosted by the primary stack only. */
+export interface GlobalEdgeSettings {
+  /** Provider for what AWS requires in us-east-1 (the CloudFront certificate and WAF). */
+  readonly usEast1Provider: aws.Provider;
+  /** @default 2000 */
+  readonly rateLimitPerFiveMinutes?: number;
+  /** @default 3600 */
+  readonly courseContentTtlSeconds?: number;
+}
+
+/** Home-region pinning. */
+export interface HomeRegionSettings {
+  /** Every home region and its explicit API hostname (the same map in every stack). */
+  readonly hostnames: Readonly<Record<string, string>>;
+  /** Providers of the other home regions: the primary stack replicates the directory there. */
+  readonly replicaProviders?: Readonly<Record<string, aws.Provider>>;
+}
+
 /** Arguments of `RegionalPlatform`. */
 export interface RegionalPlatformArgs {
   /** Account and region. */
@@ -91,6 +111,13 @@ export interface RegionalPlatformArgs {
   readonly monolith: RegionalMonolithSettings;
   /** Default log retention. @default 365 */
   readonly logRetentionDays?: LogRetentionDays;
+  /**
+   * The global edge (primary stack only). It is composed here, not beside the platform, because
+   * its bucket uses this region's content key, whose policy names CloudFront before it is sealed.
+   */
+  readonly globalEdge?: GlobalEdgeSettings;
+  /** Home-region pinning; the primary stack also owns the shared directory. */
+  readonly homeRegion?: HomeRegionSettings;
 }
 
 /**
@@ -109,6 +136,8 @@ export class RegionalPlatform extends pulumi.ComponentResource {
   public readonly userStore: UserDataStore;
   public readonly tokenization: Tokenization;
   public readonly compliance: Compliance;
+  public readonly edge?: GlobalEdge;
+  public readonly homeRegion?: HomeRegion;
 
   constructor(name: string, args: RegionalPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super(
@@ -226,6 +255,43 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       },
       parent,
     );
+    if (args.globalEdge !== undefined) {
+      if (!args.primary || args.dns.hostedZoneId === undefined) {
+        throw new pulumi.ResourceError(
+          "only the primary stack, with DNS, hosts the global edge",
+          this,
+        );
+      }
+      this.edge = new GlobalEdge(
+        `${name}-edge`,
+        {
+          context,
+          stack: args.stack,
+          domain: args.dns.domain,
+          hostedZoneId: args.dns.hostedZoneId,
+          keys: this.keys,
+          usEast1Provider: args.globalEdge.usEast1Provider,
+          rateLimitPerFiveMinutes: args.globalEdge.rateLimitPerFiveMinutes,
+          courseContentTtlSeconds: args.globalEdge.courseContentTtlSeconds,
+        },
+        parent,
+      );
+    }
+    if (args.homeRegion !== undefined) {
+      this.homeRegion = new HomeRegion(
+        `${name}-home-region`,
+        {
+          context,
+          stack: args.stack,
+          hostnames: args.homeRegion.hostnames,
+          telemetryKeyArn: this.keys.keyArns.telemetry,
+          ...(args.primary
+            ? { directory: { replicaProviders: args.homeRegion.replicaProviders ?? {} } }
+            : {}),
+        },
+        parent,
+      );
+    }
     // Every user of a key exists now: write the key policies that name them.
     this.keys.seal();
 

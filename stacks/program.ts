@@ -34,10 +34,23 @@ export async function program(): Promise<StackOutputs> {
   const providerFor = (region: string): aws.Provider =>
     new aws.Provider(`aws-${region}`, { region, defaultTags: { tags } });
   const provider = providerFor(config.region);
+
+  const providers = new Map<string, aws.Provider>([[config.region, provider]]);
+  const providerIn = (region: string): aws.Provider => {
+    const existing = providers.get(region);
+    if (existing !== undefined) {
+      return existing;
+    }
+    const created = providerFor(region);
+    providers.set(region, created);
+    return created;
+  };
   // Replicas of user data live in other allowed regions, each reached through its own provider.
   const replicaProviders = Object.fromEntries(
-    config.userStore.replicaRegions.map((region) => [region, providerFor(region)] as const),
+    config.userStore.replicaRegions.map((region) => [region, providerIn(region)] as const),
   );
+  const homeRegions = config.homeRegion?.hostnames ?? {};
+  const edgeEnabled = config.globalEdge.enabled ?? config.primary;
 
   const [identity, partition, zones] = await Promise.all([
     aws.getCallerIdentity({}, { provider }),
@@ -101,6 +114,27 @@ export async function program(): Promise<StackOutputs> {
         isDefault: config.dns.geolocation.default,
       },
       monolith: { ...config.monolith, imageId },
+      // AWS requires the CloudFront certificate and WAF in us-east-1.
+      globalEdge: edgeEnabled
+        ? {
+            usEast1Provider: providerIn("us-east-1"),
+            rateLimitPerFiveMinutes: config.globalEdge.rateLimitPerFiveMinutes,
+            courseContentTtlSeconds: config.globalEdge.courseContentTtlSeconds,
+          }
+        : undefined,
+      homeRegion:
+        config.homeRegion === undefined
+          ? undefined
+          : {
+              hostnames: homeRegions,
+              replicaProviders: config.primary
+                ? Object.fromEntries(
+                    Object.keys(homeRegions)
+                      .filter((region) => region !== config.region)
+                      .map((region) => [region, providerIn(region)] as const),
+                  )
+                : {},
+            },
     },
     { providers: [provider] },
   );

@@ -69,7 +69,7 @@ describe("the real stack files", () => {
     );
     expect(stores.length).toBeGreaterThanOrEqual(4);
     for (const store of stores) {
-      expect(["user-data", "content", "telemetry"]).toContain(tagsOf(store).DataClass);
+      expect(["user-data", "content", "telemetry", "none"]).toContain(tagsOf(store).DataClass);
     }
   });
 
@@ -80,7 +80,7 @@ describe("the real stack files", () => {
     expect(outside.map((r) => `${r.urn} in ${r.region}`)).toEqual([]);
   });
 
-  it("gives each stack its own keys in its own region, never one shared across jurisdictions", () => {
+  it("keeps every key of user data in its own stack's allowed regions", () => {
     const keysOf = (stack: string) =>
       planOf(stack)
         .recorded.filter(
@@ -98,12 +98,18 @@ describe("the real stack files", () => {
       "key me-south-1 user-data",
       "key me-south-1 user-data",
     ]);
-    // The US user-data key is replicated to the global tables' replica region, which is allowed.
+    // The US user-data key is replicated to the global tables' replica region, which is allowed;
+    // the primary also owns the home-region directory's keys (no personal data), replicated to
+    // every home region.
     expect(keysOf("us-east-1")).toEqual([
       "key us-east-1 content",
+      "key us-east-1 none",
+      "key us-east-1 none",
       "key us-east-1 telemetry",
       "key us-east-1 user-data",
       "key us-east-1 user-data",
+      "replica me-south-1 none",
+      "replica me-south-1 none",
       "replica us-west-2 user-data",
     ]);
     const urns = stacks.flatMap((stack) => planOf(stack).recorded.map((r) => r.urn));

@@ -181,7 +181,9 @@ export function computedState(
     case "aws:acm/certificate:Certificate": {
       const names = [
         inputs.domainName,
-        ...(Array.isArray(inputs.subjectAlternativeNames) ? inputs.subjectAlternativeNames : []),
+        ...(Array.isArray(inputs.subjectAlternativeNames)
+          ? (inputs.subjectAlternativeNames as unknown[])
+          : []),
       ].filter((domain): domain is string => typeof domain === "string");
       return {
         arn: arn(
@@ -197,55 +199,12 @@ export function computedState(
         })),
       };
     }
-    case "aws:lb/loadBalancer:LoadBalancer":
+    case "aws:cloudfront/distribution:Distribution":
       return {
-        arn: arn(
-          "elasticloadbalancing",
-          `loadbalancer/app/${physicalName.slice(0, 32)}/${stableHex(16, id)}`,
-        ),
-        dnsName: `${physicalName.slice(0, 32)}-${stableHex(9, id)}.${region}.elb.amazonaws.com`,
-        zoneId: ALB_ZONE_IDS[region] ?? "Z00000000ALBZONE",
-        name: physicalName.slice(0, 32),
+        arn: `arn:${MOCK_PARTITION}:cloudfront::${account}:distribution/${id}`,
+        domainName: `d${stableHex(13, name)}.cloudfront.net`,
+        hostedZoneId: "Z2FHTT7JQMUOV",
       };
-    case "aws:ec2/launchTemplate:LaunchTemplate":
-      return {
-        arn: arn("ec2", `launch-template/${id}`),
-        latestVersion: 1,
-        defaultVersion: 1,
-        name: physicalName,
-      };
-    case "aws:route53/record:Record":
-      return { fqdn: String(inputs.name).replace(/\.$/, "") };
-    case "aws:apigatewayv2/domainName:DomainName":
-      return {
-        arn: arn("apigateway", `/domainnames/${String(inputs.domainName)}`),
-        domainNameConfiguration: {
-          ...(typeof inputs.domainNameConfiguration === "object"
-            ? inputs.domainNameConfiguration
-            : {}),
-          targetDomainName: `d-${stableHex(10, id)}.execute-api.${region}.amazonaws.com`,
-          hostedZoneId: "Z20JF4UZKIW1U8",
-        },
-      };
-    case "aws:acm/certificate:Certificate": {
-      const names = [
-        inputs.domainName,
-        ...(Array.isArray(inputs.subjectAlternativeNames) ? inputs.subjectAlternativeNames : []),
-      ].filter((domain): domain is string => typeof domain === "string");
-      return {
-        arn: arn(
-          "acm",
-          `certificate/${stableHex(8, id)}-${stableHex(4, id, "a")}-${stableHex(4, id, "b")}-${stableHex(4, id, "c")}-${stableHex(12, id, "d")}`,
-        ),
-        status: "ISSUED",
-        domainValidationOptions: names.map((domain) => ({
-          domainName: domain,
-          resourceRecordName: `_${stableHex(32, domain, "name")}.${domain}.`,
-          resourceRecordType: "CNAME",
-          resourceRecordValue: `_${stableHex(32, domain, "value")}.acm-validations.aws.`,
-        })),
-      };
-    }
     case "aws:lb/loadBalancer:LoadBalancer":
       return {
         arn: arn(

@@ -1,0 +1,373 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsContext } from "./context";
+import type { DataKeys } from "./data-keys";
+import {
+  CLOUDFRONT_HOSTED_ZONE_ID,
+  defaultContentSecurityPolicy,
+  EDGE_DEFAULTS,
+  edgeHostNames,
+  edgeSettingsProblems,
+  HSTS_MAX_AGE_SECONDS,
+  PERMISSIONS_POLICY,
+  validationRecordFor,
+  type EdgeSettings,
+  type PriceClass,
+} from "./edge-policies";
+import { SecureBucket } from "./secure-bucket";
+import { dataTags } from "./tags";
+import { webAclRules } from "./waf-rules";
+
+/** The region CloudFront's certificates and web ACLs must live in. */
+export const CLOUDFRONT_CONTROL_REGION = "us-east-1";
+
+/** Arguments of `GlobalEdge`. */
+export interface GlobalEdgeArgs {
+  /** Account and region of the primary stack, which must be us-east-1. */
+  readonly context: AwsContext;
+  /** Stack name, used in descriptions. */
+  readonly stack: string;
+  /**
+   * The apex domain, lower-case (`knowledgecity.com`). The SPA is served at the apex and at
+   * `www.`; the default CSP trusts `https://api.<domain>` and `https://*.<domain>`.
+   */
+  readonly domain: string;
+  /** The public Route 53 hosted zone of `domain`: validation and alias records go there. */
+  readonly hostedZoneId: pulumi.Input<string>;
+  /**
+   * The stack's data keys. The content key encrypts the SPA bucket, and CloudFront (this
+   * distribution only) is allowed to decrypt with it; the caller seals the keys afterwards.
+   */
+  readonly keys: DataKeys;
+  /**
+   * A provider in us-east-1, where AWS requires CloudFront's ACM certificate and CLOUDFRONT-scope
+   * web ACL. Passed to those explicitly, so they stay there whatever the stack's provider is.
+   */
+  readonly usEast1Provider: aws.Provider;
+  /** Edge locations to serve from. @default "PriceClass_All" */
+  readonly priceClass?: PriceClass;
+  /** Requests one IP may make in five minutes before WAF blocks it (10 or more). @default 2000 */
+  readonly rateLimitPerFiveMinutes?: number;
+  /**
+   * Longest time, in seconds, an edge serves course content (`/courses/*`) before asking S3
+   * again (1 to 86400); also the TTL of objects without `Cache-Control`. Shorter `max-age` and
+   * `stale-while-revalidate` set on the objects are honoured. @default 3600
+   */
+  readonly courseContentTtlSeconds?: number;
+  /** TTL of the SPA shell (`index.html`) and of the SPA fallback, 1 to 3600 seconds. @default 60 */
+  readonly spaIndexTtlSeconds?: number;
+  /** TTL of content-hashed assets (`/assets/*`), in seconds. @default 31536000 (one year) */
+  readonly assetTtlSeconds?: number;
+  /**
+   * The Content-Security-Policy header of every response (at most 1783 characters).
+   * @default defaultContentSecurityPolicy(domain)
+   */
+  readonly contentSecurityPolicy?: string;
+}
+
+/** The origin id of the SPA bucket in the distribution. */
+const SPA_ORIGIN = "spa-bucket";
+
+/**
+ * The global edge of the platform, deployed once, by the primary stack: a CloudFront
+ * distribution serving the SPA and course content at the apex and `www.` from a private,
+ * encrypted S3 bucket that only this distribution can read (origin access control), with TLS 1.2+
+ * over HTTP/2 and HTTP/3, strict security headers, an SPA fallback to `index.html`, a WAF web ACL
+ * (AWS managed rules and a per-IP rate limit), a DNS-validated certificate and Route 53 aliases.
+ *
+ * It holds no user data: the bucket holds content, encrypted with the stack's content key.
+ */
+export class GlobalEdge extends pulumi.ComponentResource {
+  public readonly distributionId: pulumi.Output<string>;
+  public readonly distributionArn: pulumi.Output<string>;
+  /** The distribution's own host name (`dxxxx.cloudfront.net`). */
+  public readonly distributionDomainName: pulumi.Output<string>;
+  /** The SPA bucket, where deploys upload the shell, assets and course content. */
+  public readonly bucketName: pulumi.Output<string>;
+  public readonly webAclArn: pulumi.Output<string>;
+  /** ARN of the certificate, known once it is validated. */
+  public readonly certificateArn: pulumi.Output<string>;
+
+  constructor(name: string, args: GlobalEdgeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("knowledgecity:edge:GlobalEdge", name, {}, opts);
+    if (args.context.region !== CLOUDFRONT_CONTROL_REGION) {
+      throw new pulumi.ResourceError(
+        `context.region = ${args.context.region}: the global edge is deployed by the primary stack, in ${CLOUDFRONT_CONTROL_REGION}`,
+        this,
+      );
+    }
+    const settings: EdgeSettings = {
+      priceClass: args.priceClass ?? EDGE_DEFAULTS.priceClass,
+      rateLimitPerFiveMinutes:
+        args.rateLimitPerFiveMinutes ?? EDGE_DEFAULTS.rateLimitPerFiveMinutes,
+      courseContentTtlSeconds:
+        args.courseContentTtlSeconds ?? EDGE_DEFAULTS.courseContentTtlSeconds,
+      spaIndexTtlSeconds: args.spaIndexTtlSeconds ?? EDGE_DEFAULTS.spaIndexTtlSeconds,
+      assetTtlSeconds: args.assetTtlSeconds ?? EDGE_DEFAULTS.assetTtlSeconds,
+      contentSecurityPolicy:
+        args.contentSecurityPolicy ?? defaultContentSecurityPolicy(args.domain),
+    };
+    const problems = edgeSettingsProblems(args.domain, settings);
+    if (problems.length > 0) {
+      throw new pulumi.ResourceError(problems.join("; "), this);
+    }
+    const parent = { parent: this };
+    const inUsEast1 = { parent: this, provider: args.usEast1Provider };
+    const hostNames = edgeHostNames(args.domain);
+    const [apex, www] = hostNames;
+
+    // Certificate: DNS-validated, one validation record per host name, keyed by the name.
+    const certificate = new aws.acm.Certificate(
+      `${name}-cert`,
+      {
+        domainName: apex,
+        subjectAlternativeNames: [www],
+        validationMethod: "DNS",
+        keyAlgorithm: "RSA_2048",
+        tags: { Name: apex },
+      },
+      inUsEast1,
+    );
+    const validationRecords = hostNames.map((host) => {
+      const record = certificate.domainValidationOptions.apply((options) =>
+        validationRecordFor(options, host),
+      );
+      return new aws.route53.Record(
+        `${name}-validation-${host}`,
+        {
+          zoneId: args.hostedZoneId,
+          name: record.name,
+          type: record.type,
+          records: [record.value],
+          ttl: 300,
+        },
+        parent,
+      );
+    });
+    const validation = new aws.acm.CertificateValidation(
+      `${name}-cert`,
+      {
+        certificateArn: certificate.arn,
+        validationRecordFqdns: validationRecords.map((record) => record.fqdn),
+      },
+      inUsEast1,
+    );
+
+    const webAcl = new aws.wafv2.WebAcl(
+      `${name}-waf`,
+      {
+        description: `KnowledgeCity ${args.stack}: the global edge`,
+        scope: "CLOUDFRONT",
+        defaultAction: { allow: {} },
+        rules: webAclRules(name, settings.rateLimitPerFiveMinutes),
+        visibilityConfig: {
+          cloudwatchMetricsEnabled: true,
+          metricName: `${name}-waf`,
+          sampledRequestsEnabled: true,
+        },
+        tags: { Name: `${name}-waf` },
+      },
+      inUsEast1,
+    );
+
+    // The bucket policy names the distribution, which needs the bucket: the policy's condition
+    // takes the distribution's ARN through a deferred output, resolved once the distribution is
+    // declared. The engine then creates the bucket, the distribution and the policy in that order.
+    const [distributionArn, resolveDistributionArn] = pulumi.deferredOutput<string>();
+    const bucket = new SecureBucket(
+      `${name}-spa`,
+      {
+        dataClass: "content",
+        encryption: { kmsKeyArn: args.keys.keyArns.content },
+        statements: [
+          {
+            Sid: "OnlyThisDistributionReads",
+            Principal: { Service: "cloudfront.amazonaws.com" },
+            Action: "s3:GetObject",
+            // Every object (the empty prefix), not the bucket itself.
+            objectPrefix: "",
+            Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+          },
+        ],
+        lifecycleRules: [
+          {
+            id: "expire-replaced-deploys",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: 30 },
+          },
+        ],
+      },
+      parent,
+    );
+    const originAccess = new aws.cloudfront.OriginAccessControl(
+      `${name}-oac`,
+      {
+        description: `KnowledgeCity ${args.stack}: CloudFront signs every request to the SPA bucket`,
+        originAccessControlOriginType: "s3",
+        signingBehavior: "always",
+        signingProtocol: "sigv4",
+      },
+      parent,
+    );
+
+    const cachePolicy = (role: string, ttlSeconds: number, comment: string) =>
+      new aws.cloudfront.CachePolicy(
+        `${name}-${role}`,
+        {
+          comment,
+          // A minimum of 0 lets objects' own Cache-Control ask for less; the maximum caps it.
+          minTtl: 0,
+          defaultTtl: ttlSeconds,
+          maxTtl: ttlSeconds,
+          parametersInCacheKeyAndForwardedToOrigin: {
+            cookiesConfig: { cookieBehavior: "none" },
+            headersConfig: { headerBehavior: "none" },
+            queryStringsConfig: { queryStringBehavior: "none" },
+            enableAcceptEncodingGzip: true,
+            enableAcceptEncodingBrotli: true,
+          },
+        },
+        parent,
+      );
+    const indexCache = cachePolicy(
+      "index",
+      settings.spaIndexTtlSeconds,
+      "SPA shell: short TTL so deploys show quickly",
+    );
+    const assetCache = cachePolicy(
+      "assets",
+      settings.assetTtlSeconds,
+      "Content-hashed assets: cached for long, a new build has new names",
+    );
+    const courseCache = cachePolicy(
+      "courses",
+      settings.courseContentTtlSeconds,
+      "Course content: updates show within the TTL; objects' stale-while-revalidate applies",
+    );
+
+    const headers = new aws.cloudfront.ResponseHeadersPolicy(
+      `${name}-headers`,
+      {
+        comment: "Security headers of the SPA",
+        securityHeadersConfig: {
+          strictTransportSecurity: {
+            accessControlMaxAgeSec: HSTS_MAX_AGE_SECONDS,
+            includeSubdomains: true,
+            preload: true,
+            override: true,
+          },
+          contentSecurityPolicy: {
+            contentSecurityPolicy: settings.contentSecurityPolicy,
+            override: true,
+          },
+          contentTypeOptions: { override: true },
+          frameOptions: { frameOption: "DENY", override: true },
+          referrerPolicy: { referrerPolicy: "strict-origin-when-cross-origin", override: true },
+        },
+        // Not a security header of the provider: sent as a custom header.
+        customHeadersConfig: {
+          items: [{ header: "Permissions-Policy", value: PERMISSIONS_POLICY, override: true }],
+        },
+      },
+      parent,
+    );
+
+    const behaviour = (cache: aws.cloudfront.CachePolicy) => ({
+      targetOriginId: SPA_ORIGIN,
+      viewerProtocolPolicy: "redirect-to-https",
+      allowedMethods: ["GET", "HEAD"],
+      cachedMethods: ["GET", "HEAD"],
+      compress: true,
+      cachePolicyId: cache.id,
+      responseHeadersPolicyId: headers.id,
+    });
+    const distribution = new aws.cloudfront.Distribution(
+      `${name}-cdn`,
+      {
+        enabled: true,
+        comment: `KnowledgeCity ${args.stack}: SPA and course content`,
+        aliases: hostNames,
+        priceClass: settings.priceClass,
+        httpVersion: "http2and3",
+        isIpv6Enabled: true,
+        defaultRootObject: "index.html",
+        origins: [
+          {
+            originId: SPA_ORIGIN,
+            domainName: bucket.bucket.bucketRegionalDomainName,
+            originAccessControlId: originAccess.id,
+          },
+        ],
+        defaultCacheBehavior: behaviour(indexCache),
+        orderedCacheBehaviors: [
+          { pathPattern: "/assets/*", ...behaviour(assetCache) },
+          { pathPattern: "/courses/*", ...behaviour(courseCache) },
+        ],
+        // SPA routes are not objects: S3 answers 403 (no list permission) or 404, and the shell
+        // answers instead, cached no longer than the shell itself.
+        customErrorResponses: [403, 404].map((errorCode) => ({
+          errorCode,
+          responseCode: 200,
+          responsePagePath: "/index.html",
+          errorCachingMinTtl: settings.spaIndexTtlSeconds,
+        })),
+        restrictions: { geoRestriction: { restrictionType: "none" } },
+        viewerCertificate: {
+          acmCertificateArn: validation.certificateArn,
+          sslSupportMethod: "sni-only",
+          minimumProtocolVersion: "TLSv1.2_2021",
+        },
+        webAclId: webAcl.arn,
+        tags: dataTags("content"),
+      },
+      parent,
+    );
+    resolveDistributionArn(distribution.arn);
+    args.keys.allow("content", {
+      sid: "CloudFrontDecryptsForThisDistribution",
+      principal: { Service: "cloudfront.amazonaws.com" },
+      actions: ["kms:Decrypt"],
+      condition: { StringEquals: { "AWS:SourceArn": distribution.arn } },
+    });
+
+    for (const [role, host] of [
+      ["apex", apex],
+      ["www", www],
+    ] as const) {
+      for (const type of ["A", "AAAA"] as const) {
+        new aws.route53.Record(
+          `${name}-${role}-${type.toLowerCase()}`,
+          {
+            zoneId: args.hostedZoneId,
+            name: host,
+            type,
+            aliases: [
+              {
+                name: distribution.domainName,
+                zoneId: CLOUDFRONT_HOSTED_ZONE_ID,
+                evaluateTargetHealth: false,
+              },
+            ],
+          },
+          parent,
+        );
+      }
+    }
+
+    this.distributionId = distribution.id;
+    this.distributionArn = distribution.arn;
+    this.distributionDomainName = distribution.domainName;
+    this.bucketName = bucket.bucketName;
+    this.webAclArn = webAcl.arn;
+    this.certificateArn = validation.certificateArn;
+    this.registerOutputs({
+      distributionId: this.distributionId,
+      distributionArn: this.distributionArn,
+      distributionDomainName: this.distributionDomainName,
+      bucketName: this.bucketName,
+      webAclArn: this.webAclArn,
+      certificateArn: this.certificateArn,
+    });
+  }
+}

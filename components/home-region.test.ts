@@ -1,0 +1,126 @@
+import { describe, expect, it } from "vitest";
+import { json, list, record, Recorded, runComponent, TEST_CONTEXT } from "../test/harness";
+import { HOME_REGION_KEY_ALIAS, HOME_REGION_TABLE, HomeRegion } from "./home-region";
+
+const HOSTNAMES = {
+  "me-south-1": "api.sa.knowledgecity.com",
+  "us-east-1": "api.us.knowledgecity.com",
+};
+const US = { ...TEST_CONTEXT, region: "us-east-1" };
+
+describe("HomeRegion in the primary stack", async () => {
+  const recorded = Recorded.of(
+    await runComponent((provider, providerFor) => {
+      new HomeRegion(
+        "home",
+        {
+          context: US,
+          stack: "us-east-1",
+          hostnames: HOSTNAMES,
+          telemetryKeyArn: "arn:aws:kms:us-east-1:111122223333:key/telemetry",
+          directory: { replicaProviders: { "me-south-1": providerFor("me-south-1") } },
+        },
+        { providers: [provider] },
+      );
+    }, "us-east-1"),
+  );
+
+  it("owns one directory table replicated to every other home region, holding no personal data", () => {
+    const [table] = recorded.ofType("aws:dynamodb/table:Table");
+    expect(table?.inputs).toMatchObject({
+      name: HOME_REGION_TABLE,
+      hashKey: "pk",
+      billingMode: "PAY_PER_REQUEST",
+      pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: true,
+    });
+    expect(record(table?.inputs.tags).DataClass).toBe("none");
+    expect(list(table?.inputs.replicas).map((r) => record(r).regionName)).toEqual(["me-south-1"]);
+    expect(String(record(table?.inputs.serverSideEncryption).kmsKeyArn)).toMatch(
+      /^arn:aws:kms:us-east-1:111122223333:key\/mrk-/,
+    );
+  });
+
+  it("hashes identities with a multi-region HMAC key replicated, under the same alias, to every home region", () => {
+    const hmac = recorded.named("aws:kms/key:Key", "home-hmac");
+    expect(hmac.inputs).toMatchObject({
+      keyUsage: "GENERATE_VERIFY_MAC",
+      customerMasterKeySpec: "HMAC_256",
+      multiRegion: true,
+    });
+    const replica = recorded.named("aws:kms/replicaKey:ReplicaKey", "home-hmac-me-south-1");
+    expect(replica.region).toBe("me-south-1");
+    const aliases = recorded
+      .ofType("aws:kms/alias:Alias")
+      .filter((a) => a.inputs.name === HOME_REGION_KEY_ALIAS);
+    expect(aliases.map((a) => a.region).sort()).toEqual(["me-south-1", "us-east-1"]);
+    const statements = list(json(hmac.inputs.policy).Statement).map(record);
+    expect(statements.map((s) => s.Action)).toEqual([
+      expect.arrayContaining(["kms:Create*"]),
+      ["kms:GenerateMac"],
+    ]);
+  });
+
+  it("gives the function only the directory table and a MAC through the directory key's alias", () => {
+    const fn = recorded.named("aws:lambda/function:Function", "home-lookup-fn");
+    expect(record(record(fn.inputs.environment).variables)).toEqual({
+      TABLE_NAME: HOME_REGION_TABLE,
+      HMAC_KEY_ID: `arn:aws:kms:us-east-1:111122223333:${HOME_REGION_KEY_ALIAS}`,
+      HOME_REGIONS: "me-south-1,us-east-1",
+      REGION_HOSTNAMES: JSON.stringify(HOSTNAMES),
+    });
+    const statements = list(
+      json(recorded.named("aws:iam/rolePolicy:RolePolicy", "home-lookup-policy").inputs.policy)
+        .Statement,
+    ).map(record);
+    expect(statements.find((s) => s.Sid === "ReadAndWriteTheDirectory")?.Resource).toEqual([
+      `arn:aws:dynamodb:us-east-1:111122223333:table/${HOME_REGION_TABLE}`,
+    ]);
+    expect(statements.find((s) => s.Sid === "HashWithTheDirectoryKey")).toMatchObject({
+      Action: ["kms:GenerateMac"],
+      Condition: { StringEquals: { "kms:RequestAlias": HOME_REGION_KEY_ALIAS } },
+    });
+  });
+});
+
+describe("HomeRegion in a regional stack", () => {
+  it("creates only its function, reaching the table and key replicas in its own region", async () => {
+    const recorded = Recorded.of(
+      await runComponent((provider) => {
+        new HomeRegion(
+          "home",
+          {
+            context: TEST_CONTEXT,
+            stack: "me-south-1",
+            hostnames: HOSTNAMES,
+            telemetryKeyArn: "arn:aws:kms:me-south-1:111122223333:key/t",
+          },
+          { providers: [provider] },
+        );
+      }),
+    );
+    expect(recorded.ofType("aws:dynamodb/table:Table")).toEqual([]);
+    expect(recorded.ofType("aws:kms/key:Key")).toEqual([]);
+    const fn = recorded.named("aws:lambda/function:Function", "home-lookup-fn");
+    expect(record(record(fn.inputs.environment).variables).HMAC_KEY_ID).toBe(
+      `arn:aws:kms:me-south-1:111122223333:${HOME_REGION_KEY_ALIAS}`,
+    );
+  });
+
+  it("refuses a map of home regions without its own region", async () => {
+    await expect(
+      runComponent((provider) => {
+        new HomeRegion(
+          "home",
+          {
+            context: TEST_CONTEXT,
+            stack: "me-south-1",
+            hostnames: { "us-east-1": "api.us.knowledgecity.com" },
+            telemetryKeyArn: "k",
+          },
+          { providers: [provider] },
+        );
+      }),
+    ).rejects.toThrow(/hostnames must include this stack's region me-south-1/);
+  });
+});

@@ -1,0 +1,226 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { accountRootArn, regionalServicePrincipal, type AwsContext } from "./context";
+import { KEY_ADMIN_ACTIONS, KEY_USE_THROUGH_SERVICE_ACTIONS } from "./key-policies";
+import { NodeFunction } from "./node-function";
+import { dataTags } from "./tags";
+
+/** The directory's fixed names: every stack reaches the same table and key by name in its region. */
+export const HOME_REGION_TABLE = "knowledgecity-home-region";
+export const HOME_REGION_KEY_ALIAS = "alias/knowledgecity/home-region";
+
+/** Arguments of `HomeRegion`. */
+export interface HomeRegionArgs {
+  readonly context: AwsContext;
+  readonly stack: string;
+  /** Every home region with its explicit API hostname (the same map in every stack). */
+  readonly hostnames: Readonly<Record<string, string>>;
+  /**
+   * Set in the primary stack only: it owns the directory (the table replicated to every home
+   * region and the multi-region HMAC key) and reaches the other regions through these providers.
+   */
+  readonly directory?: { readonly replicaProviders: Readonly<Record<string, aws.Provider>> };
+  /** Encrypts the function's logs and environment. */
+  readonly telemetryKeyArn: pulumi.Input<string>;
+}
+
+/**
+ * Home-region pinning: residency follows the account, not the traveller. A table maps a keyed
+ * hash of the sign-in identity (never the identity) to the user's home region; every region's
+ * `home-region` function computes the same hash with a multi-region KMS HMAC key and reads or
+ * writes the table's replica in its own region. The table holds no personal data and is the only
+ * state shared across jurisdictions; the primary stack owns it.
+ */
+export class HomeRegion extends pulumi.ComponentResource {
+  public readonly function: NodeFunction;
+
+  constructor(name: string, args: HomeRegionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("knowledgecity:data:HomeRegion", name, {}, opts);
+    const { context } = args;
+    const regions = Object.keys(args.hostnames).sort();
+    if (!regions.includes(context.region)) {
+      throw new pulumi.ResourceError(
+        `hostnames must include this stack's region ${context.region}`,
+        this,
+      );
+    }
+    const parent = { parent: this };
+
+    if (args.directory !== undefined) {
+      createDirectory(name, args, regions, args.directory.replicaProviders, this);
+    }
+
+    const { accountId, partition, region } = context;
+    const tableArn = `arn:${partition}:dynamodb:${region}:${accountId}:table/${HOME_REGION_TABLE}`;
+    this.function = new NodeFunction(
+      `${name}-lookup`,
+      {
+        context,
+        entry: "home-region/handler",
+        description: "Maps a keyed hash of a sign-in identity to its home region",
+        kmsKeyArn: args.telemetryKeyArn,
+        environment: {
+          TABLE_NAME: HOME_REGION_TABLE,
+          HMAC_KEY_ID: `arn:${partition}:kms:${region}:${accountId}:${HOME_REGION_KEY_ALIAS}`,
+          HOME_REGIONS: regions.join(","),
+          REGION_HOSTNAMES: JSON.stringify(args.hostnames),
+        },
+        permissions: [
+          {
+            sid: "ReadAndWriteTheDirectory",
+            // A transaction is authorized item by item, as these actions.
+            actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            resources: [tableArn],
+          },
+          {
+            sid: "HashWithTheDirectoryKey",
+            actions: ["kms:GenerateMac"],
+            resources: [`arn:${partition}:kms:${region}:${accountId}:key/*`],
+            condition: { StringEquals: { "kms:RequestAlias": HOME_REGION_KEY_ALIAS } },
+          },
+        ],
+      },
+      parent,
+    );
+    this.registerOutputs({ functionArn: this.function.arn });
+  }
+}
+
+/** The table (global, on demand) and the multi-region HMAC key, with a replica in every region. */
+function createDirectory(
+  name: string,
+  args: HomeRegionArgs,
+  regions: readonly string[],
+  providers: Readonly<Record<string, aws.Provider>>,
+  parent: pulumi.Resource,
+): void {
+  const { context } = args;
+  const others = regions.filter((region) => region !== context.region);
+  const missing = others.filter((region) => providers[region] === undefined);
+  if (missing.length > 0) {
+    throw new pulumi.ResourceError(
+      `no provider for the home regions ${missing.join(", ")}`,
+      parent,
+    );
+  }
+  // The account administers both keys; its principals (each region's function, through its IAM
+  // policy) may MAC with the one and use the other only through DynamoDB in that region.
+  const keyPolicy = (use: "mac" | "table", region: string): string =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "AccountAdministersTheKey",
+          Effect: "Allow",
+          Principal: { AWS: accountRootArn(context) },
+          Action: [...KEY_ADMIN_ACTIONS],
+          Resource: "*",
+        },
+        use === "mac"
+          ? {
+              Sid: "AccountMacsThroughIam",
+              Effect: "Allow",
+              Principal: { AWS: accountRootArn(context) },
+              Action: ["kms:GenerateMac"],
+              Resource: "*",
+              Condition: { StringEquals: { "kms:CallerAccount": context.accountId } },
+            }
+          : {
+              Sid: "AccountUsesTheKeyThroughDynamoDb",
+              Effect: "Allow",
+              Principal: { AWS: accountRootArn(context) },
+              Action: [...KEY_USE_THROUGH_SERVICE_ACTIONS],
+              Resource: "*",
+              Condition: {
+                StringEquals: {
+                  "kms:CallerAccount": context.accountId,
+                  "kms:ViaService": regionalServicePrincipal("dynamodb", { ...context, region }),
+                },
+              },
+            },
+      ],
+    } satisfies aws.iam.PolicyDocument);
+
+  /** A multi-region key with a replica (and the same alias) in every other home region. */
+  const multiRegionKey = (role: "hmac" | "table", inputs: aws.kms.KeyArgs, alias: string) => {
+    const primary = new aws.kms.Key(
+      `${name}-${role}`,
+      {
+        ...inputs,
+        multiRegion: true,
+        deletionWindowInDays: 30,
+        policy: keyPolicy(role === "hmac" ? "mac" : "table", context.region),
+        tags: dataTags("none"),
+      },
+      { parent, protect: true },
+    );
+    new aws.kms.Alias(`${name}-${role}`, { name: alias, targetKeyId: primary.keyId }, { parent });
+    const replicas = Object.fromEntries(
+      others.map((region) => {
+        const provider = providers[region];
+        const replica = new aws.kms.ReplicaKey(
+          `${name}-${role}-${region}`,
+          {
+            description: inputs.description,
+            primaryKeyArn: primary.arn,
+            deletionWindowInDays: 30,
+            policy: keyPolicy(role === "hmac" ? "mac" : "table", region),
+            tags: dataTags("none"),
+          },
+          { parent, provider, protect: true },
+        );
+        new aws.kms.Alias(
+          `${name}-${role}-${region}`,
+          { name: alias, targetKeyId: replica.keyId },
+          { parent, provider },
+        );
+        return [region, replica] as const;
+      }),
+    );
+    return { primary, replicas };
+  };
+
+  // Rotating an HMAC key would change every hash, so it never rotates.
+  multiRegionKey(
+    "hmac",
+    {
+      description: "KnowledgeCity home-region directory: identity hash",
+      keyUsage: "GENERATE_VERIFY_MAC",
+      customerMasterKeySpec: "HMAC_256",
+    },
+    HOME_REGION_KEY_ALIAS,
+  );
+  const tableKey = multiRegionKey(
+    "table",
+    {
+      description: "KnowledgeCity home-region directory: table encryption",
+      enableKeyRotation: true,
+    },
+    `${HOME_REGION_KEY_ALIAS}-table`,
+  );
+
+  new aws.dynamodb.Table(
+    `${name}-directory`,
+    {
+      name: HOME_REGION_TABLE,
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: "pk",
+      attributes: [{ name: "pk", type: "S" }],
+      // Keyed hashes and region codes only: not personal data, so shared by every jurisdiction.
+      serverSideEncryption: { enabled: true, kmsKeyArn: tableKey.primary.arn },
+      pointInTimeRecovery: { enabled: true },
+      deletionProtectionEnabled: true,
+      streamEnabled: true,
+      streamViewType: "NEW_AND_OLD_IMAGES",
+      replicas: others.map((regionName) => ({
+        regionName,
+        kmsKeyArn: tableKey.replicas[regionName]?.arn,
+        pointInTimeRecovery: true,
+        deletionProtectionEnabled: true,
+        propagateTags: true,
+      })),
+      tags: dataTags("none"),
+    },
+    { parent, protect: true },
+  );
+}
