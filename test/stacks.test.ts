@@ -134,6 +134,68 @@ describe("the real stack files", () => {
   });
 });
 
+describe("serving the platform", () => {
+  const geoRecords = (stack: string) =>
+    planOf(stack)
+      .recorded.filter(
+        (r) => r.type === "aws:route53/record:Record" && r.inputs.name === "api.knowledgecity.com",
+      )
+      .map((r) => (r.inputs.geolocationRoutingPolicies as { country?: string }[])[0]?.country)
+      .sort();
+
+  it("routes the GCC countries to the Saudi stack and everyone else to the US stack", () => {
+    expect(geoRecords("me-south-1")).toEqual(["AE", "BH", "KW", "OM", "QA", "SA"]);
+    expect(geoRecords("us-east-1")).toEqual(["*"]);
+  });
+
+  it("builds the global edge in the primary stack only", () => {
+    const edges = (stack: string) =>
+      planOf(stack).recorded.filter((r) => r.type === "knowledgecity:edge:GlobalEdge").length;
+    expect(edges("us-east-1")).toBe(1);
+    expect(edges("me-south-1")).toBe(0);
+    expect(
+      planOf("me-south-1").recorded.filter((r) => r.type.startsWith("aws:cloudfront/")),
+    ).toEqual([]);
+  });
+
+  it("admits the monolith's instances, and nothing else, to the Saudi user store", () => {
+    const { recorded } = planOf("me-south-1");
+    const db = recorded.find(
+      (r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name === "kc-users-db",
+    );
+    const app = recorded.find(
+      (r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name === "kc-monolith-app",
+    );
+    expect(db?.inputs.ingress).toEqual([
+      expect.objectContaining({ fromPort: 5432, toPort: 5432, securityGroups: [app?.id] }),
+    ]);
+  });
+
+  it("draws the request path from Route 53 through the load balancer to the instances", () => {
+    const diagram = renderMermaid([planOf("me-south-1")]);
+    // The node of `label` inside the subgraph of `component` (its first lines, before nesting).
+    const nodeIn = (component: string, label: string): string => {
+      const start = diagram.indexOf(`["${component}"]`);
+      const block = diagram.slice(start, diagram.indexOf("\n    end", start));
+      const match = new RegExp(`(n[0-9a-f]{10})\\["${label}`).exec(block);
+      if (start < 0 || match?.[1] === undefined) {
+        throw new Error(`no node ${label} in ${component}`);
+      }
+      return match[1];
+    };
+    const alb = nodeIn("Monolith kc-monolith", "lb LoadBalancer");
+    const edge = (from: string, to: string) => diagram.includes(`${from} --> ${to}`);
+    expect(edge(alb, nodeIn("GeoDns kc-dns", "route53 Record"))).toBe(true);
+    expect(edge(alb, nodeIn("Monolith kc-monolith", "lb Listener"))).toBe(true);
+    expect(
+      edge(
+        nodeIn("Monolith kc-monolith", "lb TargetGroup"),
+        nodeIn("Monolith kc-monolith", "autoscaling Group"),
+      ),
+    ).toBe(true);
+  });
+});
+
 describe("the plan's JSON contract", () => {
   it("has the documented fields for every stack and every resource", () => {
     const documents = JSON.parse(

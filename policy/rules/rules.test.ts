@@ -249,6 +249,21 @@ describe("encryption-at-rest", () => {
     expect(messages(encryptionAtRest, bucket, sse("AES256"))).toHaveLength(1);
     expect(messages(encryptionAtRest, bucket, sse("aws:kms"))).toEqual([]);
   });
+
+  it("accepts SSE-S3 only for a bucket marked as receiving load balancer logs", () => {
+    const logs = resource({
+      type: "aws:s3/bucket:Bucket",
+      name: "alb-logs",
+      inputs: { tags: { DataClass: "telemetry", LogDelivery: "elb" } },
+    });
+    const sse = resource({
+      type: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      name: "alb-logs",
+      dependsOn: [logs.urn],
+      inputs: { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+    });
+    expect(messages(encryptionAtRest, logs, sse)).toEqual([]);
+  });
 });
 
 describe("no-public-buckets", () => {
