@@ -330,7 +330,7 @@ describe("GlobalEdge", async () => {
     );
     expect(validation.inputs.certificateArn).toMatch(/^arn:aws:acm:us-east-1:111122223333:/);
     for (const host of [DOMAIN, `www.${DOMAIN}`]) {
-      const validationRecord = recorded.named(RECORD, `edge-validation-${host}`);
+      const validationRecord = recorded.named(RECORD, `edge-cert-validation-${host}`);
       expect(validationRecord.inputs).toMatchObject({ zoneId: ZONE, type: "CNAME" });
       expect(String(validationRecord.inputs.name).endsWith(`.${host}.`)).toBe(true);
       expect(list(validationRecord.inputs.records)).toHaveLength(1);
@@ -380,7 +380,7 @@ describe("GlobalEdge", async () => {
   it("points the apex and www at the distribution with A and AAAA aliases", () => {
     const aliases = recorded
       .ofType(RECORD)
-      .filter((r) => !r.name.startsWith("edge-validation-"))
+      .filter((r) => !r.name.startsWith("edge-cert-validation-"))
       .map((r) => ({ name: r.name, host: r.inputs.name, type: r.inputs.type }));
     expect(aliases).toEqual([
       { name: "edge-apex-a", host: DOMAIN, type: "A" },

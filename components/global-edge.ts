@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { validatedCertificate } from "./certificate";
 import type { AwsContext } from "./context";
 import type { DataKeys } from "./data-keys";
 import {
@@ -10,7 +11,6 @@ import {
   edgeSettingsProblems,
   HSTS_MAX_AGE_SECONDS,
   PERMISSIONS_POLICY,
-  validationRecordFor,
   type EdgeSettings,
   type PriceClass,
 } from "./edge-policies";
@@ -117,40 +117,15 @@ export class GlobalEdge extends pulumi.ComponentResource {
     const [apex, www] = hostNames;
 
     // Certificate: DNS-validated, one validation record per host name, keyed by the name.
-    const certificate = new aws.acm.Certificate(
+    const certificateArn = validatedCertificate(
       `${name}-cert`,
       {
-        domainName: apex,
-        subjectAlternativeNames: [www],
-        validationMethod: "DNS",
+        hostnames: hostNames,
+        hostedZoneId: args.hostedZoneId,
         keyAlgorithm: "RSA_2048",
-        tags: { Name: apex },
+        provider: args.usEast1Provider,
       },
-      inUsEast1,
-    );
-    const validationRecords = hostNames.map((host) => {
-      const record = certificate.domainValidationOptions.apply((options) =>
-        validationRecordFor(options, host),
-      );
-      return new aws.route53.Record(
-        `${name}-validation-${host}`,
-        {
-          zoneId: args.hostedZoneId,
-          name: record.name,
-          type: record.type,
-          records: [record.value],
-          ttl: 300,
-        },
-        parent,
-      );
-    });
-    const validation = new aws.acm.CertificateValidation(
-      `${name}-cert`,
-      {
-        certificateArn: certificate.arn,
-        validationRecordFqdns: validationRecords.map((record) => record.fqdn),
-      },
-      inUsEast1,
+      this,
     );
 
     const webAcl = new aws.wafv2.WebAcl(
@@ -314,7 +289,7 @@ export class GlobalEdge extends pulumi.ComponentResource {
         })),
         restrictions: { geoRestriction: { restrictionType: "none" } },
         viewerCertificate: {
-          acmCertificateArn: validation.certificateArn,
+          acmCertificateArn: certificateArn,
           sslSupportMethod: "sni-only",
           minimumProtocolVersion: "TLSv1.2_2021",
         },
@@ -360,7 +335,7 @@ export class GlobalEdge extends pulumi.ComponentResource {
     this.distributionDomainName = distribution.domainName;
     this.bucketName = bucket.bucketName;
     this.webAclArn = webAcl.arn;
-    this.certificateArn = validation.certificateArn;
+    this.certificateArn = certificateArn;
     this.registerOutputs({
       distributionId: this.distributionId,
       distributionArn: this.distributionArn,

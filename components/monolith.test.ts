@@ -77,7 +77,7 @@ describe("Monolith on EC2", async () => {
     });
     const records = recorded.ofType("aws:route53/record:Record");
     expect(records.map((r) => r.name).sort()).toEqual(
-      HOSTNAMES.map((h) => `app-validation-${h}`).sort(),
+      HOSTNAMES.map((h) => `app-api-validation-${h}`).sort(),
     );
     expect(
       records.every((r) => r.inputs.type === "CNAME" && r.inputs.zoneId === "Z0ZONE0000"),

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { validatedCertificate } from "./certificate";
 import type { AwsContext } from "./context";
 import type { DataKeys } from "./data-keys";
 import { serviceTrustPolicy } from "./iam";
@@ -241,47 +242,11 @@ function createCertificate(
   if ("certificateArn" in args.certificate) {
     return pulumi.output(args.certificate.certificateArn);
   }
-  const zoneId = args.certificate.hostedZoneId;
-  const [primary, ...alternatives] = args.hostnames;
-  const certificate = new aws.acm.Certificate(
+  return validatedCertificate(
     `${name}-api`,
-    {
-      domainName: primary ?? "",
-      subjectAlternativeNames: alternatives,
-      validationMethod: "DNS",
-      keyAlgorithm: "EC_prime256v1",
-      tags: { Name: `${name}-api` },
-    },
-    { parent },
+    { hostnames: args.hostnames, hostedZoneId: args.certificate.hostedZoneId },
+    parent,
   );
-  // One validation record per hostname, keyed by the hostname.
-  const records = args.hostnames.map((hostname) => {
-    const option = certificate.domainValidationOptions.apply((options) => {
-      const found = options.find((o) => o.domainName === hostname);
-      if (found === undefined) {
-        throw new Error(`the certificate has no validation option for ${hostname}`);
-      }
-      return found;
-    });
-    return new aws.route53.Record(
-      `${name}-validation-${hostname}`,
-      {
-        zoneId,
-        name: option.resourceRecordName,
-        type: option.resourceRecordType,
-        records: [option.resourceRecordValue],
-        ttl: 300,
-        allowOverwrite: true,
-      },
-      { parent },
-    );
-  });
-  const validation = new aws.acm.CertificateValidation(
-    `${name}-api`,
-    { certificateArn: certificate.arn, validationRecordFqdns: records.map((r) => r.fqdn) },
-    { parent },
-  );
-  return validation.certificateArn;
 }
 
 function createMessaging(name: string, keyArn: pulumi.Output<string>, parent: pulumi.Resource) {
