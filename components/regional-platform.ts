@@ -12,6 +12,7 @@ import { Monolith, type MonolithMode, type MonolithLambdaSettings } from "./mono
 import { Network } from "./network";
 import { Tokenization } from "./tokenization";
 import { UserDataStore, type AuroraEngine } from "./user-data-store";
+import { VideoPipeline, type LadderRung, type RawUploadPolicy } from "./video-pipeline";
 
 /** Network settings of a region. */
 export interface RegionalNetworkSettings {
@@ -77,6 +78,18 @@ export interface GlobalEdgeSettings {
   readonly courseContentTtlSeconds?: number;
 }
 
+/** The video pipeline of a region (see `VideoPipelineArgs` for each setting). */
+export interface RegionalVideoSettings {
+  readonly ladder?: readonly LadderRung[];
+  readonly maxUploadBytes: number;
+  readonly rawUploads: RawUploadPolicy;
+  readonly infrequentAccessAfterDays: number;
+  readonly intelligentTieringAfterDays: number;
+  readonly realtimeLogSamplingRate: number;
+  readonly playbackSessionSeconds: number;
+  readonly maxConcurrentSubmissions: number;
+}
+
 /** Home-region pinning. */
 export interface HomeRegionSettings {
   /** Every home region and its explicit API hostname (the same map in every stack). */
@@ -118,6 +131,10 @@ export interface RegionalPlatformArgs {
   readonly globalEdge?: GlobalEdgeSettings;
   /** Home-region pinning; the primary stack also owns the shared directory. */
   readonly homeRegion?: HomeRegionSettings;
+  /** The video pipeline; off when absent. */
+  readonly video?: RegionalVideoSettings;
+  /** Provider of us-east-1, for what CloudFront needs there (the video CDN's certificate). */
+  readonly usEast1Provider: aws.Provider;
 }
 
 /**
@@ -138,6 +155,7 @@ export class RegionalPlatform extends pulumi.ComponentResource {
   public readonly compliance: Compliance;
   public readonly edge?: GlobalEdge;
   public readonly homeRegion?: HomeRegion;
+  public readonly video?: VideoPipeline;
 
   constructor(name: string, args: RegionalPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super(
@@ -255,6 +273,26 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       },
       parent,
     );
+    if (args.video !== undefined) {
+      if (args.dns.hostedZoneId === undefined) {
+        throw new pulumi.ResourceError("the video pipeline needs DNS for its CDN's hostname", this);
+      }
+      this.video = new VideoPipeline(
+        `${name}-video`,
+        {
+          context,
+          stack: args.stack,
+          keys: this.keys,
+          domain: args.dns.domain,
+          hostname: `video.${args.dns.regionLabel}.${args.dns.domain}`,
+          hostedZoneId: args.dns.hostedZoneId,
+          usEast1Provider: args.usEast1Provider,
+          logRetentionDays: args.logRetentionDays,
+          ...args.video,
+        },
+        parent,
+      );
+    }
     if (args.globalEdge !== undefined) {
       if (!args.primary || args.dns.hostedZoneId === undefined) {
         throw new pulumi.ResourceError(

@@ -102,12 +102,12 @@ describe("parseStackConfig with a valid config", () => {
     });
     expect(config.globalEdge).toEqual({});
     expect(config.dns.enabled).toBe(true);
-    for (const component of [
-      config.video,
-      config.analytics,
-      config.microservices,
-      config.observability,
-    ]) {
+    expect(config.video).toMatchObject({
+      enabled: true,
+      maxUploadGiB: 5,
+      infrequentAccessAfterDays: 30,
+    });
+    for (const component of [config.analytics, config.microservices, config.observability]) {
       expect(component).toEqual({});
     }
     // Backups of the user store take their defaults in the component.
@@ -447,8 +447,8 @@ const badCases: readonly BadCase[] = [
   },
   {
     name: "a setting for a component that has none yet",
-    mutations: [set("knowledgecity:video", { replicas: 3 })],
-    key: "knowledgecity:video.replicas",
+    mutations: [set("knowledgecity:analytics", { replicas: 3 })],
+    key: "knowledgecity:analytics.replicas",
     value: undefined,
     allowed: "unknown key; allowed keys are none yet",
   },

@@ -227,6 +227,48 @@ const homeRegionSchema = z
   })
   .optional();
 
+const videoSchema = z
+  .strictObject({
+    /** Whether the stack runs the video pipeline. @default true */
+    enabled: z.boolean({ error: "expected true or false" }).default(true),
+    /**
+     * Encoding ladder for lectures, lowest rung first; each rung `{ width, height, maxBitrateKbps,
+     * qvbrQualityLevel? }`. @default the lecture ladder of functions/encode-submit
+     */
+    ladder: z
+      .array(
+        z.strictObject({
+          width: integer(128, 3840),
+          height: integer(72, 2160),
+          maxBitrateKbps: integer(100, 20000),
+          qvbrQualityLevel: integer(1, 10).optional(),
+        }),
+      )
+      .min(1, { error: "expected 1 to 10 rungs" })
+      .max(10, { error: "expected 1 to 10 rungs" })
+      .optional(),
+    /** Largest upload, in GiB (a presigned POST is one request; S3 takes at most 5 GiB). @default 5 */
+    maxUploadGiB: integer(1, 5).default(5),
+    /** Raw uploads once encoded: expired, or archived to Glacier Deep Archive. @default expire after 30 days */
+    rawUploads: z
+      .strictObject({
+        afterEncode: z.enum(["expire", "archive"], { error: 'expected "expire" or "archive"' }),
+        days: integer(1, 3650),
+      })
+      .default({ afterEncode: "expire", days: 30 }),
+    /** Days before renditions move to Standard-IA (at least 30). @default 30 */
+    infrequentAccessAfterDays: integer(30, 3650).default(30),
+    /** Days before renditions move to Intelligent-Tiering. @default 90 */
+    intelligentTieringAfterDays: integer(31, 3650).default(90),
+    /** Percent of playback requests logged in real time. @default 100 */
+    realtimeLogSamplingRate: integer(1, 100).default(100),
+    /** Lifetime of playback cookies, in seconds. @default 3600 */
+    playbackSessionSeconds: integer(60, 14400).default(3600),
+    /** MediaConvert submissions in flight at most. @default 5 */
+    maxConcurrentSubmissions: integer(2, 1000).default(5),
+  })
+  .prefault({});
+
 /** A component's settings block; each component adds its fields as it is built. */
 const componentSettings = z.strictObject({}).default({});
 
@@ -260,7 +302,7 @@ const stackConfigSchema = z
     monolith: monolithSchema,
     globalEdge: globalEdgeSchema,
     homeRegion: homeRegionSchema,
-    video: componentSettings,
+    video: videoSchema,
     analytics: componentSettings,
     microservices: componentSettings,
     observability: componentSettings,
@@ -392,6 +434,43 @@ const stackConfigSchema = z
           "the global edge needs DNS for its certificate and records; enable DNS or disable globalEdge",
       });
     }
+    if (config.video.enabled && !config.dns.enabled) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["video", "enabled"],
+        input: true,
+        message:
+          "the video CDN needs DNS for its hostname and certificate; enable DNS or disable video",
+      });
+    }
+    if (config.video.intelligentTieringAfterDays <= config.video.infrequentAccessAfterDays) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["video", "intelligentTieringAfterDays"],
+        input: config.video.intelligentTieringAfterDays,
+        message: `expected more than infrequentAccessAfterDays (${config.video.infrequentAccessAfterDays})`,
+      });
+    }
+    const rungs = config.video.ladder ?? [];
+    rungs.forEach((rung, index) => {
+      const previous = rungs[index - 1];
+      if (previous !== undefined && rung.maxBitrateKbps <= previous.maxBitrateKbps) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["video", "ladder", index, "maxBitrateKbps"],
+          input: rung.maxBitrateKbps,
+          message: `expected more than the rung below (${previous.maxBitrateKbps}): rungs go up in bitrate`,
+        });
+      }
+      if (rung.width % 2 !== 0 || rung.height % 2 !== 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["video", "ladder", index],
+          input: rung,
+          message: "expected an even width and height (H.264 4:2:0)",
+        });
+      }
+    });
     const homeRegions = config.homeRegion?.hostnames;
     if (homeRegions !== undefined && homeRegions[config.region] === undefined) {
       ctx.addIssue({

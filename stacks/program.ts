@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
 import type { AwsContext } from "../components/context";
 import { RegionalPlatform } from "../components/regional-platform";
 import { defaultTags } from "../components/tags";
@@ -122,6 +123,19 @@ export async function program(): Promise<StackOutputs> {
             courseContentTtlSeconds: config.globalEdge.courseContentTtlSeconds,
           }
         : undefined,
+      usEast1Provider: providerIn("us-east-1"),
+      video: config.video.enabled
+        ? {
+            ladder: config.video.ladder,
+            maxUploadBytes: config.video.maxUploadGiB * 1024 ** 3,
+            rawUploads: config.video.rawUploads,
+            infrequentAccessAfterDays: config.video.infrequentAccessAfterDays,
+            intelligentTieringAfterDays: config.video.intelligentTieringAfterDays,
+            realtimeLogSamplingRate: config.video.realtimeLogSamplingRate,
+            playbackSessionSeconds: config.video.playbackSessionSeconds,
+            maxConcurrentSubmissions: config.video.maxConcurrentSubmissions,
+          }
+        : undefined,
       homeRegion:
         config.homeRegion === undefined
           ? undefined
@@ -136,7 +150,8 @@ export async function program(): Promise<StackOutputs> {
                 : {},
             },
     },
-    { providers: [provider] },
+    // The signing key of the video CDN comes from the TLS provider, named explicitly like AWS's.
+    { providers: [provider, new tls.Provider("tls")] },
   );
 
   return {

@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { listStacks, runInMockEngine } from "../../test/harness";
+import { MAX_BUNDLE_BYTES, MAX_INIT_OVER_EMPTY_MS, measureFunctions } from "./bench-functions";
 import { planStack } from "./document";
 
 /** The ratio the plan should stay under: at most half again the engine's own cost. */
@@ -117,11 +118,40 @@ async function main(): Promise<void> {
       (median(bare) / size).toFixed(2),
     ]);
   }
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
   process.stdout.write(
     `Offline plan benchmark (median of ${runs} runs per figure, Node ${process.version})\n`,
   );
+  printTable(rows);
+
+  const { empty, handlers } = measureFunctions(runs);
+  process.stdout.write(
+    `\nLambda handlers: bundle size and cold initialisation in a fresh Node process (median of ${runs})\n`,
+  );
+  printTable([
+    [
+      "handler",
+      "bundle KiB",
+      "init ms",
+      "init over empty ms",
+      `target <= ${MAX_BUNDLE_BYTES / 1024} KiB and <= ${MAX_INIT_OVER_EMPTY_MS} ms`,
+    ],
+    [empty.entry, (empty.bytes / 1024).toFixed(1), empty.initMs.toFixed(1), "0.0", ""],
+    ...handlers.map((figures) => {
+      const over = figures.initMs - empty.initMs;
+      return [
+        figures.entry,
+        (figures.bytes / 1024).toFixed(1),
+        figures.initMs.toFixed(1),
+        over.toFixed(1),
+        figures.bytes <= MAX_BUNDLE_BYTES && over <= MAX_INIT_OVER_EMPTY_MS ? "met" : "MISSED",
+      ];
+    }),
+  ]);
+}
+
+function printTable(rows: readonly (readonly string[])[]): void {
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
   for (const row of rows) {
     process.stdout.write(
       `${row.map((cell, column) => cell.padStart(widths[column] ?? 0)).join("  ")}\n`,

@@ -3,7 +3,7 @@
  * attributes (ids, ARNs) for the resources it creates, so that code which builds policies from
  * ARNs or names children after zones sees what it would see against a real account.
  */
-import { createHash } from "node:crypto";
+import { createHash, generateKeyPairSync } from "node:crypto";
 
 /** The account every mocked call answers for. */
 export const MOCK_ACCOUNT_ID = "111122223333";
@@ -62,6 +62,20 @@ const REGIONS: Readonly<Record<string, RegionData>> = {
   },
 };
 
+let rsaKeyPair: { publicKeyPem: string; privateKeyPem: string } | undefined;
+
+/** A real RSA-2048 key pair (made once per process), as the TLS provider would generate. */
+function mockRsaKeyPair(): { publicKeyPem: string; privateKeyPem: string } {
+  rsaKeyPair ??= (() => {
+    const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    return {
+      publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+      privateKeyPem: privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+    };
+  })();
+  return rsaKeyPair;
+}
+
 /** Hosted zone ids of Application Load Balancers per region (what alias records point at). */
 const ALB_ZONE_IDS: Readonly<Record<string, string>> = {
   "us-east-1": "Z35SXDOTRQ7X7K",
@@ -102,6 +116,8 @@ export function mockId(
   switch (type) {
     case "aws:ec2/vpc:Vpc":
       return `vpc-${hex}`;
+    case "aws:cloudfront/publicKey:PublicKey":
+      return `K${hex.slice(0, 13).toUpperCase()}`;
     case "aws:ec2/subnet:Subnet":
       return `subnet-${hex}`;
     case "aws:ec2/internetGateway:InternetGateway":
@@ -199,6 +215,10 @@ export function computedState(
         })),
       };
     }
+    case "tls:index/privateKey:PrivateKey":
+      return { ...mockRsaKeyPair(), algorithm: "RSA", rsaBits: 2048 };
+    case "aws:cloudfront/publicKey:PublicKey":
+      return { etag: stableHex(14, id).toUpperCase() };
     case "aws:cloudfront/distribution:Distribution":
       return {
         arn: `arn:${MOCK_PARTITION}:cloudfront::${account}:distribution/${id}`,

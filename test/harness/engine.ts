@@ -186,7 +186,14 @@ export async function runInMockEngine(options: EngineRunOptions): Promise<Engine
   } catch (error) {
     failure = asError(error);
   } finally {
-    await pulumi.runtime.disconnect();
+    // A program that threw can leave registrations waiting for outputs it never resolved; wait
+    // for them only briefly then, so the failure is reported instead of hanging.
+    await (failure === undefined
+      ? pulumi.runtime.disconnect()
+      : Promise.race([
+          pulumi.runtime.disconnect(),
+          new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+        ]));
     // Let rejections that were scheduled during the run surface before the listener goes.
     await new Promise((resolve) => setImmediate(resolve));
     process.off("unhandledRejection", onRejection);

@@ -1,0 +1,308 @@
+import { describe, expect, it } from "vitest";
+import {
+  json,
+  list,
+  record,
+  Recorded,
+  runComponent,
+  TEST_CONTEXT,
+  type RecordedResource,
+} from "../test/harness";
+import { DataKeys } from "./data-keys";
+import { PLAYBACK_LOG_FIELDS } from "./playback-logs";
+import { VideoPipeline, type VideoPipelineArgs } from "./video-pipeline";
+
+function run(overrides: Partial<VideoPipelineArgs> = {}) {
+  return runComponent((provider, providerFor) => {
+    const keys = new DataKeys(
+      "keys",
+      { context: TEST_CONTEXT, stack: "me-south-1" },
+      { providers: [provider] },
+    );
+    new VideoPipeline(
+      "video",
+      {
+        context: TEST_CONTEXT,
+        stack: "me-south-1",
+        keys,
+        domain: "knowledgecity.com",
+        hostname: "video.sa.knowledgecity.com",
+        hostedZoneId: "Z0ZONE0000",
+        usEast1Provider: providerFor("us-east-1"),
+        ...overrides,
+      },
+      { providers: [provider] },
+    );
+    keys.seal();
+  });
+}
+
+const statementsOf = (resource: RecordedResource | undefined, field = "policy") =>
+  list(json(resource?.inputs[field]).Statement).map(record);
+
+const actionsOf = (recorded: Recorded, fn: string): string[] =>
+  statementsOf(recorded.named("aws:iam/rolePolicy:RolePolicy", `video-${fn}-policy`))
+    .filter((s) => !["WriteOwnLogs", "Tracing"].includes(String(s.Sid)))
+    .flatMap((s) => list(s.Action).map(String))
+    .sort();
+
+describe("VideoPipeline", async () => {
+  const recorded = Recorded.of(await run());
+
+  it("keeps raw uploads and renditions in private, KMS-encrypted, TLS-only, versioned buckets", () => {
+    for (const bucket of ["video-raw", "video-processed"]) {
+      expect(
+        JSON.stringify(
+          recorded.named(
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            bucket,
+          ).inputs.rules,
+        ),
+      ).toContain("aws:kms");
+      expect(
+        recorded.named("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", bucket).inputs
+          .restrictPublicBuckets,
+      ).toBe(true);
+      expect(
+        recorded.named("aws:s3/bucketVersioning:BucketVersioning", bucket).inputs
+          .versioningConfiguration,
+      ).toEqual({ status: "Enabled" });
+      expect(
+        statementsOf(recorded.named("aws:s3/bucketPolicy:BucketPolicy", bucket))[0],
+      ).toMatchObject({
+        Effect: "Deny",
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      });
+    }
+  });
+
+  it("moves renditions to Standard-IA after 30 days and Intelligent-Tiering later; expires raw uploads; aborts unfinished uploads", () => {
+    const processed = list(
+      recorded.named(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "video-processed",
+      ).inputs.rules,
+    ).map(record);
+    expect(processed.find((r) => r.id === "renditions-tiering")?.transitions).toEqual([
+      { days: 30, storageClass: "STANDARD_IA" },
+      { days: 90, storageClass: "INTELLIGENT_TIERING" },
+    ]);
+    const raw = list(
+      recorded.named(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "video-raw",
+      ).inputs.rules,
+    ).map(record);
+    expect(raw.find((r) => r.id === "raw-after-encode")).toMatchObject({
+      filter: { prefix: "uploads/" },
+      expiration: { days: 30 },
+    });
+    for (const rules of [processed, raw]) {
+      expect(
+        rules.find((r) => r.id === "abort-incomplete-multipart-uploads")
+          ?.abortIncompleteMultipartUpload,
+      ).toEqual({ daysAfterInitiation: 7 });
+    }
+  });
+
+  it("archives raw uploads to Deep Archive when told to", async () => {
+    const archived = Recorded.of(await run({ rawUploads: { afterEncode: "archive", days: 14 } }));
+    const rules = list(
+      archived.named(
+        "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+        "video-raw",
+      ).inputs.rules,
+    ).map(record);
+    expect(rules.find((r) => r.id === "raw-after-encode")?.transitions).toEqual([
+      { days: 14, storageClass: "DEEP_ARCHIVE" },
+    ]);
+  });
+
+  it("notifies the ingest queue of new uploads, which only the raw bucket may feed, and redrives to a dead-letter queue", () => {
+    const [notification] = recorded.ofType("aws:s3/bucketNotification:BucketNotification");
+    const [queue] = list(notification?.inputs.queues).map(record);
+    expect(queue).toMatchObject({ events: ["s3:ObjectCreated:*"], filterPrefix: "uploads/" });
+    const ingest = recorded.named("aws:sqs/queue:Queue", "video-ingest");
+    expect(queue?.queueArn).toMatch(/:video-ingest-/);
+    const redrive = json(ingest.inputs.redrivePolicy);
+    expect(redrive.maxReceiveCount).toBe(5);
+    expect(String(redrive.deadLetterTargetArn)).toMatch(/:video-ingest-dlq-/);
+    expect(ingest.inputs.visibilityTimeoutSeconds).toBe(360);
+    const policy = statementsOf(recorded.named("aws:sqs/queuePolicy:QueuePolicy", "video-ingest"));
+    expect(policy[0]).toMatchObject({
+      Principal: { Service: "s3.amazonaws.com" },
+      Action: "sqs:SendMessage",
+    });
+    const mapping = recorded.ofType("aws:lambda/eventSourceMapping:EventSourceMapping")[0];
+    expect(mapping?.inputs).toMatchObject({
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      scalingConfig: { maximumConcurrency: 5 },
+    });
+  });
+
+  it("routes this queue's MediaConvert job state changes to encode-status, with retries and a dead-letter queue", () => {
+    const [rule] = recorded.ofType("aws:cloudwatch/eventRule:EventRule");
+    const pattern = json(rule?.inputs.eventPattern);
+    expect(pattern.source).toEqual(["aws.mediaconvert"]);
+    expect(pattern["detail-type"]).toEqual(["MediaConvert Job State Change"]);
+    expect(String(list(record(pattern.detail).queue)[0])).toMatch(
+      /^arn:aws:mediaconvert:me-south-1:/,
+    );
+    const [target] = recorded.ofType("aws:cloudwatch/eventTarget:EventTarget");
+    expect(record(target?.inputs.deadLetterConfig).arn).toMatch(/:video-status-dlq-/);
+    expect(record(target?.inputs.retryPolicy)).toEqual({
+      maximumRetryAttempts: 20,
+      maximumEventAgeInSeconds: 86_400,
+    });
+  });
+
+  it("keeps events encode-status fails on in the dead-letter queue instead of dropping them", () => {
+    const [config] = recorded.ofType(
+      "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig",
+    );
+    expect(config?.inputs).toMatchObject({ maximumRetryAttempts: 2 });
+    expect(String(record(record(config?.inputs.destinationConfig).onFailure).destination)).toMatch(
+      /:video-status-dlq-/,
+    );
+  });
+
+  it("alarms on failed jobs and on anything waiting in a dead-letter queue", () => {
+    const alarms = recorded.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
+    expect(alarms.map((a) => a.inputs.metricName).sort()).toEqual([
+      "ApproximateNumberOfMessagesVisible",
+      "ApproximateNumberOfMessagesVisible",
+      "JobsErroredCount",
+    ]);
+    for (const alarm of alarms) {
+      expect(list(alarm.inputs.alarmActions)).toHaveLength(1);
+      expect(alarm.inputs.threshold).toBe(0);
+    }
+  });
+
+  it("gives every role exactly the actions it needs", () => {
+    expect(actionsOf(recorded, "encode-submit")).toEqual(
+      [
+        "iam:PassRole",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
+        "mediaconvert:CreateJob",
+        "mediaconvert:TagResource",
+        "s3:GetObject",
+        "sqs:ChangeMessageVisibility",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ReceiveMessage",
+        "sqs:SendMessage",
+      ].sort(),
+    );
+    expect(actionsOf(recorded, "encode-status")).toEqual([
+      "dynamodb:UpdateItem",
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+      "sns:Publish",
+      "sqs:SendMessage",
+    ]);
+    expect(actionsOf(recorded, "upload-url")).toEqual(["kms:GenerateDataKey", "s3:PutObject"]);
+    expect(actionsOf(recorded, "playback-auth")).toEqual([
+      "kms:Decrypt",
+      "secretsmanager:GetSecretValue",
+    ]);
+    const media = statementsOf(
+      recorded.named("aws:iam/rolePolicy:RolePolicy", "video-mediaconvert"),
+    );
+    expect(media.map((s) => [s.Action, s.Resource])).toEqual([
+      [["s3:GetObject"], [expect.stringMatching(/video-raw-[0-9a-f]+\/uploads\/\*$/)]],
+      [["s3:PutObject"], [expect.stringMatching(/video-processed-[0-9a-f]+\/courses\/\*$/)]],
+      [["kms:Decrypt", "kms:GenerateDataKey"], [expect.stringMatching(/:key\//)]],
+    ]);
+    const passRole = statementsOf(
+      recorded.named("aws:iam/rolePolicy:RolePolicy", "video-encode-submit-policy"),
+    ).find((s) => s.Sid === "HandMediaConvertItsRole");
+    expect(passRole?.Condition).toEqual({
+      StringEquals: { "iam:PassedToService": "mediaconvert.amazonaws.com" },
+    });
+  });
+
+  it("caps the submitter's concurrency to protect MediaConvert", () => {
+    expect(
+      recorded.named("aws:lambda/function:Function", "video-encode-submit-fn").inputs
+        .reservedConcurrentExecutions,
+    ).toBe(5);
+  });
+
+  it("serves renditions through CloudFront with OAC, signed by the key group, a day of edge caching and real-time logs", () => {
+    const [distribution] = recorded.ofType("aws:cloudfront/distribution:Distribution");
+    const behaviour = record(distribution?.inputs.defaultCacheBehavior);
+    const [keyGroup] = recorded.ofType("aws:cloudfront/keyGroup:KeyGroup");
+    expect(behaviour.trustedKeyGroups).toEqual([keyGroup?.id]);
+    expect(behaviour.viewerProtocolPolicy).toBe("https-only");
+    expect(list(distribution?.inputs.origins).map(record)[0]?.originAccessControlId).toBeDefined();
+    expect(distribution?.inputs.aliases).toEqual(["video.sa.knowledgecity.com"]);
+    const [cache] = recorded.ofType("aws:cloudfront/cachePolicy:CachePolicy");
+    expect(cache?.inputs.defaultTtl).toBe(86_400);
+    const [headers] = recorded.ofType("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy");
+    const cacheControl = list(record(headers?.inputs.customHeadersConfig).items).map(record)[0];
+    expect(cacheControl?.value).toBe(
+      "private, max-age=86400, stale-while-revalidate=86400, stale-if-error=604800",
+    );
+    expect(record(record(headers?.inputs.corsConfig).accessControlAllowOrigins).items).toEqual([
+      "https://knowledgecity.com",
+      "https://www.knowledgecity.com",
+    ]);
+    const processedPolicy = statementsOf(
+      recorded.named("aws:s3/bucketPolicy:BucketPolicy", "video-processed"),
+    );
+    expect(processedPolicy[1]).toMatchObject({
+      Principal: { Service: "cloudfront.amazonaws.com" },
+      Action: "s3:GetObject",
+      Condition: {
+        StringEquals: {
+          "AWS:SourceArn": `arn:aws:cloudfront::111122223333:distribution/${distribution?.id ?? ""}`,
+        },
+      },
+    });
+  });
+
+  it("logs playback-quality fields, nothing personal, to an encrypted Kinesis stream", () => {
+    const [config] = recorded.ofType("aws:cloudfront/realtimeLogConfig:RealtimeLogConfig");
+    expect(config?.inputs.fields).toEqual([...PLAYBACK_LOG_FIELDS]);
+    expect(config?.inputs.fields).not.toContain("c-ip");
+    expect(config?.inputs.samplingRate).toBe(100);
+    const [stream] = recorded.ofType("aws:kinesis/stream:Stream");
+    expect(stream?.inputs).toMatchObject({
+      encryptionType: "KMS",
+      streamModeDetails: { streamMode: "ON_DEMAND" },
+    });
+  });
+
+  it("keeps the signing key's private half in Secrets Manager and its public half in the key group", () => {
+    const [publicKey] = recorded.ofType("aws:cloudfront/publicKey:PublicKey");
+    expect(String(publicKey?.inputs.encodedKey)).toContain("BEGIN PUBLIC KEY");
+    const version = recorded.named(
+      "aws:secretsmanager/secretVersion:SecretVersion",
+      "video-signing-key",
+    );
+    expect(version.inputs.secretString).toBe("[secret]");
+    const fn = recorded.named("aws:lambda/function:Function", "video-playback-auth-fn");
+    expect(record(record(fn.inputs.environment).variables)).toMatchObject({
+      PLAYBACK_DOMAIN: "video.sa.knowledgecity.com",
+      COOKIE_DOMAIN: "sa.knowledgecity.com",
+      KEY_PAIR_ID: publicKey?.id,
+    });
+  });
+
+  it("creates the CDN's certificate in us-east-1, as CloudFront requires", () => {
+    const [certificate] = recorded.ofType("aws:acm/certificate:Certificate");
+    expect(certificate?.region).toBe("us-east-1");
+    expect(certificate?.inputs.domainName).toBe("video.sa.knowledgecity.com");
+  });
+
+  it("rejects impossible settings", async () => {
+    await expect(run({ infrequentAccessAfterDays: 10 })).rejects.toThrow(
+      /infrequentAccessAfterDays 10: S3 moves objects to Standard-IA after 30 days at the earliest/,
+    );
+    await expect(run({ realtimeLogSamplingRate: 0 })).rejects.toThrow(
+      /realtimeLogSamplingRate 0: expected an integer from 1 to 100/,
+    );
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * AWS implementations of the core's dependencies. They translate SDK shapes and let SDK errors
+ * through unchanged: the core classifies them (throttled, permanent, transient).
+ */
+import {
+  CreateJobCommand,
+  type CreateJobRequest,
+  type MediaConvertClient,
+} from "@aws-sdk/client-mediaconvert";
+import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type {
+  DeadLetter,
+  DeadLetterQueue,
+  JobSubmitter,
+  SourceObjectHead,
+  SourceObjects,
+} from "./core";
+import { sdkMetadata } from "./log";
+
+/** HeadObject errors that mean "no such object" (or no such version). */
+const NOT_FOUND = new Set(["NotFound", "NoSuchKey", "NoSuchVersion"]);
+
+/** Whether an S3 error says the object does not exist. */
+export function isNotFound(error: unknown): boolean {
+  return (
+    (error instanceof Error && NOT_FOUND.has(error.name)) ||
+    sdkMetadata(error).httpStatusCode === 404
+  );
+}
+
+/**
+ * HeadObject on the raw bucket (IAM: `s3:GetObject`). The latest version is read, since that is
+ * the one MediaConvert will read; the core compares it with the version the notification names.
+ */
+export class S3SourceObjects implements SourceObjects {
+  constructor(private readonly client: S3Client) {}
+
+  async head(bucket: string, key: string): Promise<SourceObjectHead | undefined> {
+    try {
+      const output = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return {
+        ...(output.ContentType === undefined ? {} : { contentType: output.ContentType }),
+        ...(output.ContentLength === undefined ? {} : { contentLength: output.ContentLength }),
+        ...(output.VersionId === undefined ? {} : { versionId: output.VersionId }),
+        ...(output.ETag === undefined ? {} : { eTag: output.ETag }),
+      };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+}
+
+/** A CreateJob answer without a job id: treated as a failure of the call. */
+export class MissingJobIdError extends Error {
+  override readonly name = "MissingJobIdError";
+  constructor() {
+    super("CreateJob returned no job id");
+  }
+}
+
+/**
+ * CreateJob on the regional endpoint the SDK resolves by default (DescribeEndpoints is deprecated
+ * and not called). IAM: `mediaconvert:CreateJob` on the queue, `iam:PassRole` on the job role.
+ */
+export class MediaConvertJobs implements JobSubmitter {
+  constructor(private readonly client: MediaConvertClient) {}
+
+  async createJob(input: CreateJobRequest): Promise<{ readonly jobId: string }> {
+    const output = await this.client.send(new CreateJobCommand(input));
+    const jobId = output.Job?.Id;
+    if (jobId === undefined || jobId === "") throw new MissingJobIdError();
+    return { jobId };
+  }
+}
+
+/** SendMessage to the ingest queue's dead-letter queue (IAM: `sqs:SendMessage`). */
+export class SqsDeadLetterQueue implements DeadLetterQueue {
+  constructor(
+    private readonly client: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async send(letter: DeadLetter): Promise<void> {
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: letter.body,
+        MessageAttributes: {
+          reason: { DataType: "String", StringValue: letter.reason },
+          detail: { DataType: "String", StringValue: letter.detail },
+          sourceMessageId: { DataType: "String", StringValue: letter.sourceMessageId },
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,474 @@
+import { createHash } from "node:crypto";
+import {
+  CreateJobCommand,
+  MediaConvertClient,
+  TooManyRequestsException,
+  type CreateJobCommandInput,
+} from "@aws-sdk/client-mediaconvert";
+import { HeadObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSRecord } from "aws-lambda";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ConfigurationError } from "./errors";
+import {
+  COURSE_ID,
+  ETAG,
+  RAW_BUCKET,
+  SOURCE,
+  SOURCE_KEY,
+  SOURCE_SIZE,
+  TEST_EVENT_BODY,
+  VERSION_ID,
+  VIDEO_ID,
+  notificationBody,
+  sqsEvent,
+  sqsRecord,
+} from "./fixtures/events";
+import {
+  DLQ_URL,
+  HANDLER_ENV,
+  OUTPUT_BUCKET,
+  QUEUE_ARN,
+  ROLE_ARN,
+  captureLogs,
+  setHandlerEnvironment,
+} from "./test-support";
+
+const s3 = mockClient(S3Client);
+const mediaConvert = mockClient(MediaConvertClient);
+const sqs = mockClient(SQSClient);
+
+type Handler = (typeof import("./handler"))["handler"];
+
+let restoreEnvironment: () => void = () => undefined;
+let logs: ReturnType<typeof captureLogs>;
+
+/** Loads the handler module afresh under `env`, as a cold start would. */
+async function loadHandler(env: Readonly<Record<string, string>> = HANDLER_ENV): Promise<Handler> {
+  restoreEnvironment = setHandlerEnvironment(env);
+  vi.resetModules();
+  return (await import("./handler")).handler;
+}
+
+const CONTEXT = { awsRequestId: "5e8f7b8a-2c1d-4e3f-9a0b-1c2d3e4f5a6b" };
+const TOKEN = createHash("sha256")
+  .update(`${RAW_BUCKET}\u0000${SOURCE_KEY}\u0000${VERSION_ID}`)
+  .digest("hex");
+
+/** MediaConvert: a job per client request token, the same job for a repeated token. */
+function acceptJobs(): void {
+  const jobs = new Map<string, string>();
+  mediaConvert.on(CreateJobCommand).callsFake((input: CreateJobCommandInput) => {
+    const token = input.ClientRequestToken ?? "";
+    const id = jobs.get(token) ?? `1740820468000-${String(jobs.size + 1).padStart(6, "0")}`;
+    jobs.set(token, id);
+    return { Job: { Id: id, Role: input.Role, Settings: input.Settings } };
+  });
+}
+
+/** S3: the source exists, as uploaded. */
+function storeSource(
+  key = SOURCE_KEY,
+  overrides: { ContentType?: string; ContentLength?: number } = {},
+): void {
+  s3.on(HeadObjectCommand, { Bucket: RAW_BUCKET, Key: key }).resolves({
+    ContentType: "video/mp4",
+    ContentLength: SOURCE_SIZE,
+    VersionId: VERSION_ID,
+    ETag: `"${ETAG}"`,
+    ...overrides,
+  });
+}
+
+function s3Error(name: string, status: number): S3ServiceException {
+  return new S3ServiceException({
+    name,
+    $fault: status >= 500 ? "server" : "client",
+    $metadata: { httpStatusCode: status, requestId: "R3Q1D" },
+    message: `${name} (simulated)`,
+  });
+}
+
+const createJobInputs = (): CreateJobCommandInput[] =>
+  mediaConvert.commandCalls(CreateJobCommand).map((call) => call.args[0].input);
+
+const deadLetters = () => sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
+
+const recordLines = (): Record<string, unknown>[] =>
+  logs.lines().filter((line) => line.event === "encode_submit.record");
+
+beforeEach(() => {
+  s3.reset();
+  mediaConvert.reset();
+  sqs.reset();
+  sqs.on(SendMessageCommand).resolves({ MessageId: "dlq-message-1" });
+  acceptJobs();
+  logs = captureLogs();
+});
+
+afterEach(() => {
+  logs.spy.mockRestore();
+  vi.useRealTimers();
+  restoreEnvironment();
+});
+
+describe("cold start", () => {
+  it("fails with one ConfigurationError naming every missing variable", async () => {
+    const error = await loadHandler({ OUTPUT_BUCKET, DLQ_URL }).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    // A fresh module graph has its own error classes: compare by name.
+    expect(error).toMatchObject({ name: "ConfigurationError" });
+    expect((error as ConfigurationError).missing).toEqual([
+      "MEDIACONVERT_QUEUE_ARN",
+      "MEDIACONVERT_ROLE_ARN",
+      "MAX_SOURCE_BYTES",
+      "ALLOWED_CONTENT_TYPES",
+    ]);
+  });
+
+  it("fails on an invalid LADDER", async () => {
+    const error = await loadHandler({ ...HANDLER_ENV, LADDER: "[]" }).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect((error as ConfigurationError).problems).toEqual([
+      "LADDER: ladder must have between 1 and 10 rungs, got 0",
+    ]);
+  });
+});
+
+describe("handler", () => {
+  it("submits one job per upload and logs one line per record", async () => {
+    const handler = await loadHandler();
+    storeSource();
+    const record = sqsRecord(notificationBody(SOURCE));
+    expect(await handler(sqsEvent(record), CONTEXT)).toEqual({ batchItemFailures: [] });
+
+    const [input, ...others] = createJobInputs();
+    expect(others).toEqual([]);
+    expect(input).toMatchObject({
+      Role: ROLE_ARN,
+      Queue: QUEUE_ARN,
+      ClientRequestToken: TOKEN,
+      UserMetadata: {
+        courseId: COURSE_ID,
+        videoId: VIDEO_ID,
+        sourceKey: SOURCE_KEY,
+        sourceVersion: VERSION_ID,
+      },
+      StatusUpdateInterval: "SECONDS_60",
+      AccelerationSettings: { Mode: "PREFERRED" },
+    });
+    expect(input?.Settings?.Inputs?.[0]?.FileInput).toBe(`s3://${RAW_BUCKET}/${SOURCE_KEY}`);
+    expect(
+      input?.Settings?.OutputGroups?.[0]?.OutputGroupSettings?.CmafGroupSettings?.Destination,
+    ).toBe(`s3://${OUTPUT_BUCKET}/courses/${COURSE_ID}/${VIDEO_ID}/cmaf/index`);
+    // The regional endpoint is used as it is: CreateJob is the only call (no endpoint lookup).
+    expect(mediaConvert.calls().map((call) => call.args[0].constructor.name)).toEqual([
+      "CreateJobCommand",
+    ]);
+    expect(deadLetters()).toEqual([]);
+
+    expect(recordLines()).toEqual([
+      expect.objectContaining({
+        level: "info",
+        requestId: CONTEXT.awsRequestId,
+        messageId: record.messageId,
+        receiveCount: 1,
+        bucket: RAW_BUCKET,
+        key: SOURCE_KEY,
+        outcome: "submitted",
+        reason: null,
+        jobId: "1740820468000-000001",
+        clientRequestToken: TOKEN,
+        attempts: 1,
+      }),
+    ]);
+    expect(logs.lines().find((line) => line.event === "encode_submit.batch")).toMatchObject({
+      messages: 1,
+      submitted: 1,
+      retried: 0,
+      ladder: "default",
+    });
+  });
+
+  it.each([
+    ["spaces written as +", "Week+1+Intro.mp4", "Week 1 Intro.mp4"],
+    ["a literal + written as %2B", "C%2B%2B+basics.mp4", "C++ basics.mp4"],
+    [
+      "percent-encoded UTF-8",
+      "%D9%85%D9%82%D8%AF%D9%85%D8%A9+%D8%A7%D9%84%D9%85%D8%AD%D8%A7%D8%B3%D8%A8%D8%A9.mp4",
+      "مقدمة المحاسبة.mp4",
+    ],
+    ["reserved characters", "source%281%29%5Bfinal%5D.mp4", "source(1)[final].mp4"],
+  ])(
+    "decodes a key with %s, and dead-letters it: it is outside the layout",
+    async (_, encodedName, decodedName) => {
+      const handler = await loadHandler();
+      const record = sqsRecord(
+        notificationBody({ ...SOURCE, key: `uploads/${COURSE_ID}/${VIDEO_ID}/${encodedName}` }),
+      );
+      expect(await handler(sqsEvent(record), CONTEXT)).toEqual({ batchItemFailures: [] });
+      expect(s3.commandCalls(HeadObjectCommand)).toEqual([]);
+      expect(createJobInputs()).toEqual([]);
+      expect(deadLetters()).toEqual([
+        {
+          QueueUrl: DLQ_URL,
+          MessageBody: record.body,
+          MessageAttributes: {
+            reason: { DataType: "String", StringValue: "invalid_key" },
+            detail: {
+              DataType: "String",
+              StringValue:
+                "object key does not match uploads/<courseId>/<videoId>/source.<mp4|mov|mkv|webm>",
+            },
+            sourceMessageId: { DataType: "String", StringValue: record.messageId },
+          },
+        },
+      ]);
+      expect(recordLines()).toEqual([
+        expect.objectContaining({
+          level: "warn",
+          messageId: record.messageId,
+          key: `uploads/${COURSE_ID}/${VIDEO_ID}/${decodedName}`,
+          outcome: "dead_lettered",
+          reason: "invalid_key",
+        }),
+      ]);
+    },
+  );
+
+  it.each([
+    [
+      "an unsupported content type",
+      { ContentType: "video/x-msvideo" },
+      SOURCE,
+      "unsupported_content_type",
+      'content type "video/x-msvideo" is not one of video/mp4, video/quicktime, video/x-matroska, video/webm',
+    ],
+    [
+      "a zero-byte object",
+      { ContentLength: 0 },
+      { ...SOURCE, size: 0 },
+      "empty_object",
+      "the object is empty (0 bytes)",
+    ],
+  ])(
+    "dead-letters %s with its reason and submits nothing",
+    async (_, head, object, reason, detail) => {
+      const handler = await loadHandler();
+      storeSource(SOURCE_KEY, head);
+      const record = sqsRecord(notificationBody(object));
+      expect(await handler(sqsEvent(record), CONTEXT)).toEqual({ batchItemFailures: [] });
+      expect(createJobInputs()).toEqual([]);
+      expect(deadLetters()).toEqual([
+        expect.objectContaining({
+          MessageBody: record.body,
+          MessageAttributes: expect.objectContaining({
+            reason: { DataType: "String", StringValue: reason },
+            detail: { DataType: "String", StringValue: detail },
+          }) as unknown,
+        }),
+      ]);
+      expect(recordLines()).toEqual([
+        expect.objectContaining({ outcome: "dead_lettered", reason, detail }),
+      ]);
+    },
+  );
+
+  it("sends the same token for duplicate deliveries of one version, and MediaConvert keeps one job", async () => {
+    const handler = await loadHandler();
+    storeSource();
+    // S3 delivered the notification twice; the second copy arrives in a later batch.
+    await handler(sqsEvent(sqsRecord(notificationBody(SOURCE))), CONTEXT);
+    await handler(sqsEvent(sqsRecord(notificationBody(SOURCE), { receiveCount: 2 })), CONTEXT);
+    const tokens = createJobInputs().map((input) => input.ClientRequestToken);
+    expect(tokens).toEqual([TOKEN, TOKEN]);
+    const jobIds = recordLines().map((line) => line.jobId);
+    expect(jobIds).toEqual(["1740820468000-000001", "1740820468000-000001"]);
+  });
+
+  it("retries a throttled CreateJob in process, then succeeds", async () => {
+    const handler = await loadHandler();
+    storeSource();
+    mediaConvert
+      .on(CreateJobCommand)
+      .rejectsOnce(
+        new TooManyRequestsException({
+          message: "Too many requests",
+          $metadata: { httpStatusCode: 429 },
+        }),
+      )
+      .resolves({ Job: { Id: "1740820468000-throttled", Role: ROLE_ARN, Settings: {} } });
+    const record = sqsRecord(notificationBody(SOURCE));
+    expect(await handler(sqsEvent(record), CONTEXT)).toEqual({ batchItemFailures: [] });
+    expect(createJobInputs().map((input) => input.ClientRequestToken)).toEqual([TOKEN, TOKEN]);
+    expect(recordLines()).toEqual([
+      expect.objectContaining({
+        outcome: "submitted",
+        jobId: "1740820468000-throttled",
+        attempts: 2,
+      }),
+    ]);
+  });
+
+  it("reports the record when throttling outlasts the retries", async () => {
+    vi.useFakeTimers();
+    const handler = await loadHandler();
+    storeSource();
+    mediaConvert
+      .on(CreateJobCommand)
+      .rejects(
+        new TooManyRequestsException({ message: "slow down", $metadata: { httpStatusCode: 429 } }),
+      );
+    const record = sqsRecord(notificationBody(SOURCE));
+    const pending = handler(sqsEvent(record), CONTEXT);
+    await vi.runAllTimersAsync();
+    expect(await pending).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    expect(createJobInputs()).toHaveLength(5);
+    expect(deadLetters()).toEqual([]);
+    expect(recordLines()).toEqual([
+      expect.objectContaining({ level: "error", outcome: "retry", reason: "throttled" }),
+    ]);
+  });
+
+  it("fails only the transient poison record of a batch", async () => {
+    const handler = await loadHandler();
+    const keys = ["1", "2", "3"].map(
+      (digit) => `uploads/${COURSE_ID}/00000000-0000-4000-8000-00000000000${digit}/source.mp4`,
+    );
+    for (const key of keys) storeSource(key);
+    s3.on(HeadObjectCommand, { Bucket: RAW_BUCKET, Key: keys[1] }).rejects(
+      s3Error("InternalError", 500),
+    );
+    const records = keys.map((key) => sqsRecord(notificationBody({ ...SOURCE, key })));
+    const response = await handler(sqsEvent(...records), CONTEXT);
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: records[1]?.messageId }] });
+    expect(createJobInputs()).toHaveLength(2);
+    expect(deadLetters()).toEqual([]);
+    const outcomes: unknown = Object.fromEntries(
+      recordLines().map((line) => [line.messageId, line.outcome]),
+    );
+    expect(outcomes).toEqual({
+      [records[0]?.messageId ?? ""]: "submitted",
+      [records[1]?.messageId ?? ""]: "retry",
+      [records[2]?.messageId ?? ""]: "submitted",
+    });
+  });
+
+  it("dead-letters a permanent poison record and reports no failure", async () => {
+    const handler = await loadHandler();
+    const good = `uploads/${COURSE_ID}/00000000-0000-4000-8000-000000000001/source.mp4`;
+    const empty = `uploads/${COURSE_ID}/00000000-0000-4000-8000-000000000002/source.webm`;
+    storeSource(good);
+    storeSource(empty, { ContentType: "video/webm", ContentLength: 0 });
+    const records: SQSRecord[] = [
+      sqsRecord(notificationBody({ ...SOURCE, key: good })),
+      sqsRecord(notificationBody({ ...SOURCE, key: empty, size: undefined })),
+      sqsRecord("not a notification"),
+    ];
+    expect(await handler(sqsEvent(...records), CONTEXT)).toEqual({ batchItemFailures: [] });
+    expect(createJobInputs()).toHaveLength(1);
+    // Messages run in parallel: the sends may come in either order.
+    const sent = deadLetters().map((input) => [
+      input.MessageBody,
+      input.MessageAttributes?.reason?.StringValue,
+    ]);
+    expect(sent).toHaveLength(2);
+    expect(sent).toEqual(
+      expect.arrayContaining([
+        [records[1]?.body, "empty_object"],
+        [records[2]?.body, "malformed_body"],
+      ]),
+    );
+  });
+
+  it("drops S3's test event", async () => {
+    const handler = await loadHandler();
+    const record = sqsRecord(TEST_EVENT_BODY);
+    expect(await handler(sqsEvent(record), CONTEXT)).toEqual({ batchItemFailures: [] });
+    expect(s3.calls()).toEqual([]);
+    expect(mediaConvert.calls()).toEqual([]);
+    expect(sqs.calls()).toEqual([]);
+    expect(recordLines()).toEqual([
+      expect.objectContaining({
+        messageId: record.messageId,
+        bucket: RAW_BUCKET,
+        key: null,
+        outcome: "skipped",
+        reason: "test_event",
+      }),
+    ]);
+  });
+
+  it("reports the record as failed when the DLQ send fails", async () => {
+    const handler = await loadHandler();
+    storeSource(SOURCE_KEY, { ContentType: "application/pdf" });
+    sqs
+      .on(SendMessageCommand)
+      .rejects(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    const record = sqsRecord(notificationBody(SOURCE));
+    expect(await handler(sqsEvent(record), CONTEXT)).toEqual({
+      batchItemFailures: [{ itemIdentifier: record.messageId }],
+    });
+    expect(createJobInputs()).toEqual([]);
+    expect(recordLines()).toEqual([
+      expect.objectContaining({
+        outcome: "retry",
+        reason: "unsupported_content_type",
+        deadLetter: "send_failed",
+      }),
+    ]);
+  });
+
+  it("uses the ladder from LADDER", async () => {
+    const handler = await loadHandler({
+      ...HANDLER_ENV,
+      LADDER: JSON.stringify([
+        { width: 640, height: 360, maxBitrateKbps: 500 },
+        { width: 1280, height: 720, maxBitrateKbps: 1800, qvbrQualityLevel: 8 },
+      ]),
+    });
+    storeSource();
+    await handler(sqsEvent(sqsRecord(notificationBody(SOURCE))), CONTEXT);
+    const outputs = createJobInputs()[0]?.Settings?.OutputGroups?.[0]?.Outputs ?? [];
+    expect(
+      outputs.flatMap((output) =>
+        output.VideoDescription === undefined
+          ? []
+          : [
+              [
+                output.VideoDescription.Width,
+                output.VideoDescription.Height,
+                output.VideoDescription.CodecSettings?.H264Settings?.MaxBitrate,
+              ],
+            ],
+      ),
+    ).toEqual([
+      [640, 360, 500_000],
+      [1280, 720, 1_800_000],
+    ]);
+  });
+
+  it("keeps AWS error messages and object contents out of the logs", async () => {
+    const handler = await loadHandler();
+    s3.on(HeadObjectCommand).rejects(s3Error("InternalError", 500));
+    await handler(sqsEvent(sqsRecord(notificationBody(SOURCE))), CONTEXT);
+    expect(logs.text()).not.toContain("simulated");
+    expect(recordLines()).toEqual([
+      expect.objectContaining({
+        outcome: "retry",
+        reason: "service_error",
+        error: {
+          errorName: "InternalError",
+          httpStatusCode: 500,
+          awsRequestId: "R3Q1D",
+          fault: "server",
+        },
+      }),
+    ]);
+  });
+});

@@ -1,0 +1,199 @@
+/**
+ * Test support (not bundled: no handler imports it). In-memory fakes of the core's dependencies
+ * that behave like the services where it matters (MediaConvert answers a repeated client request
+ * token with the job it already created), AWS-shaped errors, and environment and log helpers for
+ * the handler tests.
+ */
+import type { CreateJobRequest } from "@aws-sdk/client-mediaconvert";
+import { vi, type MockInstance } from "vitest";
+import { ENVIRONMENT, type EncodeSubmitConfig } from "./config";
+import type {
+  DeadLetter,
+  DeadLetterQueue,
+  EncodeSubmitDeps,
+  JobSubmitter,
+  SourceObjectHead,
+  SourceObjects,
+} from "./core";
+import { DEFAULT_LECTURE_LADDER } from "./job-settings";
+import { ACCOUNT, ETAG, REGION, SOURCE_SIZE, VERSION_ID } from "./fixtures/events";
+
+export const QUEUE_ARN = `arn:aws:mediaconvert:${REGION}:${ACCOUNT}:queues/kc-video-on-demand`;
+export const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/kc-video-mediaconvert`;
+export const OUTPUT_BUCKET = "kc-video-processed-me-south-1";
+export const DLQ_URL = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/kc-video-ingest-dlq`;
+/** 10 GiB. */
+export const MAX_SOURCE_BYTES = 10 * 1024 ** 3;
+export const ALLOWED_CONTENT_TYPES = [
+  "video/mp4",
+  "video/quicktime",
+  "video/x-matroska",
+  "video/webm",
+] as const;
+
+/** The handler's environment, as the stack sets it. */
+export const HANDLER_ENV: Readonly<Record<string, string>> = {
+  MEDIACONVERT_QUEUE_ARN: QUEUE_ARN,
+  MEDIACONVERT_ROLE_ARN: ROLE_ARN,
+  OUTPUT_BUCKET,
+  DLQ_URL,
+  MAX_SOURCE_BYTES: String(MAX_SOURCE_BYTES),
+  ALLOWED_CONTENT_TYPES: ALLOWED_CONTENT_TYPES.join(","),
+};
+
+/** The configuration `HANDLER_ENV` gives. */
+export const CONFIG: EncodeSubmitConfig = {
+  queueArn: QUEUE_ARN,
+  roleArn: ROLE_ARN,
+  outputBucket: OUTPUT_BUCKET,
+  dlqUrl: DLQ_URL,
+  maxSourceBytes: MAX_SOURCE_BYTES,
+  allowedContentTypes: ALLOWED_CONTENT_TYPES,
+  ladder: DEFAULT_LECTURE_LADDER,
+  ladderSource: "default",
+};
+
+/** What HeadObject says about the default source upload. */
+export const SOURCE_HEAD: SourceObjectHead = {
+  contentType: "video/mp4",
+  contentLength: SOURCE_SIZE,
+  versionId: VERSION_ID,
+  eTag: `"${ETAG}"`,
+};
+
+/** An error shaped like the AWS SDK's service exceptions. */
+export function awsError(
+  name: string,
+  httpStatusCode: number,
+  fault: "client" | "server" = httpStatusCode >= 500 ? "server" : "client",
+): Error {
+  return Object.assign(new Error(`${name}: simulated`), {
+    name,
+    $fault: fault,
+    $metadata: { httpStatusCode, requestId: `req-${name}` },
+  });
+}
+
+/** Source objects by `bucket/key`. */
+export class FakeSourceObjects implements SourceObjects {
+  readonly heads = new Map<string, SourceObjectHead>();
+  readonly calls: { bucket: string; key: string }[] = [];
+  /** Errors to throw, in order, before answering. */
+  readonly failures: Error[] = [];
+
+  put(bucket: string, key: string, head: SourceObjectHead = SOURCE_HEAD): this {
+    this.heads.set(`${bucket}/${key}`, head);
+    return this;
+  }
+
+  head(bucket: string, key: string): Promise<SourceObjectHead | undefined> {
+    this.calls.push({ bucket, key });
+    const failure = this.failures.shift();
+    if (failure !== undefined) return Promise.reject(failure);
+    return Promise.resolve(this.heads.get(`${bucket}/${key}`));
+  }
+}
+
+/** MediaConvert's CreateJob: a repeated client request token returns the job already created. */
+export class FakeJobSubmitter implements JobSubmitter {
+  readonly requests: CreateJobRequest[] = [];
+  readonly jobsByToken = new Map<string, string>();
+  /** Errors to throw, in order, before accepting. */
+  readonly failures: Error[] = [];
+  private counter = 0;
+
+  createJob(input: CreateJobRequest): Promise<{ readonly jobId: string }> {
+    this.requests.push(input);
+    const failure = this.failures.shift();
+    if (failure !== undefined) return Promise.reject(failure);
+    const token = input.ClientRequestToken ?? `anonymous-${this.requests.length}`;
+    let jobId = this.jobsByToken.get(token);
+    if (jobId === undefined) {
+      this.counter += 1;
+      jobId = `1740820468000-job${String(this.counter).padStart(3, "0")}`;
+      this.jobsByToken.set(token, jobId);
+    }
+    return Promise.resolve({ jobId });
+  }
+
+  /** Distinct jobs created. */
+  get jobCount(): number {
+    return this.jobsByToken.size;
+  }
+}
+
+/** The dead-letter queue. */
+export class FakeDeadLetterQueue implements DeadLetterQueue {
+  readonly letters: DeadLetter[] = [];
+  /** Errors to throw, in order, before accepting. */
+  readonly failures: Error[] = [];
+
+  send(letter: DeadLetter): Promise<void> {
+    const failure = this.failures.shift();
+    if (failure !== undefined) return Promise.reject(failure);
+    this.letters.push(letter);
+    return Promise.resolve();
+  }
+}
+
+/** Core dependencies over fakes; sleeping is recorded, not done. */
+export function fakeDeps(
+  overrides: Partial<Pick<EncodeSubmitDeps, "config" | "retry" | "random" | "concurrency">> = {},
+): EncodeSubmitDeps & {
+  readonly objects: FakeSourceObjects;
+  readonly jobs: FakeJobSubmitter;
+  readonly deadLetters: FakeDeadLetterQueue;
+  readonly sleeps: number[];
+} {
+  const sleeps: number[] = [];
+  return {
+    config: CONFIG,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      return Promise.resolve();
+    },
+    random: () => 0.5,
+    ...overrides,
+    objects: new FakeSourceObjects(),
+    jobs: new FakeJobSubmitter(),
+    deadLetters: new FakeDeadLetterQueue(),
+    sleeps,
+  };
+}
+
+/** Sets exactly the given handler variables (the others are removed); returns the restorer. */
+export function setHandlerEnvironment(values: Readonly<Record<string, string>>): () => void {
+  const saved = new Map(ENVIRONMENT.map((name) => [name, process.env[name]]));
+  for (const name of ENVIRONMENT) {
+    const value = values[name];
+    if (value === undefined) {
+      Reflect.deleteProperty(process.env, name);
+    } else {
+      process.env[name] = value;
+    }
+  }
+  return () => {
+    for (const [name, value] of saved) {
+      if (value === undefined) {
+        Reflect.deleteProperty(process.env, name);
+      } else {
+        process.env[name] = value;
+      }
+    }
+  };
+}
+
+/** Captures log lines (and keeps them off the test output). */
+export function captureLogs(): {
+  readonly spy: MockInstance<typeof console.log>;
+  lines(): Record<string, unknown>[];
+  text(): string;
+} {
+  const spy = vi.spyOn(console, "log").mockImplementation(() => undefined);
+  const raw = (): string[] => spy.mock.calls.map((args) => String(args[0]));
+  return {
+    spy,
+    lines: () => raw().map((line) => JSON.parse(line) as Record<string, unknown>),
+    text: () => raw().join("\n"),
+  };
+}

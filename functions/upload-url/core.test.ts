@@ -1,0 +1,297 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  CONTENT_TYPE_EXTENSIONS,
+  ConfigurationError,
+  InvalidRequestError,
+  MAX_SINGLE_UPLOAD_BYTES,
+  fileExtension,
+  issueUploadUrl,
+  loadConfiguration,
+  parseUploadRequest,
+  requestSchema,
+  uploadKey,
+  type VideoContentType,
+} from "./core";
+import { CONFIG, HANDLER_ENV, KMS_KEY_ARN, RAW_BUCKET, RecordingSigner } from "./test-support";
+
+const VIDEO_ID = "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b";
+const NOW = new Date("2025-03-01T12:00:00.250Z");
+const schema = requestSchema(CONFIG);
+
+/** The error `fn` throws. */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected an error");
+}
+
+function deps(signer = new RecordingSigner(), config = CONFIG) {
+  return { config, signer, newVideoId: () => VIDEO_ID, now: () => NOW };
+}
+
+const VALID = {
+  courseId: "intro-to-finance",
+  contentType: "video/mp4",
+  contentLength: 734_003_200,
+};
+
+describe("loadConfiguration", () => {
+  it("reads the environment, trimming and de-duplicating the content types", () => {
+    expect(
+      loadConfiguration({
+        ...HANDLER_ENV,
+        ALLOWED_CONTENT_TYPES: "video/mp4, video/quicktime,video/webm,video/mp4",
+      }),
+    ).toEqual(CONFIG);
+  });
+
+  it("takes URL_TTL_SECONDS from 1 to 3600", () => {
+    expect(loadConfiguration({ ...HANDLER_ENV, URL_TTL_SECONDS: "3600" }).urlTtlSeconds).toBe(3600);
+    expect(loadConfiguration({ ...HANDLER_ENV, URL_TTL_SECONDS: " " }).urlTtlSeconds).toBe(900);
+    for (const value of ["3601", "0", "15m", "-5", "90.5"]) {
+      expect(() => loadConfiguration({ ...HANDLER_ENV, URL_TTL_SECONDS: value })).toThrow(
+        `URL_TTL_SECONDS must be a whole number of seconds from 1 to 3600, got ${value}`,
+      );
+    }
+  });
+
+  it("caps MAX_UPLOAD_BYTES at what S3 takes in one POST", () => {
+    expect(
+      loadConfiguration({ ...HANDLER_ENV, MAX_UPLOAD_BYTES: String(MAX_SINGLE_UPLOAD_BYTES) })
+        .maxUploadBytes,
+    ).toBe(5_368_709_120);
+    expect(() => loadConfiguration({ ...HANDLER_ENV, MAX_UPLOAD_BYTES: "10737418240" })).toThrow(
+      "MAX_UPLOAD_BYTES must be a whole number of bytes from 1 to 5368709120 (5 GiB, the most S3 " +
+        "accepts in one POST), got 10737418240",
+    );
+    for (const value of ["0", "1e9", "2GB", "-1"]) {
+      expect(() => loadConfiguration({ ...HANDLER_ENV, MAX_UPLOAD_BYTES: value })).toThrow(
+        "MAX_UPLOAD_BYTES must be a whole number of bytes",
+      );
+    }
+  });
+
+  it("lists every problem at once", () => {
+    const error = thrown(() =>
+      loadConfiguration({
+        RAW_BUCKET: "Not_A_Bucket",
+        KMS_KEY_ARN: "alias/uploads",
+        ALLOWED_CONTENT_TYPES: "video/mp4,video/avi",
+      }),
+    );
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect(error).toMatchObject({
+      name: "ConfigurationError",
+      problems: [
+        "RAW_BUCKET must be an S3 bucket name",
+        "KMS_KEY_ARN must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
+        "MAX_UPLOAD_BYTES is required",
+        'ALLOWED_CONTENT_TYPES: "video/avi" is not one of video/mp4, video/quicktime, video/x-matroska, video/webm',
+      ],
+    });
+  });
+
+  it("requires at least one content type", () => {
+    expect(() => loadConfiguration({ ...HANDLER_ENV, ALLOWED_CONTENT_TYPES: "" })).toThrow(
+      "invalid configuration: ALLOWED_CONTENT_TYPES is required",
+    );
+  });
+});
+
+describe("parseUploadRequest", () => {
+  it("accepts a valid request and keeps only the file name's extension", () => {
+    expect(parseUploadRequest({ ...VALID, fileName: "Week 1 - Intro.MP4" }, schema)).toEqual({
+      ...VALID,
+      fileExtension: "mp4",
+    });
+    expect(parseUploadRequest(VALID, schema)).toEqual(VALID);
+  });
+
+  it("accepts sizes from 1 byte to the limit", () => {
+    expect(parseUploadRequest({ ...VALID, contentLength: 1 }, schema).contentLength).toBe(1);
+    expect(
+      parseUploadRequest({ ...VALID, contentLength: CONFIG.maxUploadBytes }, schema).contentLength,
+    ).toBe(CONFIG.maxUploadBytes);
+  });
+
+  it.each([
+    [
+      { ...VALID, contentType: "video/avi" },
+      'contentType must be one of video/mp4, video/quicktime, video/webm; got "video/avi"',
+    ],
+    [
+      { ...VALID, contentType: "video/x-matroska" },
+      'contentType must be one of video/mp4, video/quicktime, video/webm; got "video/x-matroska"',
+    ],
+    [
+      { ...VALID, contentType: "VIDEO/MP4" },
+      'contentType must be one of video/mp4, video/quicktime, video/webm; got "VIDEO/MP4"',
+    ],
+    [
+      { ...VALID, contentLength: CONFIG.maxUploadBytes + 1 },
+      "contentLength must be at most 2147483648 bytes, got 2147483649",
+    ],
+    [
+      { ...VALID, contentLength: 0 },
+      "contentLength must be a positive whole number of bytes, got 0",
+    ],
+    [
+      { ...VALID, contentLength: -1 },
+      "contentLength must be a positive whole number of bytes, got -1",
+    ],
+    [
+      { ...VALID, contentLength: 1.5 },
+      "contentLength must be a positive whole number of bytes, got 1.5",
+    ],
+    [
+      { ...VALID, contentLength: "1000" },
+      'contentLength must be a positive whole number of bytes, got "1000"',
+    ],
+    [
+      { ...VALID, contentLength: Number.POSITIVE_INFINITY },
+      "contentLength must be a positive whole number of bytes, got Infinity",
+    ],
+    [{ ...VALID, courseId: "Intro-To-Finance" }, "courseId must match ^[a-z0-9-]{1,64}$"],
+    [{ ...VALID, courseId: "" }, "courseId must match ^[a-z0-9-]{1,64}$"],
+    [{ ...VALID, courseId: "a".repeat(65) }, "courseId must match ^[a-z0-9-]{1,64}$"],
+    [{ ...VALID, courseId: "../finance" }, "courseId must match ^[a-z0-9-]{1,64}$"],
+    [{ ...VALID, fileName: `${"x".repeat(252)}.mp4` }, "fileName must be at most 255 characters"],
+    [
+      { ...VALID, fileName: "../../etc/passwd" },
+      "fileName must be a bare file name, without / or \\",
+    ],
+    [
+      { ...VALID, fileName: "C:\\videos\\week1.mp4" },
+      "fileName must be a bare file name, without / or \\",
+    ],
+    [{ ...VALID, fileName: 42 }, "fileName must be a string"],
+    [{ contentType: "video/mp4", contentLength: 1 }, "courseId is required"],
+    [{ courseId: "c1", contentLength: 1 }, "contentType is required"],
+    [{ courseId: "c1", contentType: "video/mp4" }, "contentLength is required"],
+    [null, "request must be an object with courseId, contentType and contentLength"],
+    ["video.mp4", "request must be an object with courseId, contentType and contentLength"],
+  ])("rejects %j: %s", (event, reason) => {
+    const error = thrown(() => parseUploadRequest(event, schema));
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error).toMatchObject({
+      name: "InvalidRequestError",
+      message: `invalid request: ${reason}`,
+    });
+  });
+
+  it("counts the file name in characters", () => {
+    const name = `${"\u{1F3AC}".repeat(251)}.mp4`;
+    expect(parseUploadRequest({ ...VALID, fileName: name }, schema).fileExtension).toBe("mp4");
+  });
+
+  it("reports every problem at once, by field", () => {
+    const error = thrown(() =>
+      parseUploadRequest(
+        { courseId: "A B", contentType: "image/png", contentLength: -1.5 },
+        schema,
+      ),
+    ) as InvalidRequestError;
+    expect(error.issues).toEqual([
+      { field: "courseId", reason: "courseId must match ^[a-z0-9-]{1,64}$" },
+      {
+        field: "contentType",
+        reason:
+          'contentType must be one of video/mp4, video/quicktime, video/webm; got "image/png"',
+      },
+      {
+        field: "contentLength",
+        reason: "contentLength must be a positive whole number of bytes, got -1.5",
+      },
+    ]);
+  });
+});
+
+describe("fileExtension", () => {
+  it.each([
+    ["lecture.mov", "mov"],
+    ["Lecture.Final.MKV", "mkv"],
+    ["no-extension", undefined],
+    ["trailing.", undefined],
+    ["weird.ext with space", undefined],
+    [".hidden", "hidden"],
+  ])("%s -> %s", (name, extension) => {
+    expect(fileExtension(name)).toBe(extension);
+  });
+});
+
+describe("uploadKey", () => {
+  it.each(Object.entries(CONTENT_TYPE_EXTENSIONS))("%s -> source.%s", (type, extension) => {
+    expect(uploadKey("c-1", VIDEO_ID, type as VideoContentType)).toBe(
+      `uploads/c-1/${VIDEO_ID}/source.${extension}`,
+    );
+  });
+});
+
+describe("issueUploadUrl", () => {
+  it("signs exactly the key, size range, type, encryption and course conditions", async () => {
+    const signer = new RecordingSigner();
+    const request = parseUploadRequest({ ...VALID, contentType: "video/quicktime" }, schema);
+    const response = await issueUploadUrl(request, deps(signer));
+    const key = `uploads/intro-to-finance/${VIDEO_ID}/source.mov`;
+    expect(signer.inputs).toEqual([
+      {
+        bucket: RAW_BUCKET,
+        key,
+        expiresInSeconds: 900,
+        conditions: [
+          ["eq", "$key", key],
+          ["content-length-range", 1, CONFIG.maxUploadBytes],
+          ["eq", "$Content-Type", "video/quicktime"],
+          ["eq", "$x-amz-server-side-encryption", "aws:kms"],
+          ["eq", "$x-amz-server-side-encryption-aws-kms-key-id", KMS_KEY_ARN],
+          ["eq", "$x-amz-meta-course-id", "intro-to-finance"],
+        ],
+        fields: {
+          "Content-Type": "video/quicktime",
+          "x-amz-server-side-encryption": "aws:kms",
+          "x-amz-server-side-encryption-aws-kms-key-id": KMS_KEY_ARN,
+          "x-amz-meta-course-id": "intro-to-finance",
+        },
+      },
+    ]);
+    expect(response).toMatchObject({
+      url: `https://${RAW_BUCKET}.s3.me-south-1.amazonaws.com/`,
+      key,
+      videoId: VIDEO_ID,
+      expiresAt: "2025-03-01T12:15:00Z",
+    });
+  });
+
+  it("expires after the configured lifetime, cut to whole seconds", async () => {
+    const response = await issueUploadUrl(
+      parseUploadRequest(VALID, schema),
+      deps(new RecordingSigner(), { ...CONFIG, urlTtlSeconds: 3600 }),
+    );
+    expect(response.expiresAt).toBe("2025-03-01T13:00:00Z");
+  });
+
+  it("never lets the file name reach the key", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .string({ maxLength: 200 })
+          .filter((name) => !/[/\\]/.test(name))
+          .map((name) => `client-chosen-${name}`),
+        fc.constantFrom(...CONFIG.allowedContentTypes),
+        async (fileName, contentType) => {
+          const signer = new RecordingSigner();
+          const request = parseUploadRequest({ ...VALID, contentType, fileName }, schema);
+          const response = await issueUploadUrl(request, deps(signer));
+          expect(response.key).toBe(
+            `uploads/intro-to-finance/${VIDEO_ID}/source.${CONTENT_TYPE_EXTENSIONS[contentType]}`,
+          );
+          expect(JSON.stringify([signer.inputs, response])).not.toContain("client-chosen-");
+        },
+      ),
+    );
+  });
+});
