@@ -32,6 +32,8 @@ export function bundleCode(entry: string): string {
     platform: "node",
     target: BUNDLE_TARGET,
     format: "cjs",
+    // Prefer the packages' ES module builds: esbuild can drop what a handler never uses from them.
+    mainFields: ["module", "main"],
     minify: true,
     sourcemap: false,
     legalComments: "none",

@@ -27,7 +27,7 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
   KEY_PAIR_ID: "K2JCJMDEHXQW5F",
   KMS_KEY_ARN: "arn:aws:kms:me-south-1:111122223333:key/11111111-2222-3333-4444-777777777777",
   MAX_SOURCE_BYTES: "10737418240",
-  MAX_UPLOAD_BYTES: "10737418240",
+  MAX_UPLOAD_BYTES: "5368709120",
   MEDIACONVERT_QUEUE_ARN: "arn:aws:mediaconvert:me-south-1:111122223333:queues/lectures",
   MEDIACONVERT_ROLE_ARN: "arn:aws:iam::111122223333:role/mediaconvert",
   OUTPUT_BUCKET: "processed",
