@@ -13,6 +13,7 @@ import { Network } from "./network";
 import { Tokenization } from "./tokenization";
 import { UserDataStore, type AuroraEngine } from "./user-data-store";
 import { VideoPipeline, type LadderRung, type RawUploadPolicy } from "./video-pipeline";
+import type { VideoTaskSettings } from "./video-tasks";
 
 /** Network settings of a region. */
 export interface RegionalNetworkSettings {
@@ -88,6 +89,7 @@ export interface RegionalVideoSettings {
   readonly realtimeLogSamplingRate: number;
   readonly playbackSessionSeconds: number;
   readonly maxConcurrentSubmissions: number;
+  readonly tasks: readonly VideoTaskSettings[];
 }
 
 /** Home-region pinning. */
@@ -289,6 +291,7 @@ export class RegionalPlatform extends pulumi.ComponentResource {
           usEast1Provider: args.usEast1Provider,
           logRetentionDays: args.logRetentionDays,
           ...args.video,
+          network: { vpcId: this.network.vpcId, privateSubnetIds: this.network.privateSubnetIds },
         },
         parent,
       );

@@ -9,6 +9,7 @@ import { NodeFunction } from "./node-function";
 import { SecureBucket } from "./secure-bucket";
 import { dataTags } from "./tags";
 import { VideoDelivery } from "./video-delivery";
+import { VideoTasks, type VideoTaskSettings } from "./video-tasks";
 
 /** One rung of the encoding ladder. */
 export interface LadderRung {
@@ -60,6 +61,13 @@ export interface VideoPipelineArgs {
   readonly maxConcurrentSubmissions?: number;
   /** @default 365 */
   readonly logRetentionDays?: LogRetentionDays;
+  /** Container tasks after each encode (transcripts, sprites). @default none */
+  readonly tasks?: readonly VideoTaskSettings[];
+  /** Where the tasks run; required when there are tasks. */
+  readonly network?: {
+    readonly vpcId: pulumi.Input<string>;
+    readonly privateSubnetIds: pulumi.Input<string[]>;
+  };
 }
 
 const GIB = 1024 ** 3;
@@ -689,6 +697,28 @@ export class VideoPipeline extends pulumi.ComponentResource {
       },
       parent,
     );
+
+    const tasks = args.tasks ?? [];
+    if (tasks.length > 0) {
+      if (args.network === undefined) {
+        throw new pulumi.ResourceError("video tasks need the network to run in", this);
+      }
+      new VideoTasks(
+        `${name}-tasks`,
+        {
+          context,
+          tasks,
+          mediaConvertQueueArn: mediaQueue.arn,
+          processedBucketArn: processed.arn,
+          contentKeyArn: contentKey,
+          telemetryKeyArn: telemetryKey,
+          vpcId: args.network.vpcId,
+          privateSubnetIds: args.network.privateSubnetIds,
+          logRetentionDays: settings.logRetentionDays,
+        },
+        parent,
+      );
+    }
 
     this.rawBucketName = raw.bucketName;
     this.processedBucketName = processed.bucketName;

@@ -266,6 +266,36 @@ const videoSchema = z
     playbackSessionSeconds: integer(60, 14400).default(3600),
     /** MediaConvert submissions in flight at most. @default 5 */
     maxConcurrentSubmissions: integer(2, 1000).default(5),
+    /**
+     * Container tasks run on Fargate after each completed encode (transcripts, sprites), each
+     * `{ name, image, cpu?, memoryMb? }`. Off until listed. @default []
+     */
+    tasks: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, {
+            error: "expected lower-case letters, digits and dashes",
+          }),
+          image: z
+            .string()
+            .regex(
+              /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/,
+              {
+                error: "expected an ECR image URI with a tag or digest",
+              },
+            ),
+          cpu: z
+            .union(
+              [z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)],
+              {
+                error: "expected a Fargate CPU size: 256, 512, 1024, 2048 or 4096",
+              },
+            )
+            .optional(),
+          memoryMb: integer(512, 30720).optional(),
+        }),
+      )
+      .default([]),
   })
   .prefault({});
 

@@ -134,6 +134,7 @@ export async function program(): Promise<StackOutputs> {
             realtimeLogSamplingRate: config.video.realtimeLogSamplingRate,
             playbackSessionSeconds: config.video.playbackSessionSeconds,
             maxConcurrentSubmissions: config.video.maxConcurrentSubmissions,
+            tasks: config.video.tasks,
           }
         : undefined,
       homeRegion:
