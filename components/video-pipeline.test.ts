@@ -182,6 +182,8 @@ describe("VideoPipeline", async () => {
   it("gives every role exactly the actions it needs", () => {
     expect(actionsOf(recorded, "encode-submit")).toEqual(
       [
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
         "iam:PassRole",
         "kms:Decrypt",
         "kms:GenerateDataKey",

@@ -381,6 +381,8 @@ export class VideoPipeline extends pulumi.ComponentResource {
           MEDIACONVERT_ROLE_ARN: mediaRole.arn,
           OUTPUT_BUCKET: processed.bucketName,
           DLQ_URL: ingestDlq.url,
+          // The submission ledger: a source already submitted is never encoded again.
+          CATALOG_TABLE: catalog.name,
           MAX_SOURCE_BYTES: String(settings.maxUploadBytes),
           ALLOWED_CONTENT_TYPES: SOURCE_TYPES.join(","),
           ...(args.ladder === undefined ? {} : { LADDER: JSON.stringify(args.ladder) }),
@@ -416,10 +418,22 @@ export class VideoPipeline extends pulumi.ComponentResource {
           },
           { sid: "ParkPoisonMessages", actions: ["sqs:SendMessage"], resources: [ingestDlq.arn] },
           {
-            sid: "QueuesAreEncrypted",
+            sid: "KeepTheSubmissionLedger",
+            actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+            resources: [catalog.arn],
+          },
+          {
+            sid: "QueuesAndLedgerAreEncrypted",
             actions: ["kms:Decrypt", "kms:GenerateDataKey"],
             resources: [contentKey],
-            condition: { StringEquals: { "kms:ViaService": `sqs.${region}.amazonaws.com` } },
+            condition: {
+              StringEquals: {
+                "kms:ViaService": [
+                  `sqs.${region}.amazonaws.com`,
+                  `dynamodb.${region}.amazonaws.com`,
+                ],
+              },
+            },
           },
         ],
       },

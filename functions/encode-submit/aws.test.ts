@@ -1,4 +1,11 @@
 import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  ProvisionedThroughputExceededException,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
+import {
   CreateJobCommand,
   MediaConvertClient,
   type CreateJobRequest,
@@ -8,20 +15,24 @@ import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
+  DynamoDbSubmissionLedger,
+  LEDGER_CONDITION,
   MediaConvertJobs,
   MissingJobIdError,
   S3SourceObjects,
   SqsDeadLetterQueue,
   isNotFound,
 } from "./aws";
-import { ETAG, RAW_BUCKET, SOURCE_KEY, SOURCE_SIZE, VERSION_ID } from "./fixtures/events";
-import { DLQ_URL, awsError } from "./test-support";
+import { ETAG, RAW_BUCKET, SOURCE_KEY, SOURCE_SIZE, VERSION_ID, VIDEO_ID } from "./fixtures/events";
+import { CATALOG_TABLE, DLQ_URL, awsError } from "./test-support";
 
 const s3 = mockClient(S3Client);
 const mediaConvert = mockClient(MediaConvertClient);
 const sqs = mockClient(SQSClient);
+const ddb = mockClient(DynamoDBClient);
 
 beforeEach(() => {
+  ddb.reset();
   s3.reset();
   mediaConvert.reset();
   sqs.reset();
@@ -125,5 +136,88 @@ describe("SqsDeadLetterQueue", () => {
         },
       },
     });
+  });
+});
+
+describe("DynamoDbSubmissionLedger", () => {
+  const ledger = new DynamoDbSubmissionLedger(
+    new DynamoDBClient({ region: "me-south-1" }),
+    CATALOG_TABLE,
+  );
+  const token = "b".repeat(64);
+  const submission = {
+    videoId: VIDEO_ID,
+    token,
+    jobId: "1740820468000-abc123",
+    submittedAt: "2025-03-01T09:14:29.000Z",
+  };
+
+  it("reads the ledger's attributes only, strongly consistent", async () => {
+    ddb.on(GetItemCommand).resolves({
+      Item: {
+        submissionToken: { S: token },
+        submittedJobId: { S: "1740820468000-abc123" },
+        submittedAt: { S: "2025-03-01T09:14:29.000Z" },
+      },
+    });
+    expect(await ledger.find(VIDEO_ID)).toEqual({
+      token,
+      jobId: "1740820468000-abc123",
+      submittedAt: "2025-03-01T09:14:29.000Z",
+    });
+    expect(ddb.commandCalls(GetItemCommand)[0]?.args[0].input).toEqual({
+      TableName: CATALOG_TABLE,
+      Key: { videoId: { S: VIDEO_ID } },
+      ConsistentRead: true,
+      ProjectionExpression: "submissionToken, submittedJobId, submittedAt",
+    });
+  });
+
+  it("answers undefined without an item, and only what an item holds", async () => {
+    ddb.on(GetItemCommand).resolves({});
+    expect(await ledger.find(VIDEO_ID)).toBeUndefined();
+    ddb.on(GetItemCommand).resolves({ Item: {} });
+    expect(await ledger.find(VIDEO_ID)).toEqual({});
+  });
+
+  it("sets the ledger's attributes under the condition", async () => {
+    ddb.on(UpdateItemCommand).resolves({});
+    expect(await ledger.record(submission)).toBe("recorded");
+    expect(LEDGER_CONDITION).toBe(
+      "attribute_not_exists(submittedJobId) OR submissionToken <> :token",
+    );
+    expect(ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input).toEqual({
+      TableName: CATALOG_TABLE,
+      Key: { videoId: { S: VIDEO_ID } },
+      UpdateExpression:
+        "SET submissionToken = :token, submittedJobId = :jobId, submittedAt = :submittedAt",
+      ConditionExpression: "attribute_not_exists(submittedJobId) OR submissionToken <> :token",
+      ExpressionAttributeValues: {
+        ":token": { S: token },
+        ":jobId": { S: "1740820468000-abc123" },
+        ":submittedAt": { S: "2025-03-01T09:14:29.000Z" },
+      },
+    });
+  });
+
+  it("treats a failed condition as recorded already", async () => {
+    ddb
+      .on(UpdateItemCommand)
+      .rejects(new ConditionalCheckFailedException({ message: "condition", $metadata: {} }));
+    expect(await ledger.record(submission)).toBe("already_recorded");
+    ddb.on(UpdateItemCommand).rejects(awsError("ConditionalCheckFailedException", 400));
+    expect(await ledger.record(submission)).toBe("already_recorded");
+  });
+
+  it("lets any other error through for the core to classify", async () => {
+    const throttled = new ProvisionedThroughputExceededException({
+      message: "throughput exceeded",
+      $metadata: { httpStatusCode: 400 },
+    });
+    ddb.on(UpdateItemCommand).rejects(throttled);
+    expect(await rejection(ledger.record(submission))).toBe(throttled);
+    const failed = awsError("InternalServerError", 500);
+    ddb.on(GetItemCommand).rejects(failed);
+    expect(await rejection(ledger.find(VIDEO_ID))).toBe(failed);
   });
 });

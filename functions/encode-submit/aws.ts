@@ -3,6 +3,12 @@
  * through unchanged: the core classifies them (throttled, permanent, transient).
  */
 import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
+import {
   CreateJobCommand,
   type CreateJobRequest,
   type MediaConvertClient,
@@ -13,8 +19,11 @@ import type {
   DeadLetter,
   DeadLetterQueue,
   JobSubmitter,
+  RecordedSubmission,
   SourceObjectHead,
   SourceObjects,
+  Submission,
+  SubmissionLedger,
 } from "./core";
 import { sdkMetadata } from "./log";
 
@@ -94,5 +103,77 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
         },
       }),
     );
+  }
+}
+
+/**
+ * The ledger's write: the submission, unless this same submission (token and job id) is recorded
+ * already. A different token (a newer version of the source) is replaced.
+ */
+export const LEDGER_CONDITION = "attribute_not_exists(submittedJobId) OR submissionToken <> :token";
+
+/** Whether a DynamoDB error is a failed condition. */
+export function isConditionalCheckFailed(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error instanceof Error && error.name === "ConditionalCheckFailedException")
+  );
+}
+
+/**
+ * The submission ledger on the video catalog item (partition key `videoId`), in attributes of its
+ * own: `submissionToken`, `submittedJobId`, `submittedAt` (S). `encode-status` updates other
+ * attributes of the same item (`status`, `jobId`, `updatedAt`, ...); neither overwrites the
+ * other's. IAM: `dynamodb:GetItem` and `dynamodb:UpdateItem` on the catalog table.
+ */
+export class DynamoDbSubmissionLedger implements SubmissionLedger {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  async find(videoId: string): Promise<RecordedSubmission | undefined> {
+    const output = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: { videoId: { S: videoId } },
+        ConsistentRead: true,
+        ProjectionExpression: "submissionToken, submittedJobId, submittedAt",
+      }),
+    );
+    const item = output.Item;
+    if (item === undefined) return undefined;
+    const token = item.submissionToken?.S;
+    const jobId = item.submittedJobId?.S;
+    const submittedAt = item.submittedAt?.S;
+    return {
+      ...(token === undefined ? {} : { token }),
+      ...(jobId === undefined ? {} : { jobId }),
+      ...(submittedAt === undefined ? {} : { submittedAt }),
+    };
+  }
+
+  async record(submission: Submission): Promise<"recorded" | "already_recorded"> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { videoId: { S: submission.videoId } },
+          UpdateExpression:
+            "SET submissionToken = :token, submittedJobId = :jobId, submittedAt = :submittedAt",
+          ConditionExpression: LEDGER_CONDITION,
+          ExpressionAttributeValues: {
+            ":token": { S: submission.token },
+            ":jobId": { S: submission.jobId },
+            ":submittedAt": { S: submission.submittedAt },
+          },
+        }),
+      );
+      return "recorded";
+    } catch (error) {
+      // A concurrent delivery recorded this same submission first.
+      if (isConditionalCheckFailed(error)) return "already_recorded";
+      throw error;
+    }
   }
 }

@@ -46,10 +46,11 @@ describe("loadConfiguration", () => {
       "DLQ_URL",
       "MAX_SOURCE_BYTES",
       "ALLOWED_CONTENT_TYPES",
+      "CATALOG_TABLE",
     ]);
     expect(error.problems).toEqual([]);
     expect(error.message).toBe(
-      "missing environment variables: MEDIACONVERT_QUEUE_ARN, MEDIACONVERT_ROLE_ARN, OUTPUT_BUCKET, DLQ_URL, MAX_SOURCE_BYTES, ALLOWED_CONTENT_TYPES",
+      "missing environment variables: MEDIACONVERT_QUEUE_ARN, MEDIACONVERT_ROLE_ARN, OUTPUT_BUCKET, DLQ_URL, MAX_SOURCE_BYTES, ALLOWED_CONTENT_TYPES, CATALOG_TABLE",
     );
   });
 
@@ -61,6 +62,7 @@ describe("loadConfiguration", () => {
       DLQ_URL: "http://sqs.me-south-1.amazonaws.com/111122223333/dlq",
       MAX_SOURCE_BYTES: "10GiB",
       ALLOWED_CONTENT_TYPES: "video/mp4,mp4",
+      CATALOG_TABLE: "kc video catalog",
       LADDER: '[{"width":641,"height":360,"maxBitrateKbps":400}]',
     });
     expect(error.missing).toEqual([]);
@@ -71,6 +73,7 @@ describe("loadConfiguration", () => {
       'DLQ_URL must be an https SQS queue URL, got "http://sqs.me-south-1.amazonaws.com/111122223333/dlq"',
       'MAX_SOURCE_BYTES must be a positive whole number of bytes, got "10GiB"',
       'ALLOWED_CONTENT_TYPES entry "mp4" is not type/subtype',
+      'CATALOG_TABLE must be a DynamoDB table name (3-255 letters, digits, _ . -), got "kc video catalog"',
       "LADDER: ladder[0].width must be even, got 641",
     ]);
   });
@@ -90,6 +93,13 @@ describe("loadConfiguration", () => {
     expect(error.message).toBe(
       'missing environment variables: DLQ_URL; MAX_SOURCE_BYTES must be a positive whole number of bytes, got "0"; LADDER must be JSON: an array of { width, height, maxBitrateKbps }',
     );
+  });
+
+  it("needs the catalog table, which holds the submission ledger", () => {
+    const error = configurationError({ ...HANDLER_ENV, CATALOG_TABLE: " " });
+    expect(error.missing).toEqual(["CATALOG_TABLE"]);
+    expect(error.message).toBe("missing environment variables: CATALOG_TABLE");
+    expect(loadConfiguration(HANDLER_ENV).catalogTable).toBe("kc-video-catalog");
   });
 
   it("needs at least one content type", () => {

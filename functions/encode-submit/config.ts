@@ -13,6 +13,7 @@ export const REQUIRED_ENVIRONMENT = [
   "DLQ_URL",
   "MAX_SOURCE_BYTES",
   "ALLOWED_CONTENT_TYPES",
+  "CATALOG_TABLE",
 ] as const;
 
 /** Every variable the function reads. */
@@ -32,6 +33,8 @@ export interface EncodeSubmitConfig {
   readonly maxSourceBytes: number;
   /** Accepted `Content-Type`s of sources, lower-case, without parameters. */
   readonly allowedContentTypes: readonly string[];
+  /** The video catalog table (partition key `videoId`): it holds the submission ledger. */
+  readonly catalogTable: string;
   readonly ladder: Ladder;
   /** Whether the ladder came from `LADDER` or is the default lecture ladder. */
   readonly ladderSource: "environment" | "default";
@@ -42,6 +45,7 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
 const DECIMAL_INTEGER = /^[0-9]+$/;
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
 /** A `Content-Type` value reduced to `type/subtype`, lower-case (parameters dropped). */
 export function normalizeContentType(value: string): string {
@@ -112,6 +116,12 @@ export function loadConfiguration(
     }
   }
 
+  const catalogTable = check(
+    "CATALOG_TABLE",
+    (value) => TABLE_NAME.test(value),
+    "a DynamoDB table name (3-255 letters, digits, _ . -)",
+  );
+
   let ladder: Ladder = DEFAULT_LECTURE_LADDER;
   const ladderText = read("LADDER");
   if (ladderText !== undefined) {
@@ -141,6 +151,7 @@ export function loadConfiguration(
     dlqUrl,
     maxSourceBytes: Number(maxSourceBytesText),
     allowedContentTypes: [...new Set(allowedContentTypes)],
+    catalogTable,
     ladder,
     ladderSource: ladderText === undefined ? "default" : "environment",
   };

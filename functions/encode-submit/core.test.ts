@@ -37,6 +37,7 @@ import { buildJobSettings, DEFAULT_LECTURE_LADDER } from "./job-settings";
 import {
   CONFIG,
   MAX_SOURCE_BYTES,
+  NOW,
   OUTPUT_BUCKET,
   QUEUE_ARN,
   ROLE_ARN,
@@ -503,6 +504,7 @@ describe("classifyError", () => {
   it("recognizes throttling by name or status only", () => {
     expect(isThrottling(awsError("TooManyRequestsException", 429))).toBe(true);
     expect(isThrottling(awsError("ThrottlingException", 400))).toBe(true);
+    expect(isThrottling(awsError("ProvisionedThroughputExceededException", 400))).toBe(true);
     expect(isThrottling(awsError("BadRequestException", 400))).toBe(false);
     expect(isThrottling(new Error("429"))).toBe(false);
   });
@@ -604,12 +606,128 @@ describe("processMessage", () => {
           outcome: "submitted",
           jobId: "1740820468000-job001",
           attempts: 1,
+          ledger: "recorded",
         },
       ],
     });
     expect(deps.objects.calls).toEqual([{ bucket: RAW_BUCKET, key: SOURCE_KEY }]);
+    expect(deps.ledger.finds).toEqual([VIDEO_ID]);
     expect(deps.jobs.requests).toHaveLength(1);
+    expect(deps.ledger.records).toEqual([
+      {
+        videoId: VIDEO_ID,
+        token: TOKEN,
+        jobId: "1740820468000-job001",
+        submittedAt: NOW.toISOString(),
+      },
+    ]);
     expect(deps.deadLetters.letters).toEqual([]);
+  });
+
+  describe("with the submission ledger", () => {
+    it("does not submit again a version the ledger records: a duplicate with the job id", async () => {
+      const deps = fakeDeps();
+      deps.objects.put(RAW_BUCKET, SOURCE_KEY);
+      deps.ledger.entries.set(VIDEO_ID, {
+        token: TOKEN,
+        jobId: "1740820468000-earlier",
+        submittedAt: "2025-03-01T09:00:00.000Z",
+      });
+      // Redelivered after the visibility timeout: long past MediaConvert's one-minute window.
+      const message = sqsRecord(notificationBody(SOURCE), { receiveCount: 2 });
+      const result = await processMessage(message, deps);
+      expect(result.retry).toBe(false);
+      expect(result.objects).toEqual([
+        {
+          bucket: RAW_BUCKET,
+          key: SOURCE_KEY,
+          size: SOURCE_SIZE,
+          courseId: COURSE_ID,
+          videoId: VIDEO_ID,
+          sourceVersion: VERSION_ID,
+          clientRequestToken: TOKEN,
+          outcome: "duplicate",
+          jobId: "1740820468000-earlier",
+          submittedAt: "2025-03-01T09:00:00.000Z",
+        },
+      ]);
+      expect(deps.jobs.requests).toEqual([]);
+      expect(deps.ledger.records).toEqual([]);
+      expect(deps.deadLetters.letters).toEqual([]);
+    });
+
+    it("submits a new version when the ledger records an older one, and replaces the entry", async () => {
+      const deps = fakeDeps();
+      deps.objects.put(RAW_BUCKET, SOURCE_KEY);
+      deps.ledger.entries.set(VIDEO_ID, { token: "0".repeat(64), jobId: "1740820468000-older" });
+      const result = await processMessage(sqsRecord(notificationBody(SOURCE)), deps);
+      expect(result.objects).toEqual([
+        expect.objectContaining({ outcome: "submitted", ledger: "recorded" }),
+      ]);
+      expect(deps.jobs.requests).toHaveLength(1);
+      expect(deps.ledger.entries.get(VIDEO_ID)).toEqual({
+        token: TOKEN,
+        jobId: "1740820468000-job001",
+        submittedAt: NOW.toISOString(),
+      });
+    });
+
+    it("submits when an entry has the token but no job id", async () => {
+      const deps = fakeDeps();
+      deps.objects.put(RAW_BUCKET, SOURCE_KEY);
+      deps.ledger.entries.set(VIDEO_ID, { token: TOKEN });
+      const result = await processMessage(sqsRecord(notificationBody(SOURCE)), deps);
+      expect(result.objects[0]?.outcome).toBe("submitted");
+      expect(deps.jobs.requests).toHaveLength(1);
+    });
+
+    it("succeeds when a concurrent delivery recorded the same submission first", async () => {
+      const deps = fakeDeps();
+      deps.objects.put(RAW_BUCKET, SOURCE_KEY);
+      deps.ledger.find = () => Promise.resolve(undefined);
+      deps.ledger.entries.set(VIDEO_ID, { token: TOKEN, jobId: "1740820468000-job001" });
+      const result = await processMessage(sqsRecord(notificationBody(SOURCE)), deps);
+      expect(result.retry).toBe(false);
+      expect(result.objects).toEqual([
+        expect.objectContaining({ outcome: "submitted", ledger: "already_recorded" }),
+      ]);
+    });
+
+    it("sends the message back, without submitting, when the ledger cannot be read", async () => {
+      const deps = fakeDeps();
+      deps.objects.put(RAW_BUCKET, SOURCE_KEY);
+      deps.ledger.findFailures.push(awsError("InternalServerError", 500));
+      const result = await processMessage(sqsRecord(notificationBody(SOURCE)), deps);
+      expect(result.retry).toBe(true);
+      expect(result.objects).toEqual([
+        expect.objectContaining({
+          outcome: "retry",
+          reason: "service_error",
+          detail: "GetItem failed on the service side (InternalServerError)",
+        }),
+      ]);
+      expect(deps.jobs.requests).toEqual([]);
+      expect(deps.deadLetters.letters).toEqual([]);
+    });
+
+    it("sends the message back when the ledger write fails, naming the job created", async () => {
+      const deps = fakeDeps();
+      deps.objects.put(RAW_BUCKET, SOURCE_KEY);
+      deps.ledger.recordFailures.push(awsError("ProvisionedThroughputExceededException", 400));
+      const result = await processMessage(sqsRecord(notificationBody(SOURCE)), deps);
+      expect(result.retry).toBe(true);
+      expect(result.objects).toEqual([
+        expect.objectContaining({
+          outcome: "retry",
+          reason: "throttled",
+          detail: "UpdateItem was throttled (ProvisionedThroughputExceededException)",
+          jobId: "1740820468000-job001",
+          attempts: 1,
+        }),
+      ]);
+      expect(deps.jobs.requests).toHaveLength(1);
+      expect(deps.deadLetters.letters).toEqual([]);
+    });
   });
 
   it("decodes the key before checking it: a key with spaces is dead-lettered decoded", async () => {
@@ -900,6 +1018,24 @@ describe("processBatch", () => {
       "1740820468000-job001",
       "1740820468000-job001",
     ]);
+  });
+
+  it("does not submit a redelivery in a later batch: the ledger records the job", async () => {
+    const deps = fakeDeps();
+    deps.objects.put(RAW_BUCKET, SOURCE_KEY);
+    const first = await processBatch([sqsRecord(notificationBody(SOURCE))], deps);
+    // MediaConvert forgets the token after a minute; the fake is told to forget it now.
+    deps.jobs.jobsByToken.clear();
+    const again = await processBatch(
+      [sqsRecord(notificationBody(SOURCE), { receiveCount: 2 })],
+      deps,
+    );
+    expect([...first.batchItemFailures, ...again.batchItemFailures]).toEqual([]);
+    expect(deps.jobs.requests).toHaveLength(1);
+    expect(again.messages[0]?.objects[0]).toMatchObject({
+      outcome: "duplicate",
+      jobId: "1740820468000-job001",
+    });
   });
 
   it("gives each new version of the same key its own token", async () => {

@@ -2,10 +2,12 @@
  * Encode submission: the pure part. Parsing S3 event notifications out of SQS message bodies,
  * the source key layout, source checks, the idempotency token, the CreateJob request, failure
  * classification, throttling retries and the batch flow, over injected dependencies
- * (`SourceObjects`, `JobSubmitter`, `DeadLetterQueue`). Nothing here talks to AWS.
+ * (`SourceObjects`, `JobSubmitter`, `SubmissionLedger`, `DeadLetterQueue`). Nothing here talks to
+ * AWS.
  *
  * Each message ends in one of three ways:
- * - done: every object in it was submitted or skipped (test event, superseded version);
+ * - done: every object in it was submitted, found already submitted (duplicate) or skipped (test
+ *   event, superseded version);
  * - dead-lettered: it can never be encoded (bad layout, unsupported type, empty, too large, ...);
  *   its body goes to the DLQ with a `reason` and a `detail`, and it leaves the source queue;
  * - retried: something failed that may work later (throttling, 5xx, network); it is reported in
@@ -193,7 +195,8 @@ export function sourceVersion(object: { versionId?: string; eTag?: string }): st
  * The CreateJob client request token of one object version: the SHA-256 (hex) of bucket, key and
  * version, NUL-separated (none of them contains NUL), so that every delivery of a notification
  * for the same version gives the same token. MediaConvert answers a repeated token with the job
- * it already created, but only within one minute of that job's creation.
+ * it already created, but only within one minute of that job's creation; beyond that, the
+ * submission ledger (`SubmissionLedger`) is what keeps a redelivery from encoding again.
  */
 export function clientRequestToken(bucket: string, key: string, version: string): string {
   return createHash("sha256")
@@ -332,6 +335,7 @@ const THROTTLING_ERRORS = new Set([
   "RequestThrottled",
   "RequestThrottledException",
   "SlowDown",
+  "ProvisionedThroughputExceededException",
 ]);
 
 const NETWORK_ERRORS = new Set([
@@ -363,7 +367,7 @@ export function isThrottling(error: unknown): boolean {
 }
 
 /** The AWS calls the core makes, for classification. */
-export type Operation = "HeadObject" | "CreateJob";
+export type Operation = "HeadObject" | "CreateJob" | "GetItem" | "UpdateItem";
 
 /**
  * What a failed AWS call means for the message: permanent (MediaConvert refused the request
@@ -466,6 +470,38 @@ export interface JobSubmitter {
   createJob(input: CreateJobRequest): Promise<{ readonly jobId: string }>;
 }
 
+/** The submission of a source object version recorded on the video's catalog item. */
+export interface RecordedSubmission {
+  /** The client request token of the submitted version (`clientRequestToken`). */
+  readonly token?: string;
+  readonly jobId?: string;
+  /** When the job was recorded, ISO 8601 UTC. */
+  readonly submittedAt?: string;
+}
+
+/** A submission to record. */
+export interface Submission {
+  readonly videoId: string;
+  readonly token: string;
+  readonly jobId: string;
+  /** ISO 8601 UTC. */
+  readonly submittedAt: string;
+}
+
+/**
+ * The durable record of submitted jobs, one per video, kept on the video's catalog item. It
+ * outlives MediaConvert's one-minute window for repeated client request tokens.
+ */
+export interface SubmissionLedger {
+  /** The submission recorded for the video (a strongly consistent read), if any. */
+  find(videoId: string): Promise<RecordedSubmission | undefined>;
+  /**
+   * Records the submission unless the same one (same token, a job id) is recorded already:
+   * `"already_recorded"` then, which is a success too (a concurrent delivery recorded it).
+   */
+  record(submission: Submission): Promise<"recorded" | "already_recorded">;
+}
+
 /** A message parked for good, with why. */
 export interface DeadLetter {
   /** The original message body, unchanged, so that it can be redriven as it was. */
@@ -484,8 +520,11 @@ export interface DeadLetterQueue {
 export interface EncodeSubmitDeps extends RetryEnvironment {
   readonly objects: SourceObjects;
   readonly jobs: JobSubmitter;
+  readonly ledger: SubmissionLedger;
   readonly deadLetters: DeadLetterQueue;
   readonly config: JobConfig & SourceLimits;
+  /** The clock of `submittedAt`. @default () => new Date() */
+  readonly now?: () => Date;
   /** Messages in flight at once. @default 4 */
   readonly concurrency?: number;
 }
@@ -502,7 +541,7 @@ export interface QueueMessage {
 }
 
 /** What became of one object of a message (or of the message, when no object could be read). */
-export type ObjectOutcome = "submitted" | "skipped" | "dead_lettered" | "retry";
+export type ObjectOutcome = "submitted" | "duplicate" | "skipped" | "dead_lettered" | "retry";
 
 /** Why an object was skipped. */
 export type SkipReason = "test_event" | "not_object_created" | "superseded";
@@ -518,10 +557,15 @@ export interface ObjectResult {
   readonly videoId?: string;
   readonly sourceVersion?: string;
   readonly size?: number;
+  /** The job created, or for a duplicate the job recorded in the ledger. */
   readonly jobId?: string;
   readonly clientRequestToken?: string;
   /** CreateJob calls made (more than one when throttled). */
   readonly attempts?: number;
+  /** For a duplicate: when the ledger recorded the job. */
+  readonly submittedAt?: string;
+  /** What the ledger write after CreateJob found: recorded, or recorded already. */
+  readonly ledger?: "recorded" | "already_recorded";
   /** Set when the message should have been dead-lettered but the DLQ send failed. */
   readonly deadLetter?: "send_failed";
   /** Safe description of the AWS error behind a transient failure. */
@@ -545,7 +589,7 @@ export interface BatchResult {
 
 /** Where an object's processing stopped, before the message-level decision. */
 type ObjectStep =
-  | { readonly status: "submitted" | "skipped"; readonly result: ObjectResult }
+  | { readonly status: "submitted" | "duplicate" | "skipped"; readonly result: ObjectResult }
   | {
       readonly status: "failed";
       readonly failure: RecordFailureError;
@@ -612,19 +656,56 @@ async function processObject(
     }
     checkSourceObject(head, deps.config);
 
+    const token = clientRequestToken(bucket, key, version);
+    result = { ...result, clientRequestToken: token };
+
+    // A redelivery after MediaConvert's one-minute token window (visibility timeout, DLQ redrive)
+    // would create a second job: the ledger, read strongly consistent, says it was submitted.
+    const recorded = await ledgerCall("GetItem", () => deps.ledger.find(source.videoId));
+    if (recorded?.token === token && recorded.jobId !== undefined && recorded.jobId !== "") {
+      return {
+        status: "duplicate",
+        result: {
+          ...result,
+          outcome: "duplicate",
+          jobId: recorded.jobId,
+          ...(recorded.submittedAt === undefined ? {} : { submittedAt: recorded.submittedAt }),
+        },
+      };
+    }
+
+    // Deliveries close together both get here; MediaConvert's token window gives them one job.
     const input = buildCreateJobInput({ bucket, key, version, source }, deps.config);
-    result = { ...result, clientRequestToken: input.ClientRequestToken };
     const { value, attempts } = await withThrottlingRetries(
       "CreateJob",
       () => deps.jobs.createJob(input),
       deps,
     );
-    return {
-      status: "submitted",
-      result: { ...result, outcome: "submitted", jobId: value.jobId, attempts },
-    };
+    result = { ...result, jobId: value.jobId, attempts };
+
+    // The job exists now. If this write fails, the message comes back: a redelivery within
+    // MediaConvert's one-minute window gets the same job back (and records it), but beyond it the
+    // ledger lacks this entry and a second job could be created. That is the remaining, narrow
+    // window between CreateJob and this write.
+    const submittedAt = (deps.now ?? (() => new Date()))().toISOString();
+    const ledger = await ledgerCall("UpdateItem", () =>
+      deps.ledger.record({ videoId: source.videoId, token, jobId: value.jobId, submittedAt }),
+    );
+    return { status: "submitted", result: { ...result, outcome: "submitted", ledger } };
   } catch (error) {
     return failed(unexpected(error), result);
+  }
+}
+
+/** A ledger call; any failure of it is classified (transient: the message comes back). */
+async function ledgerCall<T>(
+  operation: "GetItem" | "UpdateItem",
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw classifyError(operation, error);
   }
 }
 
@@ -696,7 +777,8 @@ async function settleMessage(
   const asRetry = (step: ObjectStep, extra: Partial<ObjectResult> = {}): ObjectResult =>
     step.status === "failed" ? { ...step.result, outcome: "retry", ...extra } : step.result;
 
-  // Anything transient: the whole message comes back (submitted objects reuse their token).
+  // Anything transient: the whole message comes back (submitted objects are in the ledger then,
+  // and reuse their token).
   if (failures.some((failure) => failure.kind === "transient")) {
     return { ...base, retry: true, objects: steps.map((step) => asRetry(step)) };
   }

@@ -1,5 +1,16 @@
 import { createHash } from "node:crypto";
 import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  GetItemCommand,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+  UpdateItemCommand,
+  type AttributeValue,
+  type GetItemCommandInput,
+  type UpdateItemCommandInput,
+} from "@aws-sdk/client-dynamodb";
+import {
   CreateJobCommand,
   MediaConvertClient,
   TooManyRequestsException,
@@ -26,6 +37,7 @@ import {
   sqsRecord,
 } from "./fixtures/events";
 import {
+  CATALOG_TABLE,
   DLQ_URL,
   HANDLER_ENV,
   OUTPUT_BUCKET,
@@ -38,6 +50,7 @@ import {
 const s3 = mockClient(S3Client);
 const mediaConvert = mockClient(MediaConvertClient);
 const sqs = mockClient(SQSClient);
+const ddb = mockClient(DynamoDBClient);
 
 type Handler = (typeof import("./handler"))["handler"];
 
@@ -66,6 +79,48 @@ function acceptJobs(): void {
     return { Job: { Id: id, Role: input.Role, Settings: input.Settings } };
   });
 }
+
+/** The catalog items, by video id, as the DynamoDB fake holds them. */
+let catalog: Map<string, Record<string, AttributeValue>>;
+
+/**
+ * DynamoDB: GetItem answers the projected attributes; UpdateItem applies the ledger's SET under
+ * its condition (no entry with a job id, or another token), as the table would.
+ */
+function keepCatalog(): void {
+  catalog = new Map();
+  ddb.on(GetItemCommand).callsFake((input: GetItemCommandInput) => {
+    const item = catalog.get(input.Key?.videoId?.S ?? "");
+    if (item === undefined) return {};
+    const projected = (input.ProjectionExpression ?? "").split(", ");
+    return {
+      Item: Object.fromEntries(Object.entries(item).filter(([name]) => projected.includes(name))),
+    };
+  });
+  ddb.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => {
+    const videoId = input.Key?.videoId?.S ?? "";
+    const item = catalog.get(videoId) ?? { videoId: { S: videoId } };
+    const values = input.ExpressionAttributeValues ?? {};
+    if (item.submittedJobId !== undefined && item.submissionToken?.S === values[":token"]?.S) {
+      return Promise.reject(
+        new ConditionalCheckFailedException({ message: "condition", $metadata: {} }),
+      );
+    }
+    catalog.set(videoId, {
+      ...item,
+      ...(values[":token"] === undefined ? {} : { submissionToken: values[":token"] }),
+      ...(values[":jobId"] === undefined ? {} : { submittedJobId: values[":jobId"] }),
+      ...(values[":submittedAt"] === undefined ? {} : { submittedAt: values[":submittedAt"] }),
+    });
+    return {};
+  });
+}
+
+const getItemInputs = (): GetItemCommandInput[] =>
+  ddb.commandCalls(GetItemCommand).map((call) => call.args[0].input);
+
+const updateItemInputs = (): UpdateItemCommandInput[] =>
+  ddb.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
 
 /** S3: the source exists, as uploaded. */
 function storeSource(
@@ -102,8 +157,10 @@ beforeEach(() => {
   s3.reset();
   mediaConvert.reset();
   sqs.reset();
+  ddb.reset();
   sqs.on(SendMessageCommand).resolves({ MessageId: "dlq-message-1" });
   acceptJobs();
+  keepCatalog();
   logs = captureLogs();
 });
 
@@ -126,6 +183,7 @@ describe("cold start", () => {
       "MEDIACONVERT_ROLE_ARN",
       "MAX_SOURCE_BYTES",
       "ALLOWED_CONTENT_TYPES",
+      "CATALOG_TABLE",
     ]);
   });
 
@@ -171,6 +229,33 @@ describe("handler", () => {
       "CreateJobCommand",
     ]);
     expect(deadLetters()).toEqual([]);
+    expect(getItemInputs()).toEqual([
+      {
+        TableName: CATALOG_TABLE,
+        Key: { videoId: { S: VIDEO_ID } },
+        ConsistentRead: true,
+        ProjectionExpression: "submissionToken, submittedJobId, submittedAt",
+      },
+    ]);
+    expect(updateItemInputs()).toEqual([
+      {
+        TableName: CATALOG_TABLE,
+        Key: { videoId: { S: VIDEO_ID } },
+        UpdateExpression:
+          "SET submissionToken = :token, submittedJobId = :jobId, submittedAt = :submittedAt",
+        ConditionExpression: "attribute_not_exists(submittedJobId) OR submissionToken <> :token",
+        ExpressionAttributeValues: {
+          ":token": { S: TOKEN },
+          ":jobId": { S: "1740820468000-000001" },
+          ":submittedAt": { S: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/) as unknown },
+        },
+      },
+    ]);
+    // Only the ledger's own attributes: encode-status owns status, jobId, updatedAt, ...
+    expect(ddb.calls().map((call) => call.args[0].constructor.name)).toEqual([
+      "GetItemCommand",
+      "UpdateItemCommand",
+    ]);
 
     expect(recordLines()).toEqual([
       expect.objectContaining({
@@ -185,6 +270,7 @@ describe("handler", () => {
         jobId: "1740820468000-000001",
         clientRequestToken: TOKEN,
         attempts: 1,
+        ledger: "recorded",
       }),
     ]);
     expect(logs.lines().find((line) => line.event === "encode_submit.batch")).toMatchObject({
@@ -279,16 +365,114 @@ describe("handler", () => {
     },
   );
 
-  it("sends the same token for duplicate deliveries of one version, and MediaConvert keeps one job", async () => {
+  it("does not submit a redelivery once the ledger records the job, however late it comes", async () => {
     const handler = await loadHandler();
     storeSource();
-    // S3 delivered the notification twice; the second copy arrives in a later batch.
     await handler(sqsEvent(sqsRecord(notificationBody(SOURCE))), CONTEXT);
-    await handler(sqsEvent(sqsRecord(notificationBody(SOURCE), { receiveCount: 2 })), CONTEXT);
-    const tokens = createJobInputs().map((input) => input.ClientRequestToken);
-    expect(tokens).toEqual([TOKEN, TOKEN]);
-    const jobIds = recordLines().map((line) => line.jobId);
-    expect(jobIds).toEqual(["1740820468000-000001", "1740820468000-000001"]);
+    // Past MediaConvert's one-minute window (visibility timeout, DLQ redrive): it would create a
+    // second job for the same token now.
+    mediaConvert.reset();
+    acceptJobs();
+    const again = sqsRecord(notificationBody(SOURCE), { receiveCount: 2 });
+    expect(await handler(sqsEvent(again), CONTEXT)).toEqual({ batchItemFailures: [] });
+    expect(createJobInputs()).toEqual([]);
+    expect(updateItemInputs()).toHaveLength(1);
+    expect(recordLines()[1]).toMatchObject({
+      level: "info",
+      messageId: again.messageId,
+      receiveCount: 2,
+      outcome: "duplicate",
+      jobId: "1740820468000-000001",
+      clientRequestToken: TOKEN,
+    });
+    expect(logs.lines().filter((line) => line.event === "encode_submit.batch")[1]).toMatchObject({
+      submitted: 0,
+      duplicate: 1,
+      retried: 0,
+    });
+  });
+
+  it("keeps one job for near-simultaneous deliveries: same token, one ledger entry", async () => {
+    const handler = await loadHandler();
+    storeSource();
+    // S3 delivered the notification twice, into the same batch.
+    const records = [sqsRecord(notificationBody(SOURCE)), sqsRecord(notificationBody(SOURCE))];
+    expect(await handler(sqsEvent(...records), CONTEXT)).toEqual({ batchItemFailures: [] });
+    for (const input of createJobInputs()) expect(input.ClientRequestToken).toBe(TOKEN);
+    expect(new Set(recordLines().map((line) => line.jobId))).toEqual(
+      new Set(["1740820468000-000001"]),
+    );
+    expect(catalog.get(VIDEO_ID)?.submittedJobId).toEqual({ S: "1740820468000-000001" });
+  });
+
+  it("succeeds when the ledger write finds the submission recorded (ConditionalCheckFailed)", async () => {
+    const handler = await loadHandler();
+    storeSource();
+    ddb
+      .on(UpdateItemCommand)
+      .rejects(new ConditionalCheckFailedException({ message: "condition", $metadata: {} }));
+    const record = sqsRecord(notificationBody(SOURCE));
+    expect(await handler(sqsEvent(record), CONTEXT)).toEqual({ batchItemFailures: [] });
+    expect(createJobInputs()).toHaveLength(1);
+    expect(recordLines()).toEqual([
+      expect.objectContaining({ outcome: "submitted", ledger: "already_recorded" }),
+    ]);
+  });
+
+  it.each([
+    [
+      "throttled",
+      new ProvisionedThroughputExceededException({
+        message: "throughput exceeded",
+        $metadata: { httpStatusCode: 400 },
+      }),
+      "throttled",
+    ],
+    [
+      "failing on the service side",
+      new InternalServerError({ message: "internal", $metadata: { httpStatusCode: 500 } }),
+      "service_error",
+    ],
+  ])(
+    "reports the record when the ledger write is %s: the job exists, the entry does not",
+    async (_, error, reason) => {
+      const handler = await loadHandler();
+      storeSource();
+      ddb.on(UpdateItemCommand).rejects(error);
+      const record = sqsRecord(notificationBody(SOURCE));
+      expect(await handler(sqsEvent(record), CONTEXT)).toEqual({
+        batchItemFailures: [{ itemIdentifier: record.messageId }],
+      });
+      expect(createJobInputs()).toHaveLength(1);
+      expect(deadLetters()).toEqual([]);
+      expect(recordLines()).toEqual([
+        expect.objectContaining({
+          level: "error",
+          outcome: "retry",
+          reason,
+          jobId: "1740820468000-000001",
+        }),
+      ]);
+    },
+  );
+
+  it("reports the record and submits nothing when the ledger cannot be read", async () => {
+    const handler = await loadHandler();
+    storeSource();
+    ddb
+      .on(GetItemCommand)
+      .rejects(
+        new InternalServerError({ message: "internal", $metadata: { httpStatusCode: 500 } }),
+      );
+    const record = sqsRecord(notificationBody(SOURCE));
+    expect(await handler(sqsEvent(record), CONTEXT)).toEqual({
+      batchItemFailures: [{ itemIdentifier: record.messageId }],
+    });
+    expect(createJobInputs()).toEqual([]);
+    expect(updateItemInputs()).toEqual([]);
+    expect(recordLines()).toEqual([
+      expect.objectContaining({ outcome: "retry", reason: "service_error" }),
+    ]);
   });
 
   it("retries a throttled CreateJob in process, then succeeds", async () => {

@@ -3,21 +3,29 @@
  * `uploads/<courseId>/<videoId>/source.<ext>`) and submits one MediaConvert job per source
  * object version. The event source mapping must enable `ReportBatchItemFailures`.
  *
- * Per message: submitted (or skipped: S3's test event, a superseded version) -> done; a permanent
+ * Per message: submitted (or skipped: S3's test event, a superseded version; or a duplicate: the
+ * ledger on the catalog item records a job for this source version already) -> done; a permanent
  * failure -> the body goes to the DLQ with `reason` and `detail` attributes and the message is
  * done; a transient failure (throttling after in-process retries, 5xx, network), or a DLQ send
  * that fails -> the message is listed in `batchItemFailures` and SQS delivers it again.
  *
  * Environment: `MEDIACONVERT_QUEUE_ARN`, `MEDIACONVERT_ROLE_ARN`, `OUTPUT_BUCKET`, `DLQ_URL`,
- * `MAX_SOURCE_BYTES`, `ALLOWED_CONTENT_TYPES` (comma-separated), optional `LADDER` (JSON array of
+ * `MAX_SOURCE_BYTES`, `ALLOWED_CONTENT_TYPES` (comma-separated), `CATALOG_TABLE` (the video
+ * catalog, which holds the submission ledger), optional `LADDER` (JSON array of
  * `{ width, height, maxBitrateKbps, qvbrQualityLevel? }`; default: the lecture ladder). Read when
  * the module loads; anything missing or invalid fails the cold start with `ConfigurationError`.
  */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { MediaConvertClient } from "@aws-sdk/client-mediaconvert";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { MediaConvertJobs, S3SourceObjects, SqsDeadLetterQueue } from "./aws";
+import {
+  DynamoDbSubmissionLedger,
+  MediaConvertJobs,
+  S3SourceObjects,
+  SqsDeadLetterQueue,
+} from "./aws";
 import { loadConfiguration } from "./config";
 import { processBatch, type EncodeSubmitDeps, type ObjectOutcome } from "./core";
 import { log, type LogLevel } from "./log";
@@ -30,12 +38,15 @@ const deps: EncodeSubmitDeps = {
   // (4 retries, full jitter, at most 3 s of waiting), so the number of calls is known. The SDK
   // resolves the regional endpoint; DescribeEndpoints is deprecated and never called.
   jobs: new MediaConvertJobs(new MediaConvertClient({ maxAttempts: 1 })),
+  // The ledger keeps the SDK's standard retries (throttling, 5xx, network) as well.
+  ledger: new DynamoDbSubmissionLedger(new DynamoDBClient({}), config.catalogTable),
   deadLetters: new SqsDeadLetterQueue(new SQSClient({}), config.dlqUrl),
   config,
 };
 
 const LEVELS: Readonly<Record<ObjectOutcome, LogLevel>> = {
   submitted: "info",
+  duplicate: "info",
   skipped: "info",
   dead_lettered: "warn",
   retry: "error",
@@ -50,6 +61,7 @@ export async function handler(
   const result = await processBatch(event.Records, deps);
   const counts: Record<ObjectOutcome, number> = {
     submitted: 0,
+    duplicate: 0,
     skipped: 0,
     dead_lettered: 0,
     retry: 0,

@@ -1,7 +1,8 @@
 /**
  * Test support (not bundled: no handler imports it). In-memory fakes of the core's dependencies
  * that behave like the services where it matters (MediaConvert answers a repeated client request
- * token with the job it already created), AWS-shaped errors, and environment and log helpers for
+ * token with the job it already created; the ledger keeps one submission per video under its
+ * condition), AWS-shaped errors, and environment and log helpers for
  * the handler tests.
  */
 import type { CreateJobRequest } from "@aws-sdk/client-mediaconvert";
@@ -12,8 +13,11 @@ import type {
   DeadLetterQueue,
   EncodeSubmitDeps,
   JobSubmitter,
+  RecordedSubmission,
   SourceObjectHead,
   SourceObjects,
+  Submission,
+  SubmissionLedger,
 } from "./core";
 import { DEFAULT_LECTURE_LADDER } from "./job-settings";
 import { ACCOUNT, ETAG, REGION, SOURCE_SIZE, VERSION_ID } from "./fixtures/events";
@@ -22,6 +26,9 @@ export const QUEUE_ARN = `arn:aws:mediaconvert:${REGION}:${ACCOUNT}:queues/kc-vi
 export const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/kc-video-mediaconvert`;
 export const OUTPUT_BUCKET = "kc-video-processed-me-south-1";
 export const DLQ_URL = `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/kc-video-ingest-dlq`;
+export const CATALOG_TABLE = "kc-video-catalog";
+/** The clock of the fakes: `submittedAt` of every recorded submission. */
+export const NOW = new Date("2025-03-01T09:14:29.000Z");
 /** 10 GiB. */
 export const MAX_SOURCE_BYTES = 10 * 1024 ** 3;
 export const ALLOWED_CONTENT_TYPES = [
@@ -39,6 +46,7 @@ export const HANDLER_ENV: Readonly<Record<string, string>> = {
   DLQ_URL,
   MAX_SOURCE_BYTES: String(MAX_SOURCE_BYTES),
   ALLOWED_CONTENT_TYPES: ALLOWED_CONTENT_TYPES.join(","),
+  CATALOG_TABLE,
 };
 
 /** The configuration `HANDLER_ENV` gives. */
@@ -49,6 +57,7 @@ export const CONFIG: EncodeSubmitConfig = {
   dlqUrl: DLQ_URL,
   maxSourceBytes: MAX_SOURCE_BYTES,
   allowedContentTypes: ALLOWED_CONTENT_TYPES,
+  catalogTable: CATALOG_TABLE,
   ladder: DEFAULT_LECTURE_LADDER,
   ladderSource: "default",
 };
@@ -122,6 +131,37 @@ export class FakeJobSubmitter implements JobSubmitter {
   }
 }
 
+/** The submission ledger: one submission per video, replaced only by another token. */
+export class FakeSubmissionLedger implements SubmissionLedger {
+  readonly entries = new Map<string, RecordedSubmission>();
+  readonly finds: string[] = [];
+  readonly records: Submission[] = [];
+  /** Errors to throw, in order, before answering a find. */
+  readonly findFailures: Error[] = [];
+  /** Errors to throw, in order, before recording. */
+  readonly recordFailures: Error[] = [];
+
+  find(videoId: string): Promise<RecordedSubmission | undefined> {
+    this.finds.push(videoId);
+    const failure = this.findFailures.shift();
+    if (failure !== undefined) return Promise.reject(failure);
+    return Promise.resolve(this.entries.get(videoId));
+  }
+
+  record(submission: Submission): Promise<"recorded" | "already_recorded"> {
+    this.records.push(submission);
+    const failure = this.recordFailures.shift();
+    if (failure !== undefined) return Promise.reject(failure);
+    const current = this.entries.get(submission.videoId);
+    if (current?.jobId !== undefined && current.token === submission.token) {
+      return Promise.resolve("already_recorded");
+    }
+    const { token, jobId, submittedAt } = submission;
+    this.entries.set(submission.videoId, { token, jobId, submittedAt });
+    return Promise.resolve("recorded");
+  }
+}
+
 /** The dead-letter queue. */
 export class FakeDeadLetterQueue implements DeadLetterQueue {
   readonly letters: DeadLetter[] = [];
@@ -142,6 +182,7 @@ export function fakeDeps(
 ): EncodeSubmitDeps & {
   readonly objects: FakeSourceObjects;
   readonly jobs: FakeJobSubmitter;
+  readonly ledger: FakeSubmissionLedger;
   readonly deadLetters: FakeDeadLetterQueue;
   readonly sleeps: number[];
 } {
@@ -153,9 +194,11 @@ export function fakeDeps(
       return Promise.resolve();
     },
     random: () => 0.5,
+    now: () => NOW,
     ...overrides,
     objects: new FakeSourceObjects(),
     jobs: new FakeJobSubmitter(),
+    ledger: new FakeSubmissionLedger(),
     deadLetters: new FakeDeadLetterQueue(),
     sleeps,
   };

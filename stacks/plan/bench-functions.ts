@@ -97,19 +97,19 @@ export interface FunctionFigures {
 }
 
 /** Figures of every handler and of the empty one. */
-export function measureFunctions(runs: number): {
-  empty: FunctionFigures;
-  handlers: FunctionFigures[];
-} {
+export async function measureFunctions(
+  runs: number,
+): Promise<{ empty: FunctionFigures; handlers: FunctionFigures[] }> {
   const emptyCode = emptyHandler();
   const empty = {
     entry: "(empty handler)",
     bytes: Buffer.byteLength(emptyCode),
     initMs: coldInitMs(emptyCode, runs),
   };
-  const handlers = handlerEntries().map((entry) => {
-    const code = bundleCode(entry);
-    return { entry, bytes: Buffer.byteLength(code), initMs: coldInitMs(code, runs) };
-  });
+  const handlers: FunctionFigures[] = [];
+  for (const entry of handlerEntries()) {
+    const code = await bundleCode(entry);
+    handlers.push({ entry, bytes: Buffer.byteLength(code), initMs: coldInitMs(code, runs) });
+  }
   return { empty, handlers };
 }

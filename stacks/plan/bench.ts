@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   );
   printTable(rows);
 
-  const { empty, handlers } = measureFunctions(runs);
+  const { empty, handlers } = await measureFunctions(runs);
   process.stdout.write(
     `\nLambda handlers: bundle size and cold initialisation in a fresh Node process (median of ${runs})\n`,
   );
