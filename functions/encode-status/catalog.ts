@@ -32,7 +32,7 @@ import {
   type RecordOutcome,
   type VideoCatalog,
 } from "./core";
-import { describeError, log } from "./log";
+import { describeError, log } from "../shared/log";
 
 /** The table's partition key. */
 export const PARTITION_KEY = "videoId";

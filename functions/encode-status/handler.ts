@@ -25,7 +25,7 @@ import {
   type MediaConvertJobStateChange,
   type StatusOutcome,
 } from "./core";
-import { describeError, log } from "./log";
+import { describeError, log } from "../shared/log";
 import { SnsStatusNotifier } from "./notifier";
 
 const config = loadConfiguration(process.env);

@@ -4,7 +4,7 @@
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from "@aws-sdk/client-sns";
 import { NotificationError, type StatusNotification, type StatusNotifier } from "./core";
-import { describeError, log } from "./log";
+import { describeError, log } from "../shared/log";
 
 /** The `Publish` input for `notification`. */
 export function publishInput(

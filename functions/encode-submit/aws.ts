@@ -25,7 +25,7 @@ import type {
   Submission,
   SubmissionLedger,
 } from "./core";
-import { sdkMetadata } from "./log";
+import { sdkMetadata } from "../shared/log";
 
 /** HeadObject errors that mean "no such object" (or no such version). */
 const NOT_FOUND = new Set(["NotFound", "NoSuchKey", "NoSuchVersion"]);

@@ -26,7 +26,7 @@ import {
   type TransientReason,
 } from "./errors";
 import { buildJobSettings } from "./job-settings";
-import { describeError, sdkMetadata, type LogFields } from "./log";
+import { describeError, sdkMetadata, type LogFields } from "../shared/log";
 
 // ---------------------------------------------------------------------------------------------
 // Constants

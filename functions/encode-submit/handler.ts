@@ -28,7 +28,7 @@ import {
 } from "./aws";
 import { loadConfiguration } from "./config";
 import { processBatch, type EncodeSubmitDeps, type ObjectOutcome } from "./core";
-import { log, type LogLevel } from "./log";
+import { log, type LogLevel } from "../shared/log";
 
 const config = loadConfiguration(process.env);
 const deps: EncodeSubmitDeps = {

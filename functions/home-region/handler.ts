@@ -35,7 +35,7 @@ import {
   type HomeRegionResponse,
 } from "./core";
 import { KmsMacGenerator } from "./kms";
-import { describeError, log } from "./log";
+import { describeError, log } from "../shared/log";
 import { DynamoDbHomeRegionStore } from "./store";
 
 const config = loadConfiguration(process.env);

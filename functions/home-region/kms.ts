@@ -4,7 +4,7 @@
  */
 import { GenerateMacCommand, type KMSClient } from "@aws-sdk/client-kms";
 import { KeyServiceError, MAC_BYTES, type MacGenerator } from "./core";
-import { describeError, log } from "./log";
+import { describeError, log } from "../shared/log";
 
 /** The MAC algorithm of the home-region key (an HMAC_256 key). */
 export const MAC_ALGORITHM = "HMAC_SHA_256";

@@ -33,7 +33,7 @@ import {
   type HomeRegionStore,
   type MoveWrite,
 } from "./core";
-import { describeError, log } from "./log";
+import { describeError, log } from "../shared/log";
 
 /** The table's partition key attribute (string). */
 export const PARTITION_KEY = "pk";

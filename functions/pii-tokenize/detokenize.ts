@@ -23,7 +23,7 @@ import {
   type DetokenizeResponse,
 } from "./core";
 import { KmsDecrypter } from "./kms";
-import { describeError, log } from "./log";
+import { describeError, log } from "../shared/log";
 import { createTokenVault, loadEnvironment } from "./vault";
 
 const environment = loadEnvironment(process.env, ["DATA_KEY_ID"]);

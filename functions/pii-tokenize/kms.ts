@@ -17,7 +17,7 @@ import {
   type MacGenerator,
   type VaultEncryptionContext,
 } from "./core";
-import { describeError, log } from "./log";
+import { describeError, log } from "../shared/log";
 
 /** KMS errors that mean "this ciphertext does not belong to this key and context". */
 const REJECTED_CIPHERTEXT = new Set(["InvalidCiphertextException", "IncorrectKeyException"]);

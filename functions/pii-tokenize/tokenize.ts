@@ -20,7 +20,7 @@ import {
   type TokenizeResponse,
 } from "./core";
 import { KmsEncrypter, KmsMacGenerator } from "./kms";
-import { describeError, log } from "./log";
+import { describeError, log } from "../shared/log";
 import { createTokenVault, loadEnvironment } from "./vault";
 
 const environment = loadEnvironment(process.env, ["HMAC_KEY_ID", "DATA_KEY_ID"]);

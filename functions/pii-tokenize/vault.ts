@@ -27,7 +27,7 @@ import {
   type TokenVault,
   type VaultRecord,
 } from "./core";
-import { describeError, log } from "./log";
+import { describeError, log } from "../shared/log";
 
 // ---------------------------------------------------------------------------------------------
 // Configuration

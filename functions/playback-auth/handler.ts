@@ -33,7 +33,7 @@ import {
   type PlaybackGrant,
   type ValidPlaybackRequest,
 } from "./core";
-import { describeError, log } from "./log";
+import { describeError, log } from "../shared/log";
 import { CachedPrivateKey, CloudFrontPolicySigner, SecretsManagerKeySource } from "./signer";
 
 const config = loadConfiguration(process.env);

@@ -15,7 +15,7 @@ import {
   type PolicySigner,
   type SignedCookieValues,
 } from "./core";
-import { describeError, log } from "./log";
+import { describeError, log } from "../shared/log";
 
 // ---------------------------------------------------------------------------------------------
 // Reading the key

@@ -28,7 +28,7 @@ import {
   type UploadUrlRequest,
   type UploadUrlResponse,
 } from "./core";
-import { describeError, log } from "./log";
+import { describeError, log } from "../shared/log";
 import { S3PostSigner } from "./s3";
 
 const config = loadConfiguration(process.env);

@@ -6,7 +6,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { SigningError, type PostSigner, type SignPostInput } from "./core";
-import { describeError, log } from "./log";
+import { describeError, log } from "../shared/log";
 
 /** Signs POST policies with an S3 client's credentials and region. */
 export class S3PostSigner implements PostSigner {
