@@ -56,8 +56,10 @@ export async function program(): Promise<StackOutputs> {
   const [identity, partition, zones] = await Promise.all([
     aws.getCallerIdentity({}, { provider }),
     aws.getPartition({}, { provider }),
+    // Availability zones only (not Local or Wavelength Zones); an opt-in region's zones are
+    // "opted-in", so filtering on opt-in status would find none there.
     aws.getAvailabilityZones(
-      { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
+      { state: "available", filters: [{ name: "zone-type", values: ["availability-zone"] }] },
       { provider },
     ),
   ]);

@@ -98,6 +98,21 @@ describe("the mock engine", () => {
     ).rejects.toThrow(/no mock value for the SSM parameter \/knowledgecity\/db\/password/);
   });
 
+  it("answers zone filters as EC2 does: an opt-in region's zones are not opt-in-not-required", async () => {
+    const found: Record<string, string[]> = {};
+    await runInMockEngine({
+      ...base,
+      program: async () => {
+        const provider = new aws.Provider("home", { region: "me-south-1" });
+        const zones = (name: string, values: string[]) =>
+          aws.getAvailabilityZones({ filters: [{ name, values }] }, { provider });
+        found.optIn = (await zones("opt-in-status", ["opt-in-not-required"])).names;
+        found.zoneType = (await zones("zone-type", ["availability-zone"])).names;
+      },
+    });
+    expect(found).toEqual({ optIn: [], zoneType: ["me-south-1a", "me-south-1b", "me-south-1c"] });
+  });
+
   it("fails on an invoke nobody answered", async () => {
     await expect(
       runInMockEngine({

@@ -7,14 +7,45 @@ import { MOCK_ACCOUNT_ID, MOCK_PARTITION, regionDescription, stableHex, zonesOf 
 type Inputs = Readonly<Record<string, unknown>>;
 type Answer = (inputs: Inputs, region: string) => Record<string, unknown>;
 
+/** Regions an account must opt in to (those launched after March 2019). */
+function isOptInRegion(region: string): boolean {
+  return [
+    "me-south-1",
+    "me-central-1",
+    "af-south-1",
+    "ap-east-1",
+    "eu-south-1",
+    "ap-southeast-3",
+    "il-central-1",
+  ].includes(region);
+}
+
 /** The Amazon Linux 2023 image the public SSM parameters resolve to, per architecture. */
 export function al2023ImageId(region: string, parameter: string): string {
   return `ami-0${stableHex(16, region, parameter)}`;
 }
 
 const ANSWERS: Readonly<Record<string, Answer>> = {
-  "aws:index/getAvailabilityZones:getAvailabilityZones": (_inputs, region) => {
-    const zones = zonesOf(region);
+  "aws:index/getAvailabilityZones:getAvailabilityZones": (inputs, region) => {
+    // Answer the filters the way EC2 does: every zone here is an availability zone, and the zones
+    // of an opt-in region (such as me-south-1) are "opted-in", not "opt-in-not-required".
+    const attributes = {
+      "zone-type": "availability-zone",
+      "opt-in-status": isOptInRegion(region) ? "opted-in" : "opt-in-not-required",
+    };
+    const filters = Array.isArray(inputs.filters)
+      ? (inputs.filters as { name?: unknown; values?: unknown }[])
+      : [];
+    const unknown = filters.find((filter) => !(String(filter.name) in attributes));
+    if (unknown !== undefined) {
+      throw new Error(`no mock answer for the availability-zone filter ${String(unknown.name)}`);
+    }
+    const matches = filters.every((filter) =>
+      (Array.isArray(filter.values) ? filter.values : []).includes(
+        attributes[String(filter.name) as keyof typeof attributes],
+      ),
+    );
+    const zones = matches ? zonesOf(region) : [];
     return {
       id: region,
       names: zones.map(([name]) => name),
