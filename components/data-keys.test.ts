@@ -79,6 +79,8 @@ describe("DataKeys", async () => {
             "s3.us-east-1.amazonaws.com",
             "sqs.us-east-1.amazonaws.com",
             "sns.us-east-1.amazonaws.com",
+            "dynamodb.us-east-1.amazonaws.com",
+            "secretsmanager.us-east-1.amazonaws.com",
           ],
         },
       },

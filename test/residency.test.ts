@@ -31,6 +31,56 @@ function encryptionKeyOf(resource: RecordedResource): unknown {
   }
 }
 
+describe("keys and the stores that use them", () => {
+  it.each(["me-south-1", "us-east-1"])(
+    "%s: every store encrypted with a data-class key can use it through its own service",
+    (stack) => {
+      const recorded = recordedOf(stack);
+      const keyOf = (arn: unknown) =>
+        recorded.find(
+          (r) =>
+            r.type === "aws:kms/key:Key" &&
+            typeof arn === "string" &&
+            arn.endsWith(`/${r.id ?? ""}`),
+        );
+      const serviceOf: Record<string, string> = {
+        "aws:dynamodb/table:Table": "dynamodb",
+        "aws:rds/cluster:Cluster": "rds",
+        "aws:secretsmanager/secret:Secret": "secretsmanager",
+        "aws:sqs/queue:Queue": "sqs",
+        "aws:sns/topic:Topic": "sns",
+        "aws:kinesis/stream:Stream": "kinesis",
+        "aws:backup/vault:Vault": "backup",
+      };
+      const keyArnOf = (r: RecordedResource): unknown =>
+        r.type === "aws:dynamodb/table:Table"
+          ? record(r.inputs.serverSideEncryption).kmsKeyArn
+          : (r.inputs.kmsKeyId ?? r.inputs.kmsMasterKeyId ?? r.inputs.kmsKeyArn);
+      const policies = recorded.filter((r) => r.type === "aws:kms/keyPolicy:KeyPolicy");
+      let checked = 0;
+      for (const store of recorded.filter((r) => serviceOf[r.type] !== undefined)) {
+        const key = keyOf(keyArnOf(store));
+        const policy = policies.find((p) => p.inputs.keyId === key?.id);
+        if (key === undefined || policy === undefined) {
+          continue;
+        }
+        const statements = (
+          JSON.parse(String(policy.inputs.policy)) as {
+            Statement: { Sid?: string; Condition?: { StringEquals?: Record<string, unknown> } }[];
+          }
+        ).Statement;
+        const through = statements.find((s) => s.Sid === "AccountUsesTheKeyThroughItsStores")
+          ?.Condition?.StringEquals?.["kms:ViaService"];
+        expect(through, `${store.urn} uses ${key.name}`).toContain(
+          `${serviceOf[store.type] ?? ""}.${stack}.amazonaws.com`,
+        );
+        checked += 1;
+      }
+      expect(checked).toBeGreaterThan(8);
+    },
+  );
+});
+
 describe("residency of the real stacks", () => {
   it("the Saudi stack keeps user data in Aurora in me-south-1 and creates no DynamoDB user table", () => {
     const saudi = recordedOf("me-south-1");
