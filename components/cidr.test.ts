@@ -13,7 +13,7 @@ import {
 
 const TWO_32 = 2 ** 32;
 
-/** A valid block: any prefix 0..32, base aligned to that prefix. */
+/** A valid block: a prefix from 0 to 32, its base aligned to that prefix. */
 const blockArb = (minPrefix = 0, maxPrefix = 32): fc.Arbitrary<Ipv4Block> =>
   fc
     .integer({ min: minPrefix, max: maxPrefix })

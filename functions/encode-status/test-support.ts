@@ -12,8 +12,9 @@ import {
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import type { AwsClientStub } from "aws-sdk-client-mock";
-import { vi, type MockInstance } from "vitest";
 import { DETAIL_TYPE, EVENT_SOURCE, type MediaConvertJobStateChange } from "./core";
+import { setEnvironment } from "../shared/test-support";
+export { captureLogs } from "../shared/test-support";
 
 export const CATALOG_TABLE = "video-catalog";
 export const TOPIC_ARN = "arn:aws:sns:me-south-1:111122223333:video-encode-status";
@@ -413,28 +414,5 @@ const HANDLER_VARIABLES = ["CATALOG_TABLE", "TOPIC_ARN"] as const;
 export function setHandlerEnvironment(
   values: Partial<Record<(typeof HANDLER_VARIABLES)[number], string>>,
 ): () => void {
-  const saved = new Map(HANDLER_VARIABLES.map((name) => [name, process.env[name]]));
-  const apply = (name: string, value: string | undefined): void => {
-    if (value === undefined) {
-      Reflect.deleteProperty(process.env, name);
-    } else {
-      process.env[name] = value;
-    }
-  };
-  for (const name of HANDLER_VARIABLES) apply(name, values[name]);
-  return () => {
-    for (const [name, value] of saved) apply(name, value);
-  };
-}
-
-/** Captures log lines (and keeps them off the test output). */
-export function captureLogs(): {
-  readonly spy: MockInstance<typeof console.log>;
-  lines(): Record<string, unknown>[];
-  events(): unknown[];
-} {
-  const spy = vi.spyOn(console, "log").mockImplementation(() => undefined);
-  const lines = (): Record<string, unknown>[] =>
-    spy.mock.calls.map((args) => JSON.parse(String(args[0])) as Record<string, unknown>);
-  return { spy, lines, events: () => lines().map((line) => line.event) };
+  return setEnvironment(HANDLER_VARIABLES, values);
 }

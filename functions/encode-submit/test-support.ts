@@ -6,7 +6,6 @@
  * the handler tests.
  */
 import type { CreateJobRequest } from "@aws-sdk/client-mediaconvert";
-import { vi, type MockInstance } from "vitest";
 import { ENVIRONMENT, type EncodeSubmitConfig } from "./config";
 import type {
   DeadLetter,
@@ -21,6 +20,8 @@ import type {
 } from "./core";
 import { DEFAULT_LECTURE_LADDER } from "./job-settings";
 import { ACCOUNT, ETAG, REGION, SOURCE_SIZE, VERSION_ID } from "./fixtures/events";
+import { setEnvironment } from "../shared/test-support";
+export { captureLogs } from "../shared/test-support";
 
 export const QUEUE_ARN = `arn:aws:mediaconvert:${REGION}:${ACCOUNT}:queues/kc-video-on-demand`;
 export const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/kc-video-mediaconvert`;
@@ -206,37 +207,5 @@ export function fakeDeps(
 
 /** Sets exactly the given handler variables (the others are removed); returns the restorer. */
 export function setHandlerEnvironment(values: Readonly<Record<string, string>>): () => void {
-  const saved = new Map(ENVIRONMENT.map((name) => [name, process.env[name]]));
-  for (const name of ENVIRONMENT) {
-    const value = values[name];
-    if (value === undefined) {
-      Reflect.deleteProperty(process.env, name);
-    } else {
-      process.env[name] = value;
-    }
-  }
-  return () => {
-    for (const [name, value] of saved) {
-      if (value === undefined) {
-        Reflect.deleteProperty(process.env, name);
-      } else {
-        process.env[name] = value;
-      }
-    }
-  };
-}
-
-/** Captures log lines (and keeps them off the test output). */
-export function captureLogs(): {
-  readonly spy: MockInstance<typeof console.log>;
-  lines(): Record<string, unknown>[];
-  text(): string;
-} {
-  const spy = vi.spyOn(console, "log").mockImplementation(() => undefined);
-  const raw = (): string[] => spy.mock.calls.map((args) => String(args[0]));
-  return {
-    spy,
-    lines: () => raw().map((line) => JSON.parse(line) as Record<string, unknown>),
-    text: () => raw().join("\n"),
-  };
+  return setEnvironment(ENVIRONMENT, values);
 }

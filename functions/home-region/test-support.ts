@@ -25,8 +25,9 @@ import {
   type KMSClient,
 } from "@aws-sdk/client-kms";
 import type { AwsClientStub } from "aws-sdk-client-mock";
-import { vi, type MockInstance } from "vitest";
 import { macMessage, normalizeIdentity, recordKey } from "./core";
+import { setEnvironment } from "../shared/test-support";
+export { captureLogs, rejection, thrown } from "../shared/test-support";
 
 export const HMAC_KEY_ID =
   "arn:aws:kms:us-east-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab";
@@ -257,52 +258,5 @@ export class FakeTable {
 export function setHandlerEnvironment(
   values: Partial<Record<keyof typeof HANDLER_ENV, string>>,
 ): () => void {
-  const names = Object.keys(HANDLER_ENV) as (keyof typeof HANDLER_ENV)[];
-  const saved = new Map(names.map((name) => [name, process.env[name]]));
-  const apply = (name: string, value: string | undefined): void => {
-    if (value === undefined) {
-      Reflect.deleteProperty(process.env, name);
-    } else {
-      process.env[name] = value;
-    }
-  };
-  for (const name of names) apply(name, values[name]);
-  return () => {
-    for (const [name, value] of saved) apply(name, value);
-  };
-}
-
-/** Captures log lines (and keeps them off the test output). */
-export function captureLogs(): {
-  readonly spy: MockInstance<typeof console.log>;
-  lines(): Record<string, unknown>[];
-  text(): string;
-} {
-  const spy = vi.spyOn(console, "log").mockImplementation(() => undefined);
-  const raw = (): string[] => spy.mock.calls.map((args) => String(args[0]));
-  return {
-    spy,
-    lines: () => raw().map((line) => JSON.parse(line) as Record<string, unknown>),
-    text: () => raw().join("\n"),
-  };
-}
-
-/** The error a promise rejects with. */
-export async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
-
-/** The error `fn` throws. */
-export function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected an error");
+  return setEnvironment(Object.keys(HANDLER_ENV) as (keyof typeof HANDLER_ENV)[], values);
 }

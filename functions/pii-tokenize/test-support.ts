@@ -17,8 +17,9 @@ import {
   type GenerateMacCommandInput,
 } from "@aws-sdk/client-kms";
 import type { AwsClientStub } from "aws-sdk-client-mock";
-import { vi, type MockInstance } from "vitest";
 import { formatToken, macMessage, normalizeValue } from "./core";
+import { setEnvironment } from "../shared/test-support";
+export { captureLogs } from "../shared/test-support";
 
 export const HMAC_KEY_ID = "arn:aws:kms:me-south-1:111122223333:key/hmac-0000";
 export const DATA_KEY_ID = "arn:aws:kms:me-south-1:111122223333:key/data-0000";
@@ -141,37 +142,5 @@ export const AURORA_ENV = {
 export function setHandlerEnvironment(
   values: Partial<Record<(typeof HANDLER_ENVIRONMENT)[number], string>>,
 ): () => void {
-  const saved = new Map(HANDLER_ENVIRONMENT.map((name) => [name, process.env[name]]));
-  for (const name of HANDLER_ENVIRONMENT) {
-    const value = values[name];
-    if (value === undefined) {
-      Reflect.deleteProperty(process.env, name);
-    } else {
-      process.env[name] = value;
-    }
-  }
-  return () => {
-    for (const [name, value] of saved) {
-      if (value === undefined) {
-        Reflect.deleteProperty(process.env, name);
-      } else {
-        process.env[name] = value;
-      }
-    }
-  };
-}
-
-/** Captures log lines (and keeps them off the test output). */
-export function captureLogs(): {
-  readonly spy: MockInstance<typeof console.log>;
-  lines(): Record<string, unknown>[];
-  text(): string;
-} {
-  const spy = vi.spyOn(console, "log").mockImplementation(() => undefined);
-  const raw = (): string[] => spy.mock.calls.map((args) => String(args[0]));
-  return {
-    spy,
-    lines: () => raw().map((line) => JSON.parse(line) as Record<string, unknown>),
-    text: () => raw().join("\n"),
-  };
+  return setEnvironment(HANDLER_ENVIRONMENT, values);
 }

@@ -12,8 +12,9 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import type { AwsClientStub } from "aws-sdk-client-mock";
-import { vi, type MockInstance } from "vitest";
 import type { PolicySigner, SignedCookieValues } from "./core";
+import { setEnvironment } from "../shared/test-support";
+export { captureLogs, rejection, thrown } from "../shared/test-support";
 
 export const PLAYBACK_DOMAIN = "media.example.com";
 export const KEY_PAIR_ID = "K2JCJMDEHXQW5F";
@@ -162,51 +163,5 @@ export class FakeSecrets {
 export function setHandlerEnvironment(
   values: Partial<Record<HandlerVariable, string>>,
 ): () => void {
-  const saved = new Map(HANDLER_VARIABLES.map((name) => [name, process.env[name]]));
-  const apply = (name: string, value: string | undefined): void => {
-    if (value === undefined) {
-      Reflect.deleteProperty(process.env, name);
-    } else {
-      process.env[name] = value;
-    }
-  };
-  for (const name of HANDLER_VARIABLES) apply(name, values[name]);
-  return () => {
-    for (const [name, value] of saved) apply(name, value);
-  };
-}
-
-/** Captures log lines (and keeps them off the test output). */
-export function captureLogs(): {
-  readonly spy: MockInstance<typeof console.log>;
-  lines(): Record<string, unknown>[];
-  text(): string;
-} {
-  const spy = vi.spyOn(console, "log").mockImplementation(() => undefined);
-  const raw = (): string[] => spy.mock.calls.map((args) => String(args[0]));
-  return {
-    spy,
-    lines: () => raw().map((line) => JSON.parse(line) as Record<string, unknown>),
-    text: () => raw().join("\n"),
-  };
-}
-
-/** The error a promise rejects with. */
-export async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
-
-/** The error `fn` throws. */
-export function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected an error");
+  return setEnvironment(HANDLER_VARIABLES, values);
 }

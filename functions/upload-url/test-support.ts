@@ -4,8 +4,9 @@
  * independently of the SDK, the decoded POST policy, a recording signer, and log helpers.
  */
 import { createHmac } from "node:crypto";
-import { vi, type MockInstance } from "vitest";
 import type { PostSigner, SignPostInput, UploadUrlConfig } from "./core";
+import { setEnvironment } from "../shared/test-support";
+export { captureLogs } from "../shared/test-support";
 
 export const RAW_BUCKET = "kc-raw-uploads-me-south-1";
 export const KMS_KEY_ARN =
@@ -56,18 +57,7 @@ const VARIABLES = [
 export function setHandlerEnvironment(
   values: Partial<Record<(typeof VARIABLES)[number], string>>,
 ): () => void {
-  const saved = new Map(VARIABLES.map((name) => [name, process.env[name]]));
-  const apply = (name: string, value: string | undefined): void => {
-    if (value === undefined) {
-      Reflect.deleteProperty(process.env, name);
-    } else {
-      process.env[name] = value;
-    }
-  };
-  for (const name of VARIABLES) apply(name, values[name]);
-  return () => {
-    for (const [name, value] of saved) apply(name, value);
-  };
+  return setEnvironment(VARIABLES, values);
 }
 
 /** A decoded POST policy. */
@@ -105,19 +95,4 @@ export class RecordingSigner implements PostSigner {
       fields: { ...input.fields, key: input.key, Policy: "e30=" },
     });
   }
-}
-
-/** Captures log lines (and keeps them off the test output). */
-export function captureLogs(): {
-  readonly spy: MockInstance<typeof console.log>;
-  lines(): Record<string, unknown>[];
-  text(): string;
-} {
-  const spy = vi.spyOn(console, "log").mockImplementation(() => undefined);
-  const raw = (): string[] => spy.mock.calls.map((args) => String(args[0]));
-  return {
-    spy,
-    lines: () => raw().map((line) => JSON.parse(line) as Record<string, unknown>),
-    text: () => raw().join("\n"),
-  };
 }
