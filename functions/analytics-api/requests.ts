@@ -1,0 +1,148 @@
+/**
+ * The API's request parameters: every value a caller sends is parsed to its type here (ids by
+ * pattern, instants, enums from fixed lists, bounded integers) before any query is built, and a
+ * request that does not parse is answered 400 with the parameter named.
+ */
+import { z } from "zod";
+
+/** Course ids as the upload API issues them. */
+export const COURSE_ID = /^[a-z0-9-]{1,64}$/;
+/** ISO 3166-1 alpha-2, as CloudFront reports `c-country`. */
+export const COUNTRY = /^[A-Z]{2}$/;
+/** CloudFront edge locations, for example `DXB52-P1` or `IAD89-C2`. */
+export const EDGE_LOCATION = /^[A-Z]{3}[0-9]{1,3}(?:-[A-Z0-9]{1,4})?$/;
+
+/** The longest time range one request may ask for. */
+export const MAX_RANGE_DAYS = 400;
+
+/** Where figures come from: the hourly/daily rollups, the raw rows, or whichever fits the range. */
+export const SOURCES = ["auto", "rollup", "raw"] as const;
+export type Source = (typeof SOURCES)[number];
+
+/** What QoE figures can be broken down by. */
+export const QOE_DIMENSIONS = ["course", "country", "edge"] as const;
+export type QoeDimension = (typeof QOE_DIMENSIONS)[number];
+
+const instant = (name: string) =>
+  z
+    .string({ error: `${name} is required: an ISO 8601 instant such as 2026-11-01T00:00:00Z` })
+    .regex(/^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?$/, {
+      error: `${name} must be an ISO 8601 instant such as 2026-11-01T00:00:00Z`,
+    })
+    .transform((text, context) => {
+      const dated = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text;
+      const withZone = /(?:Z|[+-]\d{2}:\d{2})$/.test(dated) ? dated : `${dated}Z`;
+      const value = new Date(withZone);
+      if (Number.isNaN(value.getTime()) || value.getUTCFullYear() < 2000) {
+        context.addIssue({ code: "custom", message: `${name} is not a valid instant` });
+        return z.NEVER;
+      }
+      return value;
+    });
+
+const pattern = (name: string, regex: RegExp) =>
+  z
+    .string({ error: `${name} must be a string` })
+    .regex(regex, { error: `${name} must match ${regex.source}` });
+
+const range = z.object({ from: instant("from"), to: instant("to") });
+
+/** The range rule: `to` after `from`, at most `MAX_RANGE_DAYS` apart. */
+function checkRange(from: Date, to: Date): void {
+  if (to.getTime() <= from.getTime()) {
+    throw new BadRequest("to must be after from");
+  }
+  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * 86_400_000) {
+    throw new BadRequest(`the range from..to must be at most ${MAX_RANGE_DAYS} days`);
+  }
+}
+
+const filters = z.object({
+  courseId: pattern("courseId", COURSE_ID).optional(),
+  country: pattern("country", COUNTRY).optional(),
+  edge: pattern("edge", EDGE_LOCATION).optional(),
+  source: z.enum(SOURCES, { error: `source must be one of ${SOURCES.join(", ")}` }).default("auto"),
+});
+
+const limit = z
+  .string({ error: "limit must be an integer from 1 to 1000" })
+  .regex(/^[0-9]{1,4}$/, { error: "limit must be an integer from 1 to 1000" })
+  .transform(Number)
+  .pipe(
+    z
+      .number()
+      .int()
+      .min(1, { error: "limit must be an integer from 1 to 1000" })
+      .max(1000, { error: "limit must be an integer from 1 to 1000" }),
+  )
+  .default(100);
+
+/** `GET /v1/qoe/summary` and `/v1/qoe/renditions`. */
+export const qoeQuery = z.strictObject(
+  { ...range.shape, ...filters.shape },
+  { error: (issue) => unknownParameter(issue) },
+);
+
+/** `GET /v1/qoe/breakdown`. */
+export const qoeBreakdownQuery = z.strictObject(
+  {
+    ...range.shape,
+    ...filters.shape,
+    by: z.enum(QOE_DIMENSIONS, { error: `by must be one of ${QOE_DIMENSIONS.join(", ")}` }),
+    limit,
+  },
+  { error: (issue) => unknownParameter(issue) },
+);
+
+/** `GET /v1/engagement/summary` and `/v1/engagement/courses`. */
+export const engagementQuery = z.strictObject(
+  {
+    ...range.shape,
+    courseId: pattern("courseId", COURSE_ID).optional(),
+    source: filters.shape.source,
+    limit,
+  },
+  { error: (issue) => unknownParameter(issue) },
+);
+
+function unknownParameter(issue: { code: string; keys?: readonly string[] }): string | undefined {
+  return issue.code === "unrecognized_keys"
+    ? `unknown parameter ${(issue.keys ?? []).join(", ")}`
+    : undefined;
+}
+
+export type QoeQuery = z.output<typeof qoeQuery>;
+export type QoeBreakdownQuery = z.output<typeof qoeBreakdownQuery>;
+export type EngagementQuery = z.output<typeof engagementQuery>;
+
+/** A request that does not parse: the message names the first parameter at fault. */
+export class BadRequest extends Error {
+  override readonly name = "BadRequest";
+}
+
+/**
+ * Parses URL search parameters with `schema`, refusing repeated parameters and applying the
+ * range rule, so a handler gets typed values or a `BadRequest`.
+ */
+export function parseQuery<Schema extends z.ZodType>(
+  schema: Schema,
+  params: URLSearchParams,
+): z.output<Schema> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of params) {
+    if (key in values) {
+      throw new BadRequest(`parameter ${key} is given more than once`);
+    }
+    values[key] = value;
+  }
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) {
+    const [issue] = parsed.error.issues;
+    throw new BadRequest(issue?.message ?? "bad request");
+  }
+  const { from, to } = parsed.data as { from?: unknown; to?: unknown };
+  if (from instanceof Date && to instanceof Date) {
+    checkRange(from, to);
+  }
+  return parsed.data;
+}

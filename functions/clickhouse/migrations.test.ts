@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { parseServerVersion, serverFeatures } from "./features";
+import { ledgerStatements, MIGRATIONS, renderMigrations, type Migration } from "./migrations";
+
+const OLD = serverFeatures(parseServerVersion("18.16.1"));
+const CURRENT = serverFeatures(parseServerVersion("25.8.2.29"));
+
+function allStatements(...args: Parameters<typeof renderMigrations>): string {
+  return renderMigrations(...args)
+    .flatMap((migration) => migration.statements)
+    .join("\n");
+}
+
+describe("server features", () => {
+  it("gates LowCardinality, codecs and TTL on 20.3", () => {
+    expect(OLD).toEqual({ lowCardinality: false, codecs: false, ttl: false });
+    expect(serverFeatures(parseServerVersion("20.2.1"))).toEqual(OLD);
+    expect(serverFeatures(parseServerVersion("20.3.1"))).toEqual(CURRENT);
+    expect(CURRENT).toEqual({ lowCardinality: true, codecs: true, ttl: true });
+  });
+
+  it("refuses a version it cannot read", () => {
+    expect(() => parseServerVersion("latest")).toThrow('unrecognised ClickHouse version "latest"');
+  });
+});
+
+describe("rendered migrations", () => {
+  it("are numbered in increasing order, every statement idempotent", () => {
+    const rendered = renderMigrations({ database: "analytics", features: CURRENT });
+    expect(rendered.map((migration) => migration.version)).toEqual([1, 2, 3, 4]);
+    for (const statement of rendered.flatMap((migration) => migration.statements)) {
+      expect(statement).toMatch(/^CREATE (TABLE|MATERIALIZED VIEW|DATABASE) IF NOT EXISTS /);
+    }
+  });
+
+  it("use the plain schema on an old server", () => {
+    const text = allStatements({ database: "analytics", features: OLD });
+    expect(text).not.toContain("LowCardinality");
+    expect(text).not.toContain("CODEC");
+    expect(text).not.toContain("TTL");
+  });
+
+  it("use LowCardinality, codecs and a TTL with the configured retention on a current server", () => {
+    const text = allStatements({ database: "analytics", features: CURRENT, rawRetentionDays: 90 });
+    expect(text).toContain("course_id LowCardinality(String)");
+    expect(text).toContain("timestamp DateTime CODEC(Delta, ZSTD)");
+    expect(text).toContain("TTL timestamp + INTERVAL 90 DAY");
+  });
+
+  it("replicate every table across the cluster's replicas", () => {
+    const context = { database: "analytics", features: CURRENT, cluster: "analytics" };
+    const statements = [
+      ...ledgerStatements(context),
+      ...renderMigrations(context).flatMap((migration) => migration.statements),
+    ];
+    for (const statement of statements) {
+      expect(statement).toContain(" ON CLUSTER 'analytics'");
+      if (statement.includes("ENGINE =")) {
+        expect(statement).toMatch(
+          /ENGINE = Replicated\w*MergeTree\('\/clickhouse\/tables\/\{shard\}\/analytics\/\w+', '\{replica\}'/,
+        );
+      }
+    }
+  });
+
+  it("refuse a bad database, cluster or retention", () => {
+    expect(() => renderMigrations({ database: "a; DROP", features: OLD })).toThrow(
+      'database "a; DROP"',
+    );
+    expect(() => renderMigrations({ database: "a", features: OLD, cluster: "X" })).toThrow(
+      'cluster "X"',
+    );
+    expect(() => renderMigrations({ database: "a", features: OLD, rawRetentionDays: 0 })).toThrow(
+      "rawRetentionDays 0",
+    );
+  });
+
+  it("refuse versions out of order", () => {
+    const swapped: Migration[] = [...MIGRATIONS].reverse();
+    expect(() => renderMigrations({ database: "a", features: OLD }, swapped)).toThrow(
+      "is out of order",
+    );
+  });
+});

@@ -1,0 +1,248 @@
+/**
+ * The analytics schema as versioned migrations, rendered for one server: every statement is
+ * idempotent (`IF NOT EXISTS`), newer features (LowCardinality, codecs, TTL) appear only when the
+ * server has them, and on a replicated cluster tables use the Replicated engines and `ON CLUSTER`.
+ * A migration, once released, never changes meaning: new needs get a new version.
+ */
+import { LEARNING_EVENT_TYPES } from "./tables";
+import type { ServerFeatures } from "./features";
+
+/** What a migration is rendered for. */
+export interface SchemaContext {
+  /** Database of every table. */
+  readonly database: string;
+  readonly features: ServerFeatures;
+  /**
+   * The operator's cluster name on a replicated installation: tables become
+   * `Replicated*MergeTree` with `{shard}`/`{replica}` macros and DDL runs `ON CLUSTER`.
+   */
+  readonly cluster?: string;
+  /** Days raw playback requests are kept (TTL, where the server has it). @default 400 */
+  readonly rawRetentionDays?: number;
+}
+
+/** One schema version. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  /** Its statements for a context, applied in order. */
+  readonly statements: (context: SchemaContext) => readonly string[];
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+function checkContext(context: SchemaContext): void {
+  if (!IDENTIFIER.test(context.database)) {
+    throw new Error(`database ${JSON.stringify(context.database)}: expected ${IDENTIFIER.source}`);
+  }
+  if (context.cluster !== undefined && !/^[a-z][a-z0-9-]{0,62}$/.test(context.cluster)) {
+    throw new Error(`cluster ${JSON.stringify(context.cluster)}: expected [a-z][a-z0-9-]*`);
+  }
+  const days = context.rawRetentionDays;
+  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 3650)) {
+    throw new Error(`rawRetentionDays ${days}: expected an integer from 1 to 3650`);
+  }
+}
+
+/** `ON CLUSTER '<name>'` on a replicated installation. */
+function onCluster(context: SchemaContext): string {
+  return context.cluster === undefined ? "" : ` ON CLUSTER '${context.cluster}'`;
+}
+
+/** A MergeTree-family engine, replicated on a cluster. */
+function engine(
+  context: SchemaContext,
+  table: string,
+  family: "MergeTree" | "ReplacingMergeTree" | "AggregatingMergeTree",
+  parameters: readonly string[] = [],
+): string {
+  const args =
+    context.cluster === undefined
+      ? parameters
+      : [`'/clickhouse/tables/{shard}/${context.database}/${table}'`, "'{replica}'", ...parameters];
+  return `${context.cluster === undefined ? "" : "Replicated"}${family}(${args.join(", ")})`;
+}
+
+/** A low-cardinality string column type where the server supports it. */
+function lowCardinality(context: SchemaContext): string {
+  return context.features.lowCardinality ? "LowCardinality(String)" : "String";
+}
+
+/** A compression codec where the server supports codecs. */
+function codec(context: SchemaContext, spec: string): string {
+  return context.features.codecs ? ` CODEC(${spec})` : "";
+}
+
+function table(context: SchemaContext, name: string): string {
+  return `${context.database}.${name}`;
+}
+
+const EVENT_TYPE_ENUM = `Enum8(${LEARNING_EVENT_TYPES.map((type, index) => `'${type}' = ${index + 1}`).join(", ")})`;
+
+/** The migrations, in version order. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "playback_requests",
+    statements: (context) => {
+      const lc = lowCardinality(context);
+      const ttl = context.features.ttl
+        ? `\nTTL timestamp + INTERVAL ${context.rawRetentionDays ?? 400} DAY`
+        : "";
+      return [
+        `CREATE TABLE IF NOT EXISTS ${table(context, "playback_requests")}${onCluster(context)} (
+  request_id String,
+  timestamp DateTime${codec(context, "Delta, ZSTD")},
+  timestamp_ms UInt16,
+  course_id ${lc},
+  video_id String,
+  rendition ${lc},
+  protocol ${lc},
+  edge_location ${lc},
+  country ${lc},
+  status UInt16,
+  ttfb_ms UInt32${codec(context, "T64, ZSTD")},
+  time_taken_ms UInt32${codec(context, "T64, ZSTD")},
+  bytes UInt64${codec(context, "T64, ZSTD")},
+  result_type ${lc},
+  detailed_result_type ${lc},
+  cache_hit UInt8,
+  is_error UInt8,
+  aborted UInt8,
+  ingested_at DateTime DEFAULT now()
+)
+ENGINE = ${engine(context, "playback_requests", "ReplacingMergeTree", ["ingested_at"])}
+PARTITION BY toYYYYMM(timestamp)
+ORDER BY (toStartOfHour(timestamp), course_id, request_id)${ttl}`,
+      ];
+    },
+  },
+  {
+    version: 2,
+    name: "playback_hourly",
+    statements: (context) => {
+      const lc = lowCardinality(context);
+      return [
+        `CREATE TABLE IF NOT EXISTS ${table(context, "playback_hourly")}${onCluster(context)} (
+  hour DateTime,
+  course_id ${lc},
+  country ${lc},
+  edge_location ${lc},
+  rendition ${lc},
+  requests AggregateFunction(sum, UInt64),
+  errors AggregateFunction(sum, UInt64),
+  aborts AggregateFunction(sum, UInt64),
+  cache_hits AggregateFunction(sum, UInt64),
+  bytes_sent AggregateFunction(sum, UInt64),
+  ttfb AggregateFunction(quantilesTDigestIf(0.5, 0.9, 0.95, 0.99), UInt32, UInt8)
+)
+ENGINE = ${engine(context, "playback_hourly", "AggregatingMergeTree")}
+PARTITION BY toYYYYMM(hour)
+ORDER BY (hour, course_id, country, edge_location, rendition)`,
+        `CREATE MATERIALIZED VIEW IF NOT EXISTS ${table(context, "playback_hourly_mv")}${onCluster(context)}
+TO ${table(context, "playback_hourly")}
+AS SELECT
+  toStartOfHour(timestamp) AS hour,
+  course_id,
+  country,
+  edge_location,
+  rendition,
+  sumState(toUInt64(1)) AS requests,
+  sumState(toUInt64(is_error)) AS errors,
+  sumState(toUInt64(aborted)) AS aborts,
+  sumState(toUInt64(cache_hit)) AS cache_hits,
+  sumState(bytes) AS bytes_sent,
+  quantilesTDigestIfState(0.5, 0.9, 0.95, 0.99)(ttfb_ms, toUInt8(aborted = 0)) AS ttfb
+FROM ${table(context, "playback_requests")}
+GROUP BY hour, course_id, country, edge_location, rendition`,
+      ];
+    },
+  },
+  {
+    version: 3,
+    name: "learning_events",
+    statements: (context) => [
+      `CREATE TABLE IF NOT EXISTS ${table(context, "learning_events")}${onCluster(context)} (
+  event_id String,
+  occurred_at DateTime${codec(context, "Delta, ZSTD")},
+  user_token String,
+  course_id ${lowCardinality(context)},
+  lesson_id String,
+  event_type ${EVENT_TYPE_ENUM},
+  watch_seconds UInt32,
+  loaded_at DateTime DEFAULT now()
+)
+ENGINE = ${engine(context, "learning_events", "ReplacingMergeTree", ["loaded_at"])}
+PARTITION BY toYYYYMM(occurred_at)
+ORDER BY (toDate(occurred_at), course_id, event_id)`,
+    ],
+  },
+  {
+    version: 4,
+    name: "engagement_daily",
+    statements: (context) => [
+      `CREATE TABLE IF NOT EXISTS ${table(context, "engagement_daily")}${onCluster(context)} (
+  day Date,
+  course_id ${lowCardinality(context)},
+  learners AggregateFunction(uniqExact, String),
+  enrolments AggregateFunction(sum, UInt64),
+  lessons_started AggregateFunction(sum, UInt64),
+  lessons_completed AggregateFunction(sum, UInt64),
+  courses_completed AggregateFunction(sum, UInt64),
+  watched_seconds AggregateFunction(sum, UInt64)
+)
+ENGINE = ${engine(context, "engagement_daily", "AggregatingMergeTree")}
+PARTITION BY toYYYYMM(day)
+ORDER BY (day, course_id)`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${table(context, "engagement_daily_mv")}${onCluster(context)}
+TO ${table(context, "engagement_daily")}
+AS SELECT
+  toDate(occurred_at) AS day,
+  course_id,
+  uniqExactState(user_token) AS learners,
+  sumState(toUInt64(event_type = 'enrolled')) AS enrolments,
+  sumState(toUInt64(event_type = 'lesson_started')) AS lessons_started,
+  sumState(toUInt64(event_type = 'lesson_completed')) AS lessons_completed,
+  sumState(toUInt64(event_type = 'course_completed')) AS courses_completed,
+  sumState(toUInt64(watch_seconds)) AS watched_seconds
+FROM ${table(context, "learning_events")}
+GROUP BY day, course_id`,
+    ],
+  },
+];
+
+/** The ledger table's statements: created before any migration runs. */
+export function ledgerStatements(context: SchemaContext): readonly string[] {
+  checkContext(context);
+  return [
+    `CREATE DATABASE IF NOT EXISTS ${context.database}${onCluster(context)}`,
+    `CREATE TABLE IF NOT EXISTS ${table(context, "schema_migrations")}${onCluster(context)} (
+  version UInt32,
+  name String,
+  applied_at DateTime DEFAULT now()
+)
+ENGINE = ${engine(context, "schema_migrations", "ReplacingMergeTree", ["applied_at"])}
+ORDER BY version`,
+  ];
+}
+
+/** Every migration rendered for `context`, checked to be in strictly increasing version order. */
+export function renderMigrations(
+  context: SchemaContext,
+  migrations: readonly Migration[] = MIGRATIONS,
+): readonly { version: number; name: string; statements: readonly string[] }[] {
+  checkContext(context);
+  migrations.forEach((migration, index) => {
+    const previous = migrations[index - 1];
+    if (previous !== undefined && migration.version <= previous.version) {
+      throw new Error(
+        `migration ${migration.version} (${migration.name}) is out of order after ${previous.version}`,
+      );
+    }
+  });
+  return migrations.map((migration) => ({
+    version: migration.version,
+    name: migration.name,
+    statements: migration.statements(context),
+  }));
+}

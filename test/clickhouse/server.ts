@@ -1,0 +1,192 @@
+/**
+ * A ClickHouse server for the integration tests: the one `CLICKHOUSE_URL` names, or one started
+ * here from the `clickhouse-server` binary on free loopback ports with a temporary data folder.
+ * When the binary is missing, it is installed from Debian's packages if this process can (root
+ * with apt-get); otherwise setup stops with one line saying how to point at a server.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+
+/** A server the tests can use, and how to let it go. */
+export interface TestServer {
+  readonly url: string;
+  /** Stops a server started here; nothing for a `CLICKHOUSE_URL` server. */
+  stop(): Promise<void>;
+}
+
+/** The one line shown when no server can be had. */
+export const NO_SERVER_MESSAGE =
+  "ClickHouse integration tests need a server: install clickhouse-server (as root: apt-get install clickhouse-server) or set CLICKHOUSE_URL=http://user:password@host:8123";
+
+const BINARY_NAMES = ["clickhouse-server"];
+const EXTRA_DIRS = ["/usr/sbin", "/usr/bin", "/usr/local/bin"];
+
+function findBinary(): string | undefined {
+  const dirs = [...(process.env.PATH ?? "").split(delimiter), ...EXTRA_DIRS];
+  for (const dir of dirs) {
+    for (const name of BINARY_NAMES) {
+      const candidate = join(dir, name);
+      if (dir !== "" && existsSync(candidate)) {
+        return candidate;
+      }
+    }
+  }
+  return undefined;
+}
+
+function canInstall(): boolean {
+  return process.getuid?.() === 0 && spawnSync("apt-get", ["--version"]).status === 0;
+}
+
+function install(): void {
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  for (const args of [
+    ["update", "-qq"],
+    ["install", "-y", "-qq", "clickhouse-server"],
+  ]) {
+    const result = spawnSync("apt-get", args, { env, stdio: ["ignore", "ignore", "pipe"] });
+    if (result.status !== 0) {
+      throw new Error(
+        `apt-get ${args.join(" ")} failed (${result.stderr.toString().trim().split("\n").pop() ?? "no output"}). ${NO_SERVER_MESSAGE}`,
+      );
+    }
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => {
+        if (typeof address === "object" && address !== null) {
+          resolve(address.port);
+        } else {
+          reject(new Error("could not get a free port"));
+        }
+      });
+    });
+  });
+}
+
+function config(dir: string, httpPort: number, tcpPort: number): string {
+  return `<?xml version="1.0"?>
+<yandex>
+  <logger><level>warning</level><log>${dir}/server.log</log><errorlog>${dir}/error.log</errorlog><size>10M</size><count>1</count></logger>
+  <http_port>${httpPort}</http_port>
+  <tcp_port>${tcpPort}</tcp_port>
+  <listen_host>127.0.0.1</listen_host>
+  <path>${dir}/data/</path>
+  <tmp_path>${dir}/data/tmp/</tmp_path>
+  <user_files_path>${dir}/data/user_files/</user_files_path>
+  <format_schema_path>${dir}/data/format_schemas/</format_schema_path>
+  <users_config>users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>268435456</mark_cache_size>
+  <timezone>UTC</timezone>
+  <keep_alive_timeout>10</keep_alive_timeout>
+</yandex>
+`;
+}
+
+const USERS = `<?xml version="1.0"?>
+<yandex>
+  <profiles><default><max_memory_usage>8000000000</max_memory_usage></default></profiles>
+  <users>
+    <default>
+      <password></password>
+      <networks><ip>127.0.0.1</ip></networks>
+      <profile>default</profile>
+      <quota>default</quota>
+    </default>
+  </users>
+  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+`;
+
+async function waitForPing(url: string, child: ChildProcess, dir: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      break;
+    }
+    try {
+      const response = await fetch(`${url}/ping`);
+      if (response.ok) {
+        return;
+      }
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const errors = await readFile(join(dir, "error.log"), "utf8").catch(() => "");
+  throw new Error(
+    `clickhouse-server did not answer /ping within 30 s: ${errors.trim().split("\n").slice(-3).join(" | ")}`,
+  );
+}
+
+/** Starts a throw-away server from `binary`. */
+async function startLocal(binary: string): Promise<TestServer> {
+  const dir = await mkdtemp(join(tmpdir(), "kc-clickhouse-"));
+  const [httpPort, tcpPort] = [await freePort(), await freePort()];
+  await writeFile(join(dir, "config.xml"), config(dir, httpPort, tcpPort));
+  await writeFile(join(dir, "users.xml"), USERS);
+  const child = spawn(binary, [`--config-file=${join(dir, "config.xml")}`], {
+    cwd: dir,
+    stdio: "ignore",
+  });
+  const url = `http://127.0.0.1:${httpPort}`;
+  try {
+    await waitForPing(url, child, dir);
+  } catch (error) {
+    child.kill("SIGKILL");
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    url,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The server for this test run. */
+export async function acquireServer(): Promise<TestServer> {
+  const external = process.env.CLICKHOUSE_URL;
+  if (external !== undefined && external !== "") {
+    if (!/^https?:\/\//.test(external)) {
+      throw new Error(`CLICKHOUSE_URL must be an http(s) URL, got ${JSON.stringify(external)}`);
+    }
+    return { url: external.replace(/\/+$/, ""), stop: () => Promise.resolve() };
+  }
+  let binary = findBinary();
+  if (binary === undefined) {
+    if (!canInstall()) {
+      throw new Error(NO_SERVER_MESSAGE);
+    }
+    install();
+    binary = findBinary();
+    if (binary === undefined) {
+      throw new Error(
+        `clickhouse-server is still missing after apt-get install. ${NO_SERVER_MESSAGE}`,
+      );
+    }
+  }
+  return startLocal(binary);
+}
