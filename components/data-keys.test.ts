@@ -81,6 +81,7 @@ describe("DataKeys", async () => {
             "sns.us-east-1.amazonaws.com",
             "dynamodb.us-east-1.amazonaws.com",
             "secretsmanager.us-east-1.amazonaws.com",
+            "ecr.us-east-1.amazonaws.com",
           ],
         },
       },

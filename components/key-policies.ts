@@ -38,8 +38,8 @@ export const KEY_USE_THROUGH_SERVICE_ACTIONS = [
 
 /** AWS services through which this account's principals may use each class's key. */
 export const KEY_SERVICES: Readonly<Record<KeyedDataClass, readonly string[]>> = {
-  "user-data": ["rds", "dynamodb", "secretsmanager", "backup", "sqs", "sns", "ec2"],
-  content: ["s3", "sqs", "sns", "dynamodb", "secretsmanager"],
+  "user-data": ["rds", "dynamodb", "secretsmanager", "backup", "sqs", "sns", "ec2", "s3"],
+  content: ["s3", "sqs", "sns", "dynamodb", "secretsmanager", "ecr"],
   telemetry: ["sqs", "sns", "kinesis", "s3", "lambda"],
 };
 

@@ -37,6 +37,11 @@ export interface NodeFunctionArgs {
   readonly kmsKeyArn: pulumi.Input<string>;
   /** @default 365 */
   readonly logRetentionDays?: LogRetentionDays;
+  /** Runs the function in the VPC (private subnets), for what only the VPC can reach. */
+  readonly vpc?: {
+    readonly subnetIds: pulumi.Input<string[]>;
+    readonly securityGroupIds: pulumi.Input<string>[];
+  };
 }
 
 /**
@@ -106,6 +111,7 @@ export class NodeFunction extends pulumi.ComponentResource {
               // X-Ray has no resource-level permissions; these two actions only write traces.
               Resource: "*",
             },
+            ...(args.vpc === undefined ? [] : vpcInterfaceStatements(args.context)),
             ...args.permissions.map((permission) => ({
               Sid: permission.sid,
               Effect: "Allow",
@@ -140,6 +146,14 @@ export class NodeFunction extends pulumi.ComponentResource {
           systemLogLevel: "WARN",
         },
         tracingConfig: { mode: "Active" },
+        ...(args.vpc === undefined
+          ? {}
+          : {
+              vpcConfig: {
+                subnetIds: args.vpc.subnetIds,
+                securityGroupIds: args.vpc.securityGroupIds,
+              },
+            }),
       },
       { parent: this, dependsOn: [logGroup] },
     );
@@ -148,4 +162,30 @@ export class NodeFunction extends pulumi.ComponentResource {
     this.logGroupName = logGroup.name;
     this.registerOutputs({ arn: this.arn, roleArn: this.roleArn });
   }
+}
+
+/** What Lambda needs to attach a function to the VPC: its network interfaces, nothing else. */
+function vpcInterfaceStatements(context: AwsContext): Record<string, unknown>[] {
+  const ec2 = (resource: string) =>
+    `arn:${context.partition}:ec2:${context.region}:${context.accountId}:${resource}`;
+  return [
+    {
+      Sid: "DescribeVpcInterfaces",
+      Effect: "Allow",
+      Action: ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+      // EC2 describe calls have no resource-level permissions.
+      Resource: "*",
+    },
+    {
+      Sid: "ManageVpcInterfaces",
+      Effect: "Allow",
+      Action: [
+        "ec2:CreateNetworkInterface",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+      ],
+      Resource: [ec2("network-interface/*"), ec2("subnet/*"), ec2("security-group/*")],
+    },
+  ];
 }

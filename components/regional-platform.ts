@@ -1,6 +1,7 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PLATFORM_TYPE } from "../policy/rules/vocabulary";
+import { AnalyticsCluster, type AnalyticsSettings } from "./analytics-cluster";
 import { Compliance, type BackupSettings } from "./compliance";
 import type { AwsContext } from "./context";
 import { DataKeys } from "./data-keys";
@@ -135,6 +136,8 @@ export interface RegionalPlatformArgs {
   readonly homeRegion?: HomeRegionSettings;
   /** The video pipeline; off when absent. */
   readonly video?: RegionalVideoSettings;
+  /** The analytics cluster; off when absent. */
+  readonly analytics?: AnalyticsSettings;
   /** Provider of us-east-1, for what CloudFront needs there (the video CDN's certificate). */
   readonly usEast1Provider: aws.Provider;
 }
@@ -158,6 +161,7 @@ export class RegionalPlatform extends pulumi.ComponentResource {
   public readonly edge?: GlobalEdge;
   public readonly homeRegion?: HomeRegion;
   public readonly video?: VideoPipeline;
+  public readonly analytics?: AnalyticsCluster;
 
   constructor(name: string, args: RegionalPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super(
@@ -329,6 +333,37 @@ export class RegionalPlatform extends pulumi.ComponentResource {
           ...(args.primary
             ? { directory: { replicaProviders: args.homeRegion.replicaProviders ?? {} } }
             : {}),
+        },
+        parent,
+      );
+    }
+    if (args.analytics !== undefined) {
+      if (args.dns.hostedZoneId === undefined) {
+        throw new pulumi.ResourceError("analytics needs DNS for its endpoints' hostnames", this);
+      }
+      this.analytics = new AnalyticsCluster(
+        `${name}-analytics`,
+        {
+          context,
+          stack: args.stack,
+          keys: this.keys,
+          settings: args.analytics,
+          network: {
+            vpcId: this.network.vpcId,
+            cidr: this.network.cidr,
+            privateSubnetIds: this.network.privateSubnetIds,
+          },
+          dns: {
+            domain: args.dns.domain,
+            regionLabel: args.dns.regionLabel,
+            hostedZoneId: args.dns.hostedZoneId,
+          },
+          ...(this.video === undefined
+            ? {}
+            : { playbackLogStreamArn: this.video.playbackLogStreamArn }),
+          ...(args.logRetentionDays === undefined
+            ? {}
+            : { logRetentionDays: args.logRetentionDays }),
         },
         parent,
       );

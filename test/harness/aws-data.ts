@@ -265,6 +265,28 @@ export function computedState(
       };
     case "aws:sns/topic:Topic":
       return { arn: arn("sns", physicalName), name: physicalName };
+    case "aws:ecr/repository:Repository":
+      return {
+        arn: arn("ecr", `repository/${physicalName}`),
+        name: physicalName,
+        repositoryUrl: `${account}.dkr.ecr.${region}.amazonaws.com/${physicalName}`,
+      };
+    case "eks:index:Cluster":
+      return {
+        clusterSecurityGroupId: `sg-${stableHex(17, "eks", name)}`,
+        kubeconfigJson: JSON.stringify({
+          apiVersion: "v1",
+          kind: "Config",
+          clusters: [
+            {
+              name: physicalName,
+              cluster: { server: `https://${stableHex(32, name)}.gr7.${region}.eks.amazonaws.com` },
+            },
+          ],
+        }),
+      };
+    case "random:index/randomPassword:RandomPassword":
+      return { result: `mock-${stableHex(24, name)}` };
     default:
       return type.startsWith("aws:")
         ? {

@@ -110,7 +110,13 @@ class RecordingMocks implements pulumi.runtime.Mocks {
   } {
     const inputs = args.inputs as Record<string, unknown>;
     if (args.custom === false) {
-      return { id: undefined, state: inputs };
+      // Components registered by a provider (remote components such as eks:index:Cluster) have
+      // outputs of their own; the program's components have none.
+      const region = this.regionOf(args.provider, inputs);
+      return {
+        id: undefined,
+        state: { ...inputs, ...computedState(args.type, args.name, "", inputs, region) },
+      };
     }
     const id = args.id || mockId(args.type, args.name, inputs);
     if (args.type.startsWith(PROVIDER_PREFIX)) {

@@ -1,0 +1,98 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Where a chart comes from: a repository (HTTP or OCI) with a pinned version, or this project. */
+export type ChartSource =
+  | { readonly repo: string; readonly chart: string; readonly version: string }
+  | { readonly oci: string; readonly version: string }
+  | { readonly local: string };
+
+/** The charts the platform installs from elsewhere, each pinned to a version. */
+export const THIRD_PARTY_CHARTS = {
+  karpenter: { oci: "oci://public.ecr.aws/karpenter/karpenter", version: "1.8.1" },
+  loadBalancerController: {
+    repo: "https://aws.github.io/eks-charts",
+    chart: "aws-load-balancer-controller",
+    version: "1.14.0",
+  },
+  metricsServer: {
+    repo: "https://kubernetes-sigs.github.io/metrics-server/",
+    chart: "metrics-server",
+    version: "3.13.0",
+  },
+  /** Chart 1.21.1 ships ExternalDNS 0.21.0. */
+  externalDns: {
+    repo: "https://kubernetes-sigs.github.io/external-dns/",
+    chart: "external-dns",
+    version: "1.21.1",
+  },
+  clickhouseOperator: {
+    repo: "https://helm.altinity.com",
+    chart: "altinity-clickhouse-operator",
+    version: "0.25.3",
+  },
+} as const satisfies Record<string, ChartSource>;
+
+/**
+ * One of this project's charts, `./charts/<name>`: relative, because Pulumi runs the program from
+ * the project's root and a plan must not carry a machine's paths.
+ */
+export function localChart(name: string): string {
+  return `./charts/${name}`;
+}
+
+/** Arguments of `helmRelease`. */
+export interface HelmReleaseArgs {
+  readonly source: ChartSource;
+  readonly namespace: pulumi.Input<string>;
+  readonly values: pulumi.Input<Record<string, unknown>>;
+  /** Values files of this project's `charts/` folder, applied before `values`. */
+  readonly valueFiles?: readonly string[];
+  readonly provider: k8s.Provider;
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Seconds to wait for the release's resources. @default 600 */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * A Helm release with the platform's settings: atomic (a failed upgrade rolls back), cleaned up on
+ * failure, a bounded history, and an explicit namespace.
+ */
+export function helmRelease(
+  name: string,
+  args: HelmReleaseArgs,
+  parent: pulumi.Resource,
+): k8s.helm.v3.Release {
+  const source = args.source;
+  const chart =
+    "local" in source
+      ? { chart: localChart(source.local) }
+      : "oci" in source
+        ? { chart: source.oci, version: source.version }
+        : { chart: source.chart, version: source.version, repositoryOpts: { repo: source.repo } };
+  return new k8s.helm.v3.Release(
+    name,
+    {
+      name,
+      ...chart,
+      namespace: args.namespace,
+      ...(args.valueFiles === undefined
+        ? {}
+        : {
+            valueYamlFiles: args.valueFiles.map(
+              (file) => new pulumi.asset.FileAsset(`./charts/${file}`),
+            ),
+          }),
+      values: args.values,
+      atomic: true,
+      cleanupOnFail: true,
+      maxHistory: 10,
+      timeout: args.timeoutSeconds ?? 600,
+    },
+    {
+      parent,
+      provider: args.provider,
+      ...(args.dependsOn === undefined ? {} : { dependsOn: args.dependsOn }),
+    },
+  );
+}

@@ -1,0 +1,383 @@
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsContext } from "./context";
+import type { DataKeys } from "./data-keys";
+import { helmRelease, THIRD_PARTY_CHARTS } from "./helm";
+import { serviceTrustPolicy } from "./iam";
+import { podIdentity, podIdentityTrustPolicy } from "./pod-identity";
+
+/** Kubernetes minor versions EKS supports in standard support when this was written. */
+export const KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34"] as const;
+export type KubernetesVersion = (typeof KUBERNETES_VERSIONS)[number];
+
+/** The control-plane log types EKS can send to CloudWatch Logs; all are on. */
+export const CONTROL_PLANE_LOG_TYPES = [
+  "api",
+  "audit",
+  "authenticator",
+  "controllerManager",
+  "scheduler",
+] as const;
+
+/** The encrypted gp3 StorageClass every persistent volume uses. */
+export const ENCRYPTED_STORAGE_CLASS = "gp3-encrypted";
+
+/** The taint that keeps ordinary workloads off the system nodes. */
+export const SYSTEM_TAINT = { key: "CriticalAddonsOnly", value: "true", effect: "NoSchedule" };
+
+/** The small managed node group that runs the cluster's own controllers. */
+export interface SystemNodeSettings {
+  /** Graviton instance types. @default ["m7g.large"] */
+  readonly instanceTypes?: readonly string[];
+  /** @default 2 */
+  readonly minSize?: number;
+  /** @default 4 */
+  readonly maxSize?: number;
+  /** @default minSize */
+  readonly desiredSize?: number;
+  /** @default 50 */
+  readonly diskGiB?: number;
+}
+
+/** Arguments of `KubernetesCluster`. */
+export interface KubernetesClusterArgs {
+  readonly context: AwsContext;
+  /** Cluster name, unique in the account and region. */
+  readonly clusterName: string;
+  readonly version: KubernetesVersion;
+  readonly vpcId: pulumi.Input<string>;
+  /** Private subnets over 2+ zones: control-plane interfaces and every node. */
+  readonly privateSubnetIds: pulumi.Input<string[]>;
+  /** The public endpoint, off unless CIDRs are listed. @default [] (private only) */
+  readonly publicAccessCidrs?: readonly string[];
+  /** Keys: secrets and volumes use the user-data key. */
+  readonly keys: DataKeys;
+  /** IAM roles given cluster-admin through access entries (the platform team's role). */
+  readonly adminRoleArns?: readonly string[];
+  readonly systemNodes?: SystemNodeSettings;
+}
+
+/**
+ * An EKS cluster built with `@pulumi/eks`: private endpoint (public only for listed CIDRs),
+ * secrets encrypted with the user-data key, every control-plane log on, access entries
+ * (API authentication mode), no default node group; a small managed system node group over the
+ * private subnets (AL2023 on Graviton, IMDSv2 only with hop limit 1, encrypted gp3 disks, SSM
+ * instead of SSH, tainted for add-ons only); the Pod Identity agent, the EBS CSI driver with its
+ * own pod identity, an encrypted gp3 StorageClass that keeps volumes on delete, and metrics-server.
+ */
+export class KubernetesCluster extends pulumi.ComponentResource {
+  public readonly clusterName: pulumi.Output<string>;
+  /** The provider every Kubernetes resource of this cluster uses. */
+  public readonly provider: k8s.Provider;
+  /** The security group EKS attaches to the control plane and managed nodes. */
+  public readonly clusterSecurityGroupId: pulumi.Output<string>;
+  /** What workloads must wait for: the cluster, its nodes and its add-ons. */
+  public readonly ready: pulumi.Resource[];
+
+  constructor(name: string, args: KubernetesClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("knowledgecity:analytics:KubernetesCluster", name, {}, opts);
+    const { context } = args;
+    const nodes = {
+      instanceTypes: args.systemNodes?.instanceTypes ?? ["m7g.large"],
+      minSize: args.systemNodes?.minSize ?? 2,
+      maxSize: args.systemNodes?.maxSize ?? 4,
+      diskGiB: args.systemNodes?.diskGiB ?? 50,
+    };
+    const desiredSize = args.systemNodes?.desiredSize ?? nodes.minSize;
+    const problems = [
+      ...(nodes.minSize < 2
+        ? [`systemNodes.minSize = ${nodes.minSize}: at least 2, one per zone`]
+        : []),
+      ...(nodes.maxSize < nodes.minSize
+        ? [`systemNodes.maxSize = ${nodes.maxSize}: at least minSize (${nodes.minSize})`]
+        : []),
+      ...(desiredSize < nodes.minSize || desiredSize > nodes.maxSize
+        ? [`systemNodes.desiredSize = ${desiredSize}: between minSize and maxSize`]
+        : []),
+      ...(args.publicAccessCidrs ?? [])
+        .filter((cidr) => cidr === "0.0.0.0/0" || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr))
+        .map((cidr) => `publicAccessCidrs: ${cidr} is not a limited IPv4 CIDR`),
+    ];
+    if (problems.length > 0) {
+      throw new pulumi.ResourceError(problems.join("; "), this);
+    }
+    const parent = { parent: this };
+    const userDataKeyArn = args.keys.keyArns["user-data"];
+    const policy = (arn: string) => `arn:${context.partition}:iam::aws:policy/${arn}`;
+
+    const clusterRole = new aws.iam.Role(
+      `${name}-cluster`,
+      {
+        description: `EKS control plane of ${args.clusterName}`,
+        assumeRolePolicy: serviceTrustPolicy("eks.amazonaws.com", context.accountId),
+      },
+      parent,
+    );
+    const clusterPolicy = new aws.iam.RolePolicyAttachment(
+      `${name}-cluster`,
+      { role: clusterRole.name, policyArn: policy("AmazonEKSClusterPolicy") },
+      parent,
+    );
+    args.keys.allow("user-data", {
+      sid: "EksEncryptsSecrets",
+      principal: { AWS: clusterRole.arn },
+      actions: ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"],
+    });
+
+    const publicCidrs = args.publicAccessCidrs ?? [];
+    const cluster = new eks.Cluster(
+      name,
+      {
+        name: args.clusterName,
+        version: args.version,
+        vpcId: args.vpcId,
+        privateSubnetIds: args.privateSubnetIds,
+        nodeAssociatePublicIpAddress: false,
+        endpointPrivateAccess: true,
+        endpointPublicAccess: publicCidrs.length > 0,
+        ...(publicCidrs.length > 0 ? { publicAccessCidrs: [...publicCidrs] } : {}),
+        encryptionConfigKeyArn: userDataKeyArn,
+        enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+        authenticationMode: eks.AuthenticationMode.Api,
+        accessEntries: Object.fromEntries(
+          (args.adminRoleArns ?? []).map((principalArn, index) => [
+            `admin${index}`,
+            {
+              principalArn,
+              accessPolicies: {
+                admin: {
+                  policyArn: `arn:${context.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
+                  accessScope: { type: "cluster" },
+                },
+              },
+            },
+          ]),
+        ),
+        serviceRole: clusterRole,
+        skipDefaultNodeGroup: true,
+        skipDefaultSecurityGroups: true,
+        createOidcProvider: false,
+        useDefaultVpcCni: true,
+        deletionProtection: true,
+        tags: { Name: args.clusterName },
+      },
+      { parent: this, dependsOn: [clusterPolicy] },
+    );
+    // The name is known up front; taken through the cluster's URN so users wait for the cluster.
+    this.clusterName = cluster.urn.apply(() => args.clusterName);
+    this.clusterSecurityGroupId = cluster.clusterSecurityGroupId;
+    this.provider = new k8s.Provider(
+      name,
+      { kubeconfig: cluster.kubeconfigJson, enableServerSideApply: true },
+      parent,
+    );
+
+    const nodeRole = new aws.iam.Role(
+      `${name}-system-nodes`,
+      {
+        description: `System nodes of ${args.clusterName}`,
+        assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com", context.accountId),
+      },
+      parent,
+    );
+    const nodePolicies = [
+      "AmazonEKSWorkerNodePolicy",
+      "AmazonEKS_CNI_Policy",
+      "AmazonEC2ContainerRegistryPullOnly",
+      "AmazonSSMManagedInstanceCore",
+    ].map(
+      (managed) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-system-nodes-${managed}`,
+          { role: nodeRole.name, policyArn: policy(managed) },
+          parent,
+        ),
+    );
+    const launchTemplate = new aws.ec2.LaunchTemplate(
+      `${name}-system-nodes`,
+      {
+        description: `System nodes of ${args.clusterName}`,
+        updateDefaultVersion: true,
+        metadataOptions: {
+          httpEndpoint: "enabled",
+          httpTokens: "required",
+          httpPutResponseHopLimit: 1,
+          instanceMetadataTags: "disabled",
+        },
+        blockDeviceMappings: [
+          {
+            deviceName: "/dev/xvda",
+            ebs: {
+              volumeSize: nodes.diskGiB,
+              volumeType: "gp3",
+              encrypted: "true",
+              kmsKeyId: userDataKeyArn,
+              deleteOnTermination: "true",
+            },
+          },
+        ],
+        monitoring: { enabled: true },
+        tagSpecifications: [
+          { resourceType: "instance", tags: { Name: `${args.clusterName}-system` } },
+          { resourceType: "volume", tags: { Name: `${args.clusterName}-system` } },
+        ],
+      },
+      parent,
+    );
+    const nodeGroup = new aws.eks.NodeGroup(
+      `${name}-system`,
+      {
+        clusterName: args.clusterName,
+        nodeRoleArn: nodeRole.arn,
+        subnetIds: args.privateSubnetIds,
+        amiType: "AL2023_ARM_64_STANDARD",
+        capacityType: "ON_DEMAND",
+        instanceTypes: [...nodes.instanceTypes],
+        scalingConfig: { minSize: nodes.minSize, maxSize: nodes.maxSize, desiredSize },
+        updateConfig: { maxUnavailable: 1 },
+        nodeRepairConfig: { enabled: true },
+        launchTemplate: {
+          id: launchTemplate.id,
+          version: launchTemplate.latestVersion.apply(String),
+        },
+        labels: { "knowledgecity.io/node-role": "system" },
+        taints: [{ ...SYSTEM_TAINT, effect: "NO_SCHEDULE" }],
+      },
+      {
+        parent: this,
+        dependsOn: [cluster, ...nodePolicies],
+        ignoreChanges: ["scalingConfig.desiredSize"],
+      },
+    );
+
+    const podIdentityAgent = new aws.eks.Addon(
+      `${name}-pod-identity-agent`,
+      {
+        clusterName: args.clusterName,
+        addonName: "eks-pod-identity-agent",
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "PRESERVE",
+      },
+      { parent: this, dependsOn: [nodeGroup] },
+    );
+    const ebsRole = new aws.iam.Role(
+      `${name}-ebs-csi`,
+      {
+        description: "EBS CSI controller (kube-system/ebs-csi-controller-sa)",
+        assumeRolePolicy: podIdentityTrustPolicy(context.accountId),
+      },
+      parent,
+    );
+    const ebsPolicies = [
+      new aws.iam.RolePolicyAttachment(
+        `${name}-ebs-csi`,
+        {
+          role: ebsRole.name,
+          policyArn: policy("service-role/AmazonEBSCSIDriverPolicy"),
+        },
+        parent,
+      ),
+      new aws.iam.RolePolicy(
+        `${name}-ebs-csi-kms`,
+        {
+          role: ebsRole.id,
+          policy: pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [
+              {
+                Sid: "EncryptVolumesWithTheUserDataKey",
+                Effect: "Allow",
+                Action: [
+                  "kms:CreateGrant",
+                  "kms:Decrypt",
+                  "kms:DescribeKey",
+                  "kms:GenerateDataKeyWithoutPlaintext",
+                  "kms:ReEncryptFrom",
+                  "kms:ReEncryptTo",
+                ],
+                Resource: userDataKeyArn,
+                Condition: {
+                  StringEquals: { "kms:ViaService": `ec2.${context.region}.amazonaws.com` },
+                },
+              },
+            ],
+          }),
+        },
+        parent,
+      ),
+    ];
+    const ebsDriver = new aws.eks.Addon(
+      `${name}-ebs-csi`,
+      {
+        clusterName: args.clusterName,
+        addonName: "aws-ebs-csi-driver",
+        resolveConflictsOnCreate: "OVERWRITE",
+        resolveConflictsOnUpdate: "PRESERVE",
+        podIdentityAssociations: [
+          { roleArn: ebsRole.arn, serviceAccount: "ebs-csi-controller-sa" },
+        ],
+      },
+      { parent: this, dependsOn: [podIdentityAgent, ...ebsPolicies] },
+    );
+    const k8sParent = { parent: this, provider: this.provider, dependsOn: [ebsDriver] };
+    const storageClass = new k8s.storage.v1.StorageClass(
+      `${name}-${ENCRYPTED_STORAGE_CLASS}`,
+      {
+        metadata: {
+          name: ENCRYPTED_STORAGE_CLASS,
+          annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+        },
+        provisioner: "ebs.csi.aws.com",
+        parameters: {
+          type: "gp3",
+          encrypted: "true",
+          kmsKeyId: userDataKeyArn,
+          "csi.storage.k8s.io/fstype": "ext4",
+        },
+        // Volumes of user data outlive their claims: deleting one is a deliberate act.
+        reclaimPolicy: "Retain",
+        volumeBindingMode: "WaitForFirstConsumer",
+        allowVolumeExpansion: true,
+      },
+      k8sParent,
+    );
+    const metricsServer = helmRelease(
+      `${name}-metrics-server`,
+      {
+        source: THIRD_PARTY_CHARTS.metricsServer,
+        namespace: "kube-system",
+        provider: this.provider,
+        dependsOn: [nodeGroup],
+        values: {
+          replicas: 2,
+          podDisruptionBudget: { enabled: true, minAvailable: 1 },
+          tolerations: [{ ...SYSTEM_TAINT, operator: "Equal" }],
+          nodeSelector: { "knowledgecity.io/node-role": "system" },
+        },
+      },
+      this,
+    );
+    this.ready = [cluster, nodeGroup, podIdentityAgent, ebsDriver, storageClass, metricsServer];
+    this.registerOutputs({
+      clusterName: this.clusterName,
+      clusterSecurityGroupId: this.clusterSecurityGroupId,
+    });
+  }
+
+  /**
+   * A role for one service account of this cluster through EKS Pod Identity (see `podIdentity`).
+   */
+  podIdentity(
+    name: string,
+    args: Omit<Parameters<typeof podIdentity>[1], "clusterName" | "dependsOn">,
+    parent: pulumi.Resource,
+  ): aws.eks.PodIdentityAssociation {
+    return podIdentity(
+      name,
+      { ...args, clusterName: this.clusterName, dependsOn: this.ready },
+      parent,
+    );
+  }
+}
