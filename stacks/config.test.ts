@@ -107,7 +107,15 @@ describe("parseStackConfig with a valid config", () => {
       maxUploadGiB: 5,
       infrequentAccessAfterDays: 30,
     });
-    for (const component of [config.analytics, config.microservices, config.observability]) {
+    expect(config.analytics).toMatchObject({
+      enabled: true,
+      kubernetesVersion: "1.33",
+      publicAccessCidrs: [],
+      clickhouse: { replicas: 2, keeperReplicas: 3, version: "25.8" },
+      api: { minReplicas: 2, internetFacing: false },
+      lake: { executionClass: "FLEX", workers: 2 },
+    });
+    for (const component of [config.microservices, config.observability]) {
       expect(component).toEqual({});
     }
     // Backups of the user store take their defaults in the component.
@@ -479,10 +487,67 @@ const badCases: readonly BadCase[] = [
   },
   {
     name: "a setting for a component that has none yet",
+    mutations: [set("knowledgecity:microservices", { replicas: 3 })],
+    key: "knowledgecity:microservices.replicas",
+    value: undefined,
+    allowed: "unknown key; allowed keys are none yet",
+  },
+  {
+    name: "an analytics setting that does not exist",
     mutations: [set("knowledgecity:analytics", { replicas: 3 })],
     key: "knowledgecity:analytics.replicas",
     value: undefined,
-    allowed: "unknown key; allowed keys are none yet",
+    allowed:
+      "unknown key; allowed keys are enabled, kubernetesVersion, publicAccessCidrs, adminRoleArns, systemNodes, nodePools, clickhouse, api, ingest, lake",
+  },
+  {
+    name: "an unsupported Kubernetes version",
+    mutations: [set("knowledgecity:analytics", { kubernetesVersion: "1.27" })],
+    key: "knowledgecity:analytics.kubernetesVersion",
+    value: '"1.27"',
+    allowed: "expected one of 1.32, 1.33, 1.34",
+  },
+  {
+    name: "a single ClickHouse replica",
+    mutations: [set("knowledgecity:analytics", { clickhouse: { replicas: 1 } })],
+    key: "knowledgecity:analytics.clickhouse.replicas",
+    value: "1",
+    allowed: "expected an integer from 2 to 5",
+  },
+  {
+    name: "a Kubernetes API open to the internet",
+    mutations: [set("knowledgecity:analytics", { publicAccessCidrs: ["0.0.0.0/0"] })],
+    key: "knowledgecity:analytics.publicAccessCidrs[0]",
+    value: '"0.0.0.0/0"',
+    allowed: "expected an IPv4 CIDR of /16 or narrower (never 0.0.0.0/0)",
+  },
+  {
+    name: "an x86 system node type",
+    mutations: [set("knowledgecity:analytics", { systemNodes: { instanceTypes: ["m7i.large"] } })],
+    key: "knowledgecity:analytics.systemNodes.instanceTypes[0]",
+    value: '"m7i.large"',
+    allowed: "expected a Graviton (arm64) instance type such as m7g.large",
+  },
+  {
+    name: "an API image tagged latest",
+    mutations: [set("knowledgecity:analytics", { api: { imageTag: "latest" } })],
+    key: "knowledgecity:analytics.api.imageTag",
+    value: '"latest"',
+    allowed: 'expected an image tag such as 1.4.2 (never "latest")',
+  },
+  {
+    name: "fewer API replicas allowed at most than at least",
+    mutations: [set("knowledgecity:analytics", { api: { minReplicas: 4, maxReplicas: 3 } })],
+    key: "knowledgecity:analytics.api.maxReplicas",
+    value: "3",
+    allowed: "expected at least analytics.api.minReplicas (4)",
+  },
+  {
+    name: "a Glue job on an unknown capacity class",
+    mutations: [set("knowledgecity:analytics", { lake: { executionClass: "SPOT" } })],
+    key: "knowledgecity:analytics.lake.executionClass",
+    value: '"SPOT"',
+    allowed: 'expected "FLEX" or "STANDARD"',
   },
   {
     name: "geolocation with neither countries nor default",

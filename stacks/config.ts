@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isPrivateIpv4Cidr } from "../components/cidr";
 import { LOG_RETENTION_DAYS } from "../components/logs";
+import { KUBERNETES_VERSIONS } from "../components/kubernetes-cluster";
 import { DEFAULT_INTERFACE_ENDPOINTS } from "../components/network";
 
 /** The config namespace of this project: keys are written `knowledgecity:<key>` in stack files. */
@@ -299,6 +300,128 @@ const videoSchema = z
   })
   .prefault({});
 
+const cron = z.string().regex(/^cron\(.+\)$/, {
+  error: "expected an AWS cron expression such as cron(15 2 * * ? *)",
+});
+
+const nodePoolSchema = (cpu: number, memoryGiB: number) =>
+  z
+    .strictObject({
+      /** Upper bound of the pool's vCPUs. */
+      cpuLimit: integer(2, 10000).default(cpu),
+      /** Upper bound of the pool's memory, GiB. */
+      memoryLimitGiB: integer(4, 100000).default(memoryGiB),
+    })
+    .prefault({});
+
+const analyticsSchema = z
+  .strictObject({
+    /** Whether the stack runs the analytics cluster. @default true */
+    enabled: z.boolean({ error: "expected true or false" }).default(true),
+    /** EKS Kubernetes version. @default "1.33" */
+    kubernetesVersion: z
+      .enum(KUBERNETES_VERSIONS, { error: `expected one of ${KUBERNETES_VERSIONS.join(", ")}` })
+      .default("1.33"),
+    /** CIDRs that may reach the public Kubernetes API endpoint; empty keeps it private. @default [] */
+    publicAccessCidrs: z
+      .array(
+        z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2\d|3[0-2])$/, {
+          error: "expected an IPv4 CIDR of /16 or narrower (never 0.0.0.0/0)",
+        }),
+      )
+      .max(40, { error: "expected at most 40 CIDRs" })
+      .default([]),
+    /** IAM roles given cluster-admin (the platform team's). @default [] */
+    adminRoleArns: z
+      .array(
+        z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
+          error: "expected an IAM role ARN",
+        }),
+      )
+      .default([]),
+    /** The managed node group of the cluster's own controllers. */
+    systemNodes: z
+      .strictObject({
+        instanceTypes: z
+          .array(
+            z.string().regex(/^[a-z][a-z0-9]*g[a-z0-9]*\.[a-z0-9]+$/, {
+              error: "expected a Graviton (arm64) instance type such as m7g.large",
+            }),
+          )
+          .min(1, { error: "expected at least one instance type" })
+          .default(["m7g.large"]),
+        minSize: integer(2, 10).default(2),
+        maxSize: integer(2, 20).default(4),
+      })
+      .prefault({}),
+    /** Karpenter's node pools and their limits. */
+    nodePools: z
+      .strictObject({
+        clickhouse: nodePoolSchema(64, 512),
+        batch: nodePoolSchema(128, 512),
+        general: nodePoolSchema(32, 128),
+      })
+      .prefault({}),
+    /** The ClickHouse installation. */
+    clickhouse: z
+      .strictObject({
+        replicas: integer(2, 5).default(2),
+        storageGiB: integer(20, 16384).default(200),
+        cpu: integer(1, 64).default(2),
+        memoryGiB: integer(4, 512).default(16),
+        keeperReplicas: z
+          .union([z.literal(3), z.literal(5)], { error: "expected 3 or 5" })
+          .default(3),
+        version: z
+          .string()
+          .regex(/^\d+\.\d+$/, { error: "expected a release line such as 25.8" })
+          .default("25.8"),
+        backupRetentionDays: integer(7, 3650).default(35),
+        rawRetentionDays: integer(1, 3650).default(400),
+      })
+      .prefault({}),
+    /** The analytics API. */
+    api: z
+      .strictObject({
+        imageTag: z
+          .string()
+          .regex(/^(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, {
+            error: 'expected an image tag such as 1.4.2 (never "latest")',
+          })
+          .default("0.1.0"),
+        minReplicas: integer(2, 50).default(2),
+        maxReplicas: integer(2, 200).default(10),
+        cpuTargetPercent: integer(10, 95).default(70),
+        internetFacing: z.boolean({ error: "expected true or false" }).default(false),
+      })
+      .prefault({}),
+    /** The real-time-log ingest. */
+    ingest: z
+      .strictObject({
+        batchSize: integer(1, 10000).default(1000),
+        batchingWindowSeconds: integer(0, 300).default(5),
+        parallelizationFactor: integer(1, 10).default(1),
+        maximumRetryAttempts: integer(0, 10000).default(10),
+      })
+      .prefault({}),
+    /** The Glue data lake's ETL job and crawler. */
+    lake: z
+      .strictObject({
+        workerType: z
+          .enum(["G.1X", "G.2X"], { error: 'expected "G.1X" or "G.2X"' })
+          .default("G.1X"),
+        workers: integer(2, 100).default(2),
+        executionClass: z
+          .enum(["FLEX", "STANDARD"], { error: 'expected "FLEX" or "STANDARD"' })
+          .default("FLEX"),
+        schedule: cron.default("cron(15 2 * * ? *)"),
+        crawlerSchedule: cron.default("cron(15 4 * * ? *)"),
+        timeoutMinutes: integer(10, 2880).default(120),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 /** A component's settings block; each component adds its fields as it is built. */
 const componentSettings = z.strictObject({}).default({});
 
@@ -333,7 +456,7 @@ const stackConfigSchema = z
     globalEdge: globalEdgeSchema,
     homeRegion: homeRegionSchema,
     video: videoSchema,
-    analytics: componentSettings,
+    analytics: analyticsSchema,
     microservices: componentSettings,
     observability: componentSettings,
     compliance: z
@@ -471,6 +594,32 @@ const stackConfigSchema = z
         input: true,
         message:
           "the video CDN needs DNS for its hostname and certificate; enable DNS or disable video",
+      });
+    }
+    const analytics = config.analytics;
+    if (analytics.enabled && !config.dns.enabled) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["analytics", "enabled"],
+        input: true,
+        message:
+          "the analytics endpoints need DNS for their hostnames and certificates; enable DNS or disable analytics",
+      });
+    }
+    if (analytics.api.maxReplicas < analytics.api.minReplicas) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["analytics", "api", "maxReplicas"],
+        input: analytics.api.maxReplicas,
+        message: `expected at least analytics.api.minReplicas (${analytics.api.minReplicas})`,
+      });
+    }
+    if (analytics.systemNodes.maxSize < analytics.systemNodes.minSize) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["analytics", "systemNodes", "maxSize"],
+        input: analytics.systemNodes.maxSize,
+        message: `expected at least analytics.systemNodes.minSize (${analytics.systemNodes.minSize})`,
       });
     }
     if (config.video.intelligentTieringAfterDays <= config.video.infrequentAccessAfterDays) {
@@ -714,7 +863,12 @@ function objectShape(
       current = option;
       continue;
     }
-    if (def.type === "default" || def.type === "optional" || def.type === "pipe") {
+    if (
+      def.type === "default" ||
+      def.type === "prefault" ||
+      def.type === "optional" ||
+      def.type === "pipe"
+    ) {
       const inner =
         (def as { innerType?: z.core.$ZodType; in?: z.core.$ZodType }).innerType ??
         (def as { in?: z.core.$ZodType }).in;

@@ -139,6 +139,22 @@ export async function program(): Promise<StackOutputs> {
             tasks: config.video.tasks,
           }
         : undefined,
+      analytics: config.analytics.enabled
+        ? {
+            kubernetesVersion: config.analytics.kubernetesVersion,
+            publicAccessCidrs: config.analytics.publicAccessCidrs,
+            adminRoleArns: config.analytics.adminRoleArns,
+            systemNodes: config.analytics.systemNodes,
+            nodePools: config.analytics.nodePools,
+            clickhouse: config.analytics.clickhouse,
+            api: {
+              ...config.analytics.api,
+              rawRetentionDays: config.analytics.clickhouse.rawRetentionDays,
+            },
+            ingest: config.analytics.ingest,
+            lake: config.analytics.lake,
+          }
+        : undefined,
       homeRegion:
         config.homeRegion === undefined
           ? undefined
