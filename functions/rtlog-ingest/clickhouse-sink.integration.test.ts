@@ -116,4 +116,66 @@ describe("ClickHouseSink on a real server, over the migrated playback_requests t
     });
     expect(await result.json()).toEqual([{ rows: "2" }]);
   });
+
+  it("ingests a real-format batch with malformed and duplicate records to exact counts, rollup included", async () => {
+    // 40 distinct requests: every 10th a 503, every 4th a cache miss, every 8th aborted (000).
+    const valid = Array.from({ length: 40 }, (_, index) => {
+      const n = 1000 + index;
+      return lineRecord(n, {
+        "x-edge-request-id": `exact-${n}`,
+        "sc-status": index % 10 === 0 ? "503" : index % 8 === 1 ? "000" : "200",
+        "x-edge-result-type": index % 4 === 0 ? "Miss" : "Hit",
+        "x-edge-response-result-type": index % 4 === 0 ? "Miss" : "Hit",
+      });
+    });
+    const duplicates = [valid[0], valid[1], valid[2]].map((record, index) => ({
+      ...record,
+      kinesis: { ...record.kinesis, sequenceNumber: `${record.kinesis.sequenceNumber}${index}` },
+    })) as typeof valid;
+    const malformed = [
+      kinesisRecord("@@not-base64@@", 2001),
+      lineRecord(2002, { "sc-status": "2xx" }),
+      lineRecord(2003, { timestamp: "yesterday" }),
+      lineRecord(2004, { "x-edge-request-id": "-" }),
+      kinesisRecord(Buffer.from("only\tthree\tfields\n").toString("base64"), 2005),
+    ];
+    const deadLetters = new FakeDeadLetterStore();
+    const first = await ingestBatch([...valid, ...duplicates, ...malformed], { sink, deadLetters });
+    expect(first.counts).toEqual({ received: 48, inserted: 40, duplicates: 3, malformed: 5 });
+    expect(first.batchItemFailures).toEqual([]);
+
+    // The batch comes again (a retry after a timeout), with 5 new requests behind it.
+    const fresh = Array.from({ length: 5 }, (_, index) =>
+      lineRecord(3000 + index, { "x-edge-request-id": `exact-fresh-${index}` }),
+    );
+    const second = await ingestBatch([...valid, ...malformed, ...fresh], { sink, deadLetters });
+    expect(second.counts).toEqual({ received: 50, inserted: 5, duplicates: 40, malformed: 5 });
+
+    const raw = await admin.query({
+      query: `SELECT count() AS requests, uniqExact(request_id) AS distinct_ids, sum(is_error) AS errors,
+  sum(aborted) AS aborted, sum(cache_hit) AS hits
+FROM ${database}.playback_requests WHERE request_id LIKE 'exact-%'`,
+      format: "JSONEachRow",
+    });
+    // Errors: indexes 0, 10, 20, 30. Aborted: 1, 9, 17, 25, 33. Misses: every 4th of 40 (10).
+    expect(await raw.json()).toEqual([
+      { requests: "45", distinct_ids: "45", errors: "4", aborted: "5", hits: "35" },
+    ]);
+    const rollup = await admin.query({
+      query: `SELECT sumMerge(requests) AS requests, sumMerge(errors) AS errors,
+  sumMerge(aborts) AS aborted, sumMerge(cache_hits) AS hits
+FROM ${database}.playback_hourly`,
+      format: "JSONEachRow",
+    });
+    // The rollup holds every row of this file's tests; the rows above are 45 of them.
+    const [totals] = await rollup.json<{ requests: string }>();
+    const all = await admin.query({
+      query: `SELECT count() AS requests FROM ${database}.playback_requests`,
+      format: "JSONEachRow",
+    });
+    expect(totals?.requests).toBe((await all.json<{ requests: string }>())[0]?.requests);
+    // The retry rewrote the same dead-letter object rather than adding a second one.
+    expect(deadLetters.puts).toHaveLength(2);
+    expect([...deadLetters.objects.values()].map((records) => records.length)).toEqual([5]);
+  });
 });

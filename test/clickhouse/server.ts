@@ -14,6 +14,11 @@ import { delimiter, join } from "node:path";
 /** A server the tests can use, and how to let it go. */
 export interface TestServer {
   readonly url: string;
+  /**
+   * The native protocol port (what `clickhouse-client` speaks): the started server's, or
+   * `CLICKHOUSE_TCP_PORT` beside `CLICKHOUSE_URL`; undefined when unknown.
+   */
+  readonly tcpPort?: number;
   /** Stops a server started here; nothing for a `CLICKHOUSE_URL` server. */
   stop(): Promise<void>;
 }
@@ -153,6 +158,7 @@ async function startLocal(binary: string): Promise<TestServer> {
   }
   return {
     url,
+    tcpPort,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -173,7 +179,12 @@ export async function acquireServer(): Promise<TestServer> {
     if (!/^https?:\/\//.test(external)) {
       throw new Error(`CLICKHOUSE_URL must be an http(s) URL, got ${JSON.stringify(external)}`);
     }
-    return { url: external.replace(/\/+$/, ""), stop: () => Promise.resolve() };
+    const tcpPort = Number(process.env.CLICKHOUSE_TCP_PORT ?? "");
+    return {
+      url: external.replace(/\/+$/, ""),
+      ...(Number.isInteger(tcpPort) && tcpPort > 0 ? { tcpPort } : {}),
+      stop: () => Promise.resolve(),
+    };
   }
   let binary = findBinary();
   if (binary === undefined) {
