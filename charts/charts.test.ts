@@ -352,6 +352,18 @@ describe("charts/analytics-api values", () => {
     expect(schemaErrors(chart, withBucket)).toEqual([]);
   });
 
+  it("require the lake's bucket and region when the lake loader is on", () => {
+    const loader = withPatch(apiValues, { lakeLoader: { enabled: true } });
+    expect(missing(chart, loader)).toEqual(["/lakeLoader/bucket", "/lakeLoader/region"]);
+    const located = withPatch(loader, {
+      lakeLoader: { bucket: "kc-lake-me-south-1", region: "me-south-1" },
+    });
+    expect(schemaErrors(chart, located)).toEqual([]);
+    expect(failures(chart, withPatch(located, { lakeLoader: { daysBack: 40 } }))).toEqual([
+      { keyword: "maximum", path: "/lakeLoader/daysBack" },
+    ]);
+  });
+
   it("take a tag or a digest, never latest", () => {
     const digest = `sha256:${"a".repeat(64)}`;
     expect(schemaErrors(chart, withPatch(apiValues, { image: { tag: digest } }))).toEqual([]);

@@ -37,6 +37,12 @@ export interface AnalyticsApiArgs {
   readonly imageKeyArn: pulumi.Input<string>;
   /** What the release waits for: the load balancer controller, DNS, node pools. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** The data lake, loaded into ClickHouse every night; no loader without it. */
+  readonly lake?: {
+    readonly bucketName: pulumi.Input<string>;
+    readonly region: string;
+    readonly curatedPrefix: string;
+  };
 }
 
 /** The namespace of the API. */
@@ -181,6 +187,15 @@ export class AnalyticsApi extends pulumi.ComponentResource {
             scheme: settings.internetFacing ? "internet-facing" : "internal",
             deletionProtection: true,
           },
+          lakeLoader:
+            args.lake === undefined
+              ? { enabled: false }
+              : {
+                  enabled: true,
+                  bucket: args.lake.bucketName,
+                  region: args.lake.region,
+                  prefix: args.lake.curatedPrefix,
+                },
           nodeSelector: placement.nodeSelector,
           tolerations: placement.tolerations,
         },

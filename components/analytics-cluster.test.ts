@@ -305,6 +305,11 @@ describe("AnalyticsCluster", async () => {
         nodeSelector: { "karpenter.sh/nodepool": "general" },
       });
       expect(String(record(values.ingress).certificateArn)).toMatch(/^arn:aws:acm:me-south-1:/);
+      expect(values.lakeLoader).toMatchObject({
+        enabled: true,
+        region: "me-south-1",
+        prefix: "curated/learning-events/",
+      });
       expect(String(record(values.image).repository)).toBe(
         "111122223333.dkr.ecr.me-south-1.amazonaws.com/knowledgecity/analytics-api",
       );
@@ -472,6 +477,17 @@ describe("AnalyticsCluster", async () => {
       );
       expect(admitted.inputs).toMatchObject({ fromPort: 8443, toPort: 8443, ipProtocol: "tcp" });
     });
+  });
+
+  it("lets the ClickHouse servers read the lake's curated events, nothing else of it", () => {
+    const statements = statementsOf(
+      recorded.named("aws:iam/rolePolicy:RolePolicy", "analytics-clickhouse-backup"),
+    );
+    const read = statements.find((s) => s.Sid === "ReadCuratedEvents");
+    expect(read?.Action).toEqual(["s3:GetObject"]);
+    expect(String(read?.Resource)).toMatch(
+      /^arn:aws:s3:::analytics-lake-lake-[0-9a-f]+\/curated\/learning-events\/\*$/,
+    );
   });
 
   it("builds the data lake's Glue database, crawler and FLEX job", () => {

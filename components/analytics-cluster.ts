@@ -116,36 +116,6 @@ export class AnalyticsCluster extends pulumi.ComponentResource {
       },
       parent,
     );
-    this.clickhouse = new ClickHouse(
-      `${name}-clickhouse`,
-      {
-        context,
-        stack: args.stack,
-        cluster: this.cluster,
-        keys: args.keys,
-        settings: settings.clickhouse,
-        vpcId: network.vpcId,
-        vpcCidr: network.cidr,
-        privateSubnetIds: network.privateSubnetIds,
-        hostname: `clickhouse.${dns.regionLabel}.${dns.domain}`,
-        hostedZoneId: dns.hostedZoneId,
-        dependsOn: [this.karpenter.nodePools.clickhouse, loadBalancers.release],
-      },
-      parent,
-    );
-    this.api = new AnalyticsApi(
-      `${name}-api`,
-      {
-        cluster: this.cluster,
-        clickhouse: this.clickhouse,
-        settings: settings.api,
-        hostname: `analytics.${dns.regionLabel}.${dns.domain}`,
-        hostedZoneId: dns.hostedZoneId,
-        imageKeyArn: args.keys.keyArns.content,
-        dependsOn: [loadBalancers.release, externalDns.release, this.karpenter.nodePools.general],
-      },
-      parent,
-    );
     this.lake = new DataLake(
       `${name}-lake`,
       {
@@ -162,6 +132,42 @@ export class AnalyticsCluster extends pulumi.ComponentResource {
           ? {}
           : { crawlerSchedule: settings.lake.crawlerSchedule }),
         ...(args.logRetentionDays === undefined ? {} : { logRetentionDays: args.logRetentionDays }),
+      },
+      parent,
+    );
+    this.clickhouse = new ClickHouse(
+      `${name}-clickhouse`,
+      {
+        context,
+        stack: args.stack,
+        cluster: this.cluster,
+        keys: args.keys,
+        settings: settings.clickhouse,
+        vpcId: network.vpcId,
+        vpcCidr: network.cidr,
+        privateSubnetIds: network.privateSubnetIds,
+        hostname: `clickhouse.${dns.regionLabel}.${dns.domain}`,
+        hostedZoneId: dns.hostedZoneId,
+        dependsOn: [this.karpenter.nodePools.clickhouse, loadBalancers.release],
+        lake: { bucketArn: this.lake.bucketArn, curatedPrefix: this.lake.curatedPrefix },
+      },
+      parent,
+    );
+    this.api = new AnalyticsApi(
+      `${name}-api`,
+      {
+        cluster: this.cluster,
+        clickhouse: this.clickhouse,
+        settings: settings.api,
+        hostname: `analytics.${dns.regionLabel}.${dns.domain}`,
+        hostedZoneId: dns.hostedZoneId,
+        imageKeyArn: args.keys.keyArns.content,
+        dependsOn: [loadBalancers.release, externalDns.release, this.karpenter.nodePools.general],
+        lake: {
+          bucketName: this.lake.bucketName,
+          region: context.region,
+          curatedPrefix: this.lake.curatedPrefix,
+        },
       },
       parent,
     );

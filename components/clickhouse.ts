@@ -68,6 +68,8 @@ export interface ClickHouseArgs {
   readonly hostedZoneId: pulumi.Input<string>;
   /** What the installation waits for (node pools, the load balancer controller). */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** The data lake's curated learning events, which the servers read for the lake loader. */
+  readonly lake?: { readonly bucketArn: pulumi.Input<string>; readonly curatedPrefix: string };
 }
 
 /**
@@ -224,6 +226,23 @@ export class ClickHouse extends pulumi.ComponentResource {
             Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
             Resource: pulumi.interpolate`${backups.arn}/*`,
           },
+          ...(args.lake === undefined
+            ? []
+            : [
+                {
+                  Sid: "ListCuratedEvents",
+                  Action: ["s3:ListBucket"],
+                  Resource: args.lake.bucketArn,
+                  Condition: {
+                    StringLike: { "s3:prefix": [`${args.lake.curatedPrefix}*`] },
+                  },
+                },
+                {
+                  Sid: "ReadCuratedEvents",
+                  Action: ["s3:GetObject"],
+                  Resource: pulumi.interpolate`${args.lake.bucketArn}/${args.lake.curatedPrefix}*`,
+                },
+              ]),
           {
             Sid: "EncryptBackups",
             Action: ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],

@@ -38,3 +38,30 @@ export function readEnvironment(env: NodeJS.ProcessEnv): Environment {
   }
   return parsed.data;
 }
+
+const lakeSchema = z.object({
+  LAKE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "an S3 bucket name" }),
+  LAKE_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, { error: "an AWS region code" }),
+  LAKE_PREFIX: z
+    .string()
+    .regex(/^(?:[A-Za-z0-9_.-]+\/)+$/, { error: 'folders ending in "/"' })
+    .default("curated/learning-events/"),
+  LOAD_DAYS_BACK: z
+    .string()
+    .regex(/^[0-9]{1,2}$/, { error: "a number of days from 1 to 31" })
+    .transform(Number)
+    .default(3),
+});
+
+export type LakeEnvironment = z.output<typeof lakeSchema>;
+
+/** The lake loader's extra variables, or an error naming the first bad one. */
+export function readLakeEnvironment(env: NodeJS.ProcessEnv): LakeEnvironment {
+  const parsed = lakeSchema.safeParse(env);
+  if (!parsed.success) {
+    const [issue] = parsed.error.issues;
+    const name = String(issue?.path[0] ?? "environment");
+    throw new Error(`${name}: expected ${issue?.message ?? "a valid value"}`);
+  }
+  return parsed.data;
+}
