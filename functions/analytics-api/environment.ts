@@ -40,7 +40,9 @@ export function readEnvironment(env: NodeJS.ProcessEnv): Environment {
 }
 
 const lakeSchema = z.object({
-  LAKE_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "an S3 bucket name" }),
+  LAKE_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "an S3 bucket name" }),
   LAKE_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, { error: "an AWS region code" }),
   LAKE_PREFIX: z
     .string()
