@@ -110,6 +110,8 @@ export class Monolith extends pulumi.ComponentResource {
   public readonly topicArn: pulumi.Output<string>;
   /** Security group of the app's compute, for the user store to admit (ec2 mode). */
   public readonly computeSecurityGroupId?: pulumi.Output<string>;
+  /** The instances' role (ec2 mode): what exports learning events to the data lake. */
+  public readonly computeRoleArn?: pulumi.Output<string>;
   public readonly healthCheckPath: string;
 
   constructor(name: string, args: MonolithArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -218,6 +220,7 @@ export class Monolith extends pulumi.ComponentResource {
       // Every hostname points at the load balancer.
       this.targets = Object.fromEntries(args.hostnames.map((hostname) => [hostname, ec2.target]));
       this.computeSecurityGroupId = ec2.instanceSecurityGroupId;
+      this.computeRoleArn = ec2.roleArn;
     } else {
       this.targets = createLambda(
         name,
@@ -354,7 +357,11 @@ function createEc2(
   releases: SecureBucket,
   appPermissions: aws.iam.PolicyStatement[],
   parent: pulumi.Resource,
-): { target: AliasTarget; instanceSecurityGroupId: pulumi.Output<string> } {
+): {
+  target: AliasTarget;
+  instanceSecurityGroupId: pulumi.Output<string>;
+  roleArn: pulumi.Output<string>;
+} {
   const { accountId, partition, region } = args.context;
   const opts = { parent };
   const userDataKey = args.keys.keyArns["user-data"];
@@ -742,6 +749,7 @@ function createEc2(
   return {
     target: { dnsName: alb.dnsName, zoneId: alb.zoneId },
     instanceSecurityGroupId: instanceGroup.id,
+    roleArn: role.arn,
   };
 }
 

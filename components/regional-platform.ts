@@ -361,6 +361,9 @@ export class RegionalPlatform extends pulumi.ComponentResource {
           ...(this.video === undefined
             ? {}
             : { playbackLogStreamArn: this.video.playbackLogStreamArn }),
+          ...(this.monolith.computeRoleArn === undefined
+            ? {}
+            : { exportWriterRoleArns: [this.monolith.computeRoleArn] }),
           ...(args.logRetentionDays === undefined
             ? {}
             : { logRetentionDays: args.logRetentionDays }),

@@ -184,6 +184,31 @@ describe("serving the platform", () => {
     ]);
   });
 
+  it.each(stacks)(
+    "%s lets the monolith's instances, and only them, export learning events to the lake",
+    (stack) => {
+      const { recorded } = planOf(stack);
+      const role = recorded.find(
+        (r) => r.type === "aws:iam/role:Role" && r.name === "kc-monolith-instance",
+      );
+      const policy = recorded.find(
+        (r) => r.type === "aws:s3/bucketPolicy:BucketPolicy" && r.name === "kc-analytics-lake-lake",
+      );
+      const statements = (
+        JSON.parse(String(policy?.inputs.policy)) as { Statement: Record<string, unknown>[] }
+      ).Statement;
+      const writers = statements.find((s) => s.Sid === "ExportWritersPutLearningEvents");
+      expect(writers).toMatchObject({
+        Principal: { AWS: [expect.stringMatching(/:role\/kc-monolith-instance-[0-9a-f]+$/)] },
+        Action: ["s3:PutObject"],
+        Resource: [
+          expect.stringMatching(/:kc-analytics-lake-lake-[0-9a-f]+\/exports\/learning-events\/\*$/),
+        ],
+      });
+      expect(role).toBeDefined();
+    },
+  );
+
   it("draws the request path from Route 53 through the load balancer to the instances", () => {
     const diagram = renderMermaid([planOf("me-south-1")]);
     // The node of `label` inside the subgraph of `component` (its first lines, before nesting).
