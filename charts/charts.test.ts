@@ -225,6 +225,15 @@ describe("charts/analytics-api: Chart.yaml", () => {
   });
 });
 
+describe.each(OWN_CHARTS)("charts/%s: CI values", (chart) => {
+  it("pass the schema, so `helm lint` and `helm template` in CI run with complete values", () => {
+    const values: unknown = parse(
+      readFileSync(join(__dirname, chart, "ci", "test-values.yaml"), "utf8"),
+    );
+    expect(chartValuesValidator(`charts/${chart}`)(values).errors).toEqual([]);
+  });
+});
+
 describe.each(OWN_CHARTS)("charts/%s: templates and schema agree", (chart) => {
   const schema = chartSchema(chart);
   const paths = valuesPaths(chart);
