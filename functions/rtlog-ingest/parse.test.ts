@@ -513,9 +513,13 @@ describe("properties", () => {
           cache_hit: ["Hit", "RefreshHit", "OriginShieldHit"].includes(line.resultType) ? 1 : 0,
         });
         expect(Number.isInteger(result.row.ttfb_ms) && result.row.ttfb_ms >= 0).toBe(true);
-        expect(Math.abs(result.row.ttfb_ms - Number(line.ttfb) * 1000)).toBeLessThanOrEqual(0.5);
+        // Within half a millisecond of the decimal value; the oracle's own float product can be
+        // off by a few units in the last place (32768.9085 * 1000 = 32768908.499999996), so the
+        // bound allows for that and no more.
+        const bound = 0.5 + 1e-6;
+        expect(Math.abs(result.row.ttfb_ms - Number(line.ttfb) * 1000)).toBeLessThanOrEqual(bound);
         expect(Math.abs(result.row.time_taken_ms - Number(line.taken) * 1000)).toBeLessThanOrEqual(
-          0.5,
+          bound,
         );
       }),
     );
