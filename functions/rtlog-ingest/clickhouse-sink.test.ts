@@ -2,6 +2,7 @@ import { ClickHouseLogLevel } from "@clickhouse/client";
 import { describe, expect, it } from "vitest";
 import {
   ClickHouseSink,
+  LOOKUP_QUERY_BYTES,
   MAX_IDS_PER_QUERY,
   REQUEST_TIMEOUT_MS,
   clickHouseClientOptions,
@@ -95,10 +96,10 @@ describe("ClickHouseSink", () => {
       MAX_IDS_PER_QUERY,
       500,
     ]);
-    // 1,000 ids of the longest length accepted stay below the default max_query_size (256 KiB).
+    // A full batch of ids of the longest length accepted stays below the limit the lookup sets.
     const longest = Array.from({ length: MAX_IDS_PER_QUERY }, () => "x".repeat(128));
     await sink.existingRequestIds(longest, FROM, TO);
-    expect(Buffer.byteLength(client.queries.at(-1) ?? "")).toBeLessThan(256 * 1024);
+    expect(Buffer.byteLength(client.queries.at(-1) ?? "")).toBeLessThan(LOOKUP_QUERY_BYTES);
   });
 
   it("uses the query renderer it is given", async () => {
@@ -164,7 +165,7 @@ describe("clickHouseClientOptions", () => {
       application: "rtlog-ingest",
       request_timeout: 10_000,
       keep_alive: { enabled: false },
-      compression: { request: true, response: false },
+      compression: { request: false, response: false },
       log: { level: ClickHouseLogLevel.OFF },
     });
     expect(REQUEST_TIMEOUT_MS).toBe(10_000);

@@ -17,10 +17,15 @@ import { UnexpectedResultError } from "./errors";
 export const PLAYBACK_TABLE = "playback_requests";
 
 /**
- * Most request ids per lookup query. Each id is at most 128 characters, so a query stays well
- * below ClickHouse's default `max_query_size` (256 KiB) while a batch holds up to 10,000 records.
+ * Most request ids per lookup query: a whole Kinesis batch (at most 10,000 records), so a batch
+ * costs one lookup. Each id is at most 128 characters (plus quotes and a separator), so the query
+ * can reach ~1.3 MB, above ClickHouse's default `max_query_size` (256 KiB): the lookup raises
+ * that limit for itself to `LOOKUP_QUERY_BYTES`.
  */
-export const MAX_IDS_PER_QUERY = 1000;
+export const MAX_IDS_PER_QUERY = 10_000;
+
+/** The `max_query_size` of a lookup: room for `MAX_IDS_PER_QUERY` ids of the longest kind. */
+export const LOOKUP_QUERY_BYTES = 2 * 1024 * 1024;
 
 /** Request timeout, in milliseconds: a stuck call fails well within the function's timeout. */
 export const REQUEST_TIMEOUT_MS = 10_000;
@@ -35,6 +40,7 @@ export interface ClickHouseConnection {
   query(params: {
     readonly query: string;
     readonly format: "JSONEachRow";
+    readonly clickhouse_settings?: { readonly max_query_size?: string };
   }): Promise<{ json(): Promise<unknown> }>;
   close(): Promise<void>;
 }
@@ -99,6 +105,8 @@ export class ClickHouseSink implements PlaybackSink {
       const result = await this.client.query({
         query: this.renderQuery(from, to, chunk),
         format: "JSONEachRow",
+        // One lookup for a whole Kinesis batch: its ids take up to ~1.3 MB of SQL text.
+        clickhouse_settings: { max_query_size: String(LOOKUP_QUERY_BYTES) },
       });
       const rows = await result.json();
       if (!Array.isArray(rows)) throw new UnexpectedResultError();
@@ -130,8 +138,10 @@ export interface ClickHouseConnectionOptions {
 
 /**
  * Client settings for Lambda: no keep-alive (a frozen container's idle sockets are reset by the
- * server, and the next call would fail with ECONNRESET), a 10 s request timeout, compressed
- * insert bodies, and the client's own logging off (its messages can quote queries and rows).
+ * server, and the next call would fail with ECONNRESET), a 10 s request timeout, uncompressed
+ * bodies (inside the VPC bandwidth is plenty and the function's CPU is not: gzip of a batch cost
+ * more than it saved in `npm run bench`), and the client's own logging off (its messages can quote
+ * queries and rows).
  */
 export function clickHouseClientOptions(
   options: ClickHouseConnectionOptions,
@@ -144,7 +154,7 @@ export function clickHouseClientOptions(
     application: "rtlog-ingest",
     request_timeout: REQUEST_TIMEOUT_MS,
     keep_alive: { enabled: false },
-    compression: { request: true, response: false },
+    compression: { request: false, response: false },
     log: { level: ClickHouseLogLevel.OFF },
   };
 }

@@ -19,7 +19,16 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
   AWS_REGION: "me-south-1",
   ALLOWED_CONTENT_TYPES: "video/mp4,video/quicktime",
   CATALOG_TABLE: "catalog",
+  CLICKHOUSE_DATABASE: "analytics",
+  CLICKHOUSE_PASSWORD_SECRET_ARN:
+    "arn:aws:secretsmanager:me-south-1:111122223333:secret:clickhouse-ingest-AbCdEf",
+  CLICKHOUSE_URL: "https://clickhouse.sa.knowledgecity.com:8443",
+  CLICKHOUSE_USER: "ingest",
   DATA_KEY_ID: "arn:aws:kms:me-south-1:111122223333:key/11111111-2222-3333-4444-555555555555",
+  DEAD_LETTER_BUCKET: "kc-analytics-lake",
+  DEAD_LETTER_KMS_KEY_ARN:
+    "arn:aws:kms:me-south-1:111122223333:key/11111111-2222-3333-4444-555555555555",
+  DEAD_LETTER_PREFIX: "dead-letter/rtlog/",
   DEFAULT_SESSION_SECONDS: "3600",
   DLQ_URL: "https://sqs.me-south-1.amazonaws.com/111122223333/ingest-dlq",
   HMAC_KEY_ID: "arn:aws:kms:me-south-1:111122223333:key/11111111-2222-3333-4444-666666666666",

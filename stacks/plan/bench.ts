@@ -6,13 +6,14 @@
  * the provider SDK's property handling costs. The engine minimum (bare custom resources with a
  * single input) is printed beside it for reference: AWS resources cannot get below the floor.
  *
- *   npm run bench -- [--runs N]
+ *   npm run bench -- [--runs N] [--skip-analytics] [--analytics-rows N]
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { listStacks, runInMockEngine } from "../../test/harness";
+import { measureAnalytics, printAnalytics } from "./bench-analytics";
 import { MAX_BUNDLE_BYTES, MAX_INIT_OVER_EMPTY_MS, measureFunctions } from "./bench-functions";
 import { planStack } from "./document";
 
@@ -73,7 +74,13 @@ async function floorRun(count: number, kind: Floor): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } } });
+  const { values } = parseArgs({
+    options: {
+      runs: { type: "string", default: "7" },
+      "skip-analytics": { type: "boolean", default: false },
+      "analytics-rows": { type: "string", default: "10000000" },
+    },
+  });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) {
     throw new Error(`--runs ${values.runs}: expected a positive integer`);
@@ -147,6 +154,10 @@ async function main(): Promise<void> {
       ];
     }),
   ]);
+
+  if (!values["skip-analytics"]) {
+    printAnalytics(await measureAnalytics({ queryRows: Number(values["analytics-rows"]) }));
+  }
 }
 
 function printTable(rows: readonly (readonly string[])[]): void {
