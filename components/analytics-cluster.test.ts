@@ -126,6 +126,19 @@ describe("AnalyticsCluster", async () => {
       );
     });
 
+    it("keeps the control-plane logs in a group with retention and the telemetry key", () => {
+      const group = recorded.named(
+        "aws:cloudwatch/logGroup:LogGroup",
+        "analytics-eks-control-plane",
+      );
+      expect(group.inputs).toMatchObject({
+        name: "/aws/eks/kc-me-south-1-analytics/cluster",
+        retentionInDays: 365,
+      });
+      expect(String(group.inputs.kmsKeyId)).toMatch(/^arn:aws:kms:me-south-1:111122223333:key\//);
+      expect(cluster.dependsOn).toContain(group.urn);
+    });
+
     it("lets only the EKS role use the user-data key directly, for its secrets", () => {
       const statement = keyPolicy(recorded, "user-data").find(
         (s) => s.Sid === "EksEncryptsSecrets",

@@ -85,6 +85,7 @@ export class AnalyticsCluster extends pulumi.ComponentResource {
         adminRoleArns: settings.adminRoleArns,
         keys: args.keys,
         systemNodes: settings.systemNodes,
+        ...(args.logRetentionDays === undefined ? {} : { logRetentionDays: args.logRetentionDays }),
       },
       parent,
     );

@@ -6,6 +6,8 @@ import type { AwsContext } from "./context";
 import type { DataKeys } from "./data-keys";
 import { helmRelease, THIRD_PARTY_CHARTS } from "./helm";
 import { serviceTrustPolicy } from "./iam";
+import { DEFAULT_LOG_RETENTION_DAYS, type LogRetentionDays } from "./logs";
+import { dataTags } from "./tags";
 import { podIdentity, podIdentityTrustPolicy } from "./pod-identity";
 
 /** Kubernetes minor versions EKS supports in standard support when this was written. */
@@ -57,6 +59,8 @@ export interface KubernetesClusterArgs {
   /** IAM roles given cluster-admin through access entries (the platform team's role). */
   readonly adminRoleArns?: readonly string[];
   readonly systemNodes?: SystemNodeSettings;
+  /** Retention of the control-plane logs. @default 365 */
+  readonly logRetentionDays?: LogRetentionDays;
 }
 
 /**
@@ -126,6 +130,18 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       actions: ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"],
     });
 
+    // EKS writes the control-plane logs to this group; made here first so it has a retention and
+    // the telemetry key rather than EKS's default of keeping them forever, unencrypted.
+    const controlPlaneLogs = new aws.cloudwatch.LogGroup(
+      `${name}-control-plane`,
+      {
+        name: `/aws/eks/${args.clusterName}/cluster`,
+        retentionInDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+        kmsKeyId: args.keys.keyArns.telemetry,
+        tags: dataTags("telemetry"),
+      },
+      parent,
+    );
     const publicCidrs = args.publicAccessCidrs ?? [];
     const cluster = new eks.Cluster(
       name,
@@ -163,7 +179,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         deletionProtection: true,
         tags: { Name: args.clusterName },
       },
-      { parent: this, dependsOn: [clusterPolicy] },
+      { parent: this, dependsOn: [clusterPolicy, controlPlaneLogs] },
     );
     // The name is known up front; taken through the cluster's URN so users wait for the cluster.
     this.clusterName = cluster.urn.apply(() => args.clusterName);
