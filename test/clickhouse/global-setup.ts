@@ -12,7 +12,14 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const server = await acquireServer();
+  let server;
+  try {
+    server = await acquireServer();
+  } catch (error) {
+    // One line saying what to do, not a stack trace.
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
   project.provide("clickhouseUrl", server.url);
   return () => server.stop();
 }

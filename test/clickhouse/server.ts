@@ -186,18 +186,34 @@ export async function acquireServer(): Promise<TestServer> {
       stop: () => Promise.resolve(),
     };
   }
-  let binary = findBinary();
-  if (binary === undefined) {
-    if (!canInstall()) {
-      throw new Error(NO_SERVER_MESSAGE);
-    }
-    install();
-    binary = findBinary();
-    if (binary === undefined) {
-      throw new Error(
-        `clickhouse-server is still missing after apt-get install. ${NO_SERVER_MESSAGE}`,
-      );
-    }
+  return startLocal(ensureBinary({ find: findBinary, canInstall, install }));
+}
+
+/** How `ensureBinary` finds and installs the server; real by default, replaceable in tests. */
+export interface BinarySource {
+  readonly find: () => string | undefined;
+  readonly canInstall: () => boolean;
+  readonly install: () => void;
+}
+
+/**
+ * The server binary: found, or installed from Debian's packages when this process can, or an
+ * error whose message is the one line telling how to point the tests at a server.
+ */
+export function ensureBinary(source: BinarySource): string {
+  const found = source.find();
+  if (found !== undefined) {
+    return found;
   }
-  return startLocal(binary);
+  if (!source.canInstall()) {
+    throw new Error(NO_SERVER_MESSAGE);
+  }
+  source.install();
+  const installed = source.find();
+  if (installed === undefined) {
+    throw new Error(
+      `clickhouse-server is still missing after apt-get install. ${NO_SERVER_MESSAGE}`,
+    );
+  }
+  return installed;
 }
