@@ -101,8 +101,24 @@ const APP_PORT = 8080;
  * modes get the SQS work queue (with a dead-letter queue) and the SNS topic the app uses, encrypted
  * with the stack's user-data key because messages can carry user data.
  */
+/** What the platform's alarms and dashboard watch in the monolith. */
+export interface MonolithSignals {
+  /** The load balancer and its target group (ec2 mode), by their CloudWatch dimensions. */
+  readonly loadBalancer?: {
+    readonly arnSuffix: pulumi.Output<string>;
+    readonly targetGroupArnSuffix: pulumi.Output<string>;
+  };
+  /** The instances' group (ec2 mode) and the fewest instances it should have in service. */
+  readonly autoScalingGroup?: { readonly name: pulumi.Output<string>; readonly minSize: number };
+  readonly queueName: pulumi.Output<string>;
+  readonly deadLetterQueueName: pulumi.Output<string>;
+  /** The app's function (lambda mode). */
+  readonly functionName?: pulumi.Output<string>;
+}
+
 export class Monolith extends pulumi.ComponentResource {
   public readonly mode: MonolithMode;
+  public readonly signals: MonolithSignals;
   /** Where each of the API's hostnames must point (its DNS alias target). */
   public readonly targets: Readonly<Record<string, AliasTarget>>;
   public readonly workQueueUrl: pulumi.Output<string>;
@@ -221,8 +237,14 @@ export class Monolith extends pulumi.ComponentResource {
       this.targets = Object.fromEntries(args.hostnames.map((hostname) => [hostname, ec2.target]));
       this.computeSecurityGroupId = ec2.instanceSecurityGroupId;
       this.computeRoleArn = ec2.roleArn;
+      this.signals = {
+        loadBalancer: ec2.loadBalancer,
+        autoScalingGroup: { name: ec2.groupName, minSize: settings.minSize },
+        queueName: messaging.queue.name,
+        deadLetterQueueName: messaging.deadLetterQueue.name,
+      };
     } else {
-      this.targets = createLambda(
+      const lambda = createLambda(
         name,
         args,
         settings,
@@ -232,6 +254,12 @@ export class Monolith extends pulumi.ComponentResource {
         telemetryKey,
         this,
       );
+      this.targets = lambda.targets;
+      this.signals = {
+        functionName: lambda.functionName,
+        queueName: messaging.queue.name,
+        deadLetterQueueName: messaging.deadLetterQueue.name,
+      };
     }
     this.registerOutputs({ workQueueUrl: this.workQueueUrl, topicArn: this.topicArn });
   }
@@ -361,6 +389,8 @@ function createEc2(
   target: AliasTarget;
   instanceSecurityGroupId: pulumi.Output<string>;
   roleArn: pulumi.Output<string>;
+  loadBalancer: { arnSuffix: pulumi.Output<string>; targetGroupArnSuffix: pulumi.Output<string> };
+  groupName: pulumi.Output<string>;
 } {
   const { accountId, partition, region } = args.context;
   const opts = { parent };
@@ -750,6 +780,8 @@ function createEc2(
     target: { dnsName: alb.dnsName, zoneId: alb.zoneId },
     instanceSecurityGroupId: instanceGroup.id,
     roleArn: role.arn,
+    loadBalancer: { arnSuffix: alb.arnSuffix, targetGroupArnSuffix: targets.arnSuffix },
+    groupName: group.name,
   };
 }
 
@@ -762,7 +794,7 @@ function createLambda(
   appPermissions: aws.iam.PolicyStatement[],
   telemetryKey: pulumi.Output<string>,
   parent: pulumi.Resource,
-): Record<string, AliasTarget> {
+): { targets: Record<string, AliasTarget>; functionName: pulumi.Output<string> } {
   const lambda = args.lambda;
   if (lambda === undefined) {
     throw new pulumi.ResourceError("lambda mode needs the lambda settings", parent);
@@ -893,7 +925,7 @@ function createLambda(
     opts,
   );
   // One custom domain per hostname, each with its own regional target.
-  return Object.fromEntries(
+  const targets = Object.fromEntries(
     args.hostnames.map((hostname) => {
       const domain = new aws.apigatewayv2.DomainName(
         `${name}-${hostname}`,
@@ -919,4 +951,5 @@ function createLambda(
       return [hostname, target] as const;
     }),
   );
+  return { targets, functionName: fn.name };
 }

@@ -48,7 +48,9 @@ export interface RtlogIngestArgs {
  */
 export class RtlogIngest extends pulumi.ComponentResource {
   public readonly functionArn: pulumi.Output<string>;
+  public readonly functionName: pulumi.Output<string>;
   public readonly failureQueueUrl: pulumi.Output<string>;
+  public readonly failureQueueName: pulumi.Output<string>;
 
   constructor(name: string, args: RtlogIngestArgs, opts?: pulumi.ComponentResourceOptions) {
     super("knowledgecity:analytics:RtlogIngest", name, {}, opts);
@@ -82,6 +84,7 @@ export class RtlogIngest extends pulumi.ComponentResource {
       parent,
     );
     this.failureQueueUrl = failures.url;
+    this.failureQueueName = failures.name;
 
     const securityGroup = new aws.ec2.SecurityGroup(
       `${name}-function`,
@@ -217,6 +220,7 @@ export class RtlogIngest extends pulumi.ComponentResource {
       { parent: this, dependsOn: [fn] },
     );
     this.functionArn = fn.arn;
+    this.functionName = fn.function.name;
     this.registerOutputs({ functionArn: this.functionArn, failureQueueUrl: this.failureQueueUrl });
   }
 }

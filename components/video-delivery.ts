@@ -39,6 +39,7 @@ export interface VideoDeliveryArgs {
  */
 export class VideoDelivery extends pulumi.ComponentResource {
   public readonly distributionArn: pulumi.Output<string>;
+  public readonly distributionId: pulumi.Output<string>;
   public readonly distributionDomainName: pulumi.Output<string>;
   public readonly publicKeyId: pulumi.Output<string>;
   public readonly logStreamArn: pulumi.Output<string>;
@@ -263,6 +264,7 @@ export class VideoDelivery extends pulumi.ComponentResource {
     }
 
     this.distributionArn = distribution.arn;
+    this.distributionId = distribution.id;
     this.distributionDomainName = distribution.domainName;
     this.publicKeyId = publicKey.id;
     this.logStreamArn = stream.arn;

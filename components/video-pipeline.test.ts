@@ -166,17 +166,8 @@ describe("VideoPipeline", async () => {
     );
   });
 
-  it("alarms on failed jobs and on anything waiting in a dead-letter queue", () => {
-    const alarms = recorded.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
-    expect(alarms.map((a) => a.inputs.metricName).sort()).toEqual([
-      "ApproximateNumberOfMessagesVisible",
-      "ApproximateNumberOfMessagesVisible",
-      "JobsErroredCount",
-    ]);
-    for (const alarm of alarms) {
-      expect(list(alarm.inputs.alarmActions)).toHaveLength(1);
-      expect(alarm.inputs.threshold).toBe(0);
-    }
+  it("leaves its alarms to Observability, over the signals it exposes", () => {
+    expect(recorded.ofType("aws:cloudwatch/metricAlarm:MetricAlarm")).toEqual([]);
   });
 
   it("gives every role exactly the actions it needs", () => {

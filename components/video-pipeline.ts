@@ -78,9 +78,20 @@ const SOURCE_TYPES = ["video/mp4", "video/quicktime", "video/x-matroska", "video
  * an SQS queue (with a dead-letter queue) -> `encode-submit` -> MediaConvert (CMAF: HLS and DASH
  * over one set of segments, QVBR ladder, thumbnails) -> a processed bucket (Standard-IA at 30
  * days, then Intelligent-Tiering) -> CloudFront with signed cookies (`playback-auth`); job state
- * changes -> `encode-status` -> the video catalog and an SNS topic; failures alarm.
+ * changes -> `encode-status` -> the video catalog and an SNS topic. Its alarms are `Observability`'s,
+ * over the `signals` it exposes.
  */
+/** What the platform's alarms and dashboard watch in the pipeline, by id. */
+export interface VideoPipelineSignals {
+  readonly functions: Readonly<Record<string, pulumi.Output<string>>>;
+  readonly queues: Readonly<Record<string, pulumi.Output<string>>>;
+  readonly deadLetterQueues: Readonly<Record<string, pulumi.Output<string>>>;
+  readonly mediaConvertQueueArn: pulumi.Output<string>;
+  readonly distributionId: pulumi.Output<string>;
+}
+
 export class VideoPipeline extends pulumi.ComponentResource {
+  public readonly signals: VideoPipelineSignals;
   public readonly rawBucketName: pulumi.Output<string>;
   public readonly processedBucketName: pulumi.Output<string>;
   public readonly catalogTableName: pulumi.Output<string>;
@@ -233,13 +244,6 @@ export class VideoPipeline extends pulumi.ComponentResource {
       { kmsMasterKeyId: contentKey, tags: dataTags("content") },
       parent,
     );
-    // Alarms publish to the topic, so CloudWatch may use its key.
-    args.keys.allow("content", {
-      sid: "CloudWatchAlarmsPublishVideoEvents",
-      principal: { Service: "cloudwatch.amazonaws.com" },
-      actions: ["kms:GenerateDataKey*", "kms:Decrypt"],
-      condition: { StringEquals: { "aws:SourceAccount": accountId } },
-    });
 
     // Ingest: S3 -> SQS (+ DLQ).
     const ingestDlq = new aws.sqs.Queue(
@@ -561,54 +565,8 @@ export class VideoPipeline extends pulumi.ComponentResource {
       parent,
     );
 
-    // Failures alarm.
-    const alarm = (
-      role: string,
-      description: string,
-      metric: Pick<aws.cloudwatch.MetricAlarmArgs, "namespace" | "metricName" | "dimensions">,
-    ) =>
-      new aws.cloudwatch.MetricAlarm(
-        `${name}-${role}`,
-        {
-          alarmDescription: description,
-          ...metric,
-          statistic: role === "jobs-errored" ? "Sum" : "Maximum",
-          period: 300,
-          evaluationPeriods: 1,
-          threshold: 0,
-          comparisonOperator: "GreaterThanThreshold",
-          treatMissingData: "notBreaching",
-          alarmActions: [topic.arn],
-          okActions: [topic.arn],
-        },
-        parent,
-      );
-    alarm("jobs-errored", "MediaConvert jobs of this pipeline failed", {
-      namespace: "AWS/MediaConvert",
-      metricName: "JobsErroredCount",
-      dimensions: { Queue: mediaQueue.arn },
-    });
-    alarm(
-      "ingest-dlq",
-      "Uploads that could not be submitted are waiting in the dead-letter queue",
-      {
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: ingestDlq.name },
-      },
-    );
-    alarm(
-      "status-dlq",
-      "Job state changes that could not be recorded are waiting in the dead-letter queue",
-      {
-        namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
-        dimensions: { QueueName: statusDlq.name },
-      },
-    );
-
     // Upload front door.
-    new NodeFunction(
+    const uploadUrl = new NodeFunction(
       `${name}-upload-url`,
       {
         ...functionDefaults,
@@ -679,7 +637,7 @@ export class VideoPipeline extends pulumi.ComponentResource {
       { secretId: privateKey.id, secretString: pulumi.secret(signingKey.privateKeyPem) },
       parent,
     );
-    new NodeFunction(
+    const playbackAuth = new NodeFunction(
       `${name}-playback-auth`,
       {
         ...functionDefaults,
@@ -740,6 +698,18 @@ export class VideoPipeline extends pulumi.ComponentResource {
     this.topicArn = topic.arn;
     this.playbackHostname = args.hostname;
     this.playbackLogStreamArn = delivery.logStreamArn;
+    this.signals = {
+      functions: {
+        "video-submit": submit.function.name,
+        "video-status": status.function.name,
+        "video-upload-url": uploadUrl.function.name,
+        "video-playback-auth": playbackAuth.function.name,
+      },
+      queues: { "video-ingest": ingest.name },
+      deadLetterQueues: { "video-ingest-dlq": ingestDlq.name, "video-status-dlq": statusDlq.name },
+      mediaConvertQueueArn: mediaQueue.arn,
+      distributionId: delivery.distributionId,
+    };
     this.registerOutputs({
       rawBucketName: this.rawBucketName,
       processedBucketName: this.processedBucketName,

@@ -115,9 +115,18 @@ describe("parseStackConfig with a valid config", () => {
       api: { minReplicas: 2, internetFacing: false },
       lake: { executionClass: "FLEX", workers: 2 },
     });
-    for (const component of [config.microservices, config.observability]) {
-      expect(component).toEqual({});
-    }
+    expect(config.microservices).toMatchObject({
+      enabled: true,
+      jwt: { issuer: "https://auth.knowledgecity.com/", audience: ["api.knowledgecity.com"] },
+      throttle: { rateLimit: 100, burstLimit: 200 },
+      consul: { serverReplicas: 3 },
+      services: [],
+    });
+    expect(config.observability).toMatchObject({
+      alertEmails: [],
+      thresholds: { alb5xxPerMinute: 10, deadLetterMessages: 1, cloudFront5xxRatePercent: 1 },
+      prometheus: { retentionDays: 15, storageGiB: 100 },
+    });
     // Backups of the user store take their defaults in the component.
     expect(config.compliance).toEqual({ backup: {} });
   });
@@ -486,11 +495,63 @@ const badCases: readonly BadCase[] = [
     allowed: "unknown key; allowed keys are kind, replicaRegions",
   },
   {
-    name: "a setting for a component that has none yet",
+    name: "a microservices setting that does not exist",
     mutations: [set("knowledgecity:microservices", { replicas: 3 })],
     key: "knowledgecity:microservices.replicas",
     value: undefined,
-    allowed: "unknown key; allowed keys are none yet",
+    allowed: "unknown key; allowed keys are enabled, jwt, throttle, quota, consul, services",
+  },
+  {
+    name: "microservices without the identity provider's issuer",
+    mutations: [set("knowledgecity:microservices", {})],
+    key: "knowledgecity:microservices.jwt",
+    value: undefined,
+    allowed:
+      "required when microservices.enabled is true: { issuer, audience } of the identity provider",
+  },
+  {
+    name: "a JWT issuer over plain HTTP",
+    mutations: [
+      set("knowledgecity:microservices", {
+        jwt: { issuer: "http://auth.example.com/", audience: ["api"] },
+      }),
+    ],
+    key: "knowledgecity:microservices.jwt.issuer",
+    value: '"http://auth.example.com/"',
+    allowed: "expected an https issuer URL",
+  },
+  {
+    name: "a service called by a service that does not exist",
+    mutations: [
+      set("knowledgecity:microservices", {
+        jwt: { issuer: "https://auth.example.com/", audience: ["api"] },
+        services: [
+          {
+            name: "catalog",
+            port: 8080,
+            routes: [{ method: "GET", path: "/" }],
+            callers: ["ghost"],
+          },
+        ],
+      }),
+    ],
+    key: "knowledgecity:microservices.services[0].callers[0]",
+    value: '"ghost"',
+    allowed: "expected the names of services listed here (catalog)",
+  },
+  {
+    name: "an alarm threshold of zero",
+    mutations: [set("knowledgecity:observability", { thresholds: { alb5xxPerMinute: 0 } })],
+    key: "knowledgecity:observability.thresholds.alb5xxPerMinute",
+    value: "0",
+    allowed: "expected a positive number",
+  },
+  {
+    name: "Prometheus kept longer than 90 days",
+    mutations: [set("knowledgecity:observability", { prometheus: { retentionDays: 365 } })],
+    key: "knowledgecity:observability.prometheus.retentionDays",
+    value: "365",
+    allowed: "expected an integer from 1 to 90",
   },
   {
     name: "an analytics setting that does not exist",

@@ -422,8 +422,125 @@ const analyticsSchema = z
   })
   .prefault({});
 
-/** A component's settings block; each component adds its fields as it is built. */
-const componentSettings = z.strictObject({}).default({});
+const positive = (error: string) =>
+  z.number({ error }).positive({ error }).max(1_000_000, { error });
+
+const observabilitySchema = z
+  .strictObject({
+    /** Email addresses subscribed to the alert topics. @default [] */
+    alertEmails: z
+      .array(
+        z.string().regex(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i, { error: "expected an email address" }),
+      )
+      .max(20, { error: "expected at most 20 addresses" })
+      .default([]),
+    /** Alarm thresholds; see components/observability.ts for each signal. */
+    thresholds: z
+      .strictObject({
+        alb5xxPerMinute: positive("expected a positive number").default(10),
+        albP95LatencySeconds: positive("expected a positive number of seconds").default(2),
+        queueOldestMessageSeconds: positive("expected a positive number of seconds").default(900),
+        deadLetterMessages: integer(1, 1_000_000).default(1),
+        lambdaErrors: positive("expected a positive number").default(5),
+        lambdaThrottles: positive("expected a positive number").default(1),
+        mediaConvertErrors: positive("expected a positive number").default(1),
+        auroraCpuPercent: z
+          .number({ error: "expected a percentage" })
+          .min(1, { error: "expected a percentage from 1 to 100" })
+          .max(100, { error: "expected a percentage from 1 to 100" })
+          .default(80),
+        auroraFreeableMemoryMiB: positive("expected a positive number of MiB").default(512),
+        dynamoThrottledRequests: positive("expected a positive number").default(10),
+        dynamoSystemErrors: positive("expected a positive number").default(1),
+        cloudFront5xxRatePercent: z
+          .number({ error: "expected a percentage" })
+          .positive({ error: "expected a percentage above 0" })
+          .max(100, { error: "expected a percentage up to 100" })
+          .default(1),
+      })
+      .prefault({}),
+    /** Prometheus on the analytics cluster. */
+    prometheus: z
+      .strictObject({
+        retentionDays: integer(1, 90).default(15),
+        storageGiB: integer(10, 4096).default(100),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+const SERVICE_NAME = /^[a-z][a-z0-9-]{1,30}$/;
+
+const throttleSchema = z.strictObject({
+  rateLimit: integer(1, 100_000),
+  burstLimit: integer(1, 100_000),
+});
+
+const microservicesSchema = z
+  .strictObject({
+    /** Whether the stack runs the microservices platform (needs the analytics cluster). @default true */
+    enabled: z.boolean({ error: "expected true or false" }).default(true),
+    /** The JWT authorizer of the API: the identity provider's issuer and the API's audiences. */
+    jwt: z
+      .strictObject({
+        issuer: z.string().regex(/^https:\/\/[^\s]+$/, { error: "expected an https issuer URL" }),
+        audience: z
+          .array(z.string().min(1, { error: "expected a non-empty audience" }))
+          .min(1, { error: "expected at least one audience" }),
+      })
+      .optional(),
+    /** Default throttling of every route. @default 100 requests/s, bursts of 200 */
+    throttle: throttleSchema.default({ rateLimit: 100, burstLimit: 200 }),
+    /** Quota of each API-key client. @default 100000 a day */
+    quota: z
+      .strictObject({
+        limit: integer(1, 1_000_000_000),
+        period: z.enum(["DAY", "WEEK", "MONTH"], { error: 'expected "DAY", "WEEK" or "MONTH"' }),
+      })
+      .default({ limit: 100_000, period: "DAY" }),
+    /** The Consul servers. */
+    consul: z
+      .strictObject({
+        serverReplicas: z
+          .union([z.literal(3), z.literal(5)], { error: "expected 3 or 5" })
+          .default(3),
+        storageGiB: integer(5, 1024).default(20),
+      })
+      .prefault({}),
+    /** The services: each gets a namespace, identity, ECR repository, mesh entry and routes. */
+    services: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(SERVICE_NAME, { error: `expected ${SERVICE_NAME.source}` }),
+          port: integer(1024, 65535),
+          routes: z
+            .array(
+              z.strictObject({
+                method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "ANY"], {
+                  error: "expected GET, POST, PUT, PATCH, DELETE or ANY",
+                }),
+                path: z.string().regex(/^\/(?!.*\/\/)[A-Za-z0-9_{}+.\/-]*$/, {
+                  error: 'expected a path starting with "/", such as /courses/{id}',
+                }),
+              }),
+            )
+            .min(1, { error: "expected at least one route" }),
+          callers: z
+            .array(z.string().regex(SERVICE_NAME, { error: `expected ${SERVICE_NAME.source}` }))
+            .optional(),
+          apiKeyClients: z
+            .array(
+              z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, {
+                error: "expected a client name of lower-case letters, digits and dashes",
+              }),
+            )
+            .optional(),
+          throttle: throttleSchema.optional(),
+        }),
+      )
+      .default([]),
+  })
+  .prefault({});
 
 const stackConfigSchema = z
   .strictObject({
@@ -457,8 +574,8 @@ const stackConfigSchema = z
     homeRegion: homeRegionSchema,
     video: videoSchema,
     analytics: analyticsSchema,
-    microservices: componentSettings,
-    observability: componentSettings,
+    microservices: microservicesSchema,
+    observability: observabilitySchema,
     compliance: z
       .strictObject({
         /** Backups of the user store. */
@@ -606,6 +723,46 @@ const stackConfigSchema = z
           "the analytics endpoints need DNS for their hostnames and certificates; enable DNS or disable analytics",
       });
     }
+    const services = config.microservices;
+    if (services.enabled && !analytics.enabled) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["microservices", "enabled"],
+        input: true,
+        message:
+          "the services run on the analytics cluster; enable analytics or disable microservices",
+      });
+    }
+    if (services.enabled && services.jwt === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["microservices", "jwt"],
+        input: undefined,
+        message:
+          "required when microservices.enabled is true: { issuer, audience } of the identity provider",
+      });
+    }
+    const names = services.services.map((service) => service.name);
+    services.services.forEach((service, index) => {
+      if (names.indexOf(service.name) !== index) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["microservices", "services", index, "name"],
+          input: service.name,
+          message: "expected a name no other service has",
+        });
+      }
+      (service.callers ?? []).forEach((caller, callerIndex) => {
+        if (!names.includes(caller)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["microservices", "services", index, "callers", callerIndex],
+            input: caller,
+            message: `expected the names of services listed here (${names.join(", ")})`,
+          });
+        }
+      });
+    });
     if (analytics.api.maxReplicas < analytics.api.minReplicas) {
       ctx.addIssue({
         code: "custom",

@@ -227,6 +227,7 @@ export function computedState(
       };
     case "aws:lb/loadBalancer:LoadBalancer":
       return {
+        arnSuffix: `${inputs.loadBalancerType === "network" ? "net" : "app"}/${physicalName.slice(0, 32)}/${stableHex(16, id)}`,
         arn: arn(
           "elasticloadbalancing",
           `loadbalancer/app/${physicalName.slice(0, 32)}/${stableHex(16, id)}`,
@@ -257,6 +258,10 @@ export function computedState(
       };
     case "aws:ec2/subnet:Subnet":
       return { arn: arn("ec2", `subnet/${id}`) };
+    case "aws:lb/targetGroup:TargetGroup": {
+      const suffix = `targetgroup/${physicalName.slice(0, 32)}/${stableHex(16, id)}`;
+      return { arn: arn("elasticloadbalancing", suffix), arnSuffix: suffix, name: physicalName };
+    }
     case "aws:sqs/queue:Queue":
       return {
         arn: arn("sqs", physicalName),
