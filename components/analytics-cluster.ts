@@ -13,7 +13,11 @@ import {
 } from "./kubernetes-cluster";
 import { LoadBalancerController } from "./load-balancer-controller";
 import type { LogRetentionDays } from "./logs";
+import type { PrometheusSettings } from "./observability";
 import { RtlogIngest, type RtlogIngestSettings } from "./rtlog-ingest";
+
+/** One scrape target of Prometheus. */
+export type PodMonitorTarget = PrometheusSettings["podMonitors"][number];
 
 /** Everything the analytics cluster is configured with. */
 export interface AnalyticsSettings {
@@ -60,6 +64,41 @@ export interface AnalyticsClusterArgs {
  * monolith's exported learning events into Parquet for ClickHouse and analysts.
  */
 export class AnalyticsCluster extends pulumi.ComponentResource {
+  /** What Prometheus scrapes here: ClickHouse, Keeper and the analytics API. */
+  public readonly podMonitors: readonly PodMonitorTarget[] = [
+    {
+      name: "clickhouse",
+      namespace: "clickhouse",
+      matchLabels: {
+        "app.kubernetes.io/name": "clickhouse",
+        "app.kubernetes.io/instance": "clickhouse",
+        "app.kubernetes.io/component": "server",
+      },
+      port: "metrics",
+      path: "/metrics",
+    },
+    {
+      name: "clickhouse-keeper",
+      namespace: "clickhouse",
+      matchLabels: {
+        "app.kubernetes.io/name": "clickhouse",
+        "app.kubernetes.io/instance": "clickhouse",
+        "app.kubernetes.io/component": "keeper",
+      },
+      port: "metrics",
+      path: "/metrics",
+    },
+    {
+      name: "analytics-api",
+      namespace: "analytics",
+      matchLabels: {
+        "app.kubernetes.io/name": "analytics-api",
+        "app.kubernetes.io/instance": "analytics-api",
+      },
+      port: "http",
+      path: "/metrics",
+    },
+  ];
   public readonly cluster: KubernetesCluster;
   public readonly karpenter: Karpenter;
   public readonly clickhouse: ClickHouse;

@@ -11,6 +11,8 @@ import { HomeRegion } from "./home-region";
 import type { LogRetentionDays } from "./logs";
 import { Monolith, type MonolithMode, type MonolithLambdaSettings } from "./monolith";
 import { Network } from "./network";
+import { Observability, type AlarmThresholds } from "./observability";
+import { platformSignals } from "./platform-signals";
 import { Tokenization } from "./tokenization";
 import { UserDataStore, type AuroraEngine } from "./user-data-store";
 import { VideoPipeline, type LadderRung, type RawUploadPolicy } from "./video-pipeline";
@@ -93,6 +95,13 @@ export interface RegionalVideoSettings {
   readonly tasks: readonly VideoTaskSettings[];
 }
 
+/** What the region's alarms and Prometheus are set to. */
+export interface RegionalObservabilitySettings {
+  readonly alertEmails: readonly string[];
+  readonly thresholds: AlarmThresholds;
+  readonly prometheus: { readonly retentionDays: number; readonly storageGiB: number };
+}
+
 /** Home-region pinning. */
 export interface HomeRegionSettings {
   /** Every home region and its explicit API hostname (the same map in every stack). */
@@ -138,6 +147,8 @@ export interface RegionalPlatformArgs {
   readonly video?: RegionalVideoSettings;
   /** The analytics cluster; off when absent. */
   readonly analytics?: AnalyticsSettings;
+  /** Alarms, dashboards and (with the analytics cluster) Prometheus. */
+  readonly observability: RegionalObservabilitySettings;
   /** Provider of us-east-1, for what CloudFront needs there (the video CDN's certificate). */
   readonly usEast1Provider: aws.Provider;
 }
@@ -162,6 +173,7 @@ export class RegionalPlatform extends pulumi.ComponentResource {
   public readonly homeRegion?: HomeRegion;
   public readonly video?: VideoPipeline;
   public readonly analytics?: AnalyticsCluster;
+  public readonly observability: Observability;
 
   constructor(name: string, args: RegionalPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super(
@@ -371,6 +383,41 @@ export class RegionalPlatform extends pulumi.ComponentResource {
         parent,
       );
     }
+    const analytics = this.analytics;
+    this.observability = new Observability(
+      `${name}-observability`,
+      {
+        context,
+        stack: args.stack,
+        keys: this.keys,
+        thresholds: args.observability.thresholds,
+        alertEmails: args.observability.alertEmails,
+        usEast1Provider: args.usEast1Provider,
+        resources: platformSignals({
+          monolith: this.monolith,
+          userStore: this.userStore,
+          tokenization: this.tokenization,
+          compliance: this.compliance,
+          ...(this.homeRegion === undefined ? {} : { homeRegion: this.homeRegion }),
+          ...(this.video === undefined ? {} : { video: this.video }),
+          ...(this.edge === undefined ? {} : { edge: this.edge }),
+          ...(analytics === undefined ? {} : { analytics }),
+        }),
+        ...(analytics === undefined
+          ? {}
+          : {
+              prometheus: {
+                cluster: analytics.cluster,
+                retentionDays: args.observability.prometheus.retentionDays,
+                storageGiB: args.observability.prometheus.storageGiB,
+                podMonitors: analytics.podMonitors,
+                dependsOn: [analytics.karpenter.nodePools.general],
+              },
+            }),
+        ...(args.logRetentionDays === undefined ? {} : { logRetentionDays: args.logRetentionDays }),
+      },
+      parent,
+    );
     // Every user of a key exists now: write the key policies that name them.
     this.keys.seal();
 

@@ -706,7 +706,7 @@ export class VideoPipeline extends pulumi.ComponentResource {
         "video-playback-auth": playbackAuth.function.name,
       },
       queues: { "video-ingest": ingest.name },
-      deadLetterQueues: { "video-ingest-dlq": ingestDlq.name, "video-status-dlq": statusDlq.name },
+      deadLetterQueues: { "video-ingest": ingestDlq.name, "video-status": statusDlq.name },
       mediaConvertQueueArn: mediaQueue.arn,
       distributionId: delivery.distributionId,
     };

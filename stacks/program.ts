@@ -139,6 +139,11 @@ export async function program(): Promise<StackOutputs> {
             tasks: config.video.tasks,
           }
         : undefined,
+      observability: {
+        alertEmails: config.observability.alertEmails,
+        thresholds: config.observability.thresholds,
+        prometheus: config.observability.prometheus,
+      },
       analytics: config.analytics.enabled
         ? {
             kubernetesVersion: config.analytics.kubernetesVersion,

@@ -77,12 +77,21 @@ describe("the real stack files", () => {
     const { document } = planOf("me-south-1");
     expect(document.allowedRegions).toEqual(["me-south-1"]);
     const outside = document.resources.filter((r) => !document.allowedRegions.includes(r.region));
-    // CloudFront takes certificates from us-east-1 only; the video CDN's holds no data.
+    // CloudFront takes certificates from us-east-1 only, and publishes its metrics only there, so
+    // the CDN's 5xx alarm, its alert topic and that topic's key live there too. None holds user data.
     expect(outside.map((r) => `${r.type} ${r.name} in ${r.region}`).sort()).toEqual([
       "aws:acm/certificate:Certificate kc-video-cdn-cert in us-east-1",
       "aws:acm/certificateValidation:CertificateValidation kc-video-cdn-cert in us-east-1",
+      "aws:cloudwatch/metricAlarm:MetricAlarm kc-observability-video-cloudfront-5xx-rate in us-east-1",
+      "aws:kms/alias:Alias kc-observability-alerts-us-east-1 in us-east-1",
+      "aws:kms/key:Key kc-observability-alerts-us-east-1 in us-east-1",
+      "aws:sns/topic:Topic kc-observability-alerts-us-east-1 in us-east-1",
+      "aws:sns/topicPolicy:TopicPolicy kc-observability-alerts-us-east-1 in us-east-1",
       "pulumi:providers:aws aws-us-east-1 in us-east-1",
     ]);
+    for (const resource of outside) {
+      expect(resource.inputs.tags ?? {}).not.toMatchObject({ DataClass: "user-data" });
+    }
   });
 
   it("keeps every key of user data in its own stack's allowed regions", () => {
@@ -96,12 +105,14 @@ describe("the real stack files", () => {
             `${key.type === "aws:kms/key:Key" ? "key" : "replica"} ${key.region} ${tagsOf(key).DataClass ?? ""}`,
         )
         .sort();
-    // A key per data class, plus the HMAC key of PII tokens (user data).
+    // A key per data class, plus the HMAC key of PII tokens (user data), and the key of the
+    // CloudFront alarms' topic in us-east-1 (telemetry).
     expect(keysOf("me-south-1")).toEqual([
       "key me-south-1 content",
       "key me-south-1 telemetry",
       "key me-south-1 user-data",
       "key me-south-1 user-data",
+      "key us-east-1 telemetry",
     ]);
     // The US user-data key is replicated to the global tables' replica region, which is allowed;
     // the primary also owns the home-region directory's keys (no personal data), replicated to
@@ -231,6 +242,72 @@ describe("serving the platform", () => {
         nodeIn("Monolith kc-monolith", "autoscaling Group"),
       ),
     ).toBe(true);
+  });
+});
+
+describe("watching the platform", () => {
+  it.each(stacks)("%s keeps no log group forever: every one has a retention", (stack) => {
+    const groups = planOf(stack).recorded.filter(
+      (r) => r.type === "aws:cloudwatch/logGroup:LogGroup",
+    );
+    expect(groups.length).toBeGreaterThan(10);
+    for (const group of groups) {
+      expect(group.inputs.retentionInDays, group.name).toBeGreaterThan(0);
+      expect(group.inputs.kmsKeyId, group.name).toBeDefined();
+    }
+  });
+
+  it.each(stacks)(
+    "%s sends every alarm to an alert topic of its own region, at a threshold from config",
+    (stack) => {
+      const { recorded, config } = planOf(stack);
+      const alarms = recorded.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
+      const topics = new Map(
+        recorded
+          .filter((r) => r.type === "aws:sns/topic:Topic")
+          .map((topic) => [topic.id, topic.region]),
+      );
+      const thresholds = new Set<unknown>([
+        ...Object.values(config.observability.thresholds),
+        // FreeableMemory is compared in bytes.
+        config.observability.thresholds.auroraFreeableMemoryMiB * 1024 * 1024,
+      ]);
+      expect(alarms.length).toBeGreaterThan(30);
+      for (const alarm of alarms) {
+        const actions = alarm.inputs.alarmActions as string[];
+        expect(actions.length, alarm.name).toBeGreaterThan(0);
+        expect(alarm.inputs.okActions, alarm.name).toEqual(actions);
+        for (const action of actions) {
+          expect(action, alarm.name).toMatch(new RegExp(`^arn:aws:sns:${alarm.region}:`));
+        }
+        expect(thresholds.has(alarm.inputs.threshold), alarm.name).toBe(true);
+      }
+      expect(topics.size).toBeGreaterThan(0);
+    },
+  );
+
+  it.each(stacks)("%s watches what breaks users", (stack) => {
+    const names = planOf(stack)
+      .recorded.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm")
+      .map((alarm) => String(alarm.inputs.name));
+    for (const signal of [
+      "monolith-alb-5xx",
+      "monolith-alb-p95-latency",
+      "monolith-asg-in-service",
+      "monolith-work-queue-oldest-message",
+      "monolith-work-dlq-messages",
+      "video-ingest-dlq-messages",
+      "video-status-dlq-messages",
+      "video-submit-lambda-errors",
+      "video-submit-lambda-throttles",
+      "video-mediaconvert-errors",
+      "video-cloudfront-5xx-rate",
+      "rtlog-ingest-dlq-messages",
+    ]) {
+      expect(names, signal).toContain(`${stack}-${signal}`);
+    }
+    const store = stack === "me-south-1" ? "users-aurora-cpu" : "users-table-dynamodb-throttles";
+    expect(names).toContain(`${stack}-${store}`);
   });
 });
 
