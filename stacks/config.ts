@@ -519,7 +519,7 @@ const microservicesSchema = z
                 method: z.enum(["GET", "POST", "PUT", "PATCH", "DELETE", "ANY"], {
                   error: "expected GET, POST, PUT, PATCH, DELETE or ANY",
                 }),
-                path: z.string().regex(/^\/(?!.*\/\/)[A-Za-z0-9_{}+.\/-]*$/, {
+                path: z.string().regex(/^\/(?!.*\/\/)[A-Za-z0-9_{}+./-]*$/, {
                   error: 'expected a path starting with "/", such as /courses/{id}',
                 }),
               }),
