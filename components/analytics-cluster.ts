@@ -101,6 +101,8 @@ export class AnalyticsCluster extends pulumi.ComponentResource {
   ];
   public readonly cluster: KubernetesCluster;
   public readonly karpenter: Karpenter;
+  /** The load balancer controller's release: TargetGroupBindings and Ingresses wait for it. */
+  public readonly loadBalancerController: LoadBalancerController;
   public readonly clickhouse: ClickHouse;
   public readonly api: AnalyticsApi;
   public readonly lake: DataLake;
@@ -140,11 +142,11 @@ export class AnalyticsCluster extends pulumi.ComponentResource {
       },
       parent,
     );
-    const loadBalancers = new LoadBalancerController(
+    const loadBalancers = (this.loadBalancerController = new LoadBalancerController(
       `${name}-lbc`,
       { context, cluster: this.cluster, clusterName, vpcId: network.vpcId },
       parent,
-    );
+    ));
     const externalDns = new ExternalDns(
       `${name}-dns`,
       {

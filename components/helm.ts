@@ -26,6 +26,8 @@ export const THIRD_PARTY_CHARTS = {
     chart: "external-dns",
     version: "1.21.1",
   },
+  /** Consul 2.0: the first line whose CRDs serve Gateway API v1. */
+  consul: { repo: "https://helm.releases.hashicorp.com", chart: "consul", version: "2.0.3" },
   clickhouseOperator: {
     repo: "https://helm.altinity.com",
     chart: "altinity-clickhouse-operator",

@@ -10,6 +10,7 @@ import { GlobalEdge } from "./global-edge";
 import { HomeRegion } from "./home-region";
 import type { LogRetentionDays } from "./logs";
 import { Monolith, type MonolithMode, type MonolithLambdaSettings } from "./monolith";
+import { Microservices, type MicroservicesArgs } from "./microservices";
 import { Network } from "./network";
 import { Observability, type AlarmThresholds } from "./observability";
 import { platformSignals } from "./platform-signals";
@@ -95,6 +96,12 @@ export interface RegionalVideoSettings {
   readonly tasks: readonly VideoTaskSettings[];
 }
 
+/** The microservices platform of a region (see `MicroservicesArgs` for each setting). */
+export type RegionalMicroservicesSettings = Pick<
+  MicroservicesArgs,
+  "jwt" | "throttle" | "quota" | "consul" | "services"
+>;
+
 /** What the region's alarms and Prometheus are set to. */
 export interface RegionalObservabilitySettings {
   readonly alertEmails: readonly string[];
@@ -147,6 +154,8 @@ export interface RegionalPlatformArgs {
   readonly video?: RegionalVideoSettings;
   /** The analytics cluster; off when absent. */
   readonly analytics?: AnalyticsSettings;
+  /** The microservices platform on the analytics cluster; off when absent. */
+  readonly microservices?: RegionalMicroservicesSettings;
   /** Alarms, dashboards and (with the analytics cluster) Prometheus. */
   readonly observability: RegionalObservabilitySettings;
   /** Provider of us-east-1, for what CloudFront needs there (the video CDN's certificate). */
@@ -174,6 +183,7 @@ export class RegionalPlatform extends pulumi.ComponentResource {
   public readonly video?: VideoPipeline;
   public readonly analytics?: AnalyticsCluster;
   public readonly observability: Observability;
+  public readonly microservices?: Microservices;
 
   constructor(name: string, args: RegionalPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super(
@@ -384,6 +394,36 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       );
     }
     const analytics = this.analytics;
+    if (args.microservices !== undefined) {
+      if (analytics === undefined || args.dns.hostedZoneId === undefined) {
+        throw new pulumi.ResourceError(
+          "the microservices run on the analytics cluster and need DNS for their API's hostname",
+          this,
+        );
+      }
+      this.microservices = new Microservices(
+        `${name}-services`,
+        {
+          context,
+          stack: args.stack,
+          cluster: analytics.cluster,
+          keys: this.keys,
+          vpcId: this.network.vpcId,
+          privateSubnetIds: this.network.privateSubnetIds,
+          hostname: `services.${args.dns.regionLabel}.${args.dns.domain}`,
+          hostedZoneId: args.dns.hostedZoneId,
+          ...args.microservices,
+          ...(args.logRetentionDays === undefined
+            ? {}
+            : { logRetentionDays: args.logRetentionDays }),
+          dependsOn: [
+            analytics.loadBalancerController.release,
+            analytics.karpenter.nodePools.general,
+          ],
+        },
+        parent,
+      );
+    }
     this.observability = new Observability(
       `${name}-observability`,
       {

@@ -139,6 +139,16 @@ export async function program(): Promise<StackOutputs> {
             tasks: config.video.tasks,
           }
         : undefined,
+      microservices:
+        config.microservices.enabled && config.microservices.jwt !== undefined
+          ? {
+              jwt: config.microservices.jwt,
+              throttle: config.microservices.throttle,
+              quota: config.microservices.quota,
+              consul: config.microservices.consul,
+              services: config.microservices.services,
+            }
+          : undefined,
       observability: {
         alertEmails: config.observability.alertEmails,
         thresholds: config.observability.thresholds,

@@ -220,6 +220,31 @@ describe("serving the platform", () => {
     },
   );
 
+  it("draws the services path from API Gateway through the VPC link and load balancer into the mesh", () => {
+    const diagram = renderMermaid([planOf("me-south-1")]);
+    const nodeIn = (component: string, label: string): string => {
+      const start = diagram.indexOf(`["${component}"]`);
+      const block = diagram.slice(start, diagram.indexOf("\n      end", start));
+      const match = new RegExp(`(n[0-9a-f]{10})\\["${label}`).exec(block);
+      if (start < 0 || match?.[1] === undefined) {
+        throw new Error(`no node ${label} in ${component}`);
+      }
+      return match[1];
+    };
+    const node = (label: string) => nodeIn("Microservices kc-services", label);
+    const edge = (from: string, to: string) => diagram.includes(`${from} --> ${to}`);
+    const integration = node("apigatewayv2 Integration");
+    expect(edge(node("apigatewayv2 Api"), integration)).toBe(true);
+    expect(edge(node("apigatewayv2 VpcLink"), integration)).toBe(true);
+    expect(edge(node("lb Listener"), integration)).toBe(true);
+    expect(edge(node("lb LoadBalancer"), node("lb Listener"))).toBe(true);
+    expect(edge(node("lb TargetGroup"), node("elbv2.k8s.aws TargetGroupBinding"))).toBe(true);
+    expect(
+      edge(node("gateway.networking.k8s.io Gateway"), node("elbv2.k8s.aws TargetGroupBinding")),
+    ).toBe(true);
+    expect(edge(node("helm.sh Release"), node("gateway.networking.k8s.io Gateway"))).toBe(true);
+  });
+
   it("draws the request path from Route 53 through the load balancer to the instances", () => {
     const diagram = renderMermaid([planOf("me-south-1")]);
     // The node of `label` inside the subgraph of `component` (its first lines, before nesting).

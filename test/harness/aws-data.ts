@@ -268,6 +268,20 @@ export function computedState(
         url: `https://sqs.${region}.amazonaws.com/${account}/${physicalName}`,
         name: physicalName,
       };
+    case "aws:apigateway/restApi:RestApi":
+      return {
+        arn: arn("apigateway", `/restapis/${id}`),
+        rootResourceId: stableHex(10, id, "root"),
+        executionArn: arn("execute-api", id),
+      };
+    case "aws:apigateway/stage:Stage":
+      return {
+        arn: arn(
+          "apigateway",
+          `/restapis/${String(inputs.restApi)}/stages/${String(inputs.stageName)}`,
+        ),
+        invokeUrl: `https://${String(inputs.restApi)}.execute-api.${region}.amazonaws.com/${String(inputs.stageName)}`,
+      };
     case "aws:sns/topic:Topic":
       return { arn: arn("sns", physicalName), name: physicalName };
     case "aws:ecr/repository:Repository":
