@@ -164,8 +164,8 @@ export interface RegionalPlatformArgs {
 
 /**
  * Everything one region runs: its keys, network, residency-bound user store, PII tokenization and
- * compliance audit today; the monolith, video pipeline, analytics, microservices and observability
- * as they are built. Every region gets the same platform; only its settings differ.
+ * compliance audit; the monolith, video pipeline, analytics cluster, microservices platform and
+ * observability. Every region gets the same platform; only its settings differ.
  *
  * The residency settings (jurisdiction, allowed regions) are registered as this component's
  * inputs, so the CrossGuard pack reads them from the stack being previewed.
