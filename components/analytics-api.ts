@@ -1,11 +1,10 @@
-import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { validatedCertificate } from "./certificate";
 import { CLICKHOUSE_CLUSTER, USERS_SECRET, type ClickHouse } from "./clickhouse";
 import { helmRelease } from "./helm";
+import { imageRepository } from "./image-repository";
 import { placementOn } from "./karpenter";
-import { dataTags } from "./tags";
 import type { KubernetesCluster } from "./kubernetes-cluster";
 import { ANALYTICS_DATABASE } from "../functions/clickhouse/tables";
 
@@ -76,47 +75,12 @@ export class AnalyticsApi extends pulumi.ComponentResource {
     if (problems.length > 0) {
       throw new pulumi.ResourceError(problems.join("; "), this);
     }
-    const parent = { parent: this };
     this.url = `https://${args.hostname}`;
 
-    const repository = new aws.ecr.Repository(
+    const repository = imageRepository(
       `${name}-image`,
-      {
-        name: `knowledgecity/analytics-api`,
-        imageTagMutability: "IMMUTABLE",
-        imageScanningConfiguration: { scanOnPush: true },
-        encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.imageKeyArn }],
-        tags: dataTags("content"),
-      },
-      parent,
-    );
-    new aws.ecr.LifecyclePolicy(
-      `${name}-image`,
-      {
-        repository: repository.name,
-        policy: JSON.stringify({
-          rules: [
-            {
-              rulePriority: 1,
-              description: "Drop untagged images after 7 days",
-              selection: {
-                tagStatus: "untagged",
-                countType: "sinceImagePushed",
-                countUnit: "days",
-                countNumber: 7,
-              },
-              action: { type: "expire" },
-            },
-            {
-              rulePriority: 2,
-              description: "Keep the 50 newest tagged images",
-              selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 50 },
-              action: { type: "expire" },
-            },
-          ],
-        }),
-      },
-      parent,
+      { repositoryName: "knowledgecity/analytics-api", kmsKeyArn: args.imageKeyArn },
+      this,
     );
     this.repositoryUrl = repository.repositoryUrl;
 

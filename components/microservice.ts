@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "./context";
 import type { KubernetesCluster } from "./kubernetes-cluster";
 import type { WorkloadStatement } from "./pod-identity";
-import { dataTags } from "./tags";
+import { imageRepository } from "./image-repository";
 
 /** The HTTP methods a route may name; `ANY` matches every method. */
 export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "ANY"] as const;
@@ -473,21 +473,10 @@ export class Microservice extends pulumi.ComponentResource implements Microservi
       );
     }
 
-    const repository = new aws.ecr.Repository(
+    const repository = imageRepository(
       `${name}-image`,
-      {
-        name: `knowledgecity/${service}`,
-        imageTagMutability: "IMMUTABLE",
-        imageScanningConfiguration: { scanOnPush: true },
-        encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: args.repositoryKeyArn }],
-        tags: dataTags("content"),
-      },
-      parent,
-    );
-    new aws.ecr.LifecyclePolicy(
-      `${name}-image`,
-      { repository: repository.name, policy: JSON.stringify(IMAGE_LIFECYCLE_POLICY) },
-      parent,
+      { repositoryName: `knowledgecity/${service}`, kmsKeyArn: args.repositoryKeyArn },
+      this,
     );
     this.repositoryUrl = repository.repositoryUrl;
 
@@ -585,34 +574,6 @@ export class Microservice extends pulumi.ComponentResource implements Microservi
     });
   }
 }
-
-/** Expire untagged images after a week; keep the 50 newest tagged ones. */
-const IMAGE_LIFECYCLE_POLICY = {
-  rules: [
-    {
-      rulePriority: 1,
-      description: "Drop untagged images after 7 days",
-      selection: {
-        tagStatus: "untagged",
-        countType: "sinceImagePushed",
-        countUnit: "days",
-        countNumber: 7,
-      },
-      action: { type: "expire" },
-    },
-    {
-      rulePriority: 2,
-      description: "Keep the 50 newest tagged images",
-      selection: {
-        tagStatus: "tagged",
-        tagPatternList: ["*"],
-        countType: "imageCountMoreThan",
-        countNumber: 50,
-      },
-      action: { type: "expire" },
-    },
-  ],
-};
 
 /**
  * A service's partner REST API: `ANY /v1/<name>/{proxy+}` requiring an API key, proxied over the
