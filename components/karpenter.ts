@@ -4,10 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "./context";
 import type { DataKeys } from "./data-keys";
 import { helmRelease, THIRD_PARTY_CHARTS } from "./helm";
-import { serviceTrustPolicy } from "./iam";
 import { dataTags } from "./tags";
 import type { KubernetesCluster } from "./kubernetes-cluster";
-import { SYSTEM_TAINT } from "./kubernetes-cluster";
+import { eksNodeRole, SYSTEM_TAINT } from "./kubernetes-cluster";
 
 /** A Kubernetes taint as Karpenter writes it on the nodes of a pool. */
 export interface Taint {
@@ -182,33 +181,19 @@ export class Karpenter extends pulumi.ComponentResource {
       throw new pulumi.ResourceError(problems.join("; "), this);
     }
     const parent = { parent: this };
-    const managed = (policy: string) => `arn:${context.partition}:iam::aws:policy/${policy}`;
     const ec2 = (resource: string) =>
       `arn:${context.partition}:ec2:${context.region}:${context.accountId}:${resource}`;
     const clusterTag = `kubernetes.io/cluster/${clusterName}`;
 
     // Nodes
-    const nodeRole = new aws.iam.Role(
+    const { role: nodeRole, attachments: nodePolicies } = eksNodeRole(
       `${name}-node`,
       {
-        name: `${clusterName}-karpenter-node`,
+        context,
+        roleName: `${clusterName}-karpenter-node`,
         description: `Nodes Karpenter launches for ${clusterName}`,
-        assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com", context.accountId),
       },
-      parent,
-    );
-    const nodePolicies = [
-      "AmazonEKSWorkerNodePolicy",
-      "AmazonEKS_CNI_Policy",
-      "AmazonEC2ContainerRegistryPullOnly",
-      "AmazonSSMManagedInstanceCore",
-    ].map(
-      (policy) =>
-        new aws.iam.RolePolicyAttachment(
-          `${name}-node-${policy}`,
-          { role: nodeRole.name, policyArn: managed(policy) },
-          parent,
-        ),
+      this,
     );
     const accessEntry = new aws.eks.AccessEntry(
       `${name}-node`,

@@ -190,26 +190,10 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       parent,
     );
 
-    const nodeRole = new aws.iam.Role(
+    const { role: nodeRole, attachments: nodePolicies } = eksNodeRole(
       `${name}-system-nodes`,
-      {
-        description: `System nodes of ${args.clusterName}`,
-        assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com", context.accountId),
-      },
-      parent,
-    );
-    const nodePolicies = [
-      "AmazonEKSWorkerNodePolicy",
-      "AmazonEKS_CNI_Policy",
-      "AmazonEC2ContainerRegistryPullOnly",
-      "AmazonSSMManagedInstanceCore",
-    ].map(
-      (managed) =>
-        new aws.iam.RolePolicyAttachment(
-          `${name}-system-nodes-${managed}`,
-          { role: nodeRole.name, policyArn: policy(managed) },
-          parent,
-        ),
+      { context, description: `System nodes of ${args.clusterName}` },
+      this,
     );
     const launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-system-nodes`,
@@ -396,4 +380,41 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       parent,
     );
   }
+}
+
+/** The AWS managed policies every EKS node needs: kubelet, the VPC CNI, image pulls and SSM. */
+const NODE_POLICIES = [
+  "AmazonEKSWorkerNodePolicy",
+  "AmazonEKS_CNI_Policy",
+  "AmazonEC2ContainerRegistryPullOnly",
+  "AmazonSSMManagedInstanceCore",
+] as const;
+
+/** An EC2 role for EKS nodes of this account, with the managed policies nodes need. */
+export function eksNodeRole(
+  name: string,
+  args: { readonly context: AwsContext; readonly description: string; readonly roleName?: string },
+  parent: pulumi.Resource,
+): { role: aws.iam.Role; attachments: aws.iam.RolePolicyAttachment[] } {
+  const role = new aws.iam.Role(
+    name,
+    {
+      ...(args.roleName === undefined ? {} : { name: args.roleName }),
+      description: args.description,
+      assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com", args.context.accountId),
+    },
+    { parent },
+  );
+  const attachments = NODE_POLICIES.map(
+    (policy) =>
+      new aws.iam.RolePolicyAttachment(
+        `${name}-${policy}`,
+        {
+          role: role.name,
+          policyArn: `arn:${args.context.partition}:iam::aws:policy/${policy}`,
+        },
+        { parent },
+      ),
+  );
+  return { role, attachments };
 }
