@@ -1,4 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
+import { join, relative } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Where a chart comes from: a repository (HTTP or OCI) with a pinned version, or this project. */
@@ -36,11 +37,18 @@ export const THIRD_PARTY_CHARTS = {
 } as const satisfies Record<string, ChartSource>;
 
 /**
- * One of this project's charts, `./charts/<name>`: relative, because Pulumi runs the program from
- * the project's root and a plan must not carry a machine's paths.
+ * A path under this project's `charts/` folder, relative to the working directory the program
+ * runs in (the project root in tests and the plan; possibly `stacks/`, where `main` points, under
+ * the Pulumi CLI), so it resolves either way and a plan carries no machine's paths.
  */
+export function chartsPath(...parts: readonly string[]): string {
+  const path = relative(process.cwd(), join(__dirname, "..", "charts", ...parts));
+  return path.startsWith("..") ? path : `./${path}`;
+}
+
+/** One of this project's charts, `charts/<name>`. */
 export function localChart(name: string): string {
-  return `./charts/${name}`;
+  return chartsPath(name);
 }
 
 /** Arguments of `helmRelease`. */
@@ -82,7 +90,7 @@ export function helmRelease(
         ? {}
         : {
             valueYamlFiles: args.valueFiles.map(
-              (file) => new pulumi.asset.FileAsset(`./charts/${file}`),
+              (file) => new pulumi.asset.FileAsset(chartsPath(file)),
             ),
           }),
       values: args.values,
