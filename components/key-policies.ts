@@ -58,6 +58,50 @@ export interface KeyUser {
   readonly condition?: aws.iam.PolicyStatement["Condition"];
 }
 
+/** The account root administers a key, without the right to use it for data. */
+export function keyAdministration(context: AwsContext): aws.iam.PolicyStatement {
+  return {
+    Sid: "AccountAdministersTheKey",
+    Effect: "Allow",
+    Principal: { AWS: accountRootArn(context) },
+    Action: [...KEY_ADMIN_ACTIONS],
+    Resource: "*",
+  };
+}
+
+/** This account's principals may use a key only through the given AWS services of its region. */
+export function keyUseThroughServices(
+  sid: string,
+  services: readonly string[],
+  context: AwsContext,
+): aws.iam.PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Principal: { AWS: accountRootArn(context) },
+    Action: [...KEY_USE_THROUGH_SERVICE_ACTIONS],
+    Resource: "*",
+    Condition: {
+      StringEquals: {
+        "kms:CallerAccount": context.accountId,
+        "kms:ViaService": services.map((service) => regionalServicePrincipal(service, context)),
+      },
+    },
+  };
+}
+
+/** A named user's statement: exactly its actions, under its condition. */
+export function keyUserStatement(user: KeyUser): aws.iam.PolicyStatement {
+  return {
+    Sid: user.sid,
+    Effect: "Allow",
+    Principal: user.principal,
+    Action: [...user.actions],
+    Resource: "*",
+    ...(user.condition === undefined ? {} : { Condition: user.condition }),
+  };
+}
+
 /**
  * The key policy of a data class's CMK. Nobody may use the key for data by default: the account
  * root administers it; this account's principals may use it only through the AWS services of its
@@ -69,30 +113,9 @@ export function dataKeyPolicy(
   context: AwsContext,
   users: readonly KeyUser[] = [],
 ): aws.iam.PolicyDocument {
-  const root = accountRootArn(context);
   const statements: aws.iam.PolicyStatement[] = [
-    {
-      Sid: "AccountAdministersTheKey",
-      Effect: "Allow",
-      Principal: { AWS: root },
-      Action: [...KEY_ADMIN_ACTIONS],
-      Resource: "*",
-    },
-    {
-      Sid: "AccountUsesTheKeyThroughItsStores",
-      Effect: "Allow",
-      Principal: { AWS: root },
-      Action: [...KEY_USE_THROUGH_SERVICE_ACTIONS],
-      Resource: "*",
-      Condition: {
-        StringEquals: {
-          "kms:CallerAccount": context.accountId,
-          "kms:ViaService": KEY_SERVICES[dataClass].map((service) =>
-            regionalServicePrincipal(service, context),
-          ),
-        },
-      },
-    },
+    keyAdministration(context),
+    keyUseThroughServices("AccountUsesTheKeyThroughItsStores", KEY_SERVICES[dataClass], context),
   ];
   if (dataClass === "telemetry") {
     statements.push({
@@ -114,15 +137,6 @@ export function dataKeyPolicy(
       },
     });
   }
-  for (const user of users) {
-    statements.push({
-      Sid: user.sid,
-      Effect: "Allow",
-      Principal: user.principal,
-      Action: [...user.actions],
-      Resource: "*",
-      ...(user.condition === undefined ? {} : { Condition: user.condition }),
-    });
-  }
+  statements.push(...users.map(keyUserStatement));
   return { Version: "2012-10-17", Statement: statements };
 }

@@ -6,7 +6,12 @@ import type { AwsContext } from "./context";
 import type { DataKeys } from "./data-keys";
 import { helmRelease, type ChartSource } from "./helm";
 import { placementOn } from "./karpenter";
-import { KEY_ADMIN_ACTIONS, KEY_USE_THROUGH_SERVICE_ACTIONS } from "./key-policies";
+import {
+  keyAdministration,
+  keyUserStatement,
+  keyUseThroughServices,
+  type KeyUser,
+} from "./key-policies";
 import { ENCRYPTED_STORAGE_CLASS, type KubernetesCluster } from "./kubernetes-cluster";
 import type { LogRetentionDays } from "./logs";
 import { dataTags } from "./tags";
@@ -198,12 +203,7 @@ export class Observability extends pulumi.ComponentResource {
       args.resources.distributions.length > 0 && context.region !== CLOUDFRONT_METRICS_REGION;
 
     // Alert topics.
-    args.keys.allow("telemetry", {
-      sid: "CloudWatchAlarmsPublishAlerts",
-      principal: { Service: "cloudwatch.amazonaws.com" },
-      actions: ["kms:GenerateDataKey*", "kms:Decrypt"],
-      condition: { StringEquals: { "aws:SourceAccount": context.accountId } },
-    });
+    args.keys.allow("telemetry", alarmsPublishWithKey(context.accountId));
     const regionalTopic = createAlertTopic(
       `${name}-alerts`,
       {
@@ -448,6 +448,16 @@ function createAlertTopic(
   return topic;
 }
 
+/** CloudWatch alarms of this account may publish to a topic encrypted with the key. */
+function alarmsPublishWithKey(accountId: string): KeyUser {
+  return {
+    sid: "CloudWatchAlarmsPublishAlerts",
+    principal: { Service: "cloudwatch.amazonaws.com" },
+    actions: ["kms:GenerateDataKey*", "kms:Decrypt"],
+    condition: { StringEquals: { "aws:SourceAccount": accountId } },
+  };
+}
+
 /**
  * The alert topic of the CloudFront alarms in us-east-1, with a key of its own there: the stack's
  * keys are regional, and an AWS-managed key would not let CloudWatch publish. The key's policy lets
@@ -460,38 +470,12 @@ function createUsEast1AlertTopic(
 ): aws.sns.Topic {
   const context = { ...args.context, region: CLOUDFRONT_METRICS_REGION };
   const opts = { parent, provider: args.usEast1Provider };
-  const root = `arn:${context.partition}:iam::${context.accountId}:root`;
   const policy: aws.iam.PolicyDocument = {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "AccountAdministersTheKey",
-        Effect: "Allow",
-        Principal: { AWS: root },
-        Action: [...KEY_ADMIN_ACTIONS],
-        Resource: "*",
-      },
-      {
-        Sid: "AccountUsesTheKeyThroughSns",
-        Effect: "Allow",
-        Principal: { AWS: root },
-        Action: [...KEY_USE_THROUGH_SERVICE_ACTIONS],
-        Resource: "*",
-        Condition: {
-          StringEquals: {
-            "kms:CallerAccount": context.accountId,
-            "kms:ViaService": `sns.${context.region}.${context.dnsSuffix}`,
-          },
-        },
-      },
-      {
-        Sid: "CloudWatchAlarmsPublishAlerts",
-        Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
-        Resource: "*",
-        Condition: { StringEquals: { "aws:SourceAccount": context.accountId } },
-      },
+      keyAdministration(context),
+      keyUseThroughServices("AccountUsesTheKeyThroughSns", ["sns"], context),
+      keyUserStatement(alarmsPublishWithKey(context.accountId)),
     ],
   };
   const key = new aws.kms.Key(
