@@ -3,6 +3,8 @@
  * this layout), content types, sizes and fixed reasons; never a raw AWS error message.
  */
 
+import { configurationMessage } from "../shared/configuration";
+
 /** Base of every error this function raises on purpose. */
 export abstract class EncodeSubmitError extends Error {
   abstract override readonly name: string;
@@ -15,12 +17,7 @@ export class ConfigurationError extends EncodeSubmitError {
     readonly missing: readonly string[],
     readonly problems: readonly string[] = [],
   ) {
-    super(
-      [
-        ...(missing.length > 0 ? [`missing environment variables: ${missing.join(", ")}`] : []),
-        ...problems,
-      ].join("; "),
-    );
+    super(configurationMessage(missing, problems));
   }
 }
 

@@ -10,6 +10,7 @@
  * version and the time of the last write.
  */
 import { z } from "zod";
+import { configurationMessage } from "../shared/configuration";
 
 // ---------------------------------------------------------------------------------------------
 // Limits and constants
@@ -78,12 +79,7 @@ export class ConfigurationError extends HomeRegionError {
     readonly missing: readonly string[],
     readonly problems: readonly string[] = [],
   ) {
-    super(
-      [
-        ...(missing.length > 0 ? [`missing environment variables: ${missing.join(", ")}`] : []),
-        ...problems,
-      ].join("; "),
-    );
+    super(configurationMessage(missing, problems));
   }
 }
 

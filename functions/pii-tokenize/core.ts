@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { configurationMessage } from "../shared/configuration";
 
 // ---------------------------------------------------------------------------------------------
 // Limits and constants
@@ -86,12 +87,7 @@ export class ConfigurationError extends PiiTokenizeError {
     readonly missing: readonly string[],
     readonly problems: readonly string[] = [],
   ) {
-    super(
-      [
-        ...(missing.length > 0 ? [`missing environment variables: ${missing.join(", ")}`] : []),
-        ...problems,
-      ].join("; "),
-    );
+    super(configurationMessage(missing, problems));
   }
 }
 

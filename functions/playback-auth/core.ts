@@ -8,6 +8,7 @@
  * segment of the course is covered by the same three cookies.
  */
 import { z } from "zod";
+import { configurationMessage } from "../shared/configuration";
 
 // ---------------------------------------------------------------------------------------------
 // Limits and constants
@@ -55,12 +56,7 @@ export class ConfigurationError extends PlaybackAuthError {
     readonly missing: readonly string[],
     readonly problems: readonly string[] = [],
   ) {
-    super(
-      [
-        ...(missing.length > 0 ? [`missing environment variables: ${missing.join(", ")}`] : []),
-        ...problems,
-      ].join("; "),
-    );
+    super(configurationMessage(missing, problems));
   }
 }
 
