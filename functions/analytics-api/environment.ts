@@ -28,15 +28,23 @@ const schema = z.object({
 
 export type Environment = z.output<typeof schema>;
 
-/** The validated environment, or an error naming the first bad variable. */
-export function readEnvironment(env: NodeJS.ProcessEnv): Environment {
-  const parsed = schema.safeParse(env);
+/** `env` parsed by `variables`, or an error naming the first bad variable. */
+function parseVariables<Schema extends z.ZodType>(
+  variables: Schema,
+  env: NodeJS.ProcessEnv,
+): z.output<Schema> {
+  const parsed = variables.safeParse(env);
   if (!parsed.success) {
     const [issue] = parsed.error.issues;
     const name = String(issue?.path[0] ?? "environment");
     throw new Error(`${name}: expected ${issue?.message ?? "a valid value"}`);
   }
   return parsed.data;
+}
+
+/** The validated environment, or an error naming the first bad variable. */
+export function readEnvironment(env: NodeJS.ProcessEnv): Environment {
+  return parseVariables(schema, env);
 }
 
 const lakeSchema = z.object({
@@ -59,11 +67,5 @@ export type LakeEnvironment = z.output<typeof lakeSchema>;
 
 /** The lake loader's extra variables, or an error naming the first bad one. */
 export function readLakeEnvironment(env: NodeJS.ProcessEnv): LakeEnvironment {
-  const parsed = lakeSchema.safeParse(env);
-  if (!parsed.success) {
-    const [issue] = parsed.error.issues;
-    const name = String(issue?.path[0] ?? "environment");
-    throw new Error(`${name}: expected ${issue?.message ?? "a valid value"}`);
-  }
-  return parsed.data;
+  return parseVariables(lakeSchema, env);
 }
