@@ -30,6 +30,7 @@ import {
 } from "../../functions/rtlog-ingest/core";
 import { parseLogLine, parseRecordData } from "../../functions/rtlog-ingest/parse";
 import { acquireServer } from "../../test/clickhouse/server";
+import { median } from "./median";
 
 /** The ingest should reach at least half the rate of `clickhouse-client` inserting the same rows. */
 export const MIN_INGEST_OVER_CLIENT = 0.5;
@@ -481,14 +482,6 @@ class MemoryDeadLetters implements DeadLetterStore {
     this.records.push(...records);
     return Promise.resolve(`dead-letter/${this.records.length}`);
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 function positiveInteger(name: string, value: number): number {

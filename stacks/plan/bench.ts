@@ -15,18 +15,11 @@ import { parseArgs } from "node:util";
 import { listStacks, runInMockEngine } from "../../test/harness";
 import { measureAnalytics, printAnalytics } from "./bench-analytics";
 import { MAX_BUNDLE_BYTES, MAX_INIT_OVER_EMPTY_MS, measureFunctions } from "./bench-functions";
+import { median } from "./median";
 import { planStack } from "./document";
 
 /** The ratio the plan should stay under: at most half again the engine's own cost. */
 const TARGET_RATIO = 1.5;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
 
 async function timed(run: () => Promise<number>): Promise<{ ms: number; count: number }> {
   const start = performance.now();
