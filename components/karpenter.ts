@@ -270,6 +270,15 @@ export class Karpenter extends pulumi.ComponentResource {
     this.interruptionQueueUrl = queue.url;
 
     // Controller
+    // What a launch creates, which Karpenter creates and tags only for this cluster.
+    const launched = [
+      "fleet/*",
+      "instance/*",
+      "volume/*",
+      "network-interface/*",
+      "launch-template/*",
+      "spot-instances-request/*",
+    ].map(ec2);
     const tagged = { [`aws:RequestTag/${clusterTag}`]: "owned" };
     const owned = { [`aws:ResourceTag/${clusterTag}`]: "owned" };
     const regionOnly = { "aws:RequestedRegion": context.region };
@@ -312,14 +321,7 @@ export class Karpenter extends pulumi.ComponentResource {
           {
             Sid: "LaunchOwnedNodes",
             Action: ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
-            Resource: [
-              ec2("fleet/*"),
-              ec2("instance/*"),
-              ec2("volume/*"),
-              ec2("network-interface/*"),
-              ec2("launch-template/*"),
-              ec2("spot-instances-request/*"),
-            ],
+            Resource: launched,
             Condition: {
               StringEquals: tagged,
               StringLike: { "aws:RequestTag/karpenter.sh/nodepool": "*" },
@@ -334,14 +336,7 @@ export class Karpenter extends pulumi.ComponentResource {
           {
             Sid: "TagWhatItLaunches",
             Action: ["ec2:CreateTags"],
-            Resource: [
-              ec2("fleet/*"),
-              ec2("instance/*"),
-              ec2("volume/*"),
-              ec2("network-interface/*"),
-              ec2("launch-template/*"),
-              ec2("spot-instances-request/*"),
-            ],
+            Resource: launched,
             Condition: {
               StringEquals: {
                 ...tagged,
