@@ -12,7 +12,6 @@ import { DataKeys } from "./data-keys";
 import { THIRD_PARTY_CHARTS } from "./helm";
 import { KubernetesCluster } from "./kubernetes-cluster";
 import {
-  albIngressAnnotations,
   LoadBalancerController,
   type LoadBalancerControllerArgs,
 } from "./load-balancer-controller";
@@ -20,10 +19,6 @@ import {
 const CLUSTER = "analytics-me-south-1";
 const VPC = "vpc-0a1b2c3d4e5f60718";
 const ELB = "arn:aws:elasticloadbalancing:me-south-1:111122223333";
-const CERTIFICATE =
-  "arn:aws:acm:me-south-1:111122223333:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
-const WEB_ACL =
-  "arn:aws:wafv2:me-south-1:111122223333:regional/webacl/analytics/a1b2c3d4-e5f6-4789-8abc-def012345678";
 
 let controller: LoadBalancerController | undefined;
 
@@ -325,62 +320,6 @@ describe("LoadBalancerController", () => {
     });
     await expect(run({ clusterName: "analytics cluster" })).rejects.toThrow(
       /clusterName = "analytics cluster": an EKS cluster name/,
-    );
-  });
-});
-
-describe("albIngressAnnotations", () => {
-  const base = {
-    scheme: "internet-facing",
-    certificateArn: CERTIFICATE,
-    healthcheckPath: "/healthz",
-  } as const;
-
-  it("serves HTTPS on 443 with TLS 1.3, redirects 80, targets pod IPs and protects the ALB", () => {
-    expect(albIngressAnnotations(base)).toEqual({
-      "alb.ingress.kubernetes.io/scheme": "internet-facing",
-      "alb.ingress.kubernetes.io/target-type": "ip",
-      "alb.ingress.kubernetes.io/listen-ports": '[{"HTTP":80},{"HTTPS":443}]',
-      "alb.ingress.kubernetes.io/ssl-redirect": "443",
-      "alb.ingress.kubernetes.io/certificate-arn": CERTIFICATE,
-      "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
-      "alb.ingress.kubernetes.io/healthcheck-path": "/healthz",
-      "alb.ingress.kubernetes.io/load-balancer-attributes":
-        "deletion_protection.enabled=true,routing.http.drop_invalid_header_fields.enabled=true",
-    });
-  });
-
-  it("adds the web ACL and the group only when given, for internal ALBs too", () => {
-    const annotations = albIngressAnnotations({
-      ...base,
-      scheme: "internal",
-      wafAclArn: WEB_ACL,
-      groupName: "analytics-internal",
-    });
-    expect(annotations).toMatchObject({
-      "alb.ingress.kubernetes.io/scheme": "internal",
-      "alb.ingress.kubernetes.io/wafv2-acl-arn": WEB_ACL,
-      "alb.ingress.kubernetes.io/group.name": "analytics-internal",
-    });
-    expect(Object.keys(albIngressAnnotations(base))).not.toContain(
-      "alb.ingress.kubernetes.io/wafv2-acl-arn",
-    );
-  });
-
-  it("lists every invalid setting at once", () => {
-    expect(() =>
-      albIngressAnnotations({
-        scheme: "internal",
-        certificateArn: "arn:aws:iam::111122223333:server-certificate/legacy",
-        wafAclArn: "arn:aws:wafv2:us-east-1:111122223333:global/webacl/edge/a1b2",
-        healthcheckPath: "healthz",
-        groupName: "Analytics_Internal",
-      }),
-    ).toThrow(
-      /certificateArn = .*an ACM certificate ARN.*; wafAclArn = .*a regional WAFv2 web ACL ARN.*; healthcheckPath = "healthz": an absolute path.*; groupName = "Analytics_Internal": at most 63/,
-    );
-    expect(() => albIngressAnnotations({ ...base, groupName: "a".repeat(64) })).toThrow(
-      /groupName = "a{64}"/,
     );
   });
 });

@@ -5,6 +5,7 @@ import { helmRelease, THIRD_PARTY_CHARTS, type ChartSource } from "./helm";
 import type { KubernetesCluster } from "./kubernetes-cluster";
 import { SYSTEM_TAINT } from "./kubernetes-cluster";
 import type { WorkloadStatement } from "./pod-identity";
+import { ALB_TLS_POLICY } from "./monolith";
 
 /** The IngressClass the controller serves (the chart creates it). */
 export const ALB_INGRESS_CLASS = "alb";
@@ -14,9 +15,6 @@ export const ALB_INGRESS_CLASS = "alb";
  * group it creates, valued with the cluster's name; its policy is fenced by this tag.
  */
 export const LOAD_BALANCER_CLUSTER_TAG = "elbv2.k8s.aws/cluster";
-
-/** The TLS policy of every HTTPS listener: TLS 1.3 and 1.2 only, forward-secret ciphers. */
-export const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 /** The namespace and service account the controller runs as. */
 const NAMESPACE = "kube-system";
@@ -118,76 +116,6 @@ export class LoadBalancerController extends pulumi.ComponentResource {
     );
     this.registerOutputs({ release: this.release, ingressClass: this.ingressClass });
   }
-}
-
-/** The settings of an Ingress served by an ALB of this controller. */
-export interface AlbIngressSettings {
-  /** `internet-facing` for public traffic, `internal` for traffic from inside the VPC. */
-  readonly scheme: "internal" | "internet-facing";
-  /** The ACM certificate of the HTTPS listener, in the cluster's region. */
-  readonly certificateArn: string;
-  /** A regional WAFv2 web ACL to associate with the ALB. @default none */
-  readonly wafAclArn?: string;
-  /** The path the target group checks, answering 200 when a pod can serve. */
-  readonly healthcheckPath: string;
-  /** An IngressGroup, to share one ALB among several Ingresses. @default one ALB per Ingress */
-  readonly groupName?: string;
-}
-
-/**
- * The annotations the platform puts on an Ingress of class `alb`: HTTPS on 443 with the TLS 1.3
- * policy, port 80 only redirecting to it, traffic straight to pod IPs, deletion protection on (so
- * a deleted Ingress never takes the ALB and its DNS name with it; turning it off is a deliberate
- * change) and invalid header fields dropped. Throws listing every invalid setting.
- */
-export function albIngressAnnotations(settings: AlbIngressSettings): Record<string, string> {
-  const problems = [
-    ...(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/.test(
-      settings.certificateArn,
-    )
-      ? []
-      : [
-          `certificateArn = ${JSON.stringify(settings.certificateArn)}: an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)`,
-        ]),
-    ...(settings.wafAclArn === undefined ||
-    /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/[\w-]+\/[0-9a-f-]+$/.test(
-      settings.wafAclArn,
-    )
-      ? []
-      : [
-          `wafAclArn = ${JSON.stringify(settings.wafAclArn)}: a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)`,
-        ]),
-    ...(/^\/\S*$/.test(settings.healthcheckPath)
-      ? []
-      : [
-          `healthcheckPath = ${JSON.stringify(settings.healthcheckPath)}: an absolute path without spaces, such as /healthz`,
-        ]),
-    ...(settings.groupName === undefined ||
-    (settings.groupName.length <= 63 && /^([a-z0-9][-a-z0-9.]*)?[a-z0-9]$/.test(settings.groupName))
-      ? []
-      : [
-          `groupName = ${JSON.stringify(settings.groupName)}: at most 63 lower-case letters, digits, - and ., starting and ending with a letter or digit`,
-        ]),
-  ];
-  if (problems.length > 0) {
-    throw new Error(`Invalid ALB Ingress settings: ${problems.join("; ")}`);
-  }
-  const prefix = "alb.ingress.kubernetes.io";
-  return {
-    [`${prefix}/scheme`]: settings.scheme,
-    [`${prefix}/target-type`]: "ip",
-    [`${prefix}/listen-ports`]: JSON.stringify([{ HTTP: 80 }, { HTTPS: 443 }]),
-    [`${prefix}/ssl-redirect`]: "443",
-    [`${prefix}/certificate-arn`]: settings.certificateArn,
-    [`${prefix}/ssl-policy`]: ALB_TLS_POLICY,
-    [`${prefix}/healthcheck-path`]: settings.healthcheckPath,
-    [`${prefix}/load-balancer-attributes`]:
-      "deletion_protection.enabled=true,routing.http.drop_invalid_header_fields.enabled=true",
-    ...(settings.wafAclArn === undefined
-      ? {}
-      : { [`${prefix}/wafv2-acl-arn`]: settings.wafAclArn }),
-    ...(settings.groupName === undefined ? {} : { [`${prefix}/group.name`]: settings.groupName }),
-  };
 }
 
 /**
