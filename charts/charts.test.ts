@@ -666,6 +666,22 @@ describe("charts/analytics-api templates", () => {
     }
   });
 
+  it("scales the Deployment on CPU utilisation between the configured bounds", () => {
+    const hpa = text("hpa.yaml");
+    expect(hpa).toContain("apiVersion: autoscaling/v2");
+    expect(hpa).toContain("kind: HorizontalPodAutoscaler");
+    expect(hpa).toMatch(/scaleTargetRef:[\s\S]*kind: Deployment/);
+    expect(hpa).toMatch(/name: cpu[\s\S]*type: Utilization/);
+    expect(hpa).toContain(
+      "averageUtilization: {{ .Values.autoscaling.targetCPUUtilizationPercentage }}",
+    );
+    for (const bound of ["minReplicas", "maxReplicas"]) {
+      expect(hpa).toContain(`${bound}: {{ .Values.autoscaling.${bound} }}`);
+    }
+    // The autoscaler owns the replica count: the Deployment does not set one.
+    expect(text("deployment.yaml")).not.toMatch(/^\s+replicas:/m);
+  });
+
   it("spreads pods over nodes and zones", () => {
     const deployment = text("deployment.yaml");
     expect(deployment).toMatch(
