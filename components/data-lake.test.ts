@@ -22,28 +22,31 @@ const TELEMETRY_KEY = "arn:aws:kms:me-south-1:111122223333:key/telemetry";
 const WRITER = "arn:aws:iam::111122223333:role/monolith-instance";
 
 function run(overrides: Partial<DataLakeArgs> = {}) {
-  return runComponent((provider) => {
-    const keys = new DataKeys(
-      "keys",
-      { context: TEST_CONTEXT, stack: "me-south-1" },
-      { providers: [provider] },
-    );
-    new DataLake(
-      "lake",
-      {
-        context: TEST_CONTEXT,
-        stack: "me-south-1",
-        dataKeyArn: DATA_KEY,
-        telemetryKeyArn: TELEMETRY_KEY,
-        keys,
-        exportWriterRoleArns: [WRITER],
-        etl: {},
-        ...overrides,
-      },
-      { providers: [provider] },
-    );
-    keys.seal();
-  });
+  return runComponent(
+    (provider) => {
+      const keys = new DataKeys(
+        "keys",
+        { context: TEST_CONTEXT, stack: "me-south-1" },
+        { providers: [provider] },
+      );
+      new DataLake(
+        "lake",
+        {
+          context: TEST_CONTEXT,
+          stack: "me-south-1",
+          dataKeyArn: DATA_KEY,
+          telemetryKeyArn: TELEMETRY_KEY,
+          keys,
+          exportWriterRoleArns: [WRITER],
+          etl: {},
+          ...overrides,
+        },
+        { providers: [provider] },
+      );
+      keys.seal();
+    },
+    { knownPrincipals: [WRITER] },
+  );
 }
 
 const statementsOf = (resource: RecordedResource | undefined) =>

@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import * as eks from "@pulumi/eks";
+import type { ProviderResource } from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { parse } from "yaml";
 import {
   json,
@@ -13,7 +16,22 @@ import {
 import { DataKeys } from "./data-keys";
 import { KubernetesCluster } from "./kubernetes-cluster";
 import { CONSUL_CHART, Microservices, type MicroservicesArgs } from "./microservices";
+import { chartsPath } from "./helm";
+import { upstreamValuesProblems } from "../charts/upstream-values";
 import type { ServiceDefinition } from "./microservice";
+
+const platformProviders = new WeakMap<ProviderResource, ProviderResource[]>();
+
+/** The providers the stack program gives the platform: AWS (one per run), random and eks. */
+function providersOf(aws: ProviderResource): ProviderResource[] {
+  const known = platformProviders.get(aws);
+  if (known !== undefined) {
+    return known;
+  }
+  const providers = [aws, new random.Provider("random"), new eks.Provider("eks")];
+  platformProviders.set(aws, providers);
+  return providers;
+}
 
 const SUBNETS = ["subnet-a", "subnet-b", "subnet-c"];
 const HOSTNAME = "services.sa.knowledgecity.com";
@@ -69,19 +87,19 @@ function run(options: RunOptions = {}): Promise<EngineRun> {
     const keys = new DataKeys(
       "keys",
       { context: TEST_CONTEXT, stack: "me-south-1" },
-      { providers: [provider] },
+      { providers: providersOf(provider) },
     );
     const cluster = new KubernetesCluster(
       "eks",
       {
         context: TEST_CONTEXT,
         clusterName: "kc-me-south-1-analytics",
-        version: "1.33",
+        version: "1.35",
         vpcId: "vpc-1",
         privateSubnetIds: SUBNETS,
         keys,
       },
-      { providers: [provider] },
+      { providers: providersOf(provider) },
     );
     const microservices = new Microservices(
       "services",
@@ -102,7 +120,7 @@ function run(options: RunOptions = {}): Promise<EngineRun> {
         dependsOn: [],
         ...options.args,
       },
-      { providers: [provider] },
+      { providers: providersOf(provider) },
     );
     for (const definition of options.added ?? [CERTIFICATES]) {
       microservices.addService(definition);
@@ -256,8 +274,10 @@ describe("Microservices", async () => {
         integrationMethod: "ANY",
       });
       expect(recorded.referencedBy(integration.inputs.connectionId)).toBe(vpcLink);
-      expect(String(integration.inputs.integrationUri)).toContain(
-        `${listener.name}/${listener.id ?? ""}`,
+      // An HTTP API's private integration names the NLB listener by its ARN (the listener's id).
+      expect(integration.inputs.integrationUri).toBe(listener.id);
+      expect(String(listener.id)).toMatch(
+        /^arn:aws:elasticloadbalancing:[a-z0-9-]+:\d{12}:listener\/net\/[^/]+\/[0-9a-f]{16}\/[0-9a-f]{16}$/,
       );
       expect(integration.dependsOn).toContain(listener.urn);
       // The link may reach the NLB on the gateway port, and nothing else reaches it.
@@ -518,6 +538,42 @@ describe("Microservices", async () => {
       expect(CONSUL_CHART.version).toMatch(/^\d+\.\d+\.\d+$/);
       const namespace = byMetadataName(recorded.ofType(T.namespace), "consul");
       expect(release.dependsOn).toContain(namespace.urn);
+    });
+
+    it("sets only values the chart version has, none it marks deprecated", () => {
+      const upstream = chartsPath("upstream", `consul-${CONSUL_CHART.version}`, "values.yaml");
+      expect(upstreamValuesProblems(values, upstream)).toEqual([]);
+      // The check sees what Consul 2.0 deprecated: the gateway class's instance counts.
+      const planted = {
+        ...values,
+        connectInject: {
+          apiGateway: { managedGatewayClass: { deployment: { defaultInstances: 2 } } },
+        },
+      };
+      expect(upstreamValuesProblems(planted, upstream)).toEqual([
+        expect.stringMatching(
+          /^connectInject\.apiGateway\.managedGatewayClass\.deployment: deprecated by the chart/,
+        ),
+      ]);
+      expect(upstreamValuesProblems({ connectInject: { apiGatway: {} } }, upstream)).toEqual([
+        "connectInject.apiGatway: not a value of the chart",
+      ]);
+    });
+
+    it("scales the API gateway with an HPA, which the community controller leaves in charge", () => {
+      const hpa = recorded.named(
+        "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+        "services-gateway",
+      );
+      expect(hpa.inputs).toMatchObject({
+        metadata: { name: "api-gateway", namespace: "consul" },
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "api-gateway" },
+          minReplicas: 2,
+          maxReplicas: 4,
+        },
+      });
+      expect(hpa.dependsOn).toContain(recorded.named(T.gateway, "services-gateway").urn);
     });
 
     it("turns on TLS, auto-encrypt, verification, ACLs, gossip encryption and metrics", () => {

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../../test/harness";
-import { exitStatus } from "./cli";
+import { EngineRuleError } from "../../test/harness/strict-rules";
+import { exitStatus, failureLines } from "./cli";
 import { planStack, type PlanDocument, type StackPlan } from "./document";
 
 const run = promisify(execFile);
@@ -99,5 +100,34 @@ describe("exitStatus", () => {
     expect(exitStatus([clean])).toBe(0);
     expect(exitStatus([clean, withViolations([advisory])])).toBe(0);
     expect(exitStatus([clean, withViolations([advisory, violation])])).toBe(1);
+  });
+});
+
+describe("failureLines", () => {
+  it("reports each refusal of the engine on its own line, naming the stack and the resource", () => {
+    const error = new EngineRuleError("me-south-1", [
+      {
+        rule: "default-provider",
+        subject:
+          "urn:pulumi:me-south-1::knowledgecity::random:index/randomPassword:RandomPassword::db",
+        message:
+          "Default provider for 'random' disabled. 'random:index/randomPassword:RandomPassword' must use an explicit provider.",
+      },
+      {
+        rule: "unstable-invoke",
+        subject: "Invoke aws:secretsmanager/getRandomPassword:getRandomPassword",
+        message: "its answer changes on every run",
+      },
+    ]);
+    expect(failureLines("me-south-1", error)).toEqual([
+      "plan failed: me-south-1: urn:pulumi:me-south-1::knowledgecity::random:index/randomPassword:RandomPassword::db: Default provider for 'random' disabled. 'random:index/randomPassword:RandomPassword' must use an explicit provider.",
+      "plan failed: me-south-1: Invoke aws:secretsmanager/getRandomPassword:getRandomPassword: its answer changes on every run",
+    ]);
+  });
+
+  it("reports a config error as one line", () => {
+    expect(failureLines("us-east-1", new Error("Invalid config for stack us-east-1: x"))).toEqual([
+      "plan failed: us-east-1: Invalid config for stack us-east-1: x",
+    ]);
   });
 });

@@ -92,12 +92,12 @@ async function main(argv: readonly string[]): Promise<number> {
     try {
       plans.push(await planStack(stack));
     } catch (error) {
-      failures.push(`${stack}: ${(error as Error).message}`);
+      failures.push(...failureLines(stack, error));
     }
   }
   if (failures.length > 0) {
     for (const failure of failures) {
-      process.stderr.write(`plan failed: ${failure}\n`);
+      process.stderr.write(`${failure}\n`);
     }
     return 2;
   }
@@ -115,6 +115,19 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write("mandatory policy violations; see the report\n");
   }
   return status;
+}
+
+/**
+ * How a stack's failure is reported: one `plan failed: <stack>: ...` line per problem, so each
+ * refusal of the engine (a resource without an explicit provider, a key policy created too late)
+ * reads as the real `pulumi preview` would report it, with the resource named.
+ */
+export function failureLines(stack: string, error: unknown): string[] {
+  const message = error instanceof Error ? error.message : String(error);
+  return message
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => `plan failed: ${stack}: ${line}`);
 }
 
 /** The exit status for a set of plans: 1 when any has a mandatory violation, else 0. */

@@ -14,15 +14,34 @@ export const TEST_CONTEXT: AwsContext = {
   dnsSuffix: "amazonaws.com",
 };
 
-/** Runs `build` with a provider for the test region (and one per extra region). */
+/** How to run a component: its region, and what the account is taken to have already. */
+export interface ComponentRunOptions {
+  /** @default TEST_CONTEXT.region */
+  readonly region?: string;
+  /**
+   * Role ARNs that a test passes as stand-ins for what a stack takes from config (admin or
+   * writer roles): policies may name them although the component neither creates nor looks
+   * them up.
+   */
+  readonly knownPrincipals?: readonly string[];
+}
+
+/**
+ * Runs `build` with a provider for the test region (and one per extra region). The second
+ * argument is the region, or the options.
+ */
 export function runComponent(
   build: (provider: aws.Provider, providerFor: (region: string) => aws.Provider) => unknown,
-  region: string = TEST_CONTEXT.region,
+  regionOrOptions: string | ComponentRunOptions = {},
 ): Promise<EngineRun> {
+  const options: ComponentRunOptions =
+    typeof regionOrOptions === "string" ? { region: regionOrOptions } : regionOrOptions;
+  const region = options.region ?? TEST_CONTEXT.region;
   return runInMockEngine({
     project: "knowledgecity",
     stack: "test",
     config: { "aws:region": region },
+    ...(options.knownPrincipals === undefined ? {} : { knownPrincipals: options.knownPrincipals }),
     program: () => {
       const providers = new Map<string, aws.Provider>();
       const providerFor = (name: string): aws.Provider => {

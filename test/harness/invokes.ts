@@ -2,7 +2,16 @@
  * Answers for the data sources (invokes) the program calls. An invoke that is not listed here
  * throws: a new data source must be answered deliberately, with realistic values.
  */
-import { MOCK_ACCOUNT_ID, MOCK_PARTITION, regionDescription, stableHex, zonesOf } from "./aws-data";
+import {
+  MOCK_ACCOUNT_ID,
+  MOCK_PARTITION,
+  regionDescription,
+  SERVICE_LINKED_ROLE_NAMES,
+  serviceLinkedRoleArn,
+  stableHex,
+  stableUpperAlnum,
+  zonesOf,
+} from "./aws-data";
 
 type Inputs = Readonly<Record<string, unknown>>;
 type Answer = (inputs: Inputs, region: string) => Record<string, unknown>;
@@ -73,6 +82,33 @@ const ANSWERS: Readonly<Record<string, Answer>> = {
     description: regionDescription(region),
     endpoint: `ec2.${region}.amazonaws.com`,
   }),
+  "aws:route53/getZone:getZone": (inputs) => {
+    // The provider looks the zone up by name and returns the name without Route 53's trailing dot.
+    const name =
+      typeof inputs.name === "string" ? inputs.name.toLowerCase().replace(/\.$/, "") : "";
+    if (name === "" || inputs.privateZone === true) {
+      throw new Error(`no mock public hosted zone for ${JSON.stringify(inputs)}`);
+    }
+    const zoneId = `Z0${stableHex(19, "hosted-zone", name).toUpperCase()}`;
+    return {
+      id: zoneId,
+      zoneId,
+      arn: `arn:${MOCK_PARTITION}:route53:::hostedzone/${zoneId}`,
+      name,
+      privateZone: false,
+      callerReference: `${name}-${stableHex(8, "caller", name)}`,
+      comment: "",
+      nameServers: [
+        "ns-1536.awsdns-00.co.uk",
+        "ns-0.awsdns-00.com",
+        "ns-1024.awsdns-00.org",
+        "ns-512.awsdns-00.net",
+      ],
+      primaryNameServer: "ns-1536.awsdns-00.co.uk",
+      resourceRecordSetCount: 12,
+      tags: {},
+    };
+  },
   "aws:secretsmanager/getRandomPassword:getRandomPassword": (inputs, region) => {
     const length = typeof inputs.passwordLength === "number" ? inputs.passwordLength : 32;
     return {
@@ -80,6 +116,37 @@ const ANSWERS: Readonly<Record<string, Answer>> = {
       passwordLength: length,
       // Deterministic, so plans are repeatable; it never reaches a real database.
       randomPassword: stableHex(length, "password", region).padEnd(length, "0"),
+    };
+  },
+  // Roles the account has before the program runs: only service-linked roles, which AWS creates
+  // for a service; any other name is NoSuchEntity, as it is in a fresh account.
+  "aws:iam/getRole:getRole": (inputs) => {
+    const name = String(inputs.name);
+    const service = Object.entries(SERVICE_LINKED_ROLE_NAMES).find(
+      ([, roleName]) => roleName === name,
+    )?.[0];
+    if (service === undefined) {
+      throw new Error(
+        `NoSuchEntity: no such role ${name} in the mock account; it has only the service-linked roles ${Object.values(SERVICE_LINKED_ROLE_NAMES).join(", ")}`,
+      );
+    }
+    const arn = serviceLinkedRoleArn(service, name);
+    return {
+      id: name,
+      name,
+      arn,
+      path: `/aws-service-role/${service}/`,
+      uniqueId: `AROA${stableUpperAlnum(17, "aws:iam/serviceLinkedRole:ServiceLinkedRole", service, name)}`,
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+      }),
+      createDate: "2026-01-01T00:00:00Z",
+      description: "",
+      maxSessionDuration: 3600,
+      permissionsBoundary: "",
+      roleLastUseds: [],
+      tags: {},
     };
   },
   "aws:ssm/getParameter:getParameter": (inputs, region) => {
