@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["**/*.test.ts"],
-          exclude: ["node_modules/**", "bin/**", "**/*.integration.test.ts"],
+          exclude: ["**/node_modules/**", "bin/**", "**/*.integration.test.ts"],
         },
       },
       {
@@ -23,7 +23,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["**/*.integration.test.ts"],
-          exclude: ["node_modules/**", "bin/**"],
+          exclude: ["**/node_modules/**", "bin/**"],
           globalSetup: ["test/clickhouse/global-setup.ts"],
           // Apt may install the server on a fresh machine before the first test.
           hookTimeout: 300_000,

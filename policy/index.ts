@@ -1,7 +1,7 @@
-// The CrossGuard policy pack: `pulumi preview --policy-pack policy` runs this module, which
-// wraps every rule of policy/rules (the same functions the offline plan runs).
+// The CrossGuard pack: `pulumi preview --policy-pack policy --policy-pack-config <file>` runs this
+// module, which wraps every rule of policy/rules (the same functions the offline plan runs).
 import { PolicyPack } from "@pulumi/policy";
-import { stackPolicy } from "./crossguard";
+import { crossGuardPolicy, PACK_NAME } from "./crossguard";
 import { RULES } from "./rules";
 
-new PolicyPack("knowledgecity", { policies: RULES.map(stackPolicy) });
+new PolicyPack(PACK_NAME, { policies: RULES.map(crossGuardPolicy) });

@@ -5,9 +5,22 @@
 import { userDataResidency } from "./residency";
 import { encryptionAtRest, noPublicBuckets, noWildcardIam, noWorldOpenIngress } from "./security";
 import { dataClassTag, providerDefaultTagsRule } from "./tagging";
-import type { PlannedResource, PolicyContext, ResourceRule, Violation } from "./types";
+import type {
+  PlannedResource,
+  PolicyContext,
+  ResourceContext,
+  ResourceRule,
+  Violation,
+} from "./types";
 
-export type { Enforcement, PlannedResource, PolicyContext, ResourceRule, Violation } from "./types";
+export type {
+  Enforcement,
+  PlannedResource,
+  PolicyContext,
+  ResourceContext,
+  ResourceRule,
+  Violation,
+} from "./types";
 
 /** Every rule, in report order. */
 export const RULES: readonly ResourceRule[] = [
@@ -20,7 +33,7 @@ export const RULES: readonly ResourceRule[] = [
   noWorldOpenIngress,
 ];
 
-/** Runs `rules` over every resource of a stack. */
+/** Runs `rules` over every resource of a stack: each rule's resource checks, then its stack checks. */
 export function evaluate(
   resources: readonly PlannedResource[],
   settings: Omit<PolicyContext, "resources">,
@@ -30,14 +43,19 @@ export function evaluate(
     ...settings,
     resources: new Map(resources.map((r) => [r.urn, r])),
   };
-  return resources.flatMap((resource) =>
-    rules.flatMap((rule) =>
-      rule.check(resource, context).map((message) => ({
-        rule: rule.name,
-        urn: resource.urn,
-        message,
-        enforcement: rule.enforcement,
-      })),
-    ),
-  );
+  return resources.flatMap((resource) => {
+    const provider =
+      resource.provider === undefined ? undefined : context.resources.get(resource.provider);
+    const own: ResourceContext = { ...settings, ...(provider === undefined ? {} : { provider }) };
+    return rules.flatMap((rule) =>
+      [...rule.checkResource(resource, own), ...(rule.checkStack?.(resource, context) ?? [])].map(
+        (message) => ({
+          rule: rule.name,
+          urn: resource.urn,
+          message,
+          enforcement: rule.enforcement,
+        }),
+      ),
+    );
+  });
 }

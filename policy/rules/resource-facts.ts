@@ -29,6 +29,17 @@ export const DATA_STORE_TYPES: ReadonlySet<string> = new Set([
   "aws:glue/catalogDatabase:CatalogDatabase",
 ]);
 
+/**
+ * What a value reads as while the engine does not know it yet: during a preview, an output of a
+ * resource still to be created. The offline plan never has one; the CrossGuard pack may.
+ */
+export const UNKNOWN = "(known after apply)";
+
+/** A string the engine knows; an unknown value or anything else is `undefined`. */
+export function knownString(value: unknown): string | undefined {
+  return typeof value === "string" && value !== UNKNOWN ? value : undefined;
+}
+
 /** Reads a value that may be an object or its JSON text. */
 export function asObject(value: unknown): Readonly<Record<string, unknown>> | undefined {
   if (typeof value === "string") {

@@ -26,7 +26,15 @@ export const encryptionAtRest: ResourceRule = {
   name: "encryption-at-rest",
   description: "Data stores are encrypted at rest with a customer-managed KMS key",
   enforcement: "mandatory",
-  check(resource, context) {
+  readsAllowedRegions: false,
+  checkResource(resource) {
+    const check = ENCRYPTION_CHECKS[resource.type];
+    return check === undefined || check(resource.inputs)
+      ? []
+      : [`${describe(resource)} is not encrypted at rest with a customer-managed KMS key`];
+  },
+  // A bucket's default encryption is a resource of its own that depends on the bucket.
+  checkStack(resource, context) {
     if (resource.type === "aws:s3/bucket:Bucket") {
       const encrypted = dependentsOf(
         resource,
@@ -45,10 +53,7 @@ export const encryptionAtRest: ResourceRule = {
       );
       return encrypted ? [] : [`${describe(resource)} has no default SSE-KMS encryption`];
     }
-    const check = ENCRYPTION_CHECKS[resource.type];
-    return check === undefined || check(resource.inputs)
-      ? []
-      : [`${describe(resource)} is not encrypted at rest with a customer-managed KMS key`];
+    return [];
   },
 };
 
@@ -65,7 +70,15 @@ export const noPublicBuckets: ResourceRule = {
   description:
     "Buckets block all public access, and no bucket policy or ACL opens them to everyone",
   enforcement: "mandatory",
-  check(resource, context) {
+  readsAllowedRegions: false,
+  checkResource(resource) {
+    return resource.type === "aws:s3/bucket:Bucket" &&
+      ["public-read", "public-read-write"].includes(String(resource.inputs.acl))
+      ? [`${describe(resource)} has the public ACL ${String(resource.inputs.acl)}`]
+      : [];
+  },
+  // The access block, the policy and the ACL of a bucket are resources that depend on it.
+  checkStack(resource, context) {
     if (resource.type !== "aws:s3/bucket:Bucket") {
       return [];
     }
@@ -107,9 +120,6 @@ export const noPublicBuckets: ResourceRule = {
         problems.push(`${describe(resource)} has the public ACL ${String(acl.inputs.acl)}`);
       }
     }
-    if (["public-read", "public-read-write"].includes(String(resource.inputs.acl))) {
-      problems.push(`${describe(resource)} has the public ACL ${String(resource.inputs.acl)}`);
-    }
     return problems;
   },
 };
@@ -122,7 +132,8 @@ export const noWildcardIam: ResourceRule = {
   description:
     'No IAM policy allows "*" actions on "*" resources, and no role gets AdministratorAccess',
   enforcement: "mandatory",
-  check(resource) {
+  readsAllowedRegions: false,
+  checkResource(resource) {
     const documents = policyDocumentsOf(resource);
     const problems = documents.flatMap(({ label, document }) =>
       statementsOf(document)
@@ -233,7 +244,8 @@ export const noWorldOpenIngress: ResourceRule = {
   name: "no-world-open-ingress",
   description: "Security groups open only ports 80 and 443 to the whole internet",
   enforcement: "mandatory",
-  check(resource: PlannedResource) {
+  readsAllowedRegions: false,
+  checkResource(resource: PlannedResource) {
     return ingressRulesOf(resource)
       .filter((rule) => rule.cidrs.some((cidr) => WORLD.has(cidr)))
       .filter((rule) => {

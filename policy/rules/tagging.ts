@@ -13,7 +13,8 @@ export const dataClassTag: ResourceRule = {
   name: "data-class-tag",
   description: `Resources that store data carry a ${DATA_CLASS_TAG} tag (${DATA_CLASSES.join(", ")})`,
   enforcement: "mandatory",
-  check(resource) {
+  readsAllowedRegions: false,
+  checkResource(resource) {
     if (!DATA_STORE_TYPES.has(resource.type)) {
       return [];
     }
@@ -34,12 +35,11 @@ export const providerDefaultTagsRule: ResourceRule = {
   name: "provider-default-tags",
   description: `AWS resources use an explicit provider whose default tags include ${REQUIRED_TAG_KEYS.join(", ")}`,
   enforcement: "mandatory",
-  check(resource, context) {
+  readsAllowedRegions: false,
+  checkResource(resource, { provider }) {
     if (!isAwsResource(resource)) {
       return [];
     }
-    const provider =
-      resource.provider === undefined ? undefined : context.resources.get(resource.provider);
     if (provider === undefined) {
       return [
         `${describe(resource)} uses the default AWS provider; pass the stack's provider so its default tags apply`,

@@ -21,22 +21,37 @@ export interface PlannedResource {
   readonly dependsOn: readonly string[];
 }
 
-/** What a rule may know besides the resource itself. */
-export interface PolicyContext {
+/** What a rule may know about one resource without the rest of the stack. */
+export interface ResourceContext {
   readonly stack: string;
   /** Regions where this stack may keep user data. */
   readonly allowedRegions: readonly string[];
+  /** The resource's explicit provider, if it has one (CrossGuard hands it over with the resource). */
+  readonly provider?: PlannedResource;
+}
+
+/** What a rule may know besides the resource itself when it sees the whole stack. */
+export interface PolicyContext extends Omit<ResourceContext, "provider"> {
   /** Every resource of the stack by URN, for rules that follow references (providers, parents). */
   readonly resources: ReadonlyMap<string, PlannedResource>;
 }
 
-/** One rule: checks one resource and returns a message per problem found. */
+/**
+ * One rule: checks one resource and returns a message per problem found. What the resource (and
+ * its provider) shows on its own is checked by `checkResource`, which CrossGuard runs before the
+ * resource is created or updated; what needs other resources of the stack (a bucket's encryption
+ * configuration, its public access block) is checked by `checkStack`, which CrossGuard runs over
+ * the whole stack. The offline plan runs both.
+ */
 export interface ResourceRule {
   /** Stable, kebab-case name, used in reports and in the CrossGuard pack. */
   readonly name: string;
   readonly description: string;
   readonly enforcement: Enforcement;
-  check(resource: PlannedResource, context: PolicyContext): readonly string[];
+  /** Whether the rule reads the stack's allowed regions (the pack then takes them as policy config). */
+  readonly readsAllowedRegions: boolean;
+  checkResource(resource: PlannedResource, context: ResourceContext): readonly string[];
+  checkStack?(resource: PlannedResource, context: PolicyContext): readonly string[];
 }
 
 /** A rule's finding about one resource. */

@@ -13,5 +13,5 @@ export const DATA_CLASS_TAG = "DataClass";
 /** The tag keys the provider's default tags must carry. */
 export const REQUIRED_TAG_KEYS = ["Project", "Stack", "Jurisdiction"] as const;
 
-/** The component that carries a stack's residency settings as its inputs. */
+/** The component that registers a stack's residency settings (stack, allowed regions) as outputs. */
 export const PLATFORM_TYPE = "knowledgecity:platform:RegionalPlatform";

@@ -1,0 +1,91 @@
+/**
+ * Writes the pack's policy config for one stack from that stack's file, so the allowed regions
+ * the pack enforces are the ones `Pulumi.<stack>.yaml` declares and adding a region stays one file:
+ *
+ *   npm run policy-config -- --stack me-south-1 --out policy-config.json
+ *   pulumi preview --stack me-south-1 --policy-pack policy --policy-pack-config policy-config.json
+ *
+ * Not part of the pack itself (the CLI runs policy/index.ts); it runs from the project root.
+ */
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { parse } from "yaml";
+import { policyConfigFor, type ResidencyConfig } from "./crossguard";
+import { RULES } from "./rules";
+import { asObject } from "./rules/resource-facts";
+
+/** The stack's residency settings read from its stack file's text; throws naming what is wrong. */
+export function residencyOfStackFile(
+  stack: string,
+  project: string,
+  stackFileText: string,
+): ResidencyConfig {
+  const key = `${project}:allowedRegions`;
+  const where = `Pulumi.${stack}.yaml`;
+  const config = asObject(asObject(parse(stackFileText) as unknown)?.config);
+  if (config === undefined) {
+    throw new Error(`${where} has no config section; expected ${key} in it`);
+  }
+  const value = config[key];
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    !value.every((region): region is string => typeof region === "string" && region !== "")
+  ) {
+    throw new Error(
+      `${where}: ${key} = ${JSON.stringify(value) ?? "(missing)"}; expected a non-empty list of region names`,
+    );
+  }
+  return { stack, allowedRegions: value };
+}
+
+/** The project name, which prefixes the program's config keys. */
+export function projectOf(projectFileText: string): string {
+  const name = asObject(parse(projectFileText) as unknown)?.name;
+  if (typeof name !== "string" || name === "") {
+    throw new Error(`Pulumi.yaml has no project name; expected name: <project>`);
+  }
+  return name;
+}
+
+/** The policy config file's text for one stack of the project in `root`. */
+export function policyConfigText(root: string, stack: string): string {
+  const project = projectOf(readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
+  const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!existsSync(stackFile)) {
+    const stacks = readdirSync(root)
+      .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
+      .filter((name): name is string => name !== undefined);
+    throw new Error(`no stack file Pulumi.${stack}.yaml; the stacks are ${stacks.join(", ")}`);
+  }
+  const residency = residencyOfStackFile(stack, project, readFileSync(stackFile, "utf8"));
+  return `${JSON.stringify(policyConfigFor(RULES, residency), null, 2)}\n`;
+}
+
+function main(argv: readonly string[]): number {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: { stack: { type: "string" }, out: { type: "string" } },
+  });
+  if (values.stack === undefined) {
+    process.stderr.write("usage: npm run policy-config -- --stack <stack> [--out <file>]\n");
+    return 2;
+  }
+  const text = policyConfigText(path.join(__dirname, ".."), values.stack);
+  if (values.out === undefined) {
+    process.stdout.write(text);
+  } else {
+    writeFileSync(values.out, text);
+  }
+  return 0;
+}
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  }
+}
