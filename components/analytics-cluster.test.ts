@@ -1,4 +1,9 @@
 import { describe, expect, it } from "vitest";
+import * as eks from "@pulumi/eks";
+import type { ProviderResource } from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { readCrd, validateCustomObject } from "../charts/crd";
+import { upstreamValuesProblems } from "../charts/upstream-values";
 import { chartValuesValidator } from "../charts/schema";
 import {
   json,
@@ -11,13 +16,32 @@ import {
 } from "../test/harness";
 import { AnalyticsCluster, type AnalyticsSettings } from "./analytics-cluster";
 import { DataKeys } from "./data-keys";
+import { chartsPath, THIRD_PARTY_CHARTS } from "./helm";
+import { pricingApiRegion } from "./karpenter";
+
+const platformProviders = new WeakMap<ProviderResource, ProviderResource[]>();
+
+/** The providers the stack program gives the platform: AWS (one per run), random and eks. */
+function providersOf(aws: ProviderResource): ProviderResource[] {
+  const known = platformProviders.get(aws);
+  if (known !== undefined) {
+    return known;
+  }
+  const providers = [aws, new random.Provider("random"), new eks.Provider("eks")];
+  platformProviders.set(aws, providers);
+  return providers;
+}
 
 const SUBNETS = ["subnet-a", "subnet-b", "subnet-c"];
+const DEPLOY_ROLE = "arn:aws:iam::111122223333:role/platform-deploy";
 
 const SETTINGS: AnalyticsSettings = {
-  kubernetesVersion: "1.33",
+  kubernetesVersion: "1.35",
   publicAccessCidrs: [],
   adminRoleArns: ["arn:aws:iam::111122223333:role/platform-admin"],
+  deployFrom: "vpc",
+  deployRoleArn: DEPLOY_ROLE,
+  previewRoleArn: "arn:aws:iam::111122223333:role/platform-preview",
   systemNodes: { instanceTypes: ["m7g.large"], minSize: 2, maxSize: 4 },
   nodePools: {
     clickhouse: { cpuLimit: 64, memoryLimitGiB: 512 },
@@ -34,7 +58,6 @@ const SETTINGS: AnalyticsSettings = {
     backupRetentionDays: 35,
   },
   api: {
-    imageTag: "1.2.3",
     minReplicas: 2,
     maxReplicas: 10,
     cpuTargetPercent: 70,
@@ -57,7 +80,7 @@ function run(settings: Partial<AnalyticsSettings> = {}) {
     const keys = new DataKeys(
       "keys",
       { context: TEST_CONTEXT, stack: "me-south-1" },
-      { providers: [provider] },
+      { providers: providersOf(provider) },
     );
     new AnalyticsCluster(
       "analytics",
@@ -70,7 +93,7 @@ function run(settings: Partial<AnalyticsSettings> = {}) {
         dns: { domain: "knowledgecity.com", regionLabel: "sa", hostedZoneId: "Z0ZONE0000" },
         playbackLogStreamArn: STREAM_ARN,
       },
-      { providers: [provider] },
+      { providers: providersOf(provider) },
     );
     keys.seal();
   });
@@ -78,6 +101,7 @@ function run(settings: Partial<AnalyticsSettings> = {}) {
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool";
+const NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
 
 const statementsOf = (resource: RecordedResource, field = "policy") =>
   list(json(resource.inputs[field]).Statement).map(record);
@@ -101,7 +125,7 @@ describe("AnalyticsCluster", async () => {
     it("runs a supported version with a private endpoint, encrypted secrets and every log", () => {
       expect(cluster.inputs).toMatchObject({
         name: "kc-me-south-1-analytics",
-        version: "1.33",
+        version: "1.35",
         endpointPrivateAccess: true,
         endpointPublicAccess: false,
         encryptionConfigKeyArn: userDataKeyArn,
@@ -124,6 +148,58 @@ describe("AnalyticsCluster", async () => {
       await expect(run({ publicAccessCidrs: ["0.0.0.0/0"] })).rejects.toThrow(
         "publicAccessCidrs: 0.0.0.0/0 is not a limited IPv4 CIDR",
       );
+    });
+
+    it("gives admins cluster-admin and the preview role read-only access, nothing to the deployer", () => {
+      // The deploy role creates the cluster and EKS gives the creator its cluster-admin entry.
+      const policy = (name: string) => `arn:aws:eks::aws:cluster-access-policy/${name}`;
+      expect(cluster.inputs.accessEntries).toEqual({
+        admin0: {
+          principalArn: "arn:aws:iam::111122223333:role/platform-admin",
+          accessPolicies: {
+            admin0: {
+              policyArn: policy("AmazonEKSClusterAdminPolicy"),
+              accessScope: { type: "cluster" },
+            },
+          },
+        },
+        viewer0: {
+          principalArn: "arn:aws:iam::111122223333:role/platform-preview",
+          accessPolicies: {
+            viewer0: { policyArn: policy("AmazonEKSViewPolicy"), accessScope: { type: "cluster" } },
+          },
+        },
+      });
+    });
+
+    it("refuses a deploy that cannot reach the API or an access entry EKS would refuse", async () => {
+      await expect(run({ deployFrom: "cidrs" })).rejects.toThrow(
+        "deployFrom = cidrs: the endpoint is private only; list publicAccessCidrs",
+      );
+      await expect(
+        run({ adminRoleArns: ["arn:aws:iam::111122223333:role/platform-admin", DEPLOY_ROLE] }),
+      ).rejects.toThrow(
+        `deployRoleArn ${DEPLOY_ROLE}: already cluster-admin as the creator; list it nowhere`,
+      );
+    });
+
+    it("waits for the user-data key's policy, which names the cluster role made before it", () => {
+      // EKS checks at create that its role may use the secrets key.
+      const keyPolicy = recorded.named("aws:kms/keyPolicy:KeyPolicy", "keys-user-data");
+      expect(cluster.dependsOn).toContain(keyPolicy.urn);
+      const role = recorded.named("aws:iam/role:Role", "analytics-eks-cluster");
+      const grant = keyPolicy.inputs.policy;
+      const statement = list(json(grant).Statement)
+        .map(record)
+        .find((entry) => entry.Sid === "EksEncryptsSecrets");
+      expect(record(statement?.Principal).AWS).toMatch(/^arn:aws:iam::111122223333:role\//);
+      expect(keyPolicy.dependsOn).toContain(role.urn);
+      expect(keyPolicy.dependsOn).not.toContain(cluster.urn);
+    });
+
+    it("is registered with the explicit eks provider the platform was given", () => {
+      expect(cluster.provider).toBe(recorded.ofType("pulumi:providers:eks")[0]?.urn);
+      expect(cluster.provider).toMatch(/\$pulumi:providers:eks::eks$/);
     });
 
     it("keeps the control-plane logs in a group with retention and the telemetry key", () => {
@@ -301,8 +377,8 @@ describe("AnalyticsCluster", async () => {
     it("pass analytics API values that the chart's schema accepts", () => {
       const values = record(releaseNamed(recorded, "analytics-api").inputs.values);
       expect(chartValuesValidator("charts/analytics-api")(values).errors).toEqual([]);
+      expect(String(record(values.image).digest)).toMatch(/^sha256:[a-f0-9]{64}$/);
       expect(values).toMatchObject({
-        image: { tag: "1.2.3" },
         autoscaling: { minReplicas: 2, maxReplicas: 10, targetCPUUtilizationPercentage: 70 },
         clickhouse: {
           url: "http://clickhouse-clickhouse.clickhouse.svc.cluster.local:8123",
@@ -374,10 +450,7 @@ describe("AnalyticsCluster", async () => {
 
     it("launches nodes from one EC2NodeClass: private subnets, IMDSv2, encrypted disks", () => {
       const nodeClass = record(
-        recorded.named(
-          "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
-          "analytics-karpenter-default",
-        ).inputs.spec,
+        recorded.named(NODE_CLASS, "analytics-karpenter-default").inputs.spec,
       );
       // The security group EKS made for the cluster, as the ClickHouse pods' rule also names it.
       const clusterSecurityGroup = recorded.named(
@@ -410,6 +483,115 @@ describe("AnalyticsCluster", async () => {
       ]);
       const values = record(releaseNamed(recorded, "analytics-karpenter").inputs.values);
       expect(record(values.settings).clusterName).toBe("kc-me-south-1-analytics");
+    });
+
+    // The objects as the API server gets them, checked against the CRDs of the chart version
+    // installed (schema, no undeclared field, and the x-kubernetes-validations rules).
+    const crds = ["karpenter.sh_nodepools.yaml", "karpenter.k8s.aws_ec2nodeclasses.yaml"].flatMap(
+      (file) =>
+        readCrd(
+          chartsPath("upstream", `karpenter-${THIRD_PARTY_CHARTS.karpenter.version}`, "crds", file),
+        ),
+    );
+    const karpenterObjects = [...recorded.ofType(NODE_POOL), ...recorded.ofType(NODE_CLASS)].map(
+      (resource) => resource.inputs,
+    );
+
+    it("creates NodePools and an EC2NodeClass the installed CRDs accept, rules included", () => {
+      expect(karpenterObjects.map((object) => object.kind).sort()).toEqual([
+        "EC2NodeClass",
+        "NodePool",
+        "NodePool",
+        "NodePool",
+      ]);
+      for (const object of karpenterObjects) {
+        const outcome = validateCustomObject(crds, object);
+        expect(outcome.errors, String(object.kind)).toEqual([]);
+        expect(outcome.unevaluated, String(object.kind)).toEqual([]);
+        expect(outcome.evaluated).toBeGreaterThan(5);
+      }
+    });
+
+    it("would be refused with a tag Karpenter reserves for itself, as the CRD refuses it", () => {
+      const nodeClass = recorded.named(NODE_CLASS, "analytics-karpenter-default").inputs;
+      const tags = record(record(nodeClass.spec).tags);
+      expect(Object.keys(tags).filter((key) => key.startsWith("kubernetes.io/cluster"))).toEqual(
+        [],
+      );
+      for (const [key, message] of [
+        ["kubernetes.io/cluster/kc-me-south-1-analytics", "kubernetes.io/cluster/"],
+        ["eks:eks-cluster-name", "eks:eks-cluster-name"],
+        ["karpenter.sh/nodepool", "karpenter.sh/nodepool"],
+      ] as const) {
+        const planted = {
+          ...nodeClass,
+          spec: { ...record(nodeClass.spec), tags: { ...tags, [key]: "owned" } },
+        };
+        expect(validateCustomObject(crds, planted).errors).toEqual([
+          `/spec/tags: tag contains a restricted tag matching ${message}`,
+        ]);
+      }
+    });
+
+    it("would be refused with a field or a value the NodePool CRD does not allow", () => {
+      const pool = recorded.named(NODE_POOL, "analytics-karpenter-batch").inputs;
+      const spec = record(pool.spec);
+      const template = record(spec.template);
+      const withField = { ...pool, spec: { ...spec, consolidation: { enabled: true } } };
+      expect(validateCustomObject(crds, withField).errors).toEqual([
+        "/spec: must NOT have additional properties (consolidation)",
+      ]);
+      const emptyIn = {
+        ...pool,
+        spec: {
+          ...spec,
+          template: {
+            ...template,
+            spec: {
+              ...record(template.spec),
+              requirements: [{ key: "karpenter.sh/capacity-type", operator: "In", values: [] }],
+            },
+          },
+        },
+      };
+      expect(validateCustomObject(crds, emptyIn).errors.join("\n")).toContain(
+        "/spec/template/spec/requirements",
+      );
+    });
+
+    it("sets only values the Karpenter chart version has, none it marks deprecated", () => {
+      const values = record(releaseNamed(recorded, "analytics-karpenter").inputs.values);
+      const upstream = chartsPath(
+        "upstream",
+        `karpenter-${THIRD_PARTY_CHARTS.karpenter.version}`,
+        "values.yaml",
+      );
+      expect(upstreamValuesProblems(values, upstream)).toEqual([]);
+      expect(upstreamValuesProblems({ settings: { clusterEndpont: "x" } }, upstream)).toEqual([
+        "settings.clusterEndpont: not a value of the chart",
+      ]);
+    });
+
+    it("may read prices where Karpenter calls the Price List API, not in the stack's region", () => {
+      const statements = statementsOf(
+        recorded.named("aws:iam/rolePolicy:RolePolicy", "analytics-karpenter-controller"),
+      );
+      const pricing = statements.filter((s) => list(s.Action).includes("pricing:GetProducts"));
+      // me-south-1 is outside ap-, cn- and eu-: Karpenter calls us-east-1.
+      expect(pricing).toEqual([
+        {
+          Sid: "ReadPrices",
+          Effect: "Allow",
+          Action: ["pricing:GetProducts"],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:RequestedRegion": "us-east-1" } },
+        },
+      ]);
+      expect(pricingApiRegion("me-south-1")).toBe("us-east-1");
+      expect(pricingApiRegion("us-east-1")).toBe("us-east-1");
+      expect(pricingApiRegion("ap-southeast-3")).toBe("ap-south-1");
+      expect(pricingApiRegion("eu-west-1")).toBe("eu-central-1");
+      expect(pricingApiRegion("cn-north-1")).toBe("cn-northwest-1");
     });
 
     it("scopes the controller's launches and terminations to this cluster's tags", () => {
@@ -514,8 +696,8 @@ describe("AnalyticsCluster", async () => {
     await expect(run({ clickhouse: { ...SETTINGS.clickhouse, replicas: 1 } })).rejects.toThrow(
       "replicas = 1: an integer from 2 to 5",
     );
-    await expect(run({ api: { ...SETTINGS.api, imageTag: "latest" } })).rejects.toThrow(
-      'imageTag = latest: a release tag, never "latest"',
+    await expect(run({ api: { ...SETTINGS.api, minReplicas: 1 } })).rejects.toThrow(
+      "minReplicas = 1: at least 2",
     );
   });
 });

@@ -26,6 +26,12 @@ export interface AnalyticsSettings {
   readonly publicAccessCidrs: readonly string[];
   /** IAM roles with cluster-admin access (the platform team). */
   readonly adminRoleArns: readonly string[];
+  /** Where `pulumi up` reaches the API from (see KubernetesClusterArgs.deployFrom). */
+  readonly deployFrom: "vpc" | "cidrs";
+  /** The role `pulumi up` runs as: cluster-admin as the cluster's creator. */
+  readonly deployRoleArn?: string;
+  /** The role `pulumi preview` runs as: read-only access. */
+  readonly previewRoleArn?: string;
   readonly systemNodes: SystemNodeSettings;
   readonly nodePools: Readonly<Record<NodePoolName, NodePoolSettings>>;
   readonly clickhouse: ClickHouseSettings;
@@ -124,6 +130,9 @@ export class AnalyticsCluster extends pulumi.ComponentResource {
         privateSubnetIds: network.privateSubnetIds,
         publicAccessCidrs: settings.publicAccessCidrs,
         adminRoleArns: settings.adminRoleArns,
+        deployFrom: settings.deployFrom,
+        ...(settings.deployRoleArn === undefined ? {} : { deployRoleArn: settings.deployRoleArn }),
+        viewerRoleArns: settings.previewRoleArn === undefined ? [] : [settings.previewRoleArn],
         keys: args.keys,
         systemNodes: settings.systemNodes,
         ...(args.logRetentionDays === undefined ? {} : { logRetentionDays: args.logRetentionDays }),
@@ -164,7 +173,9 @@ export class AnalyticsCluster extends pulumi.ComponentResource {
         context,
         stack: args.stack,
         dataKeyArn: args.keys.keyArns["user-data"],
-        telemetryKeyArn: args.keys.keyArns.telemetry,
+        // Its log groups wait for the telemetry key's policy (which names nothing of the lake);
+        // the user-data key's policy names the lake's roles and bucket, so that ARN cannot wait.
+        telemetryKeyArn: args.keys.policyReadyKeyArns.telemetry,
         keys: args.keys,
         ...(args.exportWriterRoleArns === undefined
           ? {}
@@ -220,7 +231,7 @@ export class AnalyticsCluster extends pulumi.ComponentResource {
           context,
           settings: settings.ingest,
           streamArn: args.playbackLogStreamArn,
-          telemetryKeyArn: args.keys.keyArns.telemetry,
+          telemetryKeyArn: args.keys.policyReadyKeyArns.telemetry,
           userDataKeyArn: args.keys.keyArns["user-data"],
           clickhouse: this.clickhouse,
           deadLetterBucketName: this.lake.bucketName,

@@ -10,7 +10,8 @@ export type ChartSource =
 
 /** The charts the platform installs from elsewhere, each pinned to a version. */
 export const THIRD_PARTY_CHARTS = {
-  karpenter: { oci: "oci://public.ecr.aws/karpenter/karpenter", version: "1.8.1" },
+  /** Karpenter 1.14 supports Kubernetes 1.35 (>= 1.9) and 1.36 (>= 1.13). */
+  karpenter: { oci: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1" },
   loadBalancerController: {
     repo: "https://aws.github.io/eks-charts",
     chart: "aws-load-balancer-controller",

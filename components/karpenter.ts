@@ -132,6 +132,28 @@ export function placementOn(pool: NodePoolName): {
   };
 }
 
+/**
+ * The region whose Price List API endpoint Karpenter calls from a cluster in `region`: ap-south-1
+ * for ap-*, cn-northwest-1 for cn-*, eu-central-1 for eu-*, us-east-1 for every other region
+ * (me-south-1 included). The Price List API is served from a few regions only and Karpenter's
+ * `NewAPI` picks one this way, so an `aws:RequestedRegion` condition naming the cluster's own
+ * region would deny every call outside those prefixes.
+ * https://github.com/aws/karpenter-provider-aws/blob/v1.14.1/pkg/providers/pricing/pricing.go
+ * https://karpenter.sh/docs/reference/cloudformation/#allowpricingreadactions
+ */
+export function pricingApiRegion(region: string): string {
+  if (region.startsWith("ap-")) {
+    return "ap-south-1";
+  }
+  if (region.startsWith("cn-")) {
+    return "cn-northwest-1";
+  }
+  if (region.startsWith("eu-")) {
+    return "eu-central-1";
+  }
+  return "us-east-1";
+}
+
 /** Arguments of `Karpenter`. */
 export interface KarpenterArgs {
   readonly context: AwsContext;
@@ -282,6 +304,7 @@ export class Karpenter extends pulumi.ComponentResource {
     const tagged = { [`aws:RequestTag/${clusterTag}`]: "owned" };
     const owned = { [`aws:ResourceTag/${clusterTag}`]: "owned" };
     const regionOnly = { "aws:RequestedRegion": context.region };
+    const pricingRegion = pricingApiRegion(context.region);
     const controllerIdentity = args.cluster.podIdentity(
       `${name}-controller`,
       {
@@ -291,21 +314,30 @@ export class Karpenter extends pulumi.ComponentResource {
         statements: [
           {
             Sid: "ReadWhatNodesCanBe",
-            // EC2 describe calls and pricing have no resource-level permissions.
+            // EC2 describe calls have no resource-level permissions; they go to this region.
+            // DescribeInstanceStatus: the interruption controller's health checks (Karpenter 1.12+).
             Action: [
               "ec2:DescribeAvailabilityZones",
               "ec2:DescribeImages",
               "ec2:DescribeInstances",
+              "ec2:DescribeInstanceStatus",
               "ec2:DescribeInstanceTypeOfferings",
               "ec2:DescribeInstanceTypes",
               "ec2:DescribeLaunchTemplates",
               "ec2:DescribeSecurityGroups",
               "ec2:DescribeSpotPriceHistory",
               "ec2:DescribeSubnets",
-              "pricing:GetProducts",
             ],
             Resource: "*",
             Condition: { StringEquals: regionOnly },
+          },
+          {
+            Sid: "ReadPrices",
+            // The Price List API has no resource-level permissions and is served from a few
+            // regions only: Karpenter calls the one pricingApiRegion names, not the cluster's.
+            Action: ["pricing:GetProducts"],
+            Resource: "*",
+            Condition: { StringEquals: { "aws:RequestedRegion": pricingRegion } },
           },
           {
             Sid: "LaunchFromSharedResources",
@@ -367,6 +399,12 @@ export class Karpenter extends pulumi.ComponentResource {
             ],
             Resource: `arn:${context.partition}:iam::${context.accountId}:instance-profile/*`,
             Condition: { StringEquals: { [`aws:ResourceTag/${clusterTag}`]: "owned" } },
+          },
+          {
+            Sid: "ListInstanceProfiles",
+            // Karpenter lists profiles to find and delete the ones it created for this cluster.
+            Action: ["iam:ListInstanceProfiles"],
+            Resource: `arn:${context.partition}:iam::${context.accountId}:instance-profile/*`,
           },
           {
             Sid: "CreateOwnInstanceProfiles",
@@ -466,7 +504,11 @@ export class Karpenter extends pulumi.ComponentResource {
           },
         },
       ],
-      tags: { [clusterTag]: "owned", "karpenter.sh/discovery": clusterName },
+      // Karpenter tags what it launches with kubernetes.io/cluster/<name> itself, and the CRD
+      // refuses that key here (with eks:eks-cluster-name, karpenter.sh/nodepool,
+      // karpenter.sh/nodeclaim and karpenter.k8s.aws/ec2nodeclass): spec.tags'
+      // x-kubernetes-validations in karpenter.k8s.aws_ec2nodeclasses.yaml since 1.8.
+      tags: { "karpenter.sh/discovery": clusterName },
     };
     const k8sOptions = { parent: this, provider: args.cluster.provider, dependsOn: [release] };
     const nodeClass = new k8s.apiextensions.CustomResource(

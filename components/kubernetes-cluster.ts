@@ -10,9 +10,18 @@ import { DEFAULT_LOG_RETENTION_DAYS, type LogRetentionDays } from "./logs";
 import { dataTags } from "./tags";
 import { podIdentity, podIdentityTrustPolicy } from "./pod-identity";
 
-/** Kubernetes minor versions EKS supports in standard support when this was written. */
-export const KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34"] as const;
+/**
+ * Kubernetes minor versions in EKS standard support on 2026-12-05: 1.35 (EKS release 2026-01-27,
+ * standard support to 2027-03-27) and 1.36 (EKS release 2026-06); 1.34's ended on 2026-12-02.
+ * Every chart here is pinned to a release that supports both (Karpenter 1.14: 1.35 needs >= 1.9,
+ * 1.36 >= 1.13). Review this list when EKS announces an end of standard support:
+ * https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html#kubernetes-release-calendar
+ */
+export const KUBERNETES_VERSIONS = ["1.35", "1.36"] as const;
 export type KubernetesVersion = (typeof KUBERNETES_VERSIONS)[number];
+
+/** The version a stack gets unless it sets one. */
+export const DEFAULT_KUBERNETES_VERSION: KubernetesVersion = "1.35";
 
 /** The control-plane log types EKS can send to CloudWatch Logs; all are on. */
 export const CONTROL_PLANE_LOG_TYPES = [
@@ -58,6 +67,21 @@ export interface KubernetesClusterArgs {
   readonly keys: DataKeys;
   /** IAM roles given cluster-admin through access entries (the platform team's role). */
   readonly adminRoleArns?: readonly string[];
+  /**
+   * Where `pulumi up` reaches the Kubernetes API from: "vpc" (a runner in the private subnets,
+   * through the private endpoint) or "cidrs" (outside the VPC, through the public endpoint, which
+   * needs publicAccessCidrs). @default "vpc"
+   */
+  readonly deployFrom?: "vpc" | "cidrs";
+  /**
+   * The role `pulumi up` runs as. It creates the cluster, and EKS gives the creator an access entry
+   * with AmazonEKSClusterAdminPolicy at cluster scope (@pulumi/eks 4 always sets
+   * bootstrapClusterCreatorAdminPermissions), so it gets no entry here: a second one for the same
+   * principal fails (https://github.com/pulumi/pulumi-eks/issues/2373).
+   */
+  readonly deployRoleArn?: string;
+  /** IAM roles given read-only access (AmazonEKSViewPolicy at cluster scope): the preview role. */
+  readonly viewerRoleArns?: readonly string[];
   readonly systemNodes?: SystemNodeSettings;
   /** Retention of the control-plane logs. @default 365 */
   readonly logRetentionDays?: LogRetentionDays;
@@ -103,6 +127,7 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       ...(args.publicAccessCidrs ?? [])
         .filter((cidr) => cidr === "0.0.0.0/0" || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr))
         .map((cidr) => `publicAccessCidrs: ${cidr} is not a limited IPv4 CIDR`),
+      ...accessProblems(args),
     ];
     if (problems.length > 0) {
       throw new pulumi.ResourceError(problems.join("; "), this);
@@ -110,6 +135,19 @@ export class KubernetesCluster extends pulumi.ComponentResource {
     const parent = { parent: this };
     const userDataKeyArn = args.keys.keyArns["user-data"];
     const policy = (arn: string) => `arn:${context.partition}:iam::aws:policy/${arn}`;
+    const accessEntry = (key: string, principalArn: string, accessPolicy: string) =>
+      [
+        key,
+        {
+          principalArn,
+          accessPolicies: {
+            [key]: {
+              policyArn: `arn:${context.partition}:eks::aws:cluster-access-policy/${accessPolicy}`,
+              accessScope: { type: "cluster" },
+            },
+          },
+        },
+      ] as const;
 
     const clusterRole = new aws.iam.Role(
       `${name}-cluster`,
@@ -137,12 +175,23 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       {
         name: `/aws/eks/${args.clusterName}/cluster`,
         retentionInDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
-        kmsKeyId: args.keys.keyArns.telemetry,
+        // CloudWatch Logs checks the key policy when it creates the group: wait for it.
+        kmsKeyId: args.keys.policyReadyKeyArns.telemetry,
         tags: dataTags("telemetry"),
       },
       parent,
     );
     const publicCidrs = args.publicAccessCidrs ?? [];
+    // eks.Cluster is a remote component: its inner AWS resources get only the providers passed
+    // to it explicitly (the eks provider itself is inherited from the parent), so the AWS
+    // provider this component inherited is handed on by package.
+    const awsProvider = this.getProvider("aws:eks/cluster:Cluster");
+    if (awsProvider === undefined) {
+      throw new pulumi.ResourceError(
+        `${name}: no aws provider to hand to eks.Cluster; pass one in the parent's providers`,
+        this,
+      );
+    }
     const cluster = new eks.Cluster(
       name,
       {
@@ -154,23 +203,23 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         endpointPrivateAccess: true,
         endpointPublicAccess: publicCidrs.length > 0,
         ...(publicCidrs.length > 0 ? { publicAccessCidrs: [...publicCidrs] } : {}),
-        encryptionConfigKeyArn: userDataKeyArn,
+        // EKS checks at create that the cluster role may use the key, which the key policy grants
+        // (EksEncryptsSecrets above): the policy-ready ARN makes the cluster wait for the policy.
+        // The role is made here, not by eks.Cluster, so the policy can name it first.
+        // https://docs.aws.amazon.com/eks/latest/userguide/envelope-encryption.html
+        encryptionConfigKeyArn: args.keys.policyReadyKeyArns["user-data"],
         enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
         authenticationMode: eks.AuthenticationMode.Api,
-        accessEntries: Object.fromEntries(
-          (args.adminRoleArns ?? []).map((principalArn, index) => [
-            `admin${index}`,
-            {
-              principalArn,
-              accessPolicies: {
-                admin: {
-                  policyArn: `arn:${context.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
-                  accessScope: { type: "cluster" },
-                },
-              },
-            },
-          ]),
-        ),
+        // Access policies: https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html
+        // AmazonEKSViewPolicy reads most objects but not Secrets, which a preview has no need of.
+        accessEntries: Object.fromEntries([
+          ...(args.adminRoleArns ?? []).map((principalArn, index) =>
+            accessEntry(`admin${index}`, principalArn, "AmazonEKSClusterAdminPolicy"),
+          ),
+          ...(args.viewerRoleArns ?? []).map((principalArn, index) =>
+            accessEntry(`viewer${index}`, principalArn, "AmazonEKSViewPolicy"),
+          ),
+        ]),
         serviceRole: clusterRole,
         skipDefaultNodeGroup: true,
         skipDefaultSecurityGroups: true,
@@ -179,7 +228,11 @@ export class KubernetesCluster extends pulumi.ComponentResource {
         deletionProtection: true,
         tags: { Name: args.clusterName },
       },
-      { parent: this, dependsOn: [clusterPolicy, controlPlaneLogs] },
+      {
+        parent: this,
+        providers: { aws: awsProvider },
+        dependsOn: [clusterPolicy, controlPlaneLogs],
+      },
     );
     // The name is known up front; taken through the cluster's URN so users wait for the cluster.
     this.clusterName = cluster.urn.apply(() => args.clusterName);
@@ -380,6 +433,30 @@ export class KubernetesCluster extends pulumi.ComponentResource {
       parent,
     );
   }
+}
+
+/**
+ * What makes the API unreachable by the deploy, or an access entry EKS would refuse: a deploy from
+ * outside the VPC with no public CIDR, and a principal given two entries (the deploy role already
+ * has the creator's).
+ */
+function accessProblems(args: KubernetesClusterArgs): string[] {
+  const admins = args.adminRoleArns ?? [];
+  const viewers = args.viewerRoleArns ?? [];
+  const listed = [...admins, ...viewers];
+  return [
+    ...((args.deployFrom ?? "vpc") === "cidrs" && (args.publicAccessCidrs ?? []).length === 0
+      ? ["deployFrom = cidrs: the endpoint is private only; list publicAccessCidrs"]
+      : []),
+    ...(args.deployRoleArn !== undefined && listed.includes(args.deployRoleArn)
+      ? [
+          `deployRoleArn ${args.deployRoleArn}: already cluster-admin as the creator; list it nowhere`,
+        ]
+      : []),
+    ...listed
+      .filter((arn, index) => listed.indexOf(arn) !== index)
+      .map((arn) => `${arn}: one access entry per principal; listed twice`),
+  ];
 }
 
 /** The AWS managed policies every EKS node needs: kubelet, the VPC CNI, image pulls and SSM. */

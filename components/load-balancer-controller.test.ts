@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import * as eks from "@pulumi/eks";
+import type { ProviderResource } from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import {
   json,
   list,
@@ -16,6 +19,19 @@ import {
   type LoadBalancerControllerArgs,
 } from "./load-balancer-controller";
 
+const platformProviders = new WeakMap<ProviderResource, ProviderResource[]>();
+
+/** The providers the stack program gives the platform: AWS (one per run), random and eks. */
+function providersOf(aws: ProviderResource): ProviderResource[] {
+  const known = platformProviders.get(aws);
+  if (known !== undefined) {
+    return known;
+  }
+  const providers = [aws, new random.Provider("random"), new eks.Provider("eks")];
+  platformProviders.set(aws, providers);
+  return providers;
+}
+
 const CLUSTER = "analytics-me-south-1";
 const VPC = "vpc-0a1b2c3d4e5f60718";
 const ELB = "arn:aws:elasticloadbalancing:me-south-1:111122223333";
@@ -27,24 +43,24 @@ function run(overrides: Partial<Omit<LoadBalancerControllerArgs, "cluster">> = {
     const keys = new DataKeys(
       "keys",
       { context: TEST_CONTEXT, stack: "me-south-1" },
-      { providers: [provider] },
+      { providers: providersOf(provider) },
     );
     const cluster = new KubernetesCluster(
       "eks",
       {
         context: TEST_CONTEXT,
         clusterName: CLUSTER,
-        version: "1.33",
+        version: "1.35",
         vpcId: VPC,
         privateSubnetIds: ["subnet-a", "subnet-b"],
         keys,
       },
-      { providers: [provider] },
+      { providers: providersOf(provider) },
     );
     controller = new LoadBalancerController(
       "lbc",
       { context: TEST_CONTEXT, cluster, clusterName: CLUSTER, vpcId: VPC, ...overrides },
-      { providers: [provider] },
+      { providers: providersOf(provider) },
     );
     keys.seal();
     return { clusterSecurityGroupId: cluster.clusterSecurityGroupId };

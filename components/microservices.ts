@@ -53,6 +53,9 @@ export const CONSUL_CHART = THIRD_PARTY_CHARTS.consul;
 /** Periods of an API-key client's quota. */
 export const QUOTA_PERIODS = ["DAY", "WEEK", "MONTH"] as const;
 
+/** How many API gateway pods run: two for availability, up to four under load. */
+export const GATEWAY_REPLICAS = { min: 2, max: 4 } as const;
+
 /** Arguments of `Microservices`. */
 export interface MicroservicesArgs {
   /** Account, partition and region (ARNs, trust policies). */
@@ -236,6 +239,30 @@ export class Microservices extends pulumi.ComponentResource {
       meshOptions,
     );
 
+    // The gateway's replicas. Consul 2.0 deprecates the GatewayClassConfig `deployment.*Instances`
+    // values for Gateway annotations (consul.hashicorp.com/default-replicas, hpa-*), which only
+    // Consul Enterprise with managedGatewayClass.scaling.enabled reads; the community controller
+    // keeps a gateway Deployment's current scale when neither is set (consul-k8s v2.0.3,
+    // control-plane/api-gateway/gatekeeper/deployment.go `deploymentReplicas`), so an HPA owns it.
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+      `${name}-gateway`,
+      {
+        metadata: { name: API_GATEWAY_NAME, namespace: CONSUL_NAMESPACE },
+        spec: {
+          scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: API_GATEWAY_NAME },
+          minReplicas: GATEWAY_REPLICAS.min,
+          maxReplicas: GATEWAY_REPLICAS.max,
+          metrics: [
+            {
+              type: "Resource",
+              resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } },
+            },
+          ],
+        },
+      },
+      { parent: this, provider, dependsOn: [this.gateway] },
+    );
+
     // The gateway's internal load balancer: reachable only from the VPC link's group.
     const loadBalancerGroup = new aws.ec2.SecurityGroup(
       `${name}-nlb`,
@@ -405,7 +432,7 @@ export class Microservices extends pulumi.ComponentResource {
       `${name}-access`,
       {
         retentionInDays: this.logRetentionDays,
-        kmsKeyId: args.keys.keyArns.telemetry,
+        kmsKeyId: args.keys.policyReadyKeyArns.telemetry,
         tags: dataTags("telemetry"),
       },
       parent,
@@ -560,7 +587,7 @@ export class Microservices extends pulumi.ComponentResource {
       `${name}-partner-access`,
       {
         retentionInDays: this.logRetentionDays,
-        kmsKeyId: this.args.keys.keyArns.telemetry,
+        kmsKeyId: this.args.keys.policyReadyKeyArns.telemetry,
         tags: dataTags("telemetry"),
       },
       parent,
@@ -718,8 +745,6 @@ function consulValues(args: MicroservicesArgs): Record<string, unknown> {
           serviceType: "ClusterIP",
           nodeSelector,
           ...(tolerations === "" ? {} : { tolerations }),
-          // Community edition sizes gateways from these (deprecated) fields only.
-          deployment: { defaultInstances: 2, minInstances: 2, maxInstances: 4 },
         },
       },
     },

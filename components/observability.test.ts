@@ -122,7 +122,7 @@ function run(overrides: Overrides = {}) {
             {
               context,
               clusterName: `kc-${STACK}-analytics`,
-              version: "1.33",
+              version: "1.35",
               vpcId: "vpc-1",
               privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
               keys,
