@@ -55,7 +55,7 @@ function withPatch(values: Values, patch: Values): Values {
 const apiValues: Values = {
   image: {
     repository: "123456789012.dkr.ecr.us-east-1.amazonaws.com/analytics-api",
-    tag: "1.4.2",
+    digest: `sha256:${"3f".repeat(32)}`,
   },
   serviceAccount: { name: "analytics-api" },
   clickhouse: {
@@ -271,8 +271,8 @@ describe("charts/analytics-api values", () => {
       "/clickhouse/migrator/passwordSecret",
       "/clickhouse/passwordSecret",
       "/clickhouse/url",
+      "/image/digest",
       "/image/repository",
-      "/image/tag",
       "/serviceAccount/name",
     ]);
   });
@@ -373,15 +373,35 @@ describe("charts/analytics-api values", () => {
     ]);
   });
 
-  it("take a tag or a digest, never latest", () => {
-    const digest = `sha256:${"a".repeat(64)}`;
-    expect(schemaErrors(chart, withPatch(apiValues, { image: { tag: digest } }))).toEqual([]);
-    expect(failures(chart, withPatch(apiValues, { image: { tag: "latest" } }))).toEqual([
-      { keyword: "not", path: "/image/tag" },
+  it("take the image by digest only: a tag, alone or beside the digest, is refused", () => {
+    const byTag = withPatch(apiValues, { image: { digest: null, tag: "1.4.2" } });
+    expect(missing(chart, byTag)).toEqual(["/image/digest"]);
+    expect(failures(chart, byTag)).toEqual([
+      { keyword: "required", path: "/image" },
+      { keyword: "additionalProperties", path: "/image" },
     ]);
-    expect(failures(chart, withPatch(apiValues, { image: { tag: "sha256:abc" } }))).toEqual([
-      { keyword: "pattern", path: "/image/tag" },
+    expect(failures(chart, withPatch(apiValues, { image: { tag: "1.4.2" } }))).toEqual([
+      { keyword: "additionalProperties", path: "/image" },
     ]);
+  });
+
+  it("refuse a malformed digest", () => {
+    for (const digest of [
+      "sha256:abc",
+      `sha256:${"A".repeat(64)}`,
+      `sha512:${"a".repeat(64)}`,
+      `sha256:${"a".repeat(65)}`,
+      "a".repeat(64),
+      `123456789012.dkr.ecr.us-east-1.amazonaws.com/analytics-api@sha256:${"a".repeat(64)}`,
+      "latest",
+    ]) {
+      expect(failures(chart, withPatch(apiValues, { image: { digest } }))).toEqual([
+        { keyword: "pattern", path: "/image/digest" },
+      ]);
+    }
+  });
+
+  it("check the image's repository and pull policy", () => {
     expect(failures(chart, withPatch(apiValues, { image: { repository: "" } }))).toEqual([
       { keyword: "minLength", path: "/image/repository" },
       { keyword: "pattern", path: "/image/repository" },
@@ -638,6 +658,21 @@ describe("charts/analytics-api templates", () => {
         "migrations-job.yaml",
       ]),
     );
+  });
+
+  it("runs the API, the migrations Job and the lake loader by digest, never by tag", () => {
+    const helper = /\{\{- define "analytics-api\.image" -\}\}([\s\S]*?)\{\{- end \}\}/.exec(
+      text("_helpers.tpl"),
+    );
+    expect(helper?.[1]?.trim()).toBe(
+      '{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}',
+    );
+    for (const file of ["deployment.yaml", "migrations-job.yaml", "lake-loader-cronjob.yaml"]) {
+      expect(text(file)).toContain('image: {{ include "analytics-api.image" . | quote }}');
+    }
+    for (const [file, body] of files) {
+      expect(`${file}: ${String(/\.Values\.image\.tag\b/.test(body))}`).toBe(`${file}: false`);
+    }
   });
 
   it("leaves the replica count to the autoscaler", () => {

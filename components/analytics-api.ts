@@ -1,17 +1,16 @@
+import * as dockerBuild from "@pulumi/docker-build";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { validatedCertificate } from "./certificate";
 import { CLICKHOUSE_CLUSTER, USERS_SECRET, type ClickHouse } from "./clickhouse";
 import { helmRelease } from "./helm";
-import { imageRepository } from "./image-repository";
+import { imageRepository, pushedImage, type ImageSource } from "./image-repository";
 import { placementOn } from "./karpenter";
 import type { KubernetesCluster } from "./kubernetes-cluster";
 import { ANALYTICS_DATABASE } from "../functions/clickhouse/tables";
 
 /** How the API runs. */
 export interface AnalyticsApiSettings {
-  /** Image tag in the service's ECR repository (immutable tags). */
-  readonly imageTag: string;
   /** @default 2 */
   readonly minReplicas: number;
   /** @default 10 */
@@ -26,8 +25,13 @@ export interface AnalyticsApiSettings {
 
 /** Arguments of `AnalyticsApi`. */
 export interface AnalyticsApiArgs {
-  readonly cluster: KubernetesCluster;
-  readonly clickhouse: ClickHouse;
+  readonly cluster: Pick<KubernetesCluster, "provider" | "ready">;
+  /** The ClickHouse installation: its users' passwords, its in-cluster URL and its release. */
+  readonly clickhouse: {
+    readonly passwords: Pick<ClickHouse["passwords"], "api" | "migrator">;
+    readonly internalUrl: string;
+    readonly release: pulumi.Resource;
+  };
   readonly settings: AnalyticsApiSettings;
   /** `analytics.<label>.<domain>`. */
   readonly hostname: string;
@@ -48,14 +52,47 @@ export interface AnalyticsApiArgs {
 export const ANALYTICS_NAMESPACE = "analytics";
 
 /**
+ * The API's image: the service, its migrations Job and the lake loader, built for the Graviton
+ * (arm64) nodes of the general NodePool from the folders its bundles import (a test bundles the
+ * entry points and fails on any file read from outside this list).
+ */
+export const ANALYTICS_API_IMAGE: ImageSource = {
+  dockerfile: "functions/analytics-api/Dockerfile",
+  include: [
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "functions/analytics-api",
+    "functions/clickhouse",
+    "functions/shared",
+  ],
+  platforms: [dockerBuild.Platform.Linux_arm64],
+};
+
+/**
+ * Why `value` is not the digest of a pushed image (`sha256:<64 hex>`, as the chart's schema
+ * requires), or undefined when it is one.
+ */
+export function imageDigestProblem(value: string): string | undefined {
+  return /^sha256:[a-f0-9]{64}$/.test(value)
+    ? undefined
+    : `image digest = ${JSON.stringify(value)}: expected sha256:<64 hex> of the image pushed to the repository`;
+}
+
+/**
  * The analytics API on the cluster: its ECR repository (scan on push, immutable tags, KMS,
- * lifecycle), its namespace and the Secret with its and the migrator's ClickHouse passwords, and
- * `charts/analytics-api` (Deployment with probes and anti-affinity on the general NodePool,
- * Service, HPA on CPU, PDB, the migrations hook Job, and an HTTPS Ingress that the load balancer
- * controller turns into an ALB with the certificate of `hostname`).
+ * lifecycle), its image built from this repository and pushed there by the deployment (through a
+ * docker-build provider of its own, which logs in to the registry with the Docker credentials of
+ * the machine that deploys), its namespace and the Secret with its and the migrator's ClickHouse
+ * passwords, and `charts/analytics-api` at the image's digest, installed only once the image is
+ * pushed (Deployment with probes and anti-affinity on the general NodePool, Service, HPA on CPU,
+ * PDB, the migrations hook Job, and an HTTPS Ingress that the load balancer controller turns into
+ * an ALB with the certificate of `hostname`).
  */
 export class AnalyticsApi extends pulumi.ComponentResource {
   public readonly repositoryUrl: pulumi.Output<string>;
+  /** The deployed image, `<repositoryUrl>@sha256:<digest>`. */
+  public readonly imageRef: pulumi.Output<string>;
   public readonly url: string;
   public readonly release: k8s.helm.v3.Release;
 
@@ -66,10 +103,6 @@ export class AnalyticsApi extends pulumi.ComponentResource {
       ...(settings.minReplicas < 2 ? [`minReplicas = ${settings.minReplicas}: at least 2`] : []),
       ...(settings.maxReplicas < settings.minReplicas
         ? [`maxReplicas = ${settings.maxReplicas}: at least minReplicas`]
-        : []),
-      ...(!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(settings.imageTag) ||
-      settings.imageTag === "latest"
-        ? [`imageTag = ${settings.imageTag}: a release tag, never "latest"`]
         : []),
     ];
     if (problems.length > 0) {
@@ -83,6 +116,22 @@ export class AnalyticsApi extends pulumi.ComponentResource {
       this,
     );
     this.repositoryUrl = repository.repositoryUrl;
+    const builder = new dockerBuild.Provider(`${name}-image-builder`, {}, { parent: this });
+    const image = pushedImage(
+      `${name}-image`,
+      { repository, source: ANALYTICS_API_IMAGE, provider: builder },
+      this,
+    );
+    // A build that pushed nothing has no digest: stop here rather than install a chart whose
+    // migrations Job waits ten minutes on an image that does not exist.
+    const digest = image.digest.apply((value) => {
+      const problem = imageDigestProblem(value);
+      if (problem !== undefined) {
+        throw new pulumi.ResourceError(problem, this);
+      }
+      return value;
+    });
+    this.imageRef = pulumi.interpolate`${repository.repositoryUrl}@${digest}`;
 
     const k8sOptions = {
       parent: this,
@@ -123,9 +172,10 @@ export class AnalyticsApi extends pulumi.ComponentResource {
         source: { local: "analytics-api" },
         namespace: ANALYTICS_NAMESPACE,
         provider: args.cluster.provider,
-        dependsOn: [secret, args.clickhouse.release, ...args.dependsOn],
+        // The image first: the chart's pre-install migrations Job runs it.
+        dependsOn: [image, secret, args.clickhouse.release, ...args.dependsOn],
         values: {
-          image: { repository: repository.repositoryUrl, tag: settings.imageTag },
+          image: { repository: repository.repositoryUrl, digest },
           serviceAccount: { name: "analytics-api" },
           clickhouse: {
             url: args.clickhouse.internalUrl,
@@ -166,6 +216,10 @@ export class AnalyticsApi extends pulumi.ComponentResource {
       },
       this,
     );
-    this.registerOutputs({ repositoryUrl: this.repositoryUrl, url: this.url });
+    this.registerOutputs({
+      repositoryUrl: this.repositoryUrl,
+      imageRef: this.imageRef,
+      url: this.url,
+    });
   }
 }

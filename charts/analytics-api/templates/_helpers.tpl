@@ -42,13 +42,9 @@ app.kubernetes.io/name: {{ include "analytics-api.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
-{{/* The image reference: `repo@sha256:...` for a digest, `repo:tag` otherwise. */}}
+{{/* The image reference, always by digest: `repo@sha256:...`. */}}
 {{- define "analytics-api.image" -}}
-{{- if hasPrefix "sha256:" .Values.image.tag }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.tag }}
-{{- else }}
-{{- printf "%s:%s" .Values.image.repository .Values.image.tag }}
-{{- end }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
 {{- end }}
 
 {{/*
