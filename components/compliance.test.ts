@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { json, list, record, Recorded, runComponent, TEST_CONTEXT } from "../test/harness";
+import {
+  json,
+  list,
+  record,
+  Recorded,
+  runComponent,
+  TEST_CONTEXT,
+  type RecordedResource,
+} from "../test/harness";
 import { Compliance, MANAGED_CONFIG_RULES, type ComplianceArgs } from "./compliance";
 
 const TELEMETRY = "arn:aws:kms:me-south-1:111122223333:key/telemetry";
@@ -24,6 +32,14 @@ function run(overrides: Partial<ComplianceArgs> = {}) {
     );
   });
 }
+
+const one = (recorded: Recorded, type: string): RecordedResource => {
+  const [found, ...rest] = recorded.ofType(type);
+  if (found === undefined || rest.length > 0) {
+    throw new Error(`expected exactly one ${type}, found ${recorded.ofType(type).length}`);
+  }
+  return found;
+};
 
 describe("Compliance", async () => {
   const recorded = Recorded.of(await run());
@@ -126,6 +142,39 @@ describe("Compliance", async () => {
     expect(rule?.copyActions).toBeUndefined();
     const [selection] = recorded.ofType("aws:backup/selection:Selection");
     expect(selection?.inputs.resources).toEqual([STORE]);
+  });
+
+  it("makes the account's recorder, delivery channel and Backup settings by default, and records before judging", () => {
+    const status = one(recorded, "aws:cfg/recorderStatus:RecorderStatus");
+    one(recorded, "aws:cfg/recorder:Recorder");
+    one(recorded, "aws:cfg/deliveryChannel:DeliveryChannel");
+    one(recorded, "aws:backup/regionSettings:RegionSettings");
+    for (const rule of recorded.ofType("aws:cfg/rule:Rule")) {
+      expect(rule.dependsOn, rule.name).toContain(status.urn);
+    }
+  });
+
+  it("uses the account's existing recorder and Backup settings, adding only its rules, when told to", async () => {
+    const existing = Recorded.of(
+      await run({ configRecorder: "existing", backupRegionSettings: "existing" }),
+    );
+    // One recorder and one delivery channel per account and region: a second would collide with
+    // the landing zone's (MaxNumberOfConfigurationRecordersExceededException).
+    for (const type of [
+      "aws:cfg/recorder:Recorder",
+      "aws:cfg/deliveryChannel:DeliveryChannel",
+      "aws:cfg/recorderStatus:RecorderStatus",
+      "aws:backup/regionSettings:RegionSettings",
+    ]) {
+      expect(existing.ofType(type), type).toEqual([]);
+    }
+    expect(existing.ofType("aws:s3/bucket:Bucket")).toEqual([]);
+    const rules = existing.ofType("aws:cfg/rule:Rule");
+    expect(rules).toHaveLength(MANAGED_CONFIG_RULES.length + 1);
+    expect(rules.map((r) => r.name)).toContain("audit-user-data-residency");
+    // The vault, plan and selection are the stack's own, whatever the account's settings.
+    one(existing, "aws:backup/vault:Vault");
+    one(existing, "aws:backup/selection:Selection");
   });
 
   it("refuses backups deleted before their 90 days in cold storage", async () => {

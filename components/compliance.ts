@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "./context";
-import { serviceTrustPolicy } from "./iam";
+import { serviceTrustPolicy, type AccountSettingSource } from "./iam";
 import { NodeFunction } from "./node-function";
 import { SecureBucket } from "./secure-bucket";
 import { dataTags } from "./tags";
@@ -54,7 +54,11 @@ export interface ComplianceArgs {
   readonly allowedRegions: readonly string[];
   /** Whether this stack records the account's global resources (IAM); exactly one stack does. */
   readonly recordGlobalResources: boolean;
-  /** Telemetry key: the Config bucket and the audit function's logs. */
+  /**
+   * Telemetry key: the Config bucket and the audit function's logs, as
+   * `DataKeys.policyReadyKeyArns.telemetry` (CloudWatch Logs checks the key policy when it creates
+   * the function's log group).
+   */
   readonly telemetryKeyArn: pulumi.Input<string>;
   /** User-data key: the backup vault holds copies of user data. */
   readonly userDataKeyArn: pulumi.Input<string>;
@@ -64,6 +68,19 @@ export interface ComplianceArgs {
   readonly backup?: BackupSettings;
   /** Days the Config bucket keeps snapshots and history. @default 2557 (7 years) */
   readonly configRetentionDays?: number;
+  /**
+   * The region's AWS Config recorder, delivery channel and recording status, which exist once per
+   * account and region: `create` makes them with the Config bucket and role; `existing` uses the
+   * account's (a landing zone's), which must record this region's resources, and adds only the
+   * rules. @default "create"
+   */
+  readonly configRecorder?: AccountSettingSource;
+  /**
+   * The region's AWS Backup settings (which resource types Backup may protect), one per account
+   * and region: `create` sets them; `existing` leaves them to the account, which must have opted
+   * in Aurora, RDS and DynamoDB (with DynamoDB's advanced features). @default "create"
+   */
+  readonly backupRegionSettings?: AccountSettingSource;
 }
 
 /**
@@ -73,7 +90,8 @@ export interface ComplianceArgs {
  * encrypted, lock-protected backups of the user store, moving them to cold storage.
  */
 export class Compliance extends pulumi.ComponentResource {
-  public readonly configBucketName: pulumi.Output<string>;
+  /** The Config bucket, when this stack makes the recorder (`configRecorder: create`). */
+  public readonly configBucketName?: pulumi.Output<string>;
   public readonly residencyRuleName: pulumi.Output<string>;
   public readonly backupVaultName: pulumi.Output<string>;
   public readonly auditFunction: NodeFunction;
@@ -94,104 +112,16 @@ export class Compliance extends pulumi.ComponentResource {
       );
     }
 
-    // Recording.
-    const configBucket = new SecureBucket(
-      `${name}-config`,
-      {
-        dataClass: "telemetry",
-        encryption: { kmsKeyArn: args.telemetryKeyArn },
-        lifecycleRules: [
-          {
-            id: "expire-config-history",
-            status: "Enabled",
-            filter: {},
-            expiration: { days: args.configRetentionDays ?? 2557 },
-            noncurrentVersionExpiration: { noncurrentDays: 30 },
-          },
-        ],
-        statements: [
-          {
-            Sid: "ConfigChecksTheBucket",
-            Principal: { Service: "config.amazonaws.com" },
-            Action: ["s3:GetBucketAcl", "s3:ListBucket"],
-            Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-          },
-        ],
-      },
-      parent,
-    );
-    const configRole = new aws.iam.Role(
-      `${name}-config`,
-      {
-        description: "AWS Config recorder and delivery",
-        assumeRolePolicy: serviceTrustPolicy("config.amazonaws.com", accountId),
-        managedPolicyArns: [`arn:${partition}:iam::aws:policy/service-role/AWS_ConfigRole`],
-      },
-      parent,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-config-delivery`,
-      {
-        role: configRole.id,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "DeliverToTheConfigBucket",
-              Effect: "Allow",
-              Action: ["s3:PutObject"],
-              Resource: [pulumi.interpolate`${configBucket.arn}/AWSLogs/${accountId}/Config/*`],
-            },
-            {
-              Sid: "CheckTheConfigBucket",
-              Effect: "Allow",
-              Action: ["s3:GetBucketAcl"],
-              Resource: [configBucket.arn],
-            },
-            {
-              Sid: "EncryptDeliveries",
-              Effect: "Allow",
-              Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-              Resource: [args.telemetryKeyArn],
-            },
-          ],
-        }),
-      },
-      parent,
-    );
-    const recorder = new aws.cfg.Recorder(
-      `${name}-recorder`,
-      {
-        roleArn: configRole.arn,
-        recordingGroup: {
-          allSupported: true,
-          includeGlobalResourceTypes: args.recordGlobalResources,
-        },
-        recordingMode: { recordingFrequency: "CONTINUOUS" },
-      },
-      parent,
-    );
-    const channel = new aws.cfg.DeliveryChannel(
-      `${name}-delivery`,
-      {
-        s3BucketName: configBucket.bucketName,
-        s3KmsKeyArn: args.telemetryKeyArn,
-        snapshotDeliveryProperties: { deliveryFrequency: "TwentyFour_Hours" },
-      },
-      { parent: this, dependsOn: [recorder] },
-    );
-    const recording = new aws.cfg.RecorderStatus(
-      `${name}-recording`,
-      { name: recorder.name, isEnabled: true },
-      { parent: this, dependsOn: [channel] },
-    );
+    // Recording: the account's own recorder, or one made here.
+    const recording =
+      (args.configRecorder ?? "create") === "create" ? createRecorder(name, args, this) : undefined;
 
     // Judging.
     for (const identifier of MANAGED_CONFIG_RULES) {
       new aws.cfg.Rule(
         `${name}-${identifier.toLowerCase().replace(/_/g, "-")}`,
         { source: { owner: "AWS", sourceIdentifier: identifier } },
-        { parent: this, dependsOn: [recording] },
+        { parent: this, dependsOn: recording === undefined ? [] : [recording.status] },
       );
     }
     this.auditFunction = new NodeFunction(
@@ -249,7 +179,7 @@ export class Compliance extends pulumi.ComponentResource {
           ],
         },
       },
-      { parent: this, dependsOn: [recording, invoke] },
+      { parent: this, dependsOn: [...(recording === undefined ? [] : [recording.status]), invoke] },
     );
 
     // Backups.
@@ -268,23 +198,25 @@ export class Compliance extends pulumi.ComponentResource {
       },
       parent,
     );
-    new aws.backup.RegionSettings(
-      `${name}-backup-settings`,
-      {
-        resourceTypeOptInPreference: {
-          Aurora: true,
-          DynamoDB: true,
-          RDS: true,
-          S3: true,
-          EBS: true,
-          EC2: true,
-          EFS: true,
+    if ((args.backupRegionSettings ?? "create") === "create") {
+      new aws.backup.RegionSettings(
+        `${name}-backup-settings`,
+        {
+          resourceTypeOptInPreference: {
+            Aurora: true,
+            DynamoDB: true,
+            RDS: true,
+            S3: true,
+            EBS: true,
+            EC2: true,
+            EFS: true,
+          },
+          // DynamoDB's advanced backup features allow the cold-storage tier.
+          resourceTypeManagementPreference: { DynamoDB: true },
         },
-        // DynamoDB's advanced backup features allow the cold-storage tier.
-        resourceTypeManagementPreference: { DynamoDB: true },
-      },
-      parent,
-    );
+        parent,
+      );
+    }
     const backupRole = new aws.iam.Role(
       `${name}-backup`,
       {
@@ -325,7 +257,7 @@ export class Compliance extends pulumi.ComponentResource {
       parent,
     );
 
-    this.configBucketName = configBucket.bucketName;
+    this.configBucketName = recording?.bucketName;
     this.residencyRuleName = residencyRule.name;
     this.backupVaultName = vault.name;
     this.registerOutputs({
@@ -334,4 +266,108 @@ export class Compliance extends pulumi.ComponentResource {
       backupVaultName: this.backupVaultName,
     });
   }
+}
+
+/**
+ * The region's AWS Config recorder, recording everything continuously (global resources where
+ * told), and its delivery channel to an encrypted bucket. Each exists once per account and region.
+ */
+function createRecorder(
+  name: string,
+  args: ComplianceArgs,
+  parent: pulumi.Resource,
+): { readonly status: aws.cfg.RecorderStatus; readonly bucketName: pulumi.Output<string> } {
+  const { accountId, partition } = args.context;
+  const opts = { parent };
+  const configBucket = new SecureBucket(
+    `${name}-config`,
+    {
+      dataClass: "telemetry",
+      encryption: { kmsKeyArn: args.telemetryKeyArn },
+      lifecycleRules: [
+        {
+          id: "expire-config-history",
+          status: "Enabled",
+          filter: {},
+          expiration: { days: args.configRetentionDays ?? 2557 },
+          noncurrentVersionExpiration: { noncurrentDays: 30 },
+        },
+      ],
+      statements: [
+        {
+          Sid: "ConfigChecksTheBucket",
+          Principal: { Service: "config.amazonaws.com" },
+          Action: ["s3:GetBucketAcl", "s3:ListBucket"],
+          Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+        },
+      ],
+    },
+    opts,
+  );
+  const configRole = new aws.iam.Role(
+    `${name}-config`,
+    {
+      description: "AWS Config recorder and delivery",
+      assumeRolePolicy: serviceTrustPolicy("config.amazonaws.com", accountId),
+      managedPolicyArns: [`arn:${partition}:iam::aws:policy/service-role/AWS_ConfigRole`],
+    },
+    opts,
+  );
+  new aws.iam.RolePolicy(
+    `${name}-config-delivery`,
+    {
+      role: configRole.id,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "DeliverToTheConfigBucket",
+            Effect: "Allow",
+            Action: ["s3:PutObject"],
+            Resource: [pulumi.interpolate`${configBucket.arn}/AWSLogs/${accountId}/Config/*`],
+          },
+          {
+            Sid: "CheckTheConfigBucket",
+            Effect: "Allow",
+            Action: ["s3:GetBucketAcl"],
+            Resource: [configBucket.arn],
+          },
+          {
+            Sid: "EncryptDeliveries",
+            Effect: "Allow",
+            Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+            Resource: [args.telemetryKeyArn],
+          },
+        ],
+      }),
+    },
+    opts,
+  );
+  const recorder = new aws.cfg.Recorder(
+    `${name}-recorder`,
+    {
+      roleArn: configRole.arn,
+      recordingGroup: {
+        allSupported: true,
+        includeGlobalResourceTypes: args.recordGlobalResources,
+      },
+      recordingMode: { recordingFrequency: "CONTINUOUS" },
+    },
+    opts,
+  );
+  const channel = new aws.cfg.DeliveryChannel(
+    `${name}-delivery`,
+    {
+      s3BucketName: configBucket.bucketName,
+      s3KmsKeyArn: args.telemetryKeyArn,
+      snapshotDeliveryProperties: { deliveryFrequency: "TwentyFour_Hours" },
+    },
+    { parent, dependsOn: [recorder] },
+  );
+  const recording = new aws.cfg.RecorderStatus(
+    `${name}-recording`,
+    { name: recorder.name, isEnabled: true },
+    { parent, dependsOn: [channel] },
+  );
+  return { status: recording, bucketName: configBucket.bucketName };
 }

@@ -43,12 +43,27 @@ export class DataKeys extends pulumi.ComponentResource {
   public readonly keys: Readonly<Record<KeyedDataClass, aws.kms.Key>>;
   /** The ARN of each data class's key. */
   public readonly keyArns: Readonly<Record<KeyedDataClass, pulumi.Output<string>>>;
+  /**
+   * The ARN of each data class's key, known only once that key's policy (written by `seal`) is in
+   * place, and carrying the dependency on it. Give this, not `keyArns`, to whatever an AWS service
+   * checks against the key policy when it is created: a CloudWatch Logs log group with a key
+   * (CreateLogGroup fails unless the key policy already lets CloudWatch Logs use the key:
+   * https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html), or an S3
+   * notification to an encrypted queue (S3 sends a test message when it is written:
+   * https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketNotificationConfiguration.html).
+   * A resource that a key policy names (a role, a distribution) must not wait for that key's
+   * policy-ready ARN: the policy waits for it, so the two would wait for each other.
+   */
+  public readonly policyReadyKeyArns: Readonly<Record<KeyedDataClass, pulumi.Output<string>>>;
   /** ARN of the user-data key's replica in each replica region. */
   public readonly userDataReplicaKeyArns: Readonly<Record<string, pulumi.Output<string>>>;
 
   private readonly baseName: string;
   private readonly context: AwsContext;
   private readonly users = new Map<KeyedDataClass, KeyUser[]>();
+  private readonly resolvePolicyReady: Readonly<
+    Record<KeyedDataClass, (source: pulumi.Output<string>) => void>
+  >;
   private sealed = false;
 
   constructor(name: string, args: DataKeysArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -95,6 +110,15 @@ export class DataKeys extends pulumi.ComponentResource {
     this.keyArns = Object.fromEntries(
       entries.map(([dataClass, key]) => [dataClass, key.arn]),
     ) as Record<KeyedDataClass, pulumi.Output<string>>;
+    const deferred = KEYED_DATA_CLASSES.map(
+      (dataClass) => [dataClass, pulumi.deferredOutput<string>()] as const,
+    );
+    this.policyReadyKeyArns = Object.fromEntries(
+      deferred.map(([dataClass, [arn]]) => [dataClass, arn]),
+    ) as Record<KeyedDataClass, pulumi.Output<string>>;
+    this.resolvePolicyReady = Object.fromEntries(
+      deferred.map(([dataClass, [, resolve]]) => [dataClass, resolve]),
+    ) as Record<KeyedDataClass, (source: pulumi.Output<string>) => void>;
 
     const replicas = Object.entries(args.userDataReplicaRegions ?? {}).map(([region, provider]) => {
       const replica = new aws.kms.ReplicaKey(
@@ -132,7 +156,10 @@ export class DataKeys extends pulumi.ComponentResource {
     this.users.set(dataClass, [...users, user]);
   }
 
-  /** Writes every key's policy with the users named so far. Call exactly once. */
+  /**
+   * Writes every key's policy with the users named so far, and resolves `policyReadyKeyArns`.
+   * Call exactly once: until then every resource given a policy-ready ARN waits.
+   */
   seal(): void {
     if (this.sealed) {
       throw new pulumi.ResourceError("the key policies are sealed already", this);
@@ -140,15 +167,18 @@ export class DataKeys extends pulumi.ComponentResource {
     this.sealed = true;
     for (const dataClass of KEYED_DATA_CLASSES) {
       const users = this.users.get(dataClass) ?? [];
-      new aws.kms.KeyPolicy(
+      const key = this.keys[dataClass];
+      const keyPolicy = new aws.kms.KeyPolicy(
         `${this.baseName}-${dataClass}`,
         {
-          keyId: this.keys[dataClass].keyId,
+          keyId: key.keyId,
           policy: pulumi.jsonStringify(dataKeyPolicy(dataClass, this.context, users)),
           bypassPolicyLockoutSafetyCheck: false,
         },
         { parent: this },
       );
+      // The key's ARN, once its policy exists: a resource given it depends on the KeyPolicy.
+      this.resolvePolicyReady[dataClass](pulumi.all([key.arn, keyPolicy.id]).apply(([arn]) => arn));
     }
   }
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { json, list, record, Recorded, runComponent, TEST_CONTEXT } from "../test/harness";
-import { HOME_REGION_KEY_ALIAS, HOME_REGION_TABLE, HomeRegion } from "./home-region";
+import {
+  HOME_REGION_KEY_ALIAS,
+  HOME_REGION_TABLE,
+  HOME_REGION_TABLE_KEY_ALIAS,
+  HomeRegion,
+} from "./home-region";
+import { KEY_ADMIN_ACTIONS, MULTI_REGION_KEY_ADMIN_ACTIONS } from "./key-policies";
 
 const HOSTNAMES = {
   "me-south-1": "api.sa.knowledgecity.com",
@@ -56,7 +62,7 @@ describe("HomeRegion in the primary stack", async () => {
     expect(aliases.map((a) => a.region).sort()).toEqual(["me-south-1", "us-east-1"]);
     const statements = list(json(hmac.inputs.policy).Statement).map(record);
     expect(statements.map((s) => s.Action)).toEqual([
-      expect.arrayContaining(["kms:Create*"]),
+      [...KEY_ADMIN_ACTIONS, ...MULTI_REGION_KEY_ADMIN_ACTIONS],
       ["kms:GenerateMac"],
     ]);
   });
@@ -80,6 +86,48 @@ describe("HomeRegion in the primary stack", async () => {
       Action: ["kms:GenerateMac"],
       Condition: { StringEquals: { "kms:RequestAlias": HOME_REGION_KEY_ALIAS } },
     });
+  });
+
+  it("lets the function decrypt the directory through DynamoDB, as the table key's policy allows", () => {
+    const statements = list(
+      json(recorded.named("aws:iam/rolePolicy:RolePolicy", "home-lookup-policy").inputs.policy)
+        .Statement,
+    ).map(record);
+    const decrypt = statements.find((s) => s.Sid === "ReadTheEncryptedDirectory");
+    expect(decrypt).toEqual({
+      Sid: "ReadTheEncryptedDirectory",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: ["arn:aws:kms:us-east-1:111122223333:key/*"],
+      Condition: {
+        StringEquals: { "kms:ViaService": "dynamodb.us-east-1.amazonaws.com" },
+        "ForAnyValue:StringEquals": { "kms:ResourceAliases": HOME_REGION_TABLE_KEY_ALIAS },
+      },
+    });
+    // The key behind that alias, in each region, lets the account's principals decrypt through
+    // DynamoDB of its own region.
+    const aliases = recorded
+      .ofType("aws:kms/alias:Alias")
+      .filter((a) => a.inputs.name === HOME_REGION_TABLE_KEY_ALIAS);
+    expect(aliases.map((a) => a.region).sort()).toEqual(["me-south-1", "us-east-1"]);
+    for (const [type, name, region] of [
+      ["aws:kms/key:Key", "home-table", "us-east-1"],
+      ["aws:kms/replicaKey:ReplicaKey", "home-table-me-south-1", "me-south-1"],
+    ] as const) {
+      const keyStatements = list(json(recorded.named(type, name).inputs.policy).Statement).map(
+        record,
+      );
+      const throughDynamoDb = keyStatements.find(
+        (s) => s.Sid === "AccountUsesTheKeyThroughDynamoDb",
+      );
+      expect(list(throughDynamoDb?.Action)).toContain("kms:Decrypt");
+      expect(throughDynamoDb?.Condition).toEqual({
+        StringEquals: {
+          "kms:CallerAccount": "111122223333",
+          "kms:ViaService": `dynamodb.${region}.amazonaws.com`,
+        },
+      });
+    }
   });
 });
 

@@ -1,13 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { accountRootArn, regionalServicePrincipal, type AwsContext } from "./context";
-import { KEY_ADMIN_ACTIONS, KEY_USE_THROUGH_SERVICE_ACTIONS } from "./key-policies";
+import { keyAdministration, KEY_USE_THROUGH_SERVICE_ACTIONS } from "./key-policies";
 import { NodeFunction } from "./node-function";
 import { dataTags } from "./tags";
 
 /** The directory's fixed names: every stack reaches the same table and key by name in its region. */
 export const HOME_REGION_TABLE = "knowledgecity-home-region";
 export const HOME_REGION_KEY_ALIAS = "alias/knowledgecity/home-region";
+/** Alias of the key that encrypts the directory table (and its replica) in every home region. */
+export const HOME_REGION_TABLE_KEY_ALIAS = `${HOME_REGION_KEY_ALIAS}-table`;
 
 /** Arguments of `HomeRegion`. */
 export interface HomeRegionArgs {
@@ -20,7 +22,10 @@ export interface HomeRegionArgs {
    * region and the multi-region HMAC key) and reaches the other regions through these providers.
    */
   readonly directory?: { readonly replicaProviders: Readonly<Record<string, aws.Provider>> };
-  /** Encrypts the function's logs and environment. */
+  /**
+   * Encrypts the function's logs and environment: `DataKeys.policyReadyKeyArns.telemetry`, since
+   * CloudWatch Logs checks the key policy when it creates the log group.
+   */
   readonly telemetryKeyArn: pulumi.Input<string>;
 }
 
@@ -78,6 +83,19 @@ export class HomeRegion extends pulumi.ComponentResource {
             resources: [`arn:${partition}:kms:${region}:${accountId}:key/*`],
             condition: { StringEquals: { "kms:RequestAlias": HOME_REGION_KEY_ALIAS } },
           },
+          {
+            // The table is encrypted with the directory's table key, which DynamoDB uses on the
+            // caller's behalf: reading and writing items needs kms:Decrypt through DynamoDB.
+            // The key policy lets the account's principals do so through DynamoDB of the region.
+            // https://docs.aws.amazon.com/kms/latest/developerguide/services-dynamodb.html#dynamodb-authz
+            sid: "ReadTheEncryptedDirectory",
+            actions: ["kms:Decrypt"],
+            resources: [`arn:${partition}:kms:${region}:${accountId}:key/*`],
+            condition: {
+              StringEquals: { "kms:ViaService": regionalServicePrincipal("dynamodb", context) },
+              "ForAnyValue:StringEquals": { "kms:ResourceAliases": HOME_REGION_TABLE_KEY_ALIAS },
+            },
+          },
         ],
       },
       parent,
@@ -109,13 +127,7 @@ function createDirectory(
     JSON.stringify({
       Version: "2012-10-17",
       Statement: [
-        {
-          Sid: "AccountAdministersTheKey",
-          Effect: "Allow",
-          Principal: { AWS: accountRootArn(context) },
-          Action: [...KEY_ADMIN_ACTIONS],
-          Resource: "*",
-        },
+        keyAdministration(context, true),
         use === "mac"
           ? {
               Sid: "AccountMacsThroughIam",
@@ -196,7 +208,7 @@ function createDirectory(
       description: "KnowledgeCity home-region directory: table encryption",
       enableKeyRotation: true,
     },
-    `${HOME_REGION_KEY_ALIAS}-table`,
+    HOME_REGION_TABLE_KEY_ALIAS,
   );
 
   new aws.dynamodb.Table(

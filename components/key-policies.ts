@@ -7,23 +7,58 @@ import type { DataClass } from "./tags";
 export type KeyedDataClass = Exclude<DataClass, "none">;
 export const KEYED_DATA_CLASSES: readonly KeyedDataClass[] = ["user-data", "content", "telemetry"];
 
-/** Administration of a key, without the right to use it for data. */
+/**
+ * Administration of a symmetric encryption key, without the right to use it for data: the key
+ * administrators' actions of KMS's default key policy, named one by one. The default policy's
+ * wildcards would also allow more than administration: `kms:Create*` includes `kms:CreateGrant`,
+ * with which the holder grants itself (or anyone) the right to decrypt. Whoever needs a grant gets
+ * it through a service (`KEY_USE_THROUGH_SERVICE_ACTIONS`) or a statement of its own.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-administrators
+ * https://docs.aws.amazon.com/kms/latest/developerguide/kms-api-permissions-reference.html
+ */
 export const KEY_ADMIN_ACTIONS = [
-  "kms:Create*",
-  "kms:Describe*",
-  "kms:Enable*",
-  "kms:List*",
-  "kms:Put*",
-  "kms:Update*",
-  "kms:Revoke*",
-  "kms:Disable*",
-  "kms:Get*",
-  "kms:Delete*",
+  "kms:CreateAlias",
+  "kms:DeleteAlias",
+  "kms:UpdateAlias",
+  "kms:DescribeKey",
+  "kms:UpdateKeyDescription",
+  "kms:EnableKey",
+  "kms:DisableKey",
+  "kms:EnableKeyRotation",
+  "kms:DisableKeyRotation",
+  "kms:GetKeyRotationStatus",
+  "kms:ListKeyRotations",
+  "kms:RotateKeyOnDemand",
+  "kms:GetKeyPolicy",
+  "kms:ListKeyPolicies",
+  "kms:PutKeyPolicy",
+  "kms:ListGrants",
+  "kms:RevokeGrant",
+  "kms:ListResourceTags",
   "kms:TagResource",
   "kms:UntagResource",
   "kms:ScheduleKeyDeletion",
   "kms:CancelKeyDeletion",
-  "kms:RotateKeyOnDemand",
+] as const;
+
+/** What administering a multi-Region key adds: replicating it and moving its primary. */
+export const MULTI_REGION_KEY_ADMIN_ACTIONS = [
+  "kms:ReplicateKey",
+  "kms:UpdatePrimaryRegion",
+] as const;
+
+/** Actions that use a key for data, or let someone else do so; never an administrator's. */
+export const KEY_DATA_ACTIONS = [
+  "kms:Encrypt",
+  "kms:Decrypt",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
+  "kms:GenerateDataKey",
+  "kms:GenerateDataKeyWithoutPlaintext",
+  "kms:GenerateDataKeyPair",
+  "kms:GenerateDataKeyPairWithoutPlaintext",
+  "kms:CreateGrant",
+  "kms:RetireGrant",
 ] as const;
 
 /** What AWS services need to encrypt a store with a customer-managed key on a caller's behalf. */
@@ -58,13 +93,51 @@ export interface KeyUser {
   readonly condition?: aws.iam.PolicyStatement["Condition"];
 }
 
-/** The account root administers a key, without the right to use it for data. */
-export function keyAdministration(context: AwsContext): aws.iam.PolicyStatement {
+/**
+ * What a service-linked role that launches instances needs of the key their EBS volumes are
+ * encrypted with: to use the key, and to grant it to the volumes (for AWS resources only). Auto
+ * Scaling launches through AWSServiceRoleForAutoScaling, EC2 Spot through AWSServiceRoleForEC2Spot.
+ * https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/service-linked-roles-spot-instance-requests.html
+ */
+export function volumeLauncherKeyUsers(
+  sidPrefix: string,
+  roleArn: pulumi.Input<string>,
+): readonly KeyUser[] {
+  return [
+    {
+      sid: `${sidPrefix}EncryptsVolumes`,
+      principal: { AWS: roleArn },
+      actions: [
+        "kms:Encrypt",
+        "kms:Decrypt",
+        "kms:ReEncrypt*",
+        "kms:GenerateDataKey*",
+        "kms:DescribeKey",
+      ],
+    },
+    {
+      sid: `${sidPrefix}GrantsVolumesTheKey`,
+      principal: { AWS: roleArn },
+      actions: ["kms:CreateGrant"],
+      condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
+    },
+  ];
+}
+
+/**
+ * The account root (and so the account's IAM policies) administers a key, without the right to
+ * use it for data.
+ */
+export function keyAdministration(
+  context: AwsContext,
+  multiRegion: boolean = false,
+): aws.iam.PolicyStatement {
   return {
     Sid: "AccountAdministersTheKey",
     Effect: "Allow",
     Principal: { AWS: accountRootArn(context) },
-    Action: [...KEY_ADMIN_ACTIONS],
+    Action: [...KEY_ADMIN_ACTIONS, ...(multiRegion ? MULTI_REGION_KEY_ADMIN_ACTIONS : [])],
     Resource: "*",
   };
 }
@@ -114,7 +187,8 @@ export function dataKeyPolicy(
   users: readonly KeyUser[] = [],
 ): aws.iam.PolicyDocument {
   const statements: aws.iam.PolicyStatement[] = [
-    keyAdministration(context),
+    // Only the user-data key is multi-Region (DataKeys), so only it is replicated.
+    keyAdministration(context, dataClass === "user-data"),
     keyUseThroughServices("AccountUsesTheKeyThroughItsStores", KEY_SERVICES[dataClass], context),
   ];
   if (dataClass === "telemetry") {

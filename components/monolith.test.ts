@@ -9,18 +9,20 @@ import {
   type RecordedResource,
 } from "../test/harness";
 import { DataKeys } from "./data-keys";
+import { serviceLinkedRoleArns, type AccountSettingSource } from "./iam";
 import { MANAGED_RULE_GROUPS } from "./waf-rules";
 import { ALB_TLS_POLICY, Monolith, type MonolithArgs } from "./monolith";
 
 const HOSTNAMES = ["api.knowledgecity.com", "api.sa.knowledgecity.com"];
 
-function run(overrides: Partial<MonolithArgs> = {}) {
+function run(overrides: Partial<MonolithArgs> = {}, serviceRoles: AccountSettingSource = "create") {
   return runComponent((provider) => {
     const keys = new DataKeys(
       "keys",
       { context: TEST_CONTEXT, stack: "me-south-1" },
       { providers: [provider] },
     );
+    const roles = serviceLinkedRoleArns("account", serviceRoles, ["autoScaling"], { provider });
     new Monolith(
       "app",
       {
@@ -34,6 +36,7 @@ function run(overrides: Partial<MonolithArgs> = {}) {
         privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
         keys,
         imageId: "ami-0123456789abcdef0",
+        autoScalingRoleArn: roles.autoScaling,
         ...overrides,
       },
       { providers: [provider] },
@@ -229,7 +232,42 @@ describe("Monolith on EC2", async () => {
       Action: ["kms:CreateGrant"],
       Condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
     });
-    expect(JSON.stringify(grant?.Principal)).toContain("AWSServiceRoleForAutoScaling");
+    // The ARN comes from the role this run creates, so the key policy waits for it: KMS refuses
+    // a policy naming a role that does not exist yet, as in a fresh account.
+    const role = recorded.named(
+      "aws:iam/serviceLinkedRole:ServiceLinkedRole",
+      "account-autoScaling",
+    );
+    expect(role.inputs.awsServiceName).toBe("autoscaling.amazonaws.com");
+    expect(role.state.arn).toBe(
+      "arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+    );
+    expect(grant?.Principal).toEqual({ AWS: role.state.arn });
+    expect(statements.find((s) => s.Sid === "AutoScalingEncryptsVolumes")?.Principal).toEqual({
+      AWS: role.state.arn,
+    });
+    expect(recorded.named("aws:kms/keyPolicy:KeyPolicy", "keys-user-data").dependsOn).toContain(
+      role.urn,
+    );
+  });
+
+  it("launches instances only once the user-data key policy lets Auto Scaling use the key", () => {
+    const template = one(recorded, "aws:ec2/launchTemplate:LaunchTemplate");
+    const group = one(recorded, "aws:autoscaling/group:Group");
+    const policy = recorded.named("aws:kms/keyPolicy:KeyPolicy", "keys-user-data");
+    expect(template.dependsOn).toContain(policy.urn);
+    expect(group.dependsOn).toContain(template.urn);
+  });
+
+  it("uses the account's existing Auto Scaling role, looked up by name, when told to", async () => {
+    const existing = Recorded.of(await run({}, "existing"));
+    expect(existing.ofType("aws:iam/serviceLinkedRole:ServiceLinkedRole")).toEqual([]);
+    const statements = list(
+      json(existing.named("aws:kms/keyPolicy:KeyPolicy", "keys-user-data").inputs.policy).Statement,
+    ).map(record);
+    expect(statements.find((s) => s.Sid === "AutoScalingEncryptsVolumes")?.Principal).toEqual({
+      AWS: "arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+    });
   });
 
   it("rejects impossible sizes and a mode without what it needs", async () => {
@@ -240,6 +278,9 @@ describe("Monolith on EC2", async () => {
       /desiredCapacity 9 is outside minSize\.\.maxSize \(2\.\.6\)/,
     );
     await expect(run({ mode: "lambda" })).rejects.toThrow(/lambda mode needs the lambda settings/);
+    await expect(run({ autoScalingRoleArn: undefined })).rejects.toThrow(
+      /ec2 mode needs autoScalingRoleArn/,
+    );
   });
 });
 

@@ -4,6 +4,7 @@ import { validatedCertificate } from "./certificate";
 import type { AwsContext } from "./context";
 import type { DataKeys } from "./data-keys";
 import { serviceTrustPolicy } from "./iam";
+import { volumeLauncherKeyUsers } from "./key-policies";
 import { DEFAULT_LOG_RETENTION_DAYS, type LogRetentionDays } from "./logs";
 import { bootScript, cloudWatchAgentConfig, MEMORY_METRIC } from "./monolith-host";
 import { SecureBucket } from "./secure-bucket";
@@ -60,6 +61,13 @@ export interface MonolithArgs {
   readonly privateSubnetIds: pulumi.Input<string[]>;
   /** The stack's keys: user data for the queue, topic and volumes; telemetry for logs. */
   readonly keys: DataKeys;
+  /**
+   * ARN of the account's Auto Scaling service-linked role (AWSServiceRoleForAutoScaling), from
+   * the resource that creates it or the lookup that finds it (`accountServiceRoles`): the
+   * user-data key policy names it, and KMS refuses a policy naming a role that does not exist.
+   * Required for ec2.
+   */
+  readonly autoScalingRoleArn?: pulumi.Input<string>;
   /** Amazon Linux 2023 image (arm64), resolved from the public SSM parameter. Required for ec2. */
   readonly imageId?: string;
   /** @default "m7g.large" */
@@ -124,6 +132,10 @@ export class Monolith extends pulumi.ComponentResource {
   public readonly workQueueUrl: pulumi.Output<string>;
   public readonly deadLetterQueueUrl: pulumi.Output<string>;
   public readonly topicArn: pulumi.Output<string>;
+  /** Bucket CI uploads release archives to. */
+  public readonly releasesBucketName: pulumi.Output<string>;
+  /** SSM parameter CI sets to the release the instances run (ec2 mode). */
+  public readonly releaseParameterName?: pulumi.Output<string>;
   /** Security group of the app's compute, for the user store to admit (ec2 mode). */
   public readonly computeSecurityGroupId?: pulumi.Output<string>;
   /** The instances' role (ec2 mode): what exports learning events to the data lake. */
@@ -152,6 +164,9 @@ export class Monolith extends pulumi.ComponentResource {
         ? `desiredCapacity ${desiredCapacity} is outside minSize..maxSize (${settings.minSize}..${settings.maxSize})`
         : undefined,
       settings.mode === "ec2" && args.imageId === undefined ? "ec2 mode needs imageId" : undefined,
+      settings.mode === "ec2" && args.autoScalingRoleArn === undefined
+        ? "ec2 mode needs autoScalingRoleArn (the Auto Scaling service-linked role)"
+        : undefined,
       settings.mode === "lambda" && args.lambda === undefined
         ? "lambda mode needs the lambda settings"
         : undefined,
@@ -162,7 +177,8 @@ export class Monolith extends pulumi.ComponentResource {
     }
     const parent = { parent: this };
     const userDataKey = args.keys.keyArns["user-data"];
-    const telemetryKey = args.keys.keyArns.telemetry;
+    // Telemetry goes to log groups, and CloudWatch Logs checks the key policy when it creates one.
+    const telemetryKey = args.keys.policyReadyKeyArns.telemetry;
 
     const certificate = createCertificate(name, args, this);
     const messaging = createMessaging(name, userDataKey, this);
@@ -222,6 +238,7 @@ export class Monolith extends pulumi.ComponentResource {
     this.workQueueUrl = messaging.queue.url;
     this.deadLetterQueueUrl = messaging.deadLetterQueue.url;
     this.topicArn = messaging.topic.arn;
+    this.releasesBucketName = releases.bucketName;
 
     if (settings.mode === "ec2") {
       const ec2 = createEc2(
@@ -237,6 +254,7 @@ export class Monolith extends pulumi.ComponentResource {
       this.targets = Object.fromEntries(args.hostnames.map((hostname) => [hostname, ec2.target]));
       this.computeSecurityGroupId = ec2.instanceSecurityGroupId;
       this.computeRoleArn = ec2.roleArn;
+      this.releaseParameterName = ec2.releaseParameterName;
       this.signals = {
         loadBalancer: ec2.loadBalancer,
         autoScalingGroup: { name: ec2.groupName, minSize: settings.minSize },
@@ -391,10 +409,10 @@ function createEc2(
   roleArn: pulumi.Output<string>;
   loadBalancer: { arnSuffix: pulumi.Output<string>; targetGroupArnSuffix: pulumi.Output<string> };
   groupName: pulumi.Output<string>;
+  releaseParameterName: pulumi.Output<string>;
 } {
   const { accountId, partition, region } = args.context;
   const opts = { parent };
-  const userDataKey = args.keys.keyArns["user-data"];
 
   const albGroup = new aws.ec2.SecurityGroup(
     `${name}-alb`,
@@ -567,7 +585,7 @@ function createEc2(
     {
       name: `aws-waf-logs-${name}-${region}`,
       retentionInDays: settings.logRetentionDays,
-      kmsKeyId: args.keys.keyArns.telemetry,
+      kmsKeyId: args.keys.policyReadyKeyArns.telemetry,
       tags: dataTags("telemetry"),
     },
     opts,
@@ -646,25 +664,15 @@ function createEc2(
     opts,
   );
   const profile = new aws.iam.InstanceProfile(`${name}-instance`, { role: role.name }, opts);
-  // Auto Scaling launches instances with encrypted volumes through its service-linked role.
-  const autoScalingRole = `arn:${partition}:iam::${accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
-  args.keys.allow("user-data", {
-    sid: "AutoScalingEncryptsVolumes",
-    principal: { AWS: autoScalingRole },
-    actions: [
-      "kms:Encrypt",
-      "kms:Decrypt",
-      "kms:ReEncrypt*",
-      "kms:GenerateDataKey*",
-      "kms:DescribeKey",
-    ],
-  });
-  args.keys.allow("user-data", {
-    sid: "AutoScalingGrantsVolumesTheKey",
-    principal: { AWS: autoScalingRole },
-    actions: ["kms:CreateGrant"],
-    condition: { Bool: { "kms:GrantIsForAWSResource": "true" } },
-  });
+  // Auto Scaling launches instances with encrypted volumes through its service-linked role,
+  // which the key policy names: it must exist first (see AccountServiceRoles).
+  const autoScalingRoleArn = args.autoScalingRoleArn;
+  if (autoScalingRoleArn === undefined) {
+    throw new pulumi.ResourceError("ec2 mode needs autoScalingRoleArn", parent);
+  }
+  for (const user of volumeLauncherKeyUsers("AutoScaling", autoScalingRoleArn)) {
+    args.keys.allow("user-data", user);
+  }
 
   const template = new aws.ec2.LaunchTemplate(
     `${name}-app`,
@@ -686,7 +694,8 @@ function createEc2(
             volumeSize: 30,
             volumeType: "gp3",
             encrypted: "true",
-            kmsKeyId: userDataKey,
+            // Instances launch only once the key policy lets Auto Scaling use the key.
+            kmsKeyId: args.keys.policyReadyKeyArns["user-data"],
             deleteOnTermination: "true",
           },
         },
@@ -782,6 +791,7 @@ function createEc2(
     roleArn: role.arn,
     loadBalancer: { arnSuffix: alb.arnSuffix, targetGroupArnSuffix: targets.arnSuffix },
     groupName: group.name,
+    releaseParameterName: release.name,
   };
 }
 

@@ -35,7 +35,11 @@ export interface NetworkArgs {
    * @default DEFAULT_INTERFACE_ENDPOINTS
    */
   readonly interfaceEndpoints?: readonly string[];
-  /** KMS key that encrypts the flow-log group (the stack's telemetry key). */
+  /**
+   * KMS key that encrypts the flow-log group (the stack's telemetry key), as
+   * `DataKeys.policyReadyKeyArns.telemetry`: CloudWatch Logs refuses a key whose policy does not
+   * let it use the key yet.
+   */
   readonly flowLogsKmsKeyArn: pulumi.Input<string>;
   /**
    * Retention of the flow-log group.

@@ -33,7 +33,12 @@ export interface NodeFunctionArgs {
   readonly timeoutSeconds?: number;
   /** Reserved concurrency, to protect what the function calls. @default unreserved */
   readonly reservedConcurrency?: number;
-  /** KMS key of the log group and the environment variables (the stack's telemetry key). */
+  /**
+   * KMS key of the log group and the environment variables (the stack's telemetry key), as
+   * `DataKeys.policyReadyKeyArns.telemetry`: CloudWatch Logs refuses to create a log group with a
+   * key whose policy does not let it use the key yet
+   * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+   */
   readonly kmsKeyArn: pulumi.Input<string>;
   /** @default 365 */
   readonly logRetentionDays?: LogRetentionDays;

@@ -25,11 +25,19 @@ export interface RtlogIngestArgs {
   readonly settings: RtlogIngestSettings;
   /** The VideoPipeline's real-time log stream. */
   readonly streamArn: pulumi.Input<string>;
-  /** Key of the stream and of the function's logs and failure queue (telemetry). */
+  /**
+   * Key of the stream and of the function's logs and failure queue (telemetry), as
+   * `DataKeys.policyReadyKeyArns.telemetry`: CloudWatch Logs checks the key policy when it creates
+   * the function's log group.
+   */
   readonly telemetryKeyArn: pulumi.Input<string>;
   /** Key of the ClickHouse password secret and the dead letters (user data). */
   readonly userDataKeyArn: pulumi.Input<string>;
-  readonly clickhouse: ClickHouse;
+  /** Where the rows go: the cluster's ClickHouse (its URL, ingest secret and load balancer). */
+  readonly clickhouse: Pick<
+    ClickHouse,
+    "url" | "ingestSecretArn" | "loadBalancerSecurityGroupId" | "admit"
+  >;
   /** Malformed records are kept under `<prefix>rtlog/` in this bucket (the data lake). */
   readonly deadLetterBucketName: pulumi.Input<string>;
   readonly deadLetterBucketArn: pulumi.Input<string>;
@@ -140,6 +148,11 @@ export class RtlogIngest extends pulumi.ComponentResource {
         },
         permissions: [
           {
+            // The mapping polls the stream itself (shared throughput), which takes these actions
+            // on the stream. kinesis:SubscribeToShard is for enhanced fan-out only, and is
+            // authorized on the registered consumer's ARN, never on the stream's:
+            // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonkinesisdatastreams.html
+            // https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html
             sid: "ReadThePlaybackLogStream",
             actions: [
               "kinesis:DescribeStream",
@@ -147,7 +160,6 @@ export class RtlogIngest extends pulumi.ComponentResource {
               "kinesis:GetRecords",
               "kinesis:GetShardIterator",
               "kinesis:ListShards",
-              "kinesis:SubscribeToShard",
             ],
             resources: [args.streamArn],
           },

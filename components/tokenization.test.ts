@@ -135,6 +135,23 @@ describe("Tokenization with a DynamoDB vault", async () => {
     expect(userData[3]).toMatchObject({ Action: ["kms:Decrypt"] });
   });
 
+  it("creates the functions' encrypted log groups only once CloudWatch Logs may use the key", () => {
+    const telemetryPolicy = recorded.named("aws:kms/keyPolicy:KeyPolicy", "keys-telemetry");
+    const logGroups = recorded.ofType("aws:cloudwatch/logGroup:LogGroup");
+    expect(logGroups.map((g) => g.name).sort()).toEqual([
+      "pii-detokenize-logs",
+      "pii-tokenize-logs",
+    ]);
+    for (const group of logGroups) {
+      expect(group.dependsOn, group.name).toContain(telemetryPolicy.urn);
+    }
+    // The user-data key policy names the functions' roles; the roles wait for no key policy.
+    const userDataPolicy = recorded.named("aws:kms/keyPolicy:KeyPolicy", "keys-user-data");
+    const role = recorded.named("aws:iam/role:Role", "pii-tokenize-role");
+    expect(userDataPolicy.dependsOn).toContain(role.urn);
+    expect(role.dependsOn).not.toContain(userDataPolicy.urn);
+  });
+
   it("deploys both handlers bundled, on Node.js 22 arm64", () => {
     for (const fn of ["tokenize", "detokenize"]) {
       const lambda = recorded.named("aws:lambda/function:Function", `pii-${fn}-fn`);

@@ -61,7 +61,7 @@ export class Tokenization extends pulumi.ComponentResource {
         context,
         entry: "pii-tokenize/tokenize",
         description: "Tokenizes PII into the region's token vault",
-        kmsKeyArn: args.keys.keyArns.telemetry,
+        kmsKeyArn: args.keys.policyReadyKeyArns.telemetry,
         environment: {
           HMAC_KEY_ID: hmacKey.arn,
           DATA_KEY_ID: userDataKeyArn,
@@ -86,7 +86,7 @@ export class Tokenization extends pulumi.ComponentResource {
         context,
         entry: "pii-tokenize/detokenize",
         description: "Reads PII back from the region's token vault (audited)",
-        kmsKeyArn: args.keys.keyArns.telemetry,
+        kmsKeyArn: args.keys.policyReadyKeyArns.telemetry,
         environment: { DATA_KEY_ID: userDataKeyArn, ...vault.environment },
         permissions: [
           {

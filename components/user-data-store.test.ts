@@ -1,3 +1,4 @@
+import * as random from "@pulumi/random";
 import { describe, expect, it } from "vitest";
 import { list, record, Recorded, runComponent, TEST_CONTEXT } from "../test/harness";
 import { UserDataStore, type UserDataStoreArgs } from "./user-data-store";
@@ -20,7 +21,7 @@ function run(args: Partial<UserDataStoreArgs> & Pick<UserDataStoreArgs, "kind">)
             kind: "aurora",
           }
         : { ...common, ...args, kind: "dynamodb" },
-      { providers: [provider] },
+      { providers: [provider, new random.Provider("random")] },
     );
   });
 }
@@ -104,6 +105,33 @@ describe("UserDataStore on Aurora", async () => {
     expect(recorded.referencedBy(version?.inputs.secretId).name).toBe("users-pii-vault-user");
     // The value is a secret: the engine, and so the plan, never shows it.
     expect(version?.inputs.secretString).toBe("[secret]");
+  });
+
+  it("makes the vault user's password once, as a resource whose result stays in the state", async () => {
+    // An invoke (Secrets Manager's GetRandomPassword) answers anew on every run: every preview
+    // would diff and every update would change the password under the vault's users.
+    const password = recorded.named(
+      "random:index/randomPassword:RandomPassword",
+      "users-pii-vault-user",
+    );
+    expect(password.inputs).toMatchObject({
+      length: 40,
+      special: false,
+      upper: true,
+      lower: true,
+      numeric: true,
+      minUpper: 1,
+      minLower: 1,
+      minNumeric: 1,
+    });
+    expect(password.provider).toMatch(/pulumi:providers:random::random$/);
+    const [version] = recorded.ofType("aws:secretsmanager/secretVersion:SecretVersion");
+    expect(version?.dependsOn).toContain(password.urn);
+    const again = Recorded.of(await run({ kind: "aurora" }));
+    expect(
+      again.named("random:index/randomPassword:RandomPassword", "users-pii-vault-user").state
+        .result,
+    ).toBe(password.state.result);
   });
 
   it("refuses secondary regions, and any replica outside the allowed regions", async () => {

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { AwsContext } from "./context";
 import { serviceTrustPolicy } from "./iam";
 import { dataTags } from "./tags";
@@ -366,9 +367,22 @@ function createAurora(
     },
     opts,
   );
-  const password = aws.secretsmanager.getRandomPasswordOutput(
-    { passwordLength: 40, excludePunctuation: true },
-    { parent },
+  // A resource, not an invoke: its result stays in the stack's state, so the vault user keeps
+  // its password across previews and updates. Letters and digits only (no punctuation to escape
+  // in connection strings), at least one of each kind. The random provider is the platform's.
+  const password = new random.RandomPassword(
+    `${name}-pii-vault-user`,
+    {
+      length: 40,
+      special: false,
+      upper: true,
+      lower: true,
+      numeric: true,
+      minUpper: 1,
+      minLower: 1,
+      minNumeric: 1,
+    },
+    opts,
   );
   new aws.secretsmanager.SecretVersion(
     `${name}-pii-vault-user`,
@@ -378,7 +392,7 @@ function createAurora(
         pulumi.jsonStringify({
           engine: "postgres",
           username: "pii_vault",
-          password: password.randomPassword,
+          password: password.result,
           host: cluster.endpoint,
           port: spec.port,
           dbname: database,

@@ -140,6 +140,42 @@ describe("VideoPipeline", async () => {
     });
   });
 
+  it("writes the upload notification only once S3 may send to the queue and encrypt with its key", () => {
+    // S3 sends the queue a test message when the notification is written, so the queue policy and
+    // the content key's policy must exist first.
+    const notification = recorded.named(
+      "aws:s3/bucketNotification:BucketNotification",
+      "video-raw",
+    );
+    const contentPolicy = recorded.named("aws:kms/keyPolicy:KeyPolicy", "keys-content");
+    expect(notification.dependsOn).toContain(contentPolicy.urn);
+    expect(notification.dependsOn).toContain(
+      recorded.named("aws:sqs/queuePolicy:QueuePolicy", "video-ingest").urn,
+    );
+    expect(
+      statementsOf(contentPolicy).find((s) => s.Sid === "S3NotifiesTheIngestQueue"),
+    ).toMatchObject({ Principal: { Service: "s3.amazonaws.com" } });
+  });
+
+  it("creates every encrypted log group, the tasks' included, only once CloudWatch Logs may use the key", async () => {
+    const withTasks = Recorded.of(
+      await run({
+        tasks: [
+          { name: "transcripts", image: "111122223333.dkr.ecr.me-south-1.amazonaws.com/t:1" },
+        ],
+        network: { vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b"] },
+      }),
+    );
+    const telemetryPolicy = withTasks.named("aws:kms/keyPolicy:KeyPolicy", "keys-telemetry");
+    const logGroups = withTasks.ofType("aws:cloudwatch/logGroup:LogGroup");
+    expect(logGroups.map((group) => group.name)).toContain("video-tasks-logs");
+    expect(logGroups).toHaveLength(5);
+    for (const group of logGroups) {
+      expect(group.inputs.kmsKeyId, group.name).toMatch(/^arn:aws:kms:me-south-1:/);
+      expect(group.dependsOn, group.name).toContain(telemetryPolicy.urn);
+    }
+  });
+
   it("routes this queue's MediaConvert job state changes to encode-status, with retries and a dead-letter queue", () => {
     const [rule] = recorded.ofType("aws:cloudwatch/eventRule:EventRule");
     const pattern = json(rule?.inputs.eventPattern);

@@ -141,7 +141,8 @@ export class VideoPipeline extends pulumi.ComponentResource {
     const { accountId, region } = context;
     const parent = { parent: this };
     const contentKey = args.keys.keyArns.content;
-    const telemetryKey = args.keys.keyArns.telemetry;
+    // Telemetry goes to log groups, and CloudWatch Logs checks the key policy when it creates one.
+    const logsKey = args.keys.policyReadyKeyArns.telemetry;
     const viaS3 = { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } };
 
     // Storage.
@@ -267,7 +268,7 @@ export class VideoPipeline extends pulumi.ComponentResource {
       },
       parent,
     );
-    new aws.sqs.QueuePolicy(
+    const ingestPolicy = new aws.sqs.QueuePolicy(
       `${name}-ingest`,
       {
         queueUrl: ingest.url,
@@ -304,15 +305,24 @@ export class VideoPipeline extends pulumi.ComponentResource {
       actions: ["kms:GenerateDataKey", "kms:Decrypt"],
       condition: { StringEquals: { "aws:SourceAccount": accountId } },
     });
+    // Writing the notification makes S3 send the queue a test message, which fails unless the
+    // queue policy and the content key's policy already let S3 send and encrypt it:
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketNotificationConfiguration.html
     const notification = new aws.s3.BucketNotification(
       `${name}-raw`,
       {
         bucket: raw.bucket.id,
         queues: [
-          { queueArn: ingest.arn, events: ["s3:ObjectCreated:*"], filterPrefix: "uploads/" },
+          {
+            queueArn: pulumi
+              .all([ingest.arn, args.keys.policyReadyKeyArns.content])
+              .apply(([queueArn]) => queueArn),
+            events: ["s3:ObjectCreated:*"],
+            filterPrefix: "uploads/",
+          },
         ],
       },
-      parent,
+      { parent: this, dependsOn: [ingestPolicy] },
     );
 
     // Encoding: MediaConvert queue and role.
@@ -368,7 +378,7 @@ export class VideoPipeline extends pulumi.ComponentResource {
 
     const functionDefaults = {
       context,
-      kmsKeyArn: telemetryKey,
+      kmsKeyArn: logsKey,
       logRetentionDays: settings.logRetentionDays,
     };
     const submit = new NodeFunction(
@@ -683,7 +693,7 @@ export class VideoPipeline extends pulumi.ComponentResource {
           mediaConvertQueueArn: mediaQueue.arn,
           processedBucketArn: processed.arn,
           contentKeyArn: contentKey,
-          telemetryKeyArn: telemetryKey,
+          telemetryKeyArn: logsKey,
           vpcId: args.network.vpcId,
           privateSubnetIds: args.network.privateSubnetIds,
           logRetentionDays: settings.logRetentionDays,
