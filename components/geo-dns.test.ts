@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { list, record, Recorded, runComponent } from "../test/harness";
-import { apiHostnames, GeoDns, type GeoDnsArgs } from "./geo-dns";
+import { apiHostnames, GEOLOCATION_COUNTRY_CODES, GeoDns, type GeoDnsArgs } from "./geo-dns";
 
 function run(overrides: Partial<GeoDnsArgs>) {
   const { shared, regional } = apiHostnames("knowledgecity.com", overrides.regionLabel ?? "sa");
@@ -63,6 +63,37 @@ describe("GeoDns", () => {
       [{ country: "*" }],
     ]);
     expect(records.filter((r) => r.inputs.name === "api.us.knowledgecity.com")).toHaveLength(1);
+  });
+
+  it.each([
+    [["SA", "XX"], '["XX"]'],
+    [["sa"], '["sa"]'],
+    [["*"], '["*"]'],
+    [["XK"], '["XK"]'],
+  ])(
+    "refuses %j, which Route 53 geolocation does not take, naming the codes",
+    async (countries, named) => {
+      await expect(run({ countries })).rejects.toThrow(
+        `countries ${named}: Route 53 geolocation takes ISO 3166-1 alpha-2 codes in capitals`,
+      );
+    },
+  );
+
+  it("refuses a country listed twice, whose two records would collide", async () => {
+    await expect(run({ countries: ["SA", "AE", "SA"] })).rejects.toThrow(
+      'countries ["SA"] are listed twice',
+    );
+  });
+
+  it("takes Ukraine, which Route 53 names among its supported countries", async () => {
+    const recorded = Recorded.of(await run({ countries: ["UA"] }));
+    const geo = recorded
+      .ofType("aws:route53/record:Record")
+      .filter((r) => r.inputs.name === "api.knowledgecity.com");
+    expect(geo.map((r) => list(r.inputs.geolocationRoutingPolicies).map(record))).toEqual([
+      [{ country: "UA" }],
+    ]);
+    expect(GEOLOCATION_COUNTRY_CODES.size).toBe(249);
   });
 
   it("refuses a stack that no viewer would reach", async () => {

@@ -1,6 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { getAlpha2Codes } from "i18n-iso-countries";
 import type { AliasTarget } from "./monolith";
+
+/**
+ * The country codes Route 53 geolocation takes: ISO 3166-1 alpha-2, from the i18n-iso-countries
+ * package's list of the standard, less XK (Kosovo), which that list carries but which is a
+ * user-assigned code outside the standard. Route 53 supports UA (Ukraine) too, which is one of
+ * them; subdivisions exist only for US states and are not used here:
+ * https://docs.aws.amazon.com/Route53/latest/APIReference/API_GeoLocation.html
+ */
+export const GEOLOCATION_COUNTRY_CODES: ReadonlySet<string> = new Set(
+  Object.keys(getAlpha2Codes()).filter((code) => code !== "XK"),
+);
 
 /** Arguments of `GeoDns`. */
 export interface GeoDnsArgs {
@@ -47,6 +59,23 @@ export class GeoDns extends pulumi.ComponentResource {
     const regionalTarget = args.targets[regional];
     if (sharedTarget === undefined || regionalTarget === undefined) {
       throw new pulumi.ResourceError(`targets must name ${shared} and ${regional}`, this);
+    }
+    const unknown = args.countries.filter((country) => !GEOLOCATION_COUNTRY_CODES.has(country));
+    if (unknown.length > 0) {
+      throw new pulumi.ResourceError(
+        `countries ${JSON.stringify(unknown)}: Route 53 geolocation takes ISO 3166-1 alpha-2 codes in capitals, such as SA (the default record is isDefault, not "*")`,
+        this,
+      );
+    }
+    const repeated = args.countries.filter(
+      (country, index) => args.countries.indexOf(country) !== index,
+    );
+    if (repeated.length > 0) {
+      // Two records of one name and location would collide in the zone.
+      throw new pulumi.ResourceError(
+        `countries ${JSON.stringify(repeated)} are listed twice`,
+        this,
+      );
     }
     if (!args.isDefault && args.countries.length === 0) {
       throw new pulumi.ResourceError(

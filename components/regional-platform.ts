@@ -8,6 +8,8 @@ import { DataKeys } from "./data-keys";
 import { apiHostnames, GeoDns } from "./geo-dns";
 import { GlobalEdge } from "./global-edge";
 import { HomeRegion } from "./home-region";
+import { serviceLinkedRoleArns, type AccountSettingSource } from "./iam";
+import { volumeLauncherKeyUsers } from "./key-policies";
 import type { LogRetentionDays } from "./logs";
 import { Monolith, type MonolithMode, type MonolithLambdaSettings } from "./monolith";
 import { Microservices, type MicroservicesArgs } from "./microservices";
@@ -117,6 +119,23 @@ export interface HomeRegionSettings {
   readonly replicaProviders?: Readonly<Record<string, aws.Provider>>;
 }
 
+/**
+ * Account-level settings, which exist once per account (IAM) or once per account and region: each
+ * is either created by this stack (a fresh account) or the account's own is used (a landing zone
+ * such as Control Tower made it). See the README's "Adopting existing account-level settings".
+ */
+export interface AccountSetupSettings {
+  /** AWS Config recorder, delivery channel and recording status of the region. @default "create" */
+  readonly configRecorder?: AccountSettingSource;
+  /** AWS Backup's region settings (opted-in resource types). @default "create" */
+  readonly backupRegionSettings?: AccountSettingSource;
+  /**
+   * The Auto Scaling and EC2 Spot service-linked roles the user-data key policy names (IAM, so
+   * one stack per account creates them). @default "create" in the primary stack, else "existing"
+   */
+  readonly serviceLinkedRoles?: AccountSettingSource;
+}
+
 /** Arguments of `RegionalPlatform`. */
 export interface RegionalPlatformArgs {
   /** Account and region. */
@@ -160,6 +179,8 @@ export interface RegionalPlatformArgs {
   readonly observability: RegionalObservabilitySettings;
   /** Provider of us-east-1, for what CloudFront needs there (the video CDN's certificate). */
   readonly usEast1Provider: aws.Provider;
+  /** Account-level settings: created here or the account's own. @default see AccountSetupSettings */
+  readonly accountSetup?: AccountSetupSettings;
 }
 
 /**
@@ -167,8 +188,9 @@ export interface RegionalPlatformArgs {
  * compliance audit; the monolith, video pipeline, analytics cluster, microservices platform and
  * observability. Every region gets the same platform; only its settings differ.
  *
- * The residency settings (jurisdiction, allowed regions) are registered as this component's
- * inputs, so the CrossGuard pack reads them from the stack being previewed.
+ * The residency settings (stack, allowed regions) are also registered as this component's
+ * outputs: the engine hands a stack policy each resource's outputs, so that is where the
+ * CrossGuard pack reads them.
  */
 export class RegionalPlatform extends pulumi.ComponentResource {
   public readonly keys: DataKeys;
@@ -207,13 +229,24 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       { context, stack: args.stack, userDataReplicaRegions: replicaProviders },
       parent,
     );
+    // The service-linked roles the user-data key policy names must exist before it is written.
+    const serviceRoles = serviceLinkedRoleArns(
+      `${name}-account`,
+      args.accountSetup?.serviceLinkedRoles ?? (args.primary ? "create" : "existing"),
+      [
+        ...(args.monolith.mode === "ec2" ? (["autoScaling"] as const) : []),
+        ...(args.analytics === undefined ? [] : (["ec2Spot"] as const)),
+      ],
+      parent,
+    );
     this.network = new Network(
       `${name}-network`,
       {
         context,
         cidr: args.network.cidr,
         availabilityZones: args.availabilityZones,
-        flowLogsKmsKeyArn: this.keys.keyArns.telemetry,
+        // Log groups: CloudWatch Logs checks the key policy when it creates one.
+        flowLogsKmsKeyArn: this.keys.policyReadyKeyArns.telemetry,
         interfaceEndpoints: args.network.interfaceEndpoints,
         flowLogRetentionDays: args.network.flowLogRetentionDays,
       },
@@ -237,6 +270,7 @@ export class RegionalPlatform extends pulumi.ComponentResource {
         publicSubnetIds: this.network.publicSubnetIds,
         privateSubnetIds: this.network.privateSubnetIds,
         keys: this.keys,
+        autoScalingRoleArn: serviceRoles.autoScaling,
         logRetentionDays: args.logRetentionDays,
       },
       parent,
@@ -294,10 +328,12 @@ export class RegionalPlatform extends pulumi.ComponentResource {
         stack: args.stack,
         allowedRegions: args.allowedRegions,
         recordGlobalResources: args.primary,
-        telemetryKeyArn: this.keys.keyArns.telemetry,
+        telemetryKeyArn: this.keys.policyReadyKeyArns.telemetry,
         userDataKeyArn: this.keys.keyArns["user-data"],
         backupResourceArns: this.userStore.resourceArns,
         backup: args.backup,
+        configRecorder: args.accountSetup?.configRecorder ?? "create",
+        backupRegionSettings: args.accountSetup?.backupRegionSettings ?? "create",
       },
       parent,
     );
@@ -351,7 +387,7 @@ export class RegionalPlatform extends pulumi.ComponentResource {
           context,
           stack: args.stack,
           hostnames: args.homeRegion.hostnames,
-          telemetryKeyArn: this.keys.keyArns.telemetry,
+          telemetryKeyArn: this.keys.policyReadyKeyArns.telemetry,
           ...(args.primary
             ? { directory: { replicaProviders: args.homeRegion.replicaProviders ?? {} } }
             : {}),
@@ -360,6 +396,14 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       );
     }
     if (args.analytics !== undefined) {
+      // Karpenter's spot instances are launched by EC2 Spot, with volumes under the user-data key.
+      const spotRoleArn = serviceRoles.ec2Spot;
+      if (spotRoleArn === undefined) {
+        throw new pulumi.ResourceError("the EC2 Spot service-linked role is missing", this);
+      }
+      for (const user of volumeLauncherKeyUsers("Ec2Spot", spotRoleArn)) {
+        this.keys.allow("user-data", user);
+      }
       if (args.dns.hostedZoneId === undefined) {
         throw new pulumi.ResourceError("analytics needs DNS for its endpoints' hostnames", this);
       }
@@ -462,6 +506,8 @@ export class RegionalPlatform extends pulumi.ComponentResource {
     this.keys.seal();
 
     this.registerOutputs({
+      stack: args.stack,
+      allowedRegions: [...args.allowedRegions],
       vpcId: this.network.vpcId,
       privateSubnetIds: this.network.privateSubnetIds,
       userStoreArns: this.userStore.resourceArns,

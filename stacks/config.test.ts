@@ -1,12 +1,20 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_INTERFACE_ENDPOINTS } from "../components/network";
-import { readStackFile, toCliConfig } from "../test/harness/stack-files";
+import { defaultTags } from "../components/tags";
+import { PROJECT_ROOT, readStackFile, toCliConfig } from "../test/harness/stack-files";
 import {
   ConfigError,
   configKey,
   decodeConfigValue,
+  defaultProvidersProblem,
+  ipv4CidrProblem,
+  ISO_COUNTRY_CODES,
   parseStackConfig,
+  PROGRAM_PACKAGES,
+  serviceLinkedRolesSource,
   type RawConfig,
 } from "./config";
 
@@ -109,7 +117,8 @@ describe("parseStackConfig with a valid config", () => {
     });
     expect(config.analytics).toMatchObject({
       enabled: true,
-      kubernetesVersion: "1.33",
+      kubernetesVersion: "1.35",
+      deployFrom: "vpc",
       publicAccessCidrs: [],
       clickhouse: { replicas: 2, keeperReplicas: 3, version: "25.8" },
       api: { minReplicas: 2, internetFacing: false },
@@ -147,9 +156,99 @@ describe("parseStackConfig with a valid config", () => {
     });
   });
 
-  it("ignores keys of other namespaces such as pulumi:disable-default-providers", () => {
+  it("ignores keys of other namespaces such as aws:profile", () => {
     const raw = mutated(set("pulumi:disable-default-providers", ["*"]), set("aws:profile", "sa"));
     expect(() => parseStackConfig("me-south-1", raw)).not.toThrow();
+  });
+
+  it("leaves the hosted zone to the lookup by domain when no id is set, and keeps a real-format id", () => {
+    expect(baseConfig()["knowledgecity:dns"]).not.toHaveProperty("hostedZoneId");
+    expect(parseStackConfig("me-south-1", baseConfig()).dns.hostedZoneId).toBeUndefined();
+    // A current zone id (21 characters) and an older one (13), both as Route 53 assigns them.
+    for (const id of ["Z0123456789ABCDEFGHIJ", "Z2FHTT7JQMUOV"]) {
+      const raw = mutated(setField("knowledgecity:dns", "hostedZoneId", id));
+      expect(parseStackConfig("me-south-1", raw).dns.hostedZoneId).toBe(id);
+    }
+  });
+
+  it("accepts default providers disabled by name when every package the program uses is listed", () => {
+    const raw = mutated(set("pulumi:disable-default-providers", [...PROGRAM_PACKAGES].reverse()));
+    expect(() => parseStackConfig("me-south-1", raw)).not.toThrow();
+    expect(defaultProvidersProblem(["*"])).toBeUndefined();
+  });
+
+  it("knows every Pulumi package the program depends on", () => {
+    const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+    };
+    // @pulumi/pulumi is the SDK and @pulumi/policy the policy pack's: neither has a provider.
+    const packages = Object.keys(manifest.dependencies)
+      .filter((name) => name.startsWith("@pulumi/"))
+      .map((name) => name.slice("@pulumi/".length))
+      .filter((name) => name !== "pulumi" && name !== "policy");
+    expect([...PROGRAM_PACKAGES].sort()).toEqual(packages.sort());
+  });
+
+  it("accepts every ISO 3166-1 alpha-2 code as a geolocation country, and no other two letters", () => {
+    expect(ISO_COUNTRY_CODES.size).toBeGreaterThanOrEqual(249);
+    expect(ISO_COUNTRY_CODES.has("UA")).toBe(true);
+    const raw = mutated(
+      setField("knowledgecity:dns", "geolocation", { countries: [...ISO_COUNTRY_CODES] }),
+    );
+    expect(parseStackConfig("me-south-1", raw).dns.geolocation.countries).toHaveLength(
+      ISO_COUNTRY_CODES.size,
+    );
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[A-Z]{2}$/).filter((code) => !ISO_COUNTRY_CODES.has(code)),
+        (code) => {
+          const error = configErrorOf(
+            mutated(setField("knowledgecity:dns", "geolocation", { countries: [code] })),
+          );
+          expect(error.problems).toEqual([
+            `knowledgecity:dns.geolocation.countries[0] = "${code}": not an assigned ISO 3166-1 alpha-2 country code; expected an ISO 3166-1 alpha-2 country code in capitals, such as SA`,
+          ]);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it("accepts a CIDR exactly when its address is the network address of its prefix", () => {
+    const octet = fc.integer({ min: 0, max: 255 });
+    fc.assert(
+      fc.property(
+        fc.tuple(octet, octet, octet, octet),
+        fc.integer({ min: 0, max: 32 }),
+        (octets, prefix) => {
+          const address = octets.join(".");
+          const value = octets.reduce((acc, part) => acc * 256 + part, 0);
+          const size = 2 ** (32 - prefix);
+          const network = value - (value % size);
+          const problem = ipv4CidrProblem(`${address}/${prefix}`, 0, 32);
+          if (network === value) {
+            expect(problem).toBeUndefined();
+          } else {
+            const dotted = [24, 16, 8, 0]
+              .map((shift) => Math.floor(network / 2 ** shift) % 256)
+              .join(".");
+            expect(problem).toBe(
+              `host bits set: the network address of /${prefix} here is ${dotted}/${prefix}`,
+            );
+          }
+        },
+      ),
+    );
+    expect(ipv4CidrProblem("256.0.0.0/8", 0, 32)).toBe("256.0.0.0 is not an IPv4 address");
+    expect(ipv4CidrProblem("10.0.0.0/33", 0, 32)).toBe("prefix /33 is out of range");
+    expect(ipv4CidrProblem("10.0.0.0", 0, 32)).toBe("not of the form address/prefix");
+    expect(ipv4CidrProblem("10.0.0.0/8", 16, 32)).toBe("prefix /8 is out of range");
+  });
+
+  it("keeps extra tags whose keys only resemble the reserved ones", () => {
+    const tags = { Projects: "lms", StackOwner: "platform", "team:aws": "edu" };
+    const raw = mutated(set("knowledgecity:tags", tags));
+    expect(parseStackConfig("me-south-1", raw).tags).toEqual(tags);
   });
 
   it("keeps pinned zones, explicit settings and the default geolocation record", () => {
@@ -183,7 +282,7 @@ interface BadCase {
 }
 
 const ALL_TOP_LEVEL_KEYS =
-  "jurisdiction, allowedRegions, primary, userStore, dns, network, logRetentionDays, tags, monolith, globalEdge, homeRegion, video, analytics, microservices, observability, compliance";
+  "jurisdiction, allowedRegions, primary, userStore, dns, network, logRetentionDays, tags, monolith, globalEdge, homeRegion, video, analytics, microservices, observability, accountSetup, compliance";
 
 const badCases: readonly BadCase[] = [
   {
@@ -261,11 +360,144 @@ const badCases: readonly BadCase[] = [
     allowed: "only the primary stack hosts the global edge",
   },
   {
-    name: "DNS on without a hosted zone",
-    mutations: [setField("knowledgecity:dns", "hostedZoneId", undefined)],
+    name: "a hosted zone id in lower case",
+    mutations: [setField("knowledgecity:dns", "hostedZoneId", "z0123456789abcdefghij")],
     key: "knowledgecity:dns.hostedZoneId",
+    value: '"z0123456789abcdefghij"',
+    allowed: "expected a Route 53 hosted zone id: Z and 4 to 31 upper-case letters and digits",
+  },
+  {
+    name: "a hosted zone id with the API's /hostedzone/ prefix",
+    mutations: [setField("knowledgecity:dns", "hostedZoneId", "/hostedzone/Z0123456789ABCDEFGHIJ")],
+    key: "knowledgecity:dns.hostedZoneId",
+    value: '"/hostedzone/Z0123456789ABCDEFGHIJ"',
+    allowed: "write the id without the /hostedzone/ prefix",
+  },
+  {
+    name: "a hosted zone id longer than Route 53's 32 characters",
+    mutations: [setField("knowledgecity:dns", "hostedZoneId", `Z${"A".repeat(32)}`)],
+    key: "knowledgecity:dns.hostedZoneId",
+    value: `"Z${"A".repeat(32)}"`,
+    allowed: "expected a Route 53 hosted zone id",
+  },
+  {
+    name: "a placeholder zone id with a dash",
+    mutations: [setField("knowledgecity:dns", "hostedZoneId", "Z0-REPLACE-ME")],
+    key: "knowledgecity:dns.hostedZoneId",
+    value: '"Z0-REPLACE-ME"',
+    allowed: "expected a Route 53 hosted zone id",
+  },
+  {
+    name: "a country code that ISO 3166-1 never assigned",
+    mutations: [setField("knowledgecity:dns", "geolocation", { countries: ["SA", "XX"] })],
+    key: "knowledgecity:dns.geolocation.countries[1]",
+    value: '"XX"',
+    allowed: "not an assigned ISO 3166-1 alpha-2 country code",
+  },
+  {
+    name: "the user-assigned code XK in geolocation",
+    mutations: [setField("knowledgecity:dns", "geolocation", { countries: ["XK"] })],
+    key: "knowledgecity:dns.geolocation.countries[0]",
+    value: '"XK"',
+    allowed: "not an assigned ISO 3166-1 alpha-2 country code",
+  },
+  {
+    name: "a Route 53 wildcard written as a country",
+    mutations: [setField("knowledgecity:dns", "geolocation", { countries: ["*"] })],
+    key: "knowledgecity:dns.geolocation.countries[0]",
+    value: '"*"',
+    allowed: "ISO 3166-1 alpha-2 country code in capitals",
+  },
+  {
+    name: "a jurisdiction that is no country",
+    mutations: [set("knowledgecity:jurisdiction", "XX")],
+    key: "knowledgecity:jurisdiction",
+    value: '"XX"',
+    allowed: "not an assigned ISO 3166-1 alpha-2 country code",
+  },
+  {
+    name: "a VPC CIDR whose address is not an address",
+    mutations: [setField("knowledgecity:network", "cidr", "999.1.1.1/16")],
+    key: "knowledgecity:network.cidr",
+    value: '"999.1.1.1/16"',
+    allowed: "999.1.1.1 is not an IPv4 address; expected a private (RFC 1918) IPv4 CIDR",
+  },
+  {
+    name: "a VPC CIDR with a leading zero",
+    mutations: [setField("knowledgecity:network", "cidr", "10.020.0.0/16")],
+    key: "knowledgecity:network.cidr",
+    value: '"10.020.0.0/16"',
+    allowed: "10.020.0.0 is not an IPv4 address",
+  },
+  {
+    name: "a Kubernetes API CIDR whose address is not an address",
+    mutations: [set("knowledgecity:analytics", { publicAccessCidrs: ["999.1.1.1/16"] })],
+    key: "knowledgecity:analytics.publicAccessCidrs[0]",
+    value: '"999.1.1.1/16"',
+    allowed: "999.1.1.1 is not an IPv4 address; expected an IPv4 CIDR of /16 or narrower",
+  },
+  {
+    name: "a Kubernetes API CIDR that is a host inside its prefix",
+    mutations: [set("knowledgecity:analytics", { publicAccessCidrs: ["203.0.113.7/24"] })],
+    key: "knowledgecity:analytics.publicAccessCidrs[0]",
+    value: '"203.0.113.7/24"',
+    allowed: "host bits set: the network address of /24 here is 203.0.113.0/24",
+  },
+  {
+    name: "a tag that would override Project",
+    mutations: [set("knowledgecity:tags", { Project: "other" })],
+    key: "knowledgecity:tags.Project",
+    value: '"other"',
+    allowed: "Project is set by the program on every resource",
+  },
+  {
+    name: "a tag that would override Stack, in lower case",
+    mutations: [set("knowledgecity:tags", { CostCenter: "edu", stack: "prod" })],
+    key: "knowledgecity:tags.stack",
+    value: '"prod"',
+    allowed: "Stack is set by the program on every resource",
+  },
+  {
+    name: "a tag that would override Jurisdiction, in capitals",
+    mutations: [set("knowledgecity:tags", { JURISDICTION: "EU" })],
+    key: "knowledgecity:tags.JURISDICTION",
+    value: '"EU"',
+    allowed: "Jurisdiction is set by the program on every resource",
+  },
+  {
+    name: "a tag that would give every resource a data class",
+    mutations: [set("knowledgecity:tags", { DataClass: "none" })],
+    key: "knowledgecity:tags.DataClass",
+    value: '"none"',
+    allowed: "DataClass is set by the program on every resource",
+  },
+  {
+    name: "a tag in AWS's own aws: namespace",
+    mutations: [set("knowledgecity:tags", { "AWS:team": "edu" })],
+    key: "knowledgecity:tags.AWS:team",
+    value: '"edu"',
+    allowed: "the aws: prefix is reserved for AWS's own tags",
+  },
+  {
+    name: "a stack file that leaves default providers on",
+    mutations: [remove("pulumi:disable-default-providers")],
+    key: "pulumi:disable-default-providers",
     value: "(missing)",
-    allowed: "required when dns.enabled is true",
+    allowed: 'required; expected ["*"]',
+  },
+  {
+    name: "a stack file that disables the AWS default provider only",
+    mutations: [set("pulumi:disable-default-providers", ["aws"])],
+    key: "pulumi:disable-default-providers",
+    value: '["aws"]',
+    allowed: "leaves the default providers of docker-build, eks, kubernetes, random, tls on",
+  },
+  {
+    name: "default providers disabled with a string instead of a list",
+    mutations: [set("pulumi:disable-default-providers", "*")],
+    key: "pulumi:disable-default-providers",
+    value: '"*"',
+    allowed: 'expected ["*"]',
   },
   {
     name: "DNS off without a certificate for the API",
@@ -559,14 +791,83 @@ const badCases: readonly BadCase[] = [
     key: "knowledgecity:analytics.replicas",
     value: undefined,
     allowed:
-      "unknown key; allowed keys are enabled, kubernetesVersion, publicAccessCidrs, adminRoleArns, systemNodes, nodePools, clickhouse, api, ingest, lake",
+      "unknown key; allowed keys are enabled, kubernetesVersion, deployFrom, publicAccessCidrs, adminRoleArns, deployRoleArn, previewRoleArn, systemNodes, nodePools, clickhouse, api, ingest, lake",
   },
   {
     name: "an unsupported Kubernetes version",
     mutations: [set("knowledgecity:analytics", { kubernetesVersion: "1.27" })],
     key: "knowledgecity:analytics.kubernetesVersion",
     value: '"1.27"',
-    allowed: "expected one of 1.32, 1.33, 1.34",
+    allowed: "expected one of 1.35, 1.36",
+  },
+  {
+    // 1.34 left EKS standard support on 2026-12-02.
+    name: "a Kubernetes version past EKS standard support",
+    mutations: [set("knowledgecity:analytics", { kubernetesVersion: "1.34" })],
+    key: "knowledgecity:analytics.kubernetesVersion",
+    value: '"1.34"',
+    allowed: "expected one of 1.35, 1.36",
+  },
+  {
+    name: "a deploy from outside the VPC with a private-only API endpoint",
+    mutations: [set("knowledgecity:analytics", { deployFrom: "cidrs" })],
+    key: "knowledgecity:analytics.deployFrom",
+    value: '"cidrs"',
+    allowed:
+      "the deploy runs outside the VPC but the API endpoint is private only (analytics.publicAccessCidrs is empty)",
+  },
+  {
+    name: "a deploy location that is neither the VPC nor listed CIDRs",
+    mutations: [set("knowledgecity:analytics", { deployFrom: "laptop" })],
+    key: "knowledgecity:analytics.deployFrom",
+    value: '"laptop"',
+    allowed: 'expected "vpc" (a runner in the private subnets) or "cidrs" (from publicAccessCidrs)',
+  },
+  {
+    name: "a deploy role that is not an IAM role ARN",
+    mutations: [
+      set("knowledgecity:analytics", {
+        deployRoleArn: "arn:aws:iam::111122223333:user/deployer",
+      }),
+    ],
+    key: "knowledgecity:analytics.deployRoleArn",
+    value: '"arn:aws:iam::111122223333:user/deployer"',
+    allowed: "expected an IAM role ARN such as arn:aws:iam::123456789012:role/name",
+  },
+  {
+    name: "a preview role that is an assumed-role session, not a role",
+    mutations: [
+      set("knowledgecity:analytics", {
+        previewRoleArn: "arn:aws:sts::111122223333:assumed-role/preview/session",
+      }),
+    ],
+    key: "knowledgecity:analytics.previewRoleArn",
+    value: '"arn:aws:sts::111122223333:assumed-role/preview/session"',
+    allowed: "expected an IAM role ARN such as arn:aws:iam::123456789012:role/name",
+  },
+  {
+    name: "the deploy role listed again as an admin",
+    mutations: [
+      set("knowledgecity:analytics", {
+        deployRoleArn: "arn:aws:iam::111122223333:role/deploy",
+        adminRoleArns: ["arn:aws:iam::111122223333:role/deploy"],
+      }),
+    ],
+    key: "knowledgecity:analytics.adminRoleArns[0]",
+    value: '"arn:aws:iam::111122223333:role/deploy"',
+    allowed: "the deploy role (analytics.deployRoleArn) is cluster-admin as the cluster's creator",
+  },
+  {
+    name: "the deploy role used for previews",
+    mutations: [
+      set("knowledgecity:analytics", {
+        deployRoleArn: "arn:aws:iam::111122223333:role/deploy",
+        previewRoleArn: "arn:aws:iam::111122223333:role/deploy",
+      }),
+    ],
+    key: "knowledgecity:analytics.previewRoleArn",
+    value: '"arn:aws:iam::111122223333:role/deploy"',
+    allowed: "expected a role other than analytics.deployRoleArn: previews run read-only",
   },
   {
     name: "a single ClickHouse replica",
@@ -590,11 +891,12 @@ const badCases: readonly BadCase[] = [
     allowed: "expected a Graviton (arm64) instance type such as m7g.large",
   },
   {
-    name: "an API image tagged latest",
-    mutations: [set("knowledgecity:analytics", { api: { imageTag: "latest" } })],
+    name: "an API image tag (the deployment builds and pushes the image itself)",
+    mutations: [set("knowledgecity:analytics", { api: { imageTag: "1.4.2" } })],
     key: "knowledgecity:analytics.api.imageTag",
-    value: '"latest"',
-    allowed: 'expected an image tag such as 1.4.2 (never "latest")',
+    value: undefined,
+    allowed:
+      "unknown key; allowed keys are minReplicas, maxReplicas, cpuTargetPercent, internetFacing",
   },
   {
     name: "fewer API replicas allowed at most than at least",
@@ -714,6 +1016,34 @@ const badCases: readonly BadCase[] = [
     allowed: 'has key "cost#center": expected a tag key of 1 to 128 allowed characters',
   },
 ];
+
+describe("where the analytics cluster's API is reached from", () => {
+  it("accepts a deploy from listed CIDRs, and the deploy and preview roles", () => {
+    const raw = mutated(
+      set("knowledgecity:analytics", {
+        deployFrom: "cidrs",
+        publicAccessCidrs: ["203.0.113.0/24"],
+        adminRoleArns: ["arn:aws:iam::111122223333:role/platform-admin"],
+        deployRoleArn: "arn:aws:iam::111122223333:role/deploy",
+        previewRoleArn: "arn:aws:iam::111122223333:role/preview",
+      }),
+    );
+    expect(parseStackConfig("me-south-1", raw).analytics).toMatchObject({
+      deployFrom: "cidrs",
+      publicAccessCidrs: ["203.0.113.0/24"],
+      deployRoleArn: "arn:aws:iam::111122223333:role/deploy",
+      previewRoleArn: "arn:aws:iam::111122223333:role/preview",
+    });
+  });
+
+  it("does not ask where deploys reach an API the stack does not build", () => {
+    const raw = mutated(
+      set("knowledgecity:analytics", { enabled: false, deployFrom: "cidrs" }),
+      set("knowledgecity:microservices", { enabled: false }),
+    );
+    expect(() => parseStackConfig("me-south-1", raw)).not.toThrow();
+  });
+});
 
 describe("parseStackConfig with a bad config", () => {
   it("covers many distinct bad configurations", () => {
@@ -840,6 +1170,63 @@ describe("parseStackConfig with a bad config", () => {
   });
 });
 
+describe("knowledgecity:accountSetup", () => {
+  it("creates the regional singletons by default, and the service-linked roles in the primary only", () => {
+    const saudi = parseStackConfig("me-south-1", baseConfig());
+    expect(saudi.primary).toBe(false);
+    expect(saudi.accountSetup).toEqual({
+      configRecorder: "create",
+      backupRegionSettings: "create",
+    });
+    expect(serviceLinkedRolesSource(saudi)).toBe("existing");
+    expect(serviceLinkedRolesSource({ ...saudi, primary: true })).toBe("create");
+    expect(
+      serviceLinkedRolesSource({
+        ...saudi,
+        accountSetup: { ...saudi.accountSetup, serviceLinkedRoles: "create" },
+      }),
+    ).toBe("create");
+  });
+
+  it("adopts what a landing zone already made", () => {
+    const adopted = parseStackConfig(
+      "me-south-1",
+      mutated(
+        set("knowledgecity:accountSetup", {
+          configRecorder: "existing",
+          backupRegionSettings: "existing",
+          serviceLinkedRoles: "existing",
+        }),
+        set("knowledgecity:primary", true),
+      ),
+    );
+    expect(adopted.accountSetup).toEqual({
+      configRecorder: "existing",
+      backupRegionSettings: "existing",
+      serviceLinkedRoles: "existing",
+    });
+    expect(serviceLinkedRolesSource(adopted)).toBe("existing");
+  });
+
+  it("refuses any other value and unknown keys, one line each, naming the key", () => {
+    const error = configErrorOf(
+      mutated(
+        set("knowledgecity:accountSetup", { configRecorder: "adopt", serviceLinkedRole: "create" }),
+      ),
+    );
+    expect(error.problems).toEqual([
+      'knowledgecity:accountSetup.configRecorder = "adopt": expected "create" (this stack makes it) or "existing" (the account already has it)',
+      "knowledgecity:accountSetup.serviceLinkedRole: unknown key; allowed keys are configRecorder, backupRegionSettings, serviceLinkedRoles",
+    ]);
+    expect(
+      configErrorOf(mutated(set("knowledgecity:accountSetup", { backupRegionSettings: true })))
+        .problems,
+    ).toEqual([
+      'knowledgecity:accountSetup.backupRegionSettings = true: expected "create" (this stack makes it) or "existing" (the account already has it)',
+    ]);
+  });
+});
+
 describe("configKey", () => {
   it("writes keys the way a stack file does", () => {
     expect(configKey(["region"])).toBe("aws:region");
@@ -941,6 +1328,37 @@ describe("decodeConfigValue", () => {
       fc.property(plain, (text) => {
         expect(decodeConfigValue(text)).toBe(text);
       }),
+    );
+  });
+});
+
+describe("defaultTags", () => {
+  it("puts Project, Stack and Jurisdiction beside the extra tags", () => {
+    expect(
+      defaultTags({
+        project: "knowledgecity",
+        stack: "me-south-1",
+        jurisdiction: "SA",
+        extra: { CostCenter: "edu" },
+      }),
+    ).toEqual({
+      CostCenter: "edu",
+      Project: "knowledgecity",
+      Stack: "me-south-1",
+      Jurisdiction: "SA",
+    });
+  });
+
+  it("refuses an extra tag that would override a reserved one, instead of dropping it", () => {
+    expect(() =>
+      defaultTags({
+        project: "knowledgecity",
+        stack: "me-south-1",
+        jurisdiction: "SA",
+        extra: { project: "other", "aws:owner": "me" },
+      }),
+    ).toThrow(
+      /^extra tag "project": Project is set by the program on every resource \(reserved: Project, Stack, Jurisdiction, DataClass\); choose another key; extra tag "aws:owner": the aws: prefix is reserved/,
     );
   });
 });

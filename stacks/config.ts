@@ -1,8 +1,11 @@
+import { isIPv4 } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { isPrivateIpv4Cidr } from "../components/cidr";
+import { GEOLOCATION_COUNTRY_CODES } from "../components/geo-dns";
+import { extraTagKeyProblem } from "../components/tags";
 import { LOG_RETENTION_DAYS } from "../components/logs";
-import { KUBERNETES_VERSIONS } from "../components/kubernetes-cluster";
+import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from "../components/kubernetes-cluster";
 import { DEFAULT_INTERFACE_ENDPOINTS } from "../components/network";
 
 /** The config namespace of this project: keys are written `knowledgecity:<key>` in stack files. */
@@ -14,11 +17,69 @@ const awsRegion = z
     error: "expected an AWS region code such as me-south-1",
   });
 
-const countryCode = z
-  .string({ error: "expected an ISO 3166-1 alpha-2 country code in capitals, such as SA" })
-  .regex(/^[A-Z]{2}$/, {
-    error: "expected an ISO 3166-1 alpha-2 country code in capitals, such as SA",
+/** ISO 3166-1 alpha-2 codes: what Route 53 geolocation takes, and what a jurisdiction is. */
+export const ISO_COUNTRY_CODES: ReadonlySet<string> = GEOLOCATION_COUNTRY_CODES;
+
+const COUNTRY_ALLOWED = "expected an ISO 3166-1 alpha-2 country code in capitals, such as SA";
+
+const countryCode = z.string({ error: COUNTRY_ALLOWED }).superRefine((value, ctx) => {
+  if (ISO_COUNTRY_CODES.has(value)) {
+    return;
+  }
+  const upper = value.toUpperCase();
+  ctx.addIssue({
+    code: "custom",
+    input: value,
+    message: ISO_COUNTRY_CODES.has(upper)
+      ? `${COUNTRY_ALLOWED}; did you mean ${upper}?`
+      : /^[A-Z]{2}$/.test(value)
+        ? `not an assigned ISO 3166-1 alpha-2 country code; ${COUNTRY_ALLOWED}`
+        : COUNTRY_ALLOWED,
   });
+});
+
+/**
+ * An IPv4 CIDR whose address is an IPv4 address (checked by node:net) and is the network address
+ * of its prefix, with a prefix from `minPrefix` to `maxPrefix`. `allowed` says what the key takes.
+ */
+export function ipv4Cidr(minPrefix: number, maxPrefix: number, allowed: string) {
+  return z.string({ error: allowed }).superRefine((value, ctx) => {
+    const problem = ipv4CidrProblem(value, minPrefix, maxPrefix);
+    if (problem !== undefined) {
+      ctx.addIssue({ code: "custom", input: value, message: `${problem}; ${allowed}` });
+    }
+  });
+}
+
+/** What is wrong with `value` as an IPv4 CIDR of a prefix in range, or undefined. */
+export function ipv4CidrProblem(
+  value: string,
+  minPrefix: number,
+  maxPrefix: number,
+): string | undefined {
+  const match = /^([^/]+)\/(0|[1-9]\d?)$/.exec(value);
+  const address = match?.[1];
+  if (match === null || address === undefined) {
+    return "not of the form address/prefix";
+  }
+  // node:net refuses out-of-range octets and leading zeros (which some tools read as octal).
+  if (!isIPv4(address)) {
+    return `${address} is not an IPv4 address`;
+  }
+  const prefix = Number(match[2]);
+  if (prefix < minPrefix || prefix > maxPrefix) {
+    return `prefix /${prefix} is out of range`;
+  }
+  const octets = address.split(".").map(Number);
+  const base = octets.reduce((acc, octet) => acc * 256 + octet, 0);
+  const size = 2 ** (32 - prefix);
+  const network = base - (base % size);
+  if (network !== base) {
+    const dotted = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join(".");
+    return `host bits set: the network address of /${prefix} here is ${dotted}/${prefix}`;
+  }
+  return undefined;
+}
 
 const retentionDays = z.literal(LOG_RETENTION_DAYS, {
   error: `expected one of the CloudWatch Logs retention periods ${LOG_RETENTION_DAYS.join(", ")}`,
@@ -73,6 +134,13 @@ const userStoreSchema = z.discriminatedUnion(
   { error: 'expected kind "aurora" or "dynamodb"' },
 );
 
+/**
+ * A hosted zone id as Route 53 assigns it: Z and upper-case letters and digits, at most 32
+ * characters (HostedZone Id: https://docs.aws.amazon.com/Route53/latest/APIReference/API_HostedZone.html).
+ */
+const ZONE_ID_ALLOWED =
+  "expected a Route 53 hosted zone id: Z and 4 to 31 upper-case letters and digits, such as Z0123456789ABCDEFGHIJ";
+
 const dnsSchema = z.strictObject({
   /** The platform's apex domain, for example knowledgecity.com. */
   domain: z.string().regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
@@ -83,11 +151,22 @@ const dnsSchema = z.strictObject({
    * @default true
    */
   enabled: z.boolean({ error: "expected true or false" }).default(true),
-  /** Route 53 public hosted zone of the domain, shared by every stack. Required when DNS is on. */
+  /**
+   * Route 53 public hosted zone of the domain, shared by every stack. @default the public zone
+   * named `domain`, looked up at deploy time
+   */
   hostedZoneId: z
-    .string()
-    .regex(/^Z[A-Z0-9]{4,31}$/, {
-      error: "expected a Route 53 hosted zone id such as Z0123456789ABC",
+    .string({ error: ZONE_ID_ALLOWED })
+    .superRefine((value, ctx) => {
+      if (!/^Z[A-Z0-9]{4,31}$/.test(value)) {
+        ctx.addIssue({
+          code: "custom",
+          input: value,
+          message: value.startsWith("/hostedzone/")
+            ? `${ZONE_ID_ALLOWED}; write the id without the /hostedzone/ prefix`
+            : ZONE_ID_ALLOWED,
+        });
+      }
     })
     .optional(),
   /**
@@ -112,8 +191,13 @@ const CIDR_ALLOWED =
 
 const networkSchema = z.strictObject({
   /** IPv4 CIDR of the VPC: a private (RFC 1918) range from /16 to /19. */
-  cidr: z.string({ error: CIDR_ALLOWED }).refine((value) => isPrivateIpv4Cidr(value, 16, 19), {
-    error: CIDR_ALLOWED,
+  cidr: z.string({ error: CIDR_ALLOWED }).superRefine((value, ctx) => {
+    const problem =
+      ipv4CidrProblem(value, 16, 19) ??
+      (isPrivateIpv4Cidr(value, 16, 19) ? undefined : "not a private (RFC 1918) range");
+    if (problem !== undefined) {
+      ctx.addIssue({ code: "custom", input: value, message: `${problem}; ${CIDR_ALLOWED}` });
+    }
   }),
   /** Availability zones to span. @default 3 */
   azCount: z
@@ -314,31 +398,111 @@ const nodePoolSchema = (cpu: number, memoryGiB: number) =>
     })
     .prefault({});
 
+/** One problem of cluster access, as a config issue. */
+interface AccessIssue {
+  readonly path: (string | number)[];
+  readonly input: unknown;
+  readonly message: string;
+}
+
+/**
+ * Combinations in which a deploy could not reach the Kubernetes API, or EKS would refuse an access
+ * entry: a deploy from outside the VPC with a private-only endpoint; a second entry for a principal
+ * that already has one (the deploy role is the cluster's creator; one principal, one entry).
+ * https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html
+ * https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html
+ */
+function clusterAccessProblems(analytics: {
+  readonly deployFrom: "vpc" | "cidrs";
+  readonly publicAccessCidrs: readonly string[];
+  readonly adminRoleArns: readonly string[];
+  readonly deployRoleArn?: string | undefined;
+  readonly previewRoleArn?: string | undefined;
+}): AccessIssue[] {
+  const { deployRoleArn, previewRoleArn } = analytics;
+  return [
+    ...(analytics.deployFrom === "cidrs" && analytics.publicAccessCidrs.length === 0
+      ? [
+          {
+            path: ["analytics", "deployFrom"],
+            input: "cidrs",
+            message:
+              'the deploy runs outside the VPC but the API endpoint is private only (analytics.publicAccessCidrs is empty): list the deploy runners\' egress CIDRs there, or deploy from a runner in the VPC ("vpc")',
+          },
+        ]
+      : []),
+    ...analytics.adminRoleArns.flatMap((arn, index) =>
+      arn === deployRoleArn
+        ? [
+            {
+              path: ["analytics", "adminRoleArns", index],
+              input: arn,
+              message:
+                "the deploy role (analytics.deployRoleArn) is cluster-admin as the cluster's creator; a second access entry for it fails: remove it here",
+            },
+          ]
+        : arn === previewRoleArn
+          ? [
+              {
+                path: ["analytics", "adminRoleArns", index],
+                input: arn,
+                message:
+                  "also analytics.previewRoleArn: a principal has one access entry; preview with a role that is not an admin",
+              },
+            ]
+          : [],
+    ),
+    ...(previewRoleArn !== undefined && previewRoleArn === deployRoleArn
+      ? [
+          {
+            path: ["analytics", "previewRoleArn"],
+            input: previewRoleArn,
+            message: "expected a role other than analytics.deployRoleArn: previews run read-only",
+          },
+        ]
+      : []),
+  ];
+}
+
+const iamRoleArn = z
+  .string({ error: "expected an IAM role ARN such as arn:aws:iam::123456789012:role/name" })
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
+    error: "expected an IAM role ARN such as arn:aws:iam::123456789012:role/name",
+  });
+
 const analyticsSchema = z
   .strictObject({
     /** Whether the stack runs the analytics cluster. @default true */
     enabled: z.boolean({ error: "expected true or false" }).default(true),
-    /** EKS Kubernetes version. @default "1.33" */
+    /** EKS Kubernetes version, one in EKS standard support. @default DEFAULT_KUBERNETES_VERSION */
     kubernetesVersion: z
       .enum(KUBERNETES_VERSIONS, { error: `expected one of ${KUBERNETES_VERSIONS.join(", ")}` })
-      .default("1.33"),
+      .default(DEFAULT_KUBERNETES_VERSION),
+    /**
+     * Where `pulumi up` and `pulumi preview` run, which decides how they reach the Kubernetes API:
+     * "vpc" (a runner in this stack's private subnets, through the private endpoint) or "cidrs"
+     * (outside the VPC, through the public endpoint limited to publicAccessCidrs). @default "vpc"
+     */
+    deployFrom: z
+      .enum(["vpc", "cidrs"], {
+        error:
+          'expected "vpc" (a runner in the private subnets) or "cidrs" (from publicAccessCidrs)',
+      })
+      .default("vpc"),
     /** CIDRs that may reach the public Kubernetes API endpoint; empty keeps it private. @default [] */
     publicAccessCidrs: z
-      .array(
-        z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/(1[6-9]|2\d|3[0-2])$/, {
-          error: "expected an IPv4 CIDR of /16 or narrower (never 0.0.0.0/0)",
-        }),
-      )
+      .array(ipv4Cidr(16, 32, "expected an IPv4 CIDR of /16 or narrower (never 0.0.0.0/0)"))
       .max(40, { error: "expected at most 40 CIDRs" })
       .default([]),
     /** IAM roles given cluster-admin (the platform team's). @default [] */
-    adminRoleArns: z
-      .array(
-        z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, {
-          error: "expected an IAM role ARN",
-        }),
-      )
-      .default([]),
+    adminRoleArns: z.array(iamRoleArn).default([]),
+    /**
+     * The role `pulumi up` runs as. It creates the cluster, and EKS gives the creator a
+     * cluster-admin access entry (@pulumi/eks always asks for it), so it must not be listed again.
+     */
+    deployRoleArn: iamRoleArn.optional(),
+    /** The role `pulumi preview` runs as: a read-only access entry (AmazonEKSViewPolicy). */
+    previewRoleArn: iamRoleArn.optional(),
     /** The managed node group of the cluster's own controllers. */
     systemNodes: z
       .strictObject({
@@ -383,12 +547,7 @@ const analyticsSchema = z
     /** The analytics API. */
     api: z
       .strictObject({
-        imageTag: z
-          .string()
-          .regex(/^(?!latest$)[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, {
-            error: 'expected an image tag such as 1.4.2 (never "latest")',
-          })
-          .default("0.1.0"),
+        // No image setting: the deployment builds the image from this commit and pushes it.
         minReplicas: integer(2, 50).default(2),
         maxReplicas: integer(2, 200).default(10),
         cpuTargetPercent: integer(10, 95).default(70),
@@ -542,6 +701,29 @@ const microservicesSchema = z
   })
   .prefault({});
 
+/** Whether the stack makes an account-level setting or uses the one the account already has. */
+const accountSetting = z.enum(["create", "existing"], {
+  error: 'expected "create" (this stack makes it) or "existing" (the account already has it)',
+});
+
+/**
+ * Account-level settings, which exist once per account (IAM) or once per account and region. See
+ * the README's "Adopting existing account-level settings" for what `existing` requires.
+ */
+const accountSetupSchema = z
+  .strictObject({
+    /** AWS Config recorder, delivery channel and recording status of the region. @default create */
+    configRecorder: accountSetting.default("create"),
+    /** AWS Backup's region settings (which resource types it protects). @default create */
+    backupRegionSettings: accountSetting.default("create"),
+    /**
+     * The Auto Scaling and EC2 Spot service-linked roles (IAM: one stack per account creates
+     * them). @default create in the primary stack, existing elsewhere
+     */
+    serviceLinkedRoles: accountSetting.optional(),
+  })
+  .prefault({});
+
 const stackConfigSchema = z
   .strictObject({
     /** From `aws:region`: the region the stack deploys to. */
@@ -568,6 +750,15 @@ const stackConfigSchema = z
         }),
         z.string().max(256, { error: "expected a tag value of at most 256 characters" }),
       )
+      .superRefine((tags, ctx) => {
+        // The provider's default tags would silently keep the program's value: refuse instead.
+        for (const [key, value] of Object.entries(tags)) {
+          const problem = extraTagKeyProblem(key);
+          if (problem !== undefined) {
+            ctx.addIssue({ code: "custom", path: [key], input: value, message: problem });
+          }
+        }
+      })
       .default({}),
     monolith: monolithSchema,
     globalEdge: globalEdgeSchema,
@@ -576,6 +767,8 @@ const stackConfigSchema = z
     analytics: analyticsSchema,
     microservices: microservicesSchema,
     observability: observabilitySchema,
+    /** Account-level settings: made by this stack or the account's own. */
+    accountSetup: accountSetupSchema,
     compliance: z
       .strictObject({
         /** Backups of the user store. */
@@ -677,15 +870,6 @@ const stackConfigSchema = z
           "only the primary stack hosts the global edge (a CloudFront hostname belongs to one distribution)",
       });
     }
-    if (config.dns.enabled && config.dns.hostedZoneId === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["dns", "hostedZoneId"],
-        input: undefined,
-        message:
-          "required when dns.enabled is true (the default): the public hosted zone of dns.domain",
-      });
-    }
     if (!config.dns.enabled && config.monolith.certificateArn === undefined) {
       ctx.addIssue({
         code: "custom",
@@ -770,6 +954,11 @@ const stackConfigSchema = z
         input: analytics.api.maxReplicas,
         message: `expected at least analytics.api.minReplicas (${analytics.api.minReplicas})`,
       });
+    }
+    if (analytics.enabled) {
+      for (const issue of clusterAccessProblems(analytics)) {
+        ctx.addIssue({ code: "custom", ...issue });
+      }
     }
     if (analytics.systemNodes.maxSize < analytics.systemNodes.minSize) {
       ctx.addIssue({
@@ -859,6 +1048,17 @@ const stackConfigSchema = z
 
 /** The validated configuration of one stack, with every default resolved. */
 export type StackConfig = z.output<typeof stackConfigSchema>;
+
+/**
+ * Whether this stack makes the account's service-linked roles: as `accountSetup` says, else the
+ * primary stack does and the others use them (IAM is global, so only one stack of an account may
+ * create them).
+ */
+export function serviceLinkedRolesSource(
+  config: Pick<StackConfig, "primary" | "accountSetup">,
+): "create" | "existing" {
+  return config.accountSetup.serviceLinkedRoles ?? (config.primary ? "create" : "existing");
+}
 /** What a stack file may contain, before defaults. */
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
 export type UserStoreConfig = StackConfig["userStore"];
@@ -901,14 +1101,56 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
   }
   input.region = raw["aws:region"];
 
+  const providersProblem = defaultProvidersProblem(raw[DISABLE_DEFAULT_PROVIDERS]);
   const result = stackConfigSchema.safeParse(input, { reportInput: true });
-  if (result.success) {
+  if (result.success && providersProblem === undefined) {
     return result.data;
   }
-  throw new ConfigError(
-    stack,
-    result.error.issues.map((issue) => describeIssue(issue, input)),
-  );
+  throw new ConfigError(stack, [
+    ...(providersProblem === undefined ? [] : [providersProblem]),
+    ...(result.success ? [] : result.error.issues.map((issue) => describeIssue(issue, input))),
+  ]);
+}
+
+/** The engine setting that turns default providers off (the CLI passes it to the program too). */
+export const DISABLE_DEFAULT_PROVIDERS = "pulumi:disable-default-providers";
+
+/**
+ * Every Pulumi package whose resources the program registers. Each gets an explicit provider;
+ * with its default provider disabled, a resource that forgot it fails at preview instead of
+ * deploying through ambient credentials and region.
+ */
+export const PROGRAM_PACKAGES = [
+  "aws",
+  "docker-build",
+  "eks",
+  "kubernetes",
+  "random",
+  "tls",
+] as const;
+
+/**
+ * What is wrong with the stack's `pulumi:disable-default-providers`, or undefined: it must
+ * disable every package the program uses, as `["*"]` does
+ * (https://www.pulumi.com/docs/iac/concepts/resources/providers/, "Disabling default providers";
+ * the engine passes the whole stack config, this key included, to the program).
+ */
+export function defaultProvidersProblem(value: unknown): string | undefined {
+  const allowed = `expected ["*"] (or every package the program uses: ${PROGRAM_PACKAGES.join(", ")}), so a resource without an explicit provider fails at preview`;
+  if (value === undefined) {
+    return `${DISABLE_DEFAULT_PROVIDERS} = (missing): required; ${allowed}`;
+  }
+  const packages = Array.isArray(value) ? value : undefined;
+  if (packages === undefined || packages.some((entry) => typeof entry !== "string")) {
+    return `${DISABLE_DEFAULT_PROVIDERS} = ${show(value)}: ${allowed}`;
+  }
+  if (packages.includes("*")) {
+    return undefined;
+  }
+  const missing = PROGRAM_PACKAGES.filter((name) => !packages.includes(name));
+  return missing.length === 0
+    ? undefined
+    : `${DISABLE_DEFAULT_PROVIDERS} = ${show(value)}: leaves the default providers of ${missing.join(", ")} on; ${allowed}`;
 }
 
 /**

@@ -1,21 +1,16 @@
 import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import type { AwsContext } from "../components/context";
 import { RegionalPlatform } from "../components/regional-platform";
 import { defaultTags } from "../components/tags";
-import { loadStackConfig } from "./config";
+import { loadStackConfig, serviceLinkedRolesSource } from "./config";
+import { stackOutputs, type StackOutputs } from "./outputs";
 import { chooseZones } from "./zones";
 
-/** What a stack exports. */
-export interface StackOutputs {
-  readonly region: string;
-  readonly jurisdiction: string;
-  readonly allowedRegions: readonly string[];
-  readonly availabilityZones: readonly string[];
-  readonly vpcId: pulumi.Output<string>;
-  readonly privateSubnetIds: pulumi.Output<string[]>;
-}
+export type { StackOutputs } from "./outputs";
 
 /**
  * The program of every stack: validate the stack's config, resolve the account and zones once,
@@ -70,6 +65,12 @@ export async function program(): Promise<StackOutputs> {
     dnsSuffix: partition.dnsSuffix,
   };
   const availabilityZones = chooseZones(stack, config.region, config.network, zones.names);
+  // The shared public hosted zone: the configured id, else the public zone named after the domain.
+  const hostedZoneId = config.dns.enabled
+    ? (config.dns.hostedZoneId ??
+      (await aws.route53.getZone({ name: config.dns.domain, privateZone: false }, { provider }))
+        .zoneId)
+    : undefined;
   // The monolith runs the current Amazon Linux 2023 image for arm64; a new image reaches the
   // instances through the launch template and a rolling instance refresh on the next update.
   const imageId =
@@ -107,11 +108,16 @@ export async function program(): Promise<StackOutputs> {
               backupRetentionDays: config.userStore.backupRetentionDays,
             },
       backup: config.compliance.backup,
+      accountSetup: {
+        configRecorder: config.accountSetup.configRecorder,
+        backupRegionSettings: config.accountSetup.backupRegionSettings,
+        serviceLinkedRoles: serviceLinkedRolesSource(config),
+      },
       logRetentionDays: config.logRetentionDays,
       dns: {
         enabled: config.dns.enabled,
         domain: config.dns.domain,
-        hostedZoneId: config.dns.hostedZoneId,
+        hostedZoneId,
         regionLabel: config.dns.regionLabel ?? config.jurisdiction.toLowerCase(),
         countries: config.dns.geolocation.countries,
         isDefault: config.dns.geolocation.default,
@@ -159,6 +165,13 @@ export async function program(): Promise<StackOutputs> {
             kubernetesVersion: config.analytics.kubernetesVersion,
             publicAccessCidrs: config.analytics.publicAccessCidrs,
             adminRoleArns: config.analytics.adminRoleArns,
+            deployFrom: config.analytics.deployFrom,
+            ...(config.analytics.deployRoleArn === undefined
+              ? {}
+              : { deployRoleArn: config.analytics.deployRoleArn }),
+            ...(config.analytics.previewRoleArn === undefined
+              ? {}
+              : { previewRoleArn: config.analytics.previewRoleArn }),
             systemNodes: config.analytics.systemNodes,
             nodePools: config.analytics.nodePools,
             clickhouse: config.analytics.clickhouse,
@@ -184,16 +197,23 @@ export async function program(): Promise<StackOutputs> {
                 : {},
             },
     },
-    // The signing key of the video CDN comes from the TLS provider, named explicitly like AWS's.
-    { providers: [provider, new tls.Provider("tls")] },
+    // Every package's provider is explicit (the stack files disable default providers): the
+    // children of the platform inherit these by package, remote components such as eks.Cluster
+    // included. The TLS provider makes the video CDN's signing key, random the generated passwords.
+    {
+      providers: [
+        provider,
+        new tls.Provider("tls"),
+        new random.Provider("random"),
+        new eks.Provider("eks"),
+      ],
+    },
   );
 
-  return {
-    region: config.region,
+  return stackOutputs(platform, {
+    context,
     jurisdiction: config.jurisdiction,
     allowedRegions: config.allowedRegions,
     availabilityZones,
-    vpcId: platform.network.vpcId,
-    privateSubnetIds: platform.network.privateSubnetIds,
-  };
+  });
 }

@@ -1,7 +1,14 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { overlaps, parseCidr } from "../components/cidr";
 import { listStacks, readStackFile } from "../test/harness/stack-files";
-import { decodeConfigValue, parseStackConfig, type StackConfig } from "./config";
+import {
+  decodeConfigValue,
+  defaultProvidersProblem,
+  ISO_COUNTRY_CODES,
+  parseStackConfig,
+  type StackConfig,
+} from "./config";
 
 function load(stack: string): StackConfig {
   const raw: Record<string, unknown> = {};
@@ -33,6 +40,29 @@ describe("the real stack files", () => {
 
   it("have exactly one primary stack, us-east-1", () => {
     expect(stacks.filter((stack) => configOf(stack).primary)).toEqual(["us-east-1"]);
+  });
+
+  it.each(stacks)("%s disables the default provider of every package", (stack) => {
+    const disabled = decodeConfigValue(
+      readStackFile(stack).config["pulumi:disable-default-providers"] ?? "",
+    );
+    expect(disabled).toEqual(["*"]);
+    expect(defaultProvidersProblem(disabled)).toBeUndefined();
+  });
+
+  it.each(stacks)(
+    "%s names no hosted zone: the program looks the public zone up by its domain",
+    (stack) => {
+      expect(configOf(stack).dns.hostedZoneId).toBeUndefined();
+      expect(readFileSync(readStackFile(stack).path, "utf8")).not.toMatch(/hostedZoneId:/);
+    },
+  );
+
+  it.each(stacks)("%s routes only countries Route 53 geolocation knows", (stack) => {
+    for (const country of configOf(stack).dns.geolocation.countries) {
+      expect(ISO_COUNTRY_CODES.has(country), country).toBe(true);
+    }
+    expect(ISO_COUNTRY_CODES.has(configOf(stack).jurisdiction)).toBe(true);
   });
 
   it("share one hosted zone for one domain", () => {

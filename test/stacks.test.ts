@@ -1,11 +1,22 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REQUIRED_TAG_KEYS } from "../components/tags";
+import { USER_TABLES } from "../components/user-data-store";
 import { providerDefaultTags, tagsOf } from "../policy/rules/resource-facts";
-import { ConfigError } from "../stacks/config";
+import { ConfigError, type StackConfig } from "../stacks/config";
 import { planStack, type StackPlan } from "../stacks/plan/document";
 import { renderMermaid } from "../stacks/plan/mermaid";
 import { renderReport } from "../stacks/plan/report";
-import { listStacks, runStack } from "./harness";
+import {
+  listStacks,
+  PROJECT_ROOT,
+  readStackFile,
+  runStack,
+  type RecordedResource,
+} from "./harness";
+import { MOCK_ACCOUNT_ID } from "./harness/aws-data";
+import { answerInvoke } from "./harness/invokes";
 
 const stacks = listStacks();
 const plans = new Map<string, StackPlan>();
@@ -399,5 +410,323 @@ describe("the plan's report and diagram", () => {
       (diagram.match(/^\s*end$/gm) ?? []).length,
     );
     expect((diagram.match(/ --> /g) ?? []).length).toBeGreaterThan(20);
+  });
+});
+
+describe("the hosted zone", () => {
+  const zoneIdsOf = (recorded: readonly RecordedResource[]) =>
+    new Set(
+      recorded
+        .filter((r) => r.type === "aws:route53/record:Record")
+        .map((r) => String(r.inputs.zoneId)),
+    );
+
+  it.each(stacks)(
+    "%s writes every record into the public zone it looked up by the domain",
+    (stack) => {
+      const { recorded, config } = planOf(stack);
+      const zones = zoneIdsOf(recorded);
+      // The public zone Route 53 answers for the stack's domain, in its id format.
+      const answer = answerInvoke(
+        "aws:route53/getZone:getZone",
+        { name: config.dns.domain, privateZone: false },
+        stack,
+      );
+      expect([...zones]).toEqual([answer.zoneId]);
+      expect(answer.zoneId).toMatch(/^Z[0-9A-Z]{20}$/);
+      const other = stacks.find((s) => s !== stack) ?? stack;
+      expect(zoneIdsOf(planOf(other).recorded)).toEqual(zones);
+    },
+  );
+
+  it("uses the zone id the stack file sets instead of looking one up", async () => {
+    const dns = JSON.parse(
+      readStackFile("me-south-1").config["knowledgecity:dns"] ?? "{}",
+    ) as Record<string, unknown>;
+    const run = await runStack("me-south-1", {
+      "knowledgecity:dns": JSON.stringify({ ...dns, hostedZoneId: "Z04146011K6UJCDGK2XNV" }),
+    });
+    expect(zoneIdsOf(run.resources)).toEqual(new Set(["Z04146011K6UJCDGK2XNV"]));
+  });
+
+  it("stops a stack whose extra tags would override Project, with one line naming the key", async () => {
+    const run = runStack("us-east-1", { "knowledgecity:tags": JSON.stringify({ project: "x" }) });
+    await expect(run).rejects.toBeInstanceOf(ConfigError);
+    await expect(run).rejects.toThrow(
+      /^Invalid config for stack us-east-1: knowledgecity:tags\.project = "x": Project is set by the program on every resource[^\n]*$/,
+    );
+  });
+
+  it("stops a stack whose file leaves default providers on", async () => {
+    const run = runStack("us-east-1", { "pulumi:disable-default-providers": '["aws"]' });
+    await expect(run).rejects.toThrow(
+      /^Invalid config for stack us-east-1: pulumi:disable-default-providers = \["aws"\]: leaves the default providers of [^\n]+$/,
+    );
+  });
+});
+
+describe("the stack outputs", () => {
+  /** Which stacks export a key, as the README's "stacks" column says it. */
+  const SCOPES: Readonly<Record<string, (config: StackConfig) => boolean>> = {
+    every: () => true,
+    primary: (config) => config.globalEdge.enabled ?? config.primary,
+    "DNS on": (config) => config.dns.enabled,
+    "ec2 monolith": (config) => config.monolith.mode === "ec2",
+    "dynamodb store": (config) => config.userStore.kind === "dynamodb",
+    "aurora store": (config) => config.userStore.kind === "aurora",
+    "video on": (config) => config.video.enabled,
+    "analytics on": (config) => config.analytics.enabled,
+    "microservices on": (config) => config.microservices.enabled,
+  };
+
+  /** The README's "Stack outputs" table: output key -> its "stacks" cell. */
+  const documented = ((): ReadonlyMap<string, string> => {
+    const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
+    const start = readme.indexOf("\n### Stack outputs\n");
+    const section = readme.slice(start, readme.indexOf("\n#", start + 1));
+    const rows = section
+      .split("\n")
+      .filter((line) => line.startsWith("| `"))
+      .map((line) => line.split("|").map((cell) => cell.trim()));
+    const table = new Map<string, string>();
+    for (const [, key, scope] of rows) {
+      const name = /^`(\w+)`$/.exec(key ?? "")?.[1];
+      if (name === undefined || scope === undefined || table.has(name)) {
+        throw new Error(`README "Stack outputs": a bad or repeated row for ${String(key)}`);
+      }
+      table.set(name, scope);
+    }
+    return table;
+  })();
+
+  const outputsOf = (stack: string): Record<string, unknown> => ({ ...planOf(stack).outputs });
+
+  it("are documented in the README, each once, for stacks the table can name", () => {
+    expect(documented.size).toBeGreaterThanOrEqual(25);
+    for (const [key, scope] of documented) {
+      expect(Object.keys(SCOPES), `${key}: unknown stacks "${scope}"`).toContain(scope);
+    }
+  });
+
+  it.each(stacks)("%s exports exactly the documented outputs that apply to it", (stack) => {
+    const { config } = planOf(stack);
+    const expected = [...documented]
+      .filter(([, scope]) => SCOPES[scope]?.(config) === true)
+      .map(([key]) => key)
+      .sort();
+    expect(Object.keys(outputsOf(stack)).sort()).toEqual(expected);
+  });
+
+  it("leave no documented output unexported by every real stack", () => {
+    const exported = new Set(stacks.flatMap((stack) => Object.keys(outputsOf(stack))));
+    expect([...documented.keys()].filter((key) => !exported.has(key))).toEqual([]);
+  });
+
+  it("follow the stack's settings: a Lambda monolith's function, a microservice's repository", async () => {
+    const file = readStackFile("me-south-1").config;
+    const microservices = JSON.parse(file["knowledgecity:microservices"] ?? "{}") as object;
+    const run = await runStack("me-south-1", {
+      "knowledgecity:monolith": JSON.stringify({
+        mode: "lambda",
+        lambda: {
+          phpLayerArn: "arn:aws:lambda:me-south-1:534081306603:layer:arm-php-83:41",
+          codeKey: "releases/app-1.4.2.zip",
+        },
+      }),
+      "knowledgecity:microservices": JSON.stringify({
+        ...microservices,
+        services: [
+          { name: "courses", port: 8080, routes: [{ method: "GET", path: "/v1/courses" }] },
+        ],
+      }),
+    });
+    const outputs = run.outputs as Record<string, unknown>;
+    const functionName = run.resources.find(
+      (r) => r.type === "aws:lambda/function:Function" && r.name.startsWith("kc-monolith"),
+    )?.id;
+    expect((outputs.functions as Record<string, unknown>).monolith).toEqual({
+      name: functionName,
+      arn: `arn:aws:lambda:me-south-1:${MOCK_ACCOUNT_ID}:function:${functionName ?? ""}`,
+    });
+    // No instances, so no release parameter for them; the releases bucket holds the zip.
+    expect(outputs).not.toHaveProperty("monolithReleaseParameterName");
+    expect(outputs.monolithReleasesBucketName).toMatch(/^kc-monolith-releases/);
+    expect(Object.keys(outputs.ecrRepositoryUrls as object).sort()).toEqual([
+      "analytics-api",
+      "courses",
+    ]);
+  });
+
+  it.each(stacks)("%s exports realistic values, each the one of the resource it names", (stack) => {
+    const { config, recorded } = planOf(stack);
+    const outputs = outputsOf(stack);
+    const region = stack.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const label = config.dns.regionLabel ?? config.jurisdiction.toLowerCase();
+    const domain = config.dns.domain;
+    const idsOf = (type: string) =>
+      new Set(recorded.filter((r) => r.type === type).map((r) => r.id ?? ""));
+    const bucketName = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+    expect(outputs.region).toBe(stack);
+    expect(outputs.jurisdiction).toBe(config.jurisdiction);
+    expect(outputs.allowedRegions).toEqual(config.allowedRegions);
+    expect(outputs.availabilityZones).toHaveLength(config.network.azCount);
+    for (const zone of outputs.availabilityZones as string[]) {
+      expect(zone).toMatch(new RegExp(`^${region}[a-z]$`));
+    }
+    expect(outputs.vpcId).toMatch(/^vpc-[0-9a-f]{17}$/);
+    expect(idsOf("aws:ec2/vpc:Vpc").has(String(outputs.vpcId))).toBe(true);
+    const subnets = outputs.privateSubnetIds as string[];
+    expect(subnets).toHaveLength(config.network.azCount);
+    for (const subnet of subnets) {
+      expect(subnet).toMatch(/^subnet-[0-9a-f]{17}$/);
+      expect(idsOf("aws:ec2/subnet:Subnet").has(subnet)).toBe(true);
+    }
+    expect(outputs.userStoreKind).toBe(config.userStore.kind);
+    expect(outputs.apiHostname).toBe(`api.${domain}`);
+    expect(outputs.regionalApiHostname).toBe(`api.${label}.${domain}`);
+    expect(outputs.regionalApiHostname).toBe(config.homeRegion?.hostnames[stack]);
+
+    // The releases bucket and the release parameter CI writes to.
+    const releases = recorded.find(
+      (r) => r.type === "aws:s3/bucket:Bucket" && r.id === outputs.monolithReleasesBucketName,
+    );
+    expect(outputs.monolithReleasesBucketName).toMatch(bucketName);
+    expect(releases?.name).toMatch(/^kc-monolith-releases/);
+    const parameter = recorded.find(
+      (r) =>
+        r.type === "aws:ssm/parameter:Parameter" && r.id === outputs.monolithReleaseParameterName,
+    );
+    expect(outputs.monolithReleaseParameterName).toBe(
+      `/knowledgecity/${stack}/kc-monolith/release`,
+    );
+    expect(parameter?.name).toBe("kc-monolith-release");
+
+    // Every queue URL in SQS's format, each the URL of the queue that plays its role.
+    const queues = outputs.queueUrls as Record<string, string>;
+    const queueResources: Readonly<Record<string, string>> = {
+      "monolith-work": "kc-monolith-work",
+      "monolith-work-dlq": "kc-monolith-work-dlq",
+      "video-ingest": "kc-video-ingest",
+      "video-ingest-dlq": "kc-video-ingest-dlq",
+      "video-status-dlq": "kc-video-status-dlq",
+      "rtlog-ingest-failures": "kc-analytics-rtlog-failures",
+    };
+    expect(Object.keys(queues).sort()).toEqual(Object.keys(queueResources).sort());
+    for (const [role, url] of Object.entries(queues)) {
+      expect(url, role).toMatch(
+        new RegExp(`^https://sqs\\.${region}\\.amazonaws\\.com/\\d{12}/[A-Za-z0-9_-]{1,80}$`),
+      );
+      const queue = recorded.find((r) => r.type === "aws:sqs/queue:Queue" && r.id === url);
+      expect(queue?.name, `${role} ${url}`).toBe(queueResources[role]);
+    }
+
+    // Every function with its name and ARN, each the function that plays its role.
+    const functions = outputs.functions as Record<string, { name: string; arn: string }>;
+    const functionResources: Readonly<Record<string, string>> = {
+      "home-region": "kc-home-region-lookup-fn",
+      "pii-detokenize": "kc-pii-detokenize-fn",
+      "pii-tokenize": "kc-pii-tokenize-fn",
+      "residency-audit": "kc-compliance-residency-audit-fn",
+      "rtlog-ingest": "kc-analytics-rtlog-fn",
+      "video-playback-auth": "kc-video-playback-auth-fn",
+      "video-status": "kc-video-encode-status-fn",
+      "video-submit": "kc-video-encode-submit-fn",
+      "video-upload-url": "kc-video-upload-url-fn",
+    };
+    expect(Object.keys(functions).sort()).toEqual(Object.keys(functionResources).sort());
+    for (const [role, fn] of Object.entries(functions)) {
+      expect(fn.arn, role).toMatch(
+        new RegExp(`^arn:aws:lambda:${region}:\\d{12}:function:${fn.name}$`),
+      );
+      expect(fn.name, role).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+      const resource = recorded.find(
+        (r) => r.type === "aws:lambda/function:Function" && r.id === fn.name,
+      );
+      expect(resource?.name, `${role} ${fn.name}`).toBe(functionResources[role]);
+    }
+    expect(outputs.alertTopicArn).toMatch(
+      new RegExp(`^arn:aws:sns:${region}:\\d{12}:[\\w-]{1,256}$`),
+    );
+    expect(idsOf("aws:sns/topic:Topic").has(String(outputs.alertTopicArn))).toBe(true);
+
+    // The user store.
+    if (config.userStore.kind === "dynamodb") {
+      const tables = outputs.userTableNames as Record<string, string>;
+      expect(Object.keys(tables).sort()).toEqual(Object.keys(USER_TABLES).sort());
+      for (const [role, table] of Object.entries(tables)) {
+        const resource = recorded.find(
+          (r) => r.type === "aws:dynamodb/table:Table" && r.id === table,
+        );
+        expect(table, role).toMatch(/^[A-Za-z0-9_.-]{3,255}$/);
+        expect(resource === undefined ? undefined : tagsOf(resource).DataClass, role).toBe(
+          "user-data",
+        );
+      }
+    } else {
+      const cluster = recorded.find((r) => r.type === "aws:rds/cluster:Cluster");
+      const id = cluster?.id ?? "(no cluster)";
+      expect(outputs.userStoreEndpoint).toMatch(
+        new RegExp(`^${id}\\.cluster-[a-z0-9]+\\.${region}\\.rds\\.amazonaws\\.com$`),
+      );
+      expect(outputs.userStoreReaderEndpoint).toMatch(
+        new RegExp(`^${id}\\.cluster-ro-[a-z0-9]+\\.${region}\\.rds\\.amazonaws\\.com$`),
+      );
+      expect(outputs.userStorePort).toBe(5432);
+      expect(outputs.userStoreDatabase).toMatch(/^[a-z_][a-z0-9_]{0,62}$/);
+      // RDS names the secrets it manages rds!cluster-<uuid>; Secrets Manager adds -<6 characters>.
+      expect(outputs.userStoreSecretArn).toMatch(
+        new RegExp(
+          `^arn:aws:secretsmanager:${region}:\\d{12}:secret:rds!cluster-[0-9a-f-]{36}-[A-Za-z0-9]{6}$`,
+        ),
+      );
+    }
+
+    // The SPA (primary only).
+    if (config.primary) {
+      expect(outputs.spaBucketName).toMatch(bucketName);
+      const spa = recorded.find(
+        (r) => r.type === "aws:s3/bucket:Bucket" && r.id === outputs.spaBucketName,
+      );
+      expect(spa?.parent ?? "").toMatch(/GlobalEdge/);
+      const distribution = recorded.find(
+        (r) =>
+          r.type === "aws:cloudfront/distribution:Distribution" &&
+          r.id === outputs.spaDistributionId,
+      );
+      expect(distribution?.parent ?? "").toMatch(/knowledgecity:edge:GlobalEdge/);
+      expect(outputs.spaDistributionId).toMatch(/^E[A-Z0-9]{13}$/);
+    }
+
+    // Video, analytics and microservices hostnames, the cluster and the image repositories.
+    expect(outputs.videoHostname).toBe(`video.${label}.${domain}`);
+    const videoCdn = recorded.find(
+      (r) =>
+        r.type === "aws:cloudfront/distribution:Distribution" &&
+        r.id === outputs.videoDistributionId,
+    );
+    expect(videoCdn?.inputs.aliases).toEqual([`video.${label}.${domain}`]);
+    expect(outputs.videoDistributionId).toMatch(/^E[A-Z0-9]{13}$/);
+    expect(outputs.analyticsHostname).toBe(`analytics.${label}.${domain}`);
+    expect(outputs.servicesHostname).toBe(`services.${label}.${domain}`);
+    const cluster = recorded.find((r) => r.type === "eks:index:Cluster");
+    expect(outputs.eksClusterName).toMatch(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/);
+    expect(outputs.eksClusterName).toBe(cluster?.inputs.name);
+    const repositories = outputs.ecrRepositoryUrls as Record<string, string>;
+    expect(Object.keys(repositories)).toContain("analytics-api");
+    const repositoryNames = new Set(
+      recorded
+        .filter((r) => r.type === "aws:ecr/repository:Repository")
+        .map((r) => String(r.inputs.name)),
+    );
+    for (const [image, url] of Object.entries(repositories)) {
+      const match = new RegExp(
+        `^\\d{12}\\.dkr\\.ecr\\.${region}\\.amazonaws\\.com/([a-z0-9._/-]+)$`,
+      ).exec(url);
+      expect(
+        match?.[1] === undefined ? false : repositoryNames.has(match[1]),
+        `${image} ${url}`,
+      ).toBe(true);
+    }
   });
 });
