@@ -1,0 +1,125 @@
+/**
+ * The GitHub workflows cannot run here, so their structure is checked: the deploy order, the
+ * pinned CLI, the policy pack on every Pulumi command, OIDC permissions, a comment on a failed
+ * preview, and the daily drift check.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { PROJECT_ROOT } from "./harness";
+
+interface Step {
+  readonly id?: string;
+  readonly name?: string;
+  readonly uses?: string;
+  readonly run?: string;
+  readonly if?: string;
+  readonly with?: Readonly<Record<string, unknown>>;
+}
+interface Job {
+  readonly needs?: string | readonly string[];
+  readonly if?: string;
+  readonly uses?: string;
+  readonly with?: Readonly<Record<string, unknown>>;
+  readonly permissions?: Readonly<Record<string, string>>;
+  readonly "runs-on"?: string;
+  readonly steps?: readonly Step[];
+}
+interface Workflow {
+  readonly on: Readonly<Record<string, unknown>>;
+  readonly jobs: Readonly<Record<string, Job>>;
+}
+
+const WORKFLOWS = join(PROJECT_ROOT, ".github", "workflows");
+const workflow = (file: string): Workflow =>
+  parse(readFileSync(join(WORKFLOWS, file), "utf8")) as Workflow;
+const allWorkflows = readdirSync(WORKFLOWS)
+  .filter((file) => file.endsWith(".yml"))
+  .map((file) => [file, workflow(file)] as const);
+const needsOf = (job: Job | undefined): readonly string[] =>
+  job?.needs === undefined ? [] : typeof job.needs === "string" ? [job.needs] : job.needs;
+
+describe("workflows", () => {
+  it("pin the Pulumi CLI to the SDK the program is locked to", () => {
+    const pinned = readFileSync(join(PROJECT_ROOT, ".pulumi-version"), "utf8").trim();
+    const lock = JSON.parse(readFileSync(join(PROJECT_ROOT, "package-lock.json"), "utf8")) as {
+      packages: Record<string, { version?: string }>;
+    };
+    expect(lock.packages["node_modules/@pulumi/pulumi"]?.version).toBe(pinned);
+    const pulumiSteps = allWorkflows.flatMap(([file, flow]) =>
+      Object.values(flow.jobs).flatMap((job) =>
+        (job.steps ?? [])
+          .filter((step) => step.uses?.startsWith("pulumi/actions@") === true)
+          .map((step) => [file, step] as const),
+      ),
+    );
+    expect(pulumiSteps.map(([file]) => file).sort()).toEqual([
+      "drift.yml",
+      "preview.yml",
+      "pulumi-up.yml",
+    ]);
+    for (const [file, step] of pulumiSteps) {
+      expect(step.with?.["pulumi-version-file"], file).toBe(".pulumi-version");
+      expect(step.with?.policyPacks, file).toBe("policy");
+      // Without its config the pack cannot know the stack's allowed regions.
+      expect(step.with?.policyPackConfigs, file).toBe("${{ steps.prepare.outputs.policy-config }}");
+      expect(step.with?.refresh, file).toBe(true);
+    }
+  });
+
+  it("give every job that logs in through OIDC the id-token permission and a runner per stack", () => {
+    for (const [file, flow] of allWorkflows) {
+      for (const [name, job] of Object.entries(flow.jobs)) {
+        const prepares = (job.steps ?? []).some(
+          (step) => step.uses === "./.github/actions/pulumi-prepare",
+        );
+        if (prepares) {
+          expect(job.permissions?.["id-token"], `${file} ${name}`).toBe("write");
+          // A private EKS endpoint is reached only from a runner inside the stack's VPC.
+          expect(job["runs-on"], `${file} ${name}`).toContain("vars.PULUMI_RUNNER_PREFIX");
+          expect(job["runs-on"], `${file} ${name}`).toContain("matrix.stack");
+        }
+      }
+    }
+  });
+
+  it("deploy the primary stack first and the others only after it", () => {
+    const deploy = workflow("deploy.yml");
+    const primary = deploy.jobs["deploy-primary"];
+    const secondary = deploy.jobs["deploy-secondary"];
+    expect(primary?.with?.stacks).toBe("${{ needs.stacks.outputs.primary }}");
+    expect(secondary?.with?.stacks).toBe("${{ needs.stacks.outputs.secondary }}");
+    expect(needsOf(secondary)).toContain("deploy-primary");
+    expect(secondary?.if).toContain("needs.deploy-primary.result == 'success'");
+    expect(needsOf(primary)).toContain("test");
+  });
+
+  it("log Docker in to the stack's registry before `pulumi up` builds and pushes images", () => {
+    const steps = workflow("pulumi-up.yml").jobs.up?.steps ?? [];
+    const login = steps.findIndex((step) => step.run?.includes("docker login") === true);
+    const up = steps.findIndex((step) => step.uses?.startsWith("pulumi/actions@") === true);
+    expect(login).toBeGreaterThan(-1);
+    expect(login).toBeLessThan(up);
+    expect(steps[login]?.run).toContain("aws ecr get-login-password");
+  });
+
+  it("comment on the pull request when a preview fails", () => {
+    const steps = workflow("preview.yml").jobs.preview?.steps ?? [];
+    const preview = steps.find((step) => step.uses?.startsWith("pulumi/actions@") === true);
+    const onFailure = steps.find((step) => step.if?.includes("failure()") === true);
+    expect(preview?.id).toBe("preview");
+    expect(onFailure?.if).toContain("steps.preview.outcome == 'failure'");
+    expect(onFailure?.run).toContain("gh pr comment");
+  });
+
+  it("check every stack for drift on a schedule, failing on any change", () => {
+    const drift = workflow("drift.yml");
+    const schedule = drift.on.schedule as readonly { readonly cron?: string }[];
+    expect(schedule).toHaveLength(1);
+    expect(schedule[0]?.cron).toMatch(/^\S+ \S+ \* \* \*$/);
+    expect(
+      drift.jobs.drift?.steps?.find((s) => s.uses?.startsWith("pulumi/actions@"))?.with,
+    ).toMatchObject({ command: "preview", "expect-no-changes": true, refresh: true });
+  });
+});
