@@ -1,7 +1,4 @@
 import { describe, expect, it } from "vitest";
-import * as eks from "@pulumi/eks";
-import type { ProviderResource } from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { readCrd, validateCustomObject } from "../charts/crd";
 import { upstreamValuesProblems } from "../charts/upstream-values";
 import { chartValuesValidator } from "../charts/schema";
@@ -13,24 +10,12 @@ import {
   runComponent,
   TEST_CONTEXT,
   type RecordedResource,
+  platformProviders,
 } from "../test/harness";
 import { AnalyticsCluster, type AnalyticsSettings } from "./analytics-cluster";
 import { DataKeys } from "./data-keys";
 import { chartsPath, THIRD_PARTY_CHARTS } from "./helm";
 import { pricingApiRegion } from "./karpenter";
-
-const platformProviders = new WeakMap<ProviderResource, ProviderResource[]>();
-
-/** The providers the stack program gives the platform: AWS (one per run), random and eks. */
-function providersOf(aws: ProviderResource): ProviderResource[] {
-  const known = platformProviders.get(aws);
-  if (known !== undefined) {
-    return known;
-  }
-  const providers = [aws, new random.Provider("random"), new eks.Provider("eks")];
-  platformProviders.set(aws, providers);
-  return providers;
-}
 
 const SUBNETS = ["subnet-a", "subnet-b", "subnet-c"];
 const DEPLOY_ROLE = "arn:aws:iam::111122223333:role/platform-deploy";
@@ -80,7 +65,7 @@ function run(settings: Partial<AnalyticsSettings> = {}) {
     const keys = new DataKeys(
       "keys",
       { context: TEST_CONTEXT, stack: "me-south-1" },
-      { providers: providersOf(provider) },
+      { providers: platformProviders(provider) },
     );
     new AnalyticsCluster(
       "analytics",
@@ -93,7 +78,7 @@ function run(settings: Partial<AnalyticsSettings> = {}) {
         dns: { domain: "knowledgecity.com", regionLabel: "sa", hostedZoneId: "Z0ZONE0000" },
         playbackLogStreamArn: STREAM_ARN,
       },
-      { providers: providersOf(provider) },
+      { providers: platformProviders(provider) },
     );
     keys.seal();
   });

@@ -1,24 +1,16 @@
 import { describe, expect, it } from "vitest";
-import * as eks from "@pulumi/eks";
-import type { ProviderResource } from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
-import { json, list, record, Recorded, runComponent, TEST_CONTEXT } from "../test/harness";
+import {
+  json,
+  list,
+  record,
+  Recorded,
+  runComponent,
+  TEST_CONTEXT,
+  platformProviders,
+} from "../test/harness";
 import { DataKeys } from "./data-keys";
 import { EXTERNAL_DNS_CHART, ExternalDns, type ExternalDnsArgs } from "./external-dns";
 import { KubernetesCluster } from "./kubernetes-cluster";
-
-const platformProviders = new WeakMap<ProviderResource, ProviderResource[]>();
-
-/** The providers the stack program gives the platform: AWS (one per run), random and eks. */
-function providersOf(aws: ProviderResource): ProviderResource[] {
-  const known = platformProviders.get(aws);
-  if (known !== undefined) {
-    return known;
-  }
-  const providers = [aws, new random.Provider("random"), new eks.Provider("eks")];
-  platformProviders.set(aws, providers);
-  return providers;
-}
 
 const CLUSTER = "analytics-me-south-1";
 const ZONE = "Z0123456789ABCDEFGHIJ";
@@ -28,7 +20,7 @@ function run(overrides: Partial<Omit<ExternalDnsArgs, "cluster">> = {}) {
     const keys = new DataKeys(
       "keys",
       { context: TEST_CONTEXT, stack: "me-south-1" },
-      { providers: providersOf(provider) },
+      { providers: platformProviders(provider) },
     );
     const cluster = new KubernetesCluster(
       "eks",
@@ -40,7 +32,7 @@ function run(overrides: Partial<Omit<ExternalDnsArgs, "cluster">> = {}) {
         privateSubnetIds: ["subnet-a", "subnet-b"],
         keys,
       },
-      { providers: providersOf(provider) },
+      { providers: platformProviders(provider) },
     );
     new ExternalDns(
       "external-dns",
@@ -52,7 +44,7 @@ function run(overrides: Partial<Omit<ExternalDnsArgs, "cluster">> = {}) {
         domain: "me.analytics.knowledgecity.com",
         ...overrides,
       },
-      { providers: providersOf(provider) },
+      { providers: platformProviders(provider) },
     );
     keys.seal();
   });

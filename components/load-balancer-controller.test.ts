@@ -1,7 +1,4 @@
 import { describe, expect, it } from "vitest";
-import * as eks from "@pulumi/eks";
-import type { ProviderResource } from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import {
   json,
   list,
@@ -10,6 +7,7 @@ import {
   runComponent,
   TEST_CONTEXT,
   type RecordedResource,
+  platformProviders,
 } from "../test/harness";
 import { DataKeys } from "./data-keys";
 import { THIRD_PARTY_CHARTS } from "./helm";
@@ -18,19 +16,6 @@ import {
   LoadBalancerController,
   type LoadBalancerControllerArgs,
 } from "./load-balancer-controller";
-
-const platformProviders = new WeakMap<ProviderResource, ProviderResource[]>();
-
-/** The providers the stack program gives the platform: AWS (one per run), random and eks. */
-function providersOf(aws: ProviderResource): ProviderResource[] {
-  const known = platformProviders.get(aws);
-  if (known !== undefined) {
-    return known;
-  }
-  const providers = [aws, new random.Provider("random"), new eks.Provider("eks")];
-  platformProviders.set(aws, providers);
-  return providers;
-}
 
 const CLUSTER = "analytics-me-south-1";
 const VPC = "vpc-0a1b2c3d4e5f60718";
@@ -43,7 +28,7 @@ function run(overrides: Partial<Omit<LoadBalancerControllerArgs, "cluster">> = {
     const keys = new DataKeys(
       "keys",
       { context: TEST_CONTEXT, stack: "me-south-1" },
-      { providers: providersOf(provider) },
+      { providers: platformProviders(provider) },
     );
     const cluster = new KubernetesCluster(
       "eks",
@@ -55,12 +40,12 @@ function run(overrides: Partial<Omit<LoadBalancerControllerArgs, "cluster">> = {
         privateSubnetIds: ["subnet-a", "subnet-b"],
         keys,
       },
-      { providers: providersOf(provider) },
+      { providers: platformProviders(provider) },
     );
     controller = new LoadBalancerController(
       "lbc",
       { context: TEST_CONTEXT, cluster, clusterName: CLUSTER, vpcId: VPC, ...overrides },
-      { providers: providersOf(provider) },
+      { providers: platformProviders(provider) },
     );
     keys.seal();
     return { clusterSecurityGroupId: cluster.clusterSecurityGroupId };

@@ -1,7 +1,4 @@
 import { describe, expect, it } from "vitest";
-import * as eks from "@pulumi/eks";
-import type { ProviderResource } from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { parse } from "yaml";
 import {
   json,
@@ -12,6 +9,7 @@ import {
   TEST_CONTEXT,
   type EngineRun,
   type RecordedResource,
+  platformProviders,
 } from "../test/harness";
 import { DataKeys } from "./data-keys";
 import { KubernetesCluster } from "./kubernetes-cluster";
@@ -19,19 +17,6 @@ import { CONSUL_CHART, Microservices, type MicroservicesArgs } from "./microserv
 import { chartsPath } from "./helm";
 import { upstreamValuesProblems } from "../charts/upstream-values";
 import type { ServiceDefinition } from "./microservice";
-
-const platformProviders = new WeakMap<ProviderResource, ProviderResource[]>();
-
-/** The providers the stack program gives the platform: AWS (one per run), random and eks. */
-function providersOf(aws: ProviderResource): ProviderResource[] {
-  const known = platformProviders.get(aws);
-  if (known !== undefined) {
-    return known;
-  }
-  const providers = [aws, new random.Provider("random"), new eks.Provider("eks")];
-  platformProviders.set(aws, providers);
-  return providers;
-}
 
 const SUBNETS = ["subnet-a", "subnet-b", "subnet-c"];
 const HOSTNAME = "services.sa.knowledgecity.com";
@@ -87,7 +72,7 @@ function run(options: RunOptions = {}): Promise<EngineRun> {
     const keys = new DataKeys(
       "keys",
       { context: TEST_CONTEXT, stack: "me-south-1" },
-      { providers: providersOf(provider) },
+      { providers: platformProviders(provider) },
     );
     const cluster = new KubernetesCluster(
       "eks",
@@ -99,7 +84,7 @@ function run(options: RunOptions = {}): Promise<EngineRun> {
         privateSubnetIds: SUBNETS,
         keys,
       },
-      { providers: providersOf(provider) },
+      { providers: platformProviders(provider) },
     );
     const microservices = new Microservices(
       "services",
@@ -120,7 +105,7 @@ function run(options: RunOptions = {}): Promise<EngineRun> {
         dependsOn: [],
         ...options.args,
       },
-      { providers: providersOf(provider) },
+      { providers: platformProviders(provider) },
     );
     for (const definition of options.added ?? [CERTIFICATES]) {
       microservices.addService(definition);

@@ -3,6 +3,9 @@
  * program does, for component tests.
  */
 import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import type { ProviderResource } from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { AwsContext } from "../../components/context";
 import { runInMockEngine, type EngineRun } from "./engine";
 
@@ -56,4 +59,21 @@ export function runComponent(
       return build(providerFor(region), providerFor);
     },
   });
+}
+
+const platformProviderSets = new WeakMap<ProviderResource, ProviderResource[]>();
+
+/**
+ * The providers the stack program gives the platform besides AWS's (random and eks), made once
+ * per AWS provider, so a test that builds several components in one run passes the same ones
+ * (two providers of one name in a run collide).
+ */
+export function platformProviders(awsProvider: ProviderResource): ProviderResource[] {
+  const known = platformProviderSets.get(awsProvider);
+  if (known !== undefined) {
+    return known;
+  }
+  const providers = [awsProvider, new random.Provider("random"), new eks.Provider("eks")];
+  platformProviderSets.set(awsProvider, providers);
+  return providers;
 }

@@ -15,7 +15,12 @@ export {
   type StackFile,
 } from "./stack-files";
 export { Recorded, record, list, json } from "./query";
-export { runComponent, TEST_CONTEXT, type ComponentRunOptions } from "./component";
+export {
+  platformProviders,
+  runComponent,
+  TEST_CONTEXT,
+  type ComponentRunOptions,
+} from "./component";
 
 /** Runs the program for `Pulumi.<stack>.yaml`, optionally with config keys overridden. */
 export async function runStack(
