@@ -7,6 +7,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
+  CURRENT_JOB_CONDITION,
   DynamoDbVideoCatalog,
   FRESHNESS_CONDITION,
   NOT_TERMINAL_CONDITION,
@@ -18,6 +19,8 @@ import {
   CATALOG_TABLE,
   COURSE_ID,
   DASH_KEY,
+  EARLIER_JOB_ID,
+  EARLIER_SOURCE_VERSION,
   HLS_KEY,
   JOB_ID,
   QUEUE_ARN,
@@ -34,7 +37,9 @@ import {
   completeDetail,
   errorDetail,
   jobEvent,
+  ofJob,
   progressingDetail,
+  recordSubmission,
   statusUpdateDetail,
 } from "./test-support";
 
@@ -66,6 +71,7 @@ const COMMON_NAMES = {
   "#sourceKey": "sourceKey",
   "#sourceVersion": "sourceVersion",
   "#queue": "queue",
+  "#submittedJobId": "submittedJobId",
 };
 
 const COMMON_SET =
@@ -91,7 +97,7 @@ describe("catalogUpdateInput", () => {
       TableName: CATALOG_TABLE,
       Key: { videoId: { S: VIDEO_ID } },
       UpdateExpression: `${COMMON_SET}, #percentComplete = :percentComplete`,
-      ConditionExpression: `${FRESHNESS_CONDITION} AND ${NOT_TERMINAL_CONDITION}`,
+      ConditionExpression: `${CURRENT_JOB_CONDITION} AND ${FRESHNESS_CONDITION} AND ${NOT_TERMINAL_CONDITION}`,
       ExpressionAttributeNames: { ...COMMON_NAMES, "#percentComplete": "percentComplete" },
       ExpressionAttributeValues: {
         ...commonValues("PROGRESSING", "STATUS_UPDATE", "2025-01-01T00:01:01.000Z"),
@@ -106,6 +112,9 @@ describe("catalogUpdateInput", () => {
       "(attribute_not_exists(#updatedAt) OR #updatedAt < :updatedAt OR " +
         "(#updatedAt = :updatedAt AND #jobId = :jobId AND #lastEvent = :lastEvent))",
     );
+    expect(CURRENT_JOB_CONDITION).toBe(
+      "(attribute_not_exists(#submittedJobId) OR #submittedJobId = :jobId)",
+    );
   });
 
   it("writes a COMPLETE job's outputs and clears an earlier error", () => {
@@ -116,7 +125,7 @@ describe("catalogUpdateInput", () => {
         `${COMMON_SET}, #percentComplete = :percentComplete, #hlsManifestKey = :hlsManifestKey, ` +
         "#dashManifestKey = :dashManifestKey, #thumbnailsPrefix = :thumbnailsPrefix, " +
         "#durationMs = :durationMs REMOVE #errorCode, #errorMessage",
-      ConditionExpression: FRESHNESS_CONDITION,
+      ConditionExpression: `${CURRENT_JOB_CONDITION} AND ${FRESHNESS_CONDITION}`,
       ExpressionAttributeNames: {
         ...COMMON_NAMES,
         "#percentComplete": "percentComplete",
@@ -148,7 +157,7 @@ describe("catalogUpdateInput", () => {
       `${COMMON_SET}, #errorCode = :errorCode REMOVE #errorMessage`,
     );
     expect(input.ExpressionAttributeValues?.[":errorCode"]).toEqual({ N: "1040" });
-    expect(input.ConditionExpression).toBe(FRESHNESS_CONDITION);
+    expect(input.ConditionExpression).toBe(`${CURRENT_JOB_CONDITION} AND ${FRESHNESS_CONDITION}`);
   });
 });
 
@@ -247,6 +256,85 @@ describe("DynamoDbVideoCatalog over a table", () => {
         jobId: JOB_ID,
         updatedAt: "2025-01-01T00:03:20.000Z",
       },
+    });
+  });
+
+  describe("with the submissions encode-submit records", () => {
+    const earlier = (detail: Record<string, unknown>) =>
+      updateOf(ofJob(EARLIER_JOB_ID, EARLIER_SOURCE_VERSION, detail));
+
+    function catalogOverTable() {
+      ddb.reset();
+      const table = new FakeCatalogTable(ddb);
+      return { table, catalog: new DynamoDbVideoCatalog(new DynamoDBClient({}), CATALOG_TABLE) };
+    }
+
+    it("refuses every event of a superseded job, whatever its time, and names the current job", async () => {
+      const { table, catalog } = catalogOverTable();
+      await recordSubmission(EARLIER_JOB_ID, EARLIER_SOURCE_VERSION, at(0));
+      await expect(catalog.record(earlier(statusUpdateDetail(at(60), 40)))).resolves.toEqual({
+        outcome: "recorded",
+      });
+      await recordSubmission(JOB_ID, SOURCE_VERSION, at(100));
+      const before = table.plain(VIDEO_ID);
+      for (const detail of [
+        completeDetail(at(600)),
+        errorDetail(at(600)),
+        canceledDetail(at(600)),
+        statusUpdateDetail(at(600), 90),
+      ]) {
+        await expect(catalog.record(earlier(detail))).resolves.toEqual({
+          outcome: "superseded",
+          currentJobId: JOB_ID,
+        });
+      }
+      expect(table.plain(VIDEO_ID)).toEqual(before);
+      expect(before).toMatchObject({ jobId: EARLIER_JOB_ID, submittedJobId: JOB_ID });
+    });
+
+    it("lets the current job replace the superseded job's progress and finish", async () => {
+      const { table, catalog } = catalogOverTable();
+      await recordSubmission(EARLIER_JOB_ID, EARLIER_SOURCE_VERSION, at(0));
+      await catalog.record(earlier(statusUpdateDetail(at(60), 40)));
+      await recordSubmission(JOB_ID, SOURCE_VERSION, at(100));
+      const outcomes = [];
+      for (const update of [
+        updateOf(progressingDetail(at(110))),
+        earlier(completeDetail(at(300))),
+        updateOf(completeDetail(at(400))),
+      ]) {
+        outcomes.push((await catalog.record(update)).outcome);
+      }
+      expect(outcomes).toEqual(["recorded", "superseded", "recorded"]);
+      expect(table.plain(VIDEO_ID)).toMatchObject({
+        status: "COMPLETE",
+        jobId: JOB_ID,
+        sourceVersion: SOURCE_VERSION,
+        hlsManifestKey: HLS_KEY,
+        submittedJobId: JOB_ID,
+      });
+    });
+
+    it("keeps the ordering rules within the current job", async () => {
+      const { catalog } = catalogOverTable();
+      await recordSubmission(JOB_ID, SOURCE_VERSION, at(0));
+      await catalog.record(updateOf(completeDetail(at(200))));
+      await expect(catalog.record(updateOf(statusUpdateDetail(at(300), 99)))).resolves.toEqual({
+        outcome: "stale",
+        current: expect.objectContaining({ jobId: JOB_ID, status: "COMPLETE" }) as unknown,
+      });
+    });
+
+    it("records any pipeline job while no submission is recorded, as before the ledger", async () => {
+      const { table, catalog } = catalogOverTable();
+      await expect(catalog.record(earlier(completeDetail(at(50))))).resolves.toEqual({
+        outcome: "recorded",
+      });
+      await expect(catalog.record(updateOf(errorDetail(at(90))))).resolves.toEqual({
+        outcome: "recorded",
+      });
+      expect(table.plain(VIDEO_ID)).toMatchObject({ jobId: JOB_ID, status: "ERROR" });
+      expect(table.plain(VIDEO_ID)).not.toHaveProperty("submittedJobId");
     });
   });
 

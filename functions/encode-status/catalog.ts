@@ -12,9 +12,17 @@
  *   output bucket) and `durationMs` (N); absent ones, and any earlier error, are removed;
  * - on ERROR: `errorCode` (N) and `errorMessage` (S, at most 1000 characters).
  *
- * The condition keeps the newest event: an event older than `updatedAt` never applies, and a
- * non-terminal event never replaces a terminal status. The same event delivered again (same time,
- * job and status) applies again, so a retry after a failed publish publishes.
+ * Attributes it reads and never writes: `submittedJobId` (S), the video's current job, which
+ * encode-submit's submission ledger records on the same item after each CreateJob (a newer upload
+ * of the source replaces it).
+ *
+ * The condition follows the current job and keeps its newest event:
+ * - an event of any other job than `submittedJobId` never applies (a superseded job's late
+ *   COMPLETE must not replace the current job's state or outputs); without `submittedJobId` (no
+ *   submission recorded) every pipeline job's events apply as before;
+ * - an event older than `updatedAt` never applies, and a non-terminal event never replaces a
+ *   terminal status. The same event delivered again (same time, job and status) applies again, so
+ *   a retry after a failed publish publishes.
  */
 import {
   ConditionalCheckFailedException,
@@ -37,6 +45,9 @@ import { describeError, log } from "../shared/log";
 /** The table's partition key. */
 export const PARTITION_KEY = "videoId";
 
+/** The video's current job id, written by encode-submit's `DynamoDbSubmissionLedger`. */
+export const SUBMITTED_JOB_ID_ATTRIBUTE = "submittedJobId";
+
 /** Attributes that only a COMPLETE event sets, each removed when that event lacks it. */
 const OUTPUT_ATTRIBUTES = [
   "hlsManifestKey",
@@ -44,6 +55,10 @@ const OUTPUT_ATTRIBUTES = [
   "thumbnailsPrefix",
   "durationMs",
 ] as const;
+
+/** The event's job is the video's current job, or no submission is recorded. */
+export const CURRENT_JOB_CONDITION =
+  "(attribute_not_exists(#submittedJobId) OR #submittedJobId = :jobId)";
 
 /** Newer event, or the same event again. */
 export const FRESHNESS_CONDITION =
@@ -106,12 +121,14 @@ export function catalogUpdateInput(
     setOrRemove("errorMessage", text(update.error?.message));
   }
 
-  let condition = FRESHNESS_CONDITION;
+  // Read by the condition only, never written here: encode-submit owns it.
+  nameOf(SUBMITTED_JOB_ID_ATTRIBUTE);
+  let condition = `${CURRENT_JOB_CONDITION} AND ${FRESHNESS_CONDITION}`;
   if (!isTerminal(update.status)) {
     TERMINAL_STATUSES.forEach((status, index) => {
       values[`:terminal${index}`] = { S: status };
     });
-    condition = `${FRESHNESS_CONDITION} AND ${NOT_TERMINAL_CONDITION}`;
+    condition = `${condition} AND ${NOT_TERMINAL_CONDITION}`;
   }
   return {
     TableName: tableName,
@@ -122,6 +139,22 @@ export function catalogUpdateInput(
     ExpressionAttributeValues: values,
     ReturnValuesOnConditionCheckFailure: "ALL_OLD",
   };
+}
+
+/**
+ * Why the condition refused `update`, from the item as it was: another job is the current one
+ * (superseded), or the item holds a newer event or a terminal status (stale).
+ */
+function refusal(
+  update: CatalogUpdate,
+  item: Record<string, AttributeValue> | undefined,
+): RecordOutcome {
+  const currentJobId = item?.[SUBMITTED_JOB_ID_ATTRIBUTE]?.S;
+  if (currentJobId !== undefined && currentJobId !== update.jobId) {
+    return { outcome: "superseded", currentJobId };
+  }
+  const current = currentRecord(item);
+  return current === undefined ? { outcome: "stale" } : { outcome: "stale", current };
 }
 
 function currentRecord(
@@ -153,8 +186,7 @@ export class DynamoDbVideoCatalog implements VideoCatalog {
       return { outcome: "recorded" };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
-        const current = currentRecord(error.Item);
-        return current === undefined ? { outcome: "stale" } : { outcome: "stale", current };
+        return refusal(update, error.Item);
       }
       if (error instanceof Error && error.name === "ConditionalCheckFailedException") {
         return { outcome: "stale" };

@@ -352,6 +352,21 @@ describe("processJobStateChange", () => {
     expect(published).toEqual([]);
   });
 
+  it("publishes nothing for a superseded job's event", async () => {
+    const { deps, recorded, published } = fakes({
+      outcome: "superseded",
+      currentJobId: "1735690000999-zz9z9z",
+    });
+    const result = await processJobStateChange(jobEvent(completeDetail(at(600))), deps);
+    expect(result).toMatchObject({
+      outcome: "superseded",
+      currentJobId: "1735690000999-zz9z9z",
+      update: { jobId: JOB_ID, status: "COMPLETE" },
+    });
+    expect(recorded).toHaveLength(1);
+    expect(published).toEqual([]);
+  });
+
   it("calls nothing for an ignored or malformed event", async () => {
     const { deps, recorded } = fakes({ outcome: "recorded" });
     await expect(

@@ -9,6 +9,10 @@
  * The catalog keeps the job's state, not the event's: PROGRESSING (for PROGRESSING and
  * STATUS_UPDATE), COMPLETE, ERROR or CANCELED, with the event's own status in `lastEvent`.
  * INPUT_INFORMATION, NEW_WARNING and QUEUE_HOP change no state and are ignored.
+ *
+ * Only the video's current job (the one encode-submit recorded last) changes the catalog: an
+ * event of a job that a newer upload superseded is acknowledged and dropped (`superseded`), with
+ * no catalog write and no notification.
  */
 import type { EventBridgeEvent } from "aws-lambda";
 import { z } from "zod";
@@ -614,13 +618,15 @@ export interface CurrentRecord {
 /** How a catalog update went. */
 export type RecordOutcome =
   | { readonly outcome: "recorded" }
-  | { readonly outcome: "stale"; readonly current?: CurrentRecord };
+  | { readonly outcome: "stale"; readonly current?: CurrentRecord }
+  | { readonly outcome: "superseded"; readonly currentJobId: string };
 
 /** The video catalog. */
 export interface VideoCatalog {
   /**
-   * Applies `update` unless the record holds a newer event, or a terminal status and the update
-   * is not terminal. Throws `CatalogError` when the write fails.
+   * Applies `update` unless another job is the video's current one (`superseded`), or the record
+   * holds a newer event, or a terminal status and the update is not terminal (`stale`). Throws
+   * `CatalogError` when the write fails.
    */
   record(update: CatalogUpdate): Promise<RecordOutcome>;
 }
@@ -647,6 +653,12 @@ export type StatusOutcome =
     }
   | { readonly outcome: "stale"; readonly update: CatalogUpdate; readonly current?: CurrentRecord }
   | {
+      readonly outcome: "superseded";
+      readonly update: CatalogUpdate;
+      /** The job the catalog follows instead. */
+      readonly currentJobId: string;
+    }
+  | {
       readonly outcome: "recorded";
       readonly update: CatalogUpdate;
       readonly notification?: StatusNotification;
@@ -654,7 +666,7 @@ export type StatusOutcome =
 
 /**
  * Validates the event (before any call), records it in the catalog, and publishes terminal
- * statuses. A stale event changes nothing and publishes nothing.
+ * statuses. A stale or superseded event changes nothing and publishes nothing.
  */
 export async function processJobStateChange(
   event: unknown,
@@ -671,7 +683,7 @@ export async function processJobStateChange(
   }
   const { update } = parsed;
   const result = await deps.catalog.record(update);
-  if (result.outcome === "stale") {
+  if (result.outcome === "stale" || result.outcome === "superseded") {
     return { ...result, update };
   }
   const notification = notificationFor(update);

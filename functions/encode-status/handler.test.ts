@@ -7,6 +7,8 @@ import {
   CATALOG_TABLE,
   COURSE_ID,
   DASH_KEY,
+  EARLIER_JOB_ID,
+  EARLIER_SOURCE_VERSION,
   HANDLER_ENV,
   HLS_KEY,
   JOB_ID,
@@ -16,12 +18,16 @@ import {
   FakeCatalogTable,
   at,
   baseDetail,
+  canceledDetail,
   captureLogs,
   completeDetail,
   errorDetail,
   jobEvent,
+  ofJob,
   progressingDetail,
+  recordSubmission,
   setHandlerEnvironment,
+  SOURCE_VERSION,
   statusUpdateDetail,
 } from "./test-support";
 
@@ -270,6 +276,93 @@ describe("encode-status handler", () => {
       "catalog.failed",
       "encode_status.failed",
     ]);
+  });
+
+  describe("after a newer upload superseded the job", () => {
+    /** Job A (earlier upload) submitted and running, then job B (this upload) submitted. */
+    async function supersede(handler: Handler): Promise<void> {
+      await recordSubmission(EARLIER_JOB_ID, EARLIER_SOURCE_VERSION, at(0));
+      await handler(
+        jobEvent(ofJob(EARLIER_JOB_ID, EARLIER_SOURCE_VERSION, statusUpdateDetail(at(60), 40))),
+        CONTEXT,
+      );
+      await recordSubmission(JOB_ID, SOURCE_VERSION, at(100));
+      await handler(jobEvent(statusUpdateDetail(at(170), 10)), CONTEXT);
+      logs.spy.mockClear();
+    }
+
+    it("drops the older job's COMPLETE: no catalog change, no notification", async () => {
+      const handler = await loadHandler();
+      await supersede(handler);
+      const before = table.plain(VIDEO_ID);
+
+      const result = await handler(
+        jobEvent(ofJob(EARLIER_JOB_ID, EARLIER_SOURCE_VERSION, completeDetail(at(600)))),
+        CONTEXT,
+      );
+
+      expect(result).toMatchObject({ outcome: "superseded", currentJobId: JOB_ID });
+      expect(published()).toEqual([]);
+      expect(table.plain(VIDEO_ID)).toEqual(before);
+      expect(table.plain(VIDEO_ID)).toMatchObject({
+        jobId: JOB_ID,
+        status: "PROGRESSING",
+        percentComplete: 10,
+        sourceVersion: SOURCE_VERSION,
+      });
+      expect(table.plain(VIDEO_ID)).not.toHaveProperty("hlsManifestKey");
+      expect(logs.lines()).toEqual([
+        {
+          level: "info",
+          event: "encode_status.superseded",
+          time: expect.any(String) as string,
+          requestId: "req-1",
+          eventId: expect.any(String) as string,
+          videoId: VIDEO_ID,
+          jobId: EARLIER_JOB_ID,
+          currentJobId: JOB_ID,
+          lastEvent: "COMPLETE",
+          eventTime: "2025-01-01T00:10:00.000Z",
+        },
+      ]);
+    });
+
+    it.each([
+      ["ERROR", errorDetail(at(600))],
+      ["CANCELED", canceledDetail(at(600))],
+      ["PROGRESSING", progressingDetail(at(600))],
+      ["STATUS_UPDATE", statusUpdateDetail(at(600), 90)],
+    ])("drops the older job's %s too", async (_status, detail) => {
+      const handler = await loadHandler();
+      await supersede(handler);
+      const before = table.plain(VIDEO_ID);
+      const result = await handler(
+        jobEvent(ofJob(EARLIER_JOB_ID, EARLIER_SOURCE_VERSION, detail)),
+        CONTEXT,
+      );
+      expect(result.outcome).toBe("superseded");
+      expect(table.plain(VIDEO_ID)).toEqual(before);
+      expect(sns.calls()).toHaveLength(0);
+    });
+
+    it("still records and announces the current job's COMPLETE", async () => {
+      const handler = await loadHandler();
+      await supersede(handler);
+      await handler(
+        jobEvent(ofJob(EARLIER_JOB_ID, EARLIER_SOURCE_VERSION, completeDetail(at(600)))),
+        CONTEXT,
+      );
+      const result = await handler(jobEvent(completeDetail(at(900))), CONTEXT);
+      expect(result.outcome).toBe("recorded");
+      expect(table.plain(VIDEO_ID)).toMatchObject({
+        status: "COMPLETE",
+        jobId: JOB_ID,
+        sourceVersion: SOURCE_VERSION,
+        hlsManifestKey: HLS_KEY,
+        updatedAt: "2025-01-01T00:15:00.000Z",
+      });
+      expect(published()).toMatchObject([{ message: { status: "COMPLETE", jobId: JOB_ID } }]);
+    });
   });
 
   it("fails the cold start without its configuration", async () => {

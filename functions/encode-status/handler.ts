@@ -3,10 +3,11 @@
  * finished jobs on the status topic.
  *
  * Trigger: an EventBridge rule on `source: aws.mediaconvert`, `detail-type: MediaConvert Job
- * State Change`. Jobs without the pipeline's `userMetadata` are ignored (logged). A malformed
- * event throws `InvalidEventError` before any AWS call; a failed write throws `CatalogError` or
- * `NotificationError`. Thrown errors go to Lambda's asynchronous retries, then to the function's
- * on-failure destination or dead-letter queue.
+ * State Change`. Jobs without the pipeline's `userMetadata` are ignored (logged), and so are
+ * events of a job that is no longer the video's current one (`encode_status.superseded`). A
+ * malformed event throws `InvalidEventError` before any AWS call; a failed write throws
+ * `CatalogError` or `NotificationError`. Thrown errors go to Lambda's asynchronous retries, then
+ * to the function's on-failure destination or dead-letter queue.
  *
  * Environment: `CATALOG_TABLE` (partition key `videoId`, S) and `TOPIC_ARN`. Read when the module
  * loads; a missing or invalid variable fails the cold start with `ConfigurationError`.
@@ -69,6 +70,17 @@ export async function handler(
           lastEvent: result.update.lastEvent,
           eventTime: result.update.eventTime,
           current: result.current,
+        });
+        break;
+      case "superseded":
+        log("info", "encode_status.superseded", {
+          requestId,
+          eventId,
+          videoId: result.update.videoId,
+          jobId: result.update.jobId,
+          currentJobId: result.currentJobId,
+          lastEvent: result.update.lastEvent,
+          eventTime: result.update.eventTime,
         });
         break;
       case "recorded":

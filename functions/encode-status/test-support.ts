@@ -7,12 +7,14 @@
 import {
   ConditionalCheckFailedException,
   UpdateItemCommand,
+  DynamoDBClient,
   type AttributeValue,
-  type DynamoDBClient,
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import type { AwsClientStub } from "aws-sdk-client-mock";
 import { DETAIL_TYPE, EVENT_SOURCE, type MediaConvertJobStateChange } from "./core";
+import { DynamoDbSubmissionLedger } from "../encode-submit/aws";
+import { clientRequestToken } from "../encode-submit/core";
 import { setEnvironment } from "../shared/test-support";
 export { captureLogs } from "../shared/test-support";
 
@@ -27,6 +29,7 @@ export const COURSE_ID = "intro-to-finance";
 export const VIDEO_ID = "0b6f3c1e-8f5d-4c1a-9f7e-2d4b6a8c0e12";
 export const SOURCE_KEY = `uploads/${COURSE_ID}/${VIDEO_ID}/source.mp4`;
 export const SOURCE_VERSION = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY";
+/** The job the tests follow; where submissions are recorded, the video's current (last) one. */
 export const JOB_ID = "1735689600123-k3x9qe";
 export const QUEUE_ARN = `arn:aws:mediaconvert:${REGION}:${ACCOUNT}:queues/Default`;
 export const OUTPUT_BUCKET = "kc-media-output-me-south-1";
@@ -34,6 +37,13 @@ export const OUTPUT_PREFIX = `courses/${COURSE_ID}/${VIDEO_ID}`;
 export const HLS_KEY = `${OUTPUT_PREFIX}/cmaf/index.m3u8`;
 export const DASH_KEY = `${OUTPUT_PREFIX}/cmaf/index.mpd`;
 export const THUMBNAILS_PREFIX = `${OUTPUT_PREFIX}/thumbnails/`;
+
+/** A job of the same video submitted before `JOB_ID` (an earlier upload of the source). */
+export const EARLIER_JOB_ID = "1735689000456-a7c2wd";
+/** The source version `EARLIER_JOB_ID` encodes. */
+export const EARLIER_SOURCE_VERSION = "Vb2uZ1pQ.mX8rT0aLkq3HcD9sEw7nYf4J";
+/** The raw bucket the sources come from (part of the submission token). */
+export const RAW_BUCKET = "kc-media-raw-me-south-1";
 
 /** What the pipeline puts in `userMetadata`. */
 export const PIPELINE_METADATA = {
@@ -52,6 +62,7 @@ export function jobEvent(
   envelope: Record<string, unknown> = {},
 ): MediaConvertJobStateChange {
   const timestamp = typeof detail.timestamp === "number" ? detail.timestamp : at(0);
+  const jobId = typeof detail.jobId === "string" ? detail.jobId : JOB_ID;
   return {
     version: "0",
     id: `7f3c2a10-0000-4000-8000-${String(timestamp).padStart(12, "0").slice(-12)}`,
@@ -60,7 +71,7 @@ export function jobEvent(
     account: ACCOUNT,
     time: new Date(timestamp).toISOString().replace(/\.\d{3}Z$/, "Z"),
     region: REGION,
-    resources: [`arn:aws:mediaconvert:${REGION}:${ACCOUNT}:jobs/${JOB_ID}`],
+    resources: [`arn:aws:mediaconvert:${REGION}:${ACCOUNT}:jobs/${jobId}`],
     detail,
     ...envelope,
   } as unknown as MediaConvertJobStateChange;
@@ -159,6 +170,35 @@ export function errorDetail(
 export const canceledDetail = (timestamp: number): Record<string, unknown> =>
   baseDetail("CANCELED", timestamp);
 
+/**
+ * Records that `jobId` was submitted for `sourceVersion` of the video, as encode-submit does after
+ * CreateJob: through its own ledger class, on the same catalog item (so the attribute names the
+ * catalog's condition reads are the ones encode-submit writes).
+ */
+export async function recordSubmission(
+  jobId: string,
+  sourceVersion: string,
+  submittedAt: number,
+): Promise<void> {
+  const ledger = new DynamoDbSubmissionLedger(new DynamoDBClient({}), CATALOG_TABLE);
+  const outcome = await ledger.record({
+    videoId: VIDEO_ID,
+    token: clientRequestToken(RAW_BUCKET, SOURCE_KEY, sourceVersion),
+    jobId,
+    submittedAt: new Date(submittedAt).toISOString(),
+  });
+  if (outcome !== "recorded") throw new Error(`expected the submission of ${jobId} recorded`);
+}
+
+/** `detail` as job `jobId` of `sourceVersion` sends it. */
+export function ofJob(
+  jobId: string,
+  sourceVersion: string,
+  detail: Record<string, unknown>,
+): Record<string, unknown> {
+  return { ...detail, jobId, userMetadata: { ...PIPELINE_METADATA, sourceVersion } };
+}
+
 // ---------------------------------------------------------------------------------------------
 // A fake catalog table
 // ---------------------------------------------------------------------------------------------
@@ -178,6 +218,9 @@ type Condition =
       readonly right: Operand;
     }
   | { readonly op: "in"; readonly left: Operand; readonly options: readonly Operand[] };
+
+/** Words of the expression grammar, never attribute names. */
+const KEYWORDS = new Set(["AND", "OR", "NOT", "IN", "attribute_exists", "attribute_not_exists"]);
 
 const TOKEN = /\s*(#\w+|:\w+|[A-Za-z_]\w*|<=|>=|<>|[()=<>,])/y;
 
@@ -213,8 +256,9 @@ function parseCondition(expression: string): Condition {
   };
   const operand = (): Operand => {
     const token = next();
-    if (token.startsWith("#")) return { name: token };
     if (token.startsWith(":")) return { value: token };
+    // `#name` placeholders, or attribute names written as they are (the submission ledger's).
+    if (token.startsWith("#") || !KEYWORDS.has(token)) return { name: token };
     throw new Error(`fake table: unexpected ${token}`);
   };
   const primary = (): Condition => {
@@ -331,6 +375,7 @@ export class FakeCatalogTable {
       if (!used.has(token)) throw new Error(`fake table: ${token} is defined but unused`);
     }
     const nameOf = (token: string): string => {
+      if (!token.startsWith("#")) return token;
       const name = names[token];
       if (name === undefined) throw new Error(`fake table: unknown name ${token}`);
       return name;
