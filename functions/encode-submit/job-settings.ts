@@ -8,15 +8,27 @@
  * - a file group with one frame-capture output: JPEG thumbnails every few seconds, the first of
  *   which serves as the poster frame.
  *
- * Under the output prefix (`s3://<processed>/courses/<courseId>/<videoId>/`):
+ * Under the output prefix (`s3://<processed>/courses/<courseId>/<videoId>/<source version token>/`):
  * - `cmaf/index.m3u8` and `cmaf/index.mpd`: the manifests players open;
  * - `cmaf/index_<height>p_<kbps>k*` and `cmaf/index_audio_96k*`: each rendition's playlist and
- *   segments (`.cmfv` video, `.cmfa` audio), named by MediaConvert from the name modifiers;
+ *   segments (`.cmfv` video, `.cmfa` audio), named by MediaConvert from the name modifiers
+ *   (`<height>` is the rendition's encoded height: `1920p` for an upright phone video);
  * - `thumbnails/thumb.0000000.jpg`, `thumb.0000001.jpg`, ...: frame captures.
  */
 import type { JobSettings, Output, OutputGroup } from "@aws-sdk/client-mediaconvert";
 import { z } from "zod";
 import { InvalidJobOptionsError, InvalidLadderError } from "./errors";
+import {
+  displayedSize,
+  fitInto,
+  planRenditions,
+  sourceProblems,
+  type FrameSize,
+  type Rendition,
+  type SourceVideo,
+} from "./renditions";
+
+export { planRenditions, type Rendition, type SourceVideo } from "./renditions";
 
 // ---------------------------------------------------------------------------------------------
 // Ladder
@@ -213,7 +225,10 @@ export const AUDIO_BITRATE_BPS = 96_000;
 export const AUDIO_SAMPLE_RATE_HZ = 48_000;
 /** Most thumbnails one job writes. */
 export const MAX_THUMBNAILS = 100;
-/** Thumbnail size in pixels and JPEG quality. */
+/**
+ * Thumbnail size in pixels and JPEG quality. With a known source the size is a box the source is
+ * fitted into, like a rung: never larger than the source, portrait for a portrait source.
+ */
 export const THUMBNAIL = { width: 640, height: 360, quality: 80 } as const;
 
 /** The input's audio selector that the audio output reads. */
@@ -255,14 +270,27 @@ export interface JobSettingsOptions {
   readonly segmentSeconds?: number;
   /** Seconds between thumbnails, 1-3600. @default 10 */
   readonly thumbnailIntervalSeconds?: number;
+  /**
+   * The source's stored size and rotation, when known. The ladder is then fitted to it (no
+   * rendition or thumbnail wider or taller than the source as shown, portrait for a portrait
+   * source, never an empty ladder: see `planRenditions`). @default unknown: every rung at its own
+   * size, as MediaConvert scales whatever arrives to it
+   */
+  readonly source?: SourceVideo;
 }
 
 const S3_OBJECT_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/;
 const S3_PREFIX_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/(?:[^/]+\/)*$/;
 
-/** The name modifier of a rung's output: unique, since bitrates strictly increase. */
-export function renditionNameModifier(rung: LadderRung): string {
-  return `_${rung.height}p_${rung.maxBitrateKbps}k`;
+/**
+ * The name modifier of a rendition: its encoded height and its rung's peak bitrate. Unique within
+ * a job, since bitrates strictly increase.
+ */
+export function renditionNameModifier(rendition: {
+  readonly height: number;
+  readonly maxBitrateKbps: number;
+}): string {
+  return `_${rendition.height}p_${rendition.maxBitrateKbps}k`;
 }
 
 function optionProblems(options: JobSettingsOptions, segment: number, interval: number): string[] {
@@ -294,19 +322,24 @@ function optionProblems(options: JobSettingsOptions, segment: number, interval: 
       `thumbnailIntervalSeconds must be an integer ${rangeText(THUMBNAIL_INTERVAL_LIMITS.min, THUMBNAIL_INTERVAL_LIMITS.max)}, got ${show(interval)}`,
     );
   }
-  return [...problems, ...ladderProblems(options.ladder)];
+  return [
+    ...problems,
+    ...ladderProblems(options.ladder),
+    ...(options.source === undefined ? [] : sourceProblems(options.source)),
+  ];
 }
 
-function videoOutput(rung: LadderRung): Output {
+function videoOutput({ rung, width, height }: Rendition): Output {
   return {
-    NameModifier: renditionNameModifier(rung),
+    NameModifier: renditionNameModifier({ height, maxBitrateKbps: rung.maxBitrateKbps }),
     ContainerSettings: {
       Container: "CMFC",
       CmfcSettings: { AudioRenditionSets: AUDIO_GROUP_ID },
     },
     VideoDescription: {
-      Width: rung.width,
-      Height: rung.height,
+      Width: width,
+      Height: height,
+      // Fit with padding: sizes fitted to a known source carry its aspect ratio, so no bars.
       ScalingBehavior: "DEFAULT",
       CodecSettings: {
         Codec: "H_264",
@@ -358,7 +391,11 @@ function audioOutput(): Output {
   };
 }
 
-function streamingGroup(outputPrefix: string, ladder: Ladder, segmentSeconds: number): OutputGroup {
+function streamingGroup(
+  outputPrefix: string,
+  renditions: readonly Rendition[],
+  segmentSeconds: number,
+): OutputGroup {
   return {
     Name: "CMAF",
     CustomName: "streaming",
@@ -377,11 +414,15 @@ function streamingGroup(outputPrefix: string, ladder: Ladder, segmentSeconds: nu
         MpdProfile: "MAIN_PROFILE",
       },
     },
-    Outputs: [...ladder.map(videoOutput), audioOutput()],
+    Outputs: [...renditions.map(videoOutput), audioOutput()],
   };
 }
 
-function thumbnailGroup(outputPrefix: string, intervalSeconds: number): OutputGroup {
+function thumbnailGroup(
+  outputPrefix: string,
+  intervalSeconds: number,
+  size: FrameSize,
+): OutputGroup {
   return {
     Name: "File Group",
     CustomName: "thumbnails",
@@ -396,8 +437,8 @@ function thumbnailGroup(outputPrefix: string, intervalSeconds: number): OutputGr
         Extension: "jpg",
         ContainerSettings: { Container: "RAW" },
         VideoDescription: {
-          Width: THUMBNAIL.width,
-          Height: THUMBNAIL.height,
+          Width: size.width,
+          Height: size.height,
           ScalingBehavior: "DEFAULT",
           CodecSettings: {
             Codec: "FRAME_CAPTURE",
@@ -426,6 +467,9 @@ export function buildJobSettings(options: JobSettingsOptions): JobSettings {
   if (problems.length > 0) {
     throw new InvalidJobOptionsError(problems);
   }
+  const { source } = options;
+  const thumbnail: FrameSize =
+    source === undefined ? THUMBNAIL : fitInto(THUMBNAIL, displayedSize(source));
   return {
     TimecodeConfig: { Source: "ZEROBASED" },
     Inputs: [
@@ -433,12 +477,15 @@ export function buildJobSettings(options: JobSettingsOptions): JobSettings {
         FileInput: options.inputUri,
         TimecodeSource: "ZEROBASED",
         AudioSelectors: { [AUDIO_SELECTOR_NAME]: { DefaultSelection: "DEFAULT" } },
-        VideoSelector: {},
+        // AUTO applies the rotation metadata of .mov and .mp4 sources, so video filmed upright
+        // plays upright; without metadata nothing turns. By default MediaConvert ignores it.
+        // https://docs.aws.amazon.com/mediaconvert/latest/ug/auto-rotate.html
+        VideoSelector: { Rotate: "AUTO" },
       },
     ],
     OutputGroups: [
-      streamingGroup(options.outputPrefix, options.ladder, segmentSeconds),
-      thumbnailGroup(options.outputPrefix, intervalSeconds),
+      streamingGroup(options.outputPrefix, planRenditions(options.ladder, source), segmentSeconds),
+      thumbnailGroup(options.outputPrefix, intervalSeconds, thumbnail),
     ],
   };
 }
