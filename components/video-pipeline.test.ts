@@ -217,6 +217,7 @@ describe("VideoPipeline", async () => {
         "mediaconvert:CreateJob",
         "mediaconvert:TagResource",
         "s3:GetObject",
+        "s3:ListBucket",
         "sqs:ChangeMessageVisibility",
         "sqs:DeleteMessage",
         "sqs:GetQueueAttributes",
@@ -250,6 +251,41 @@ describe("VideoPipeline", async () => {
     expect(passRole?.Condition).toEqual({
       StringEquals: { "iam:PassedToService": "mediaconvert.amazonaws.com" },
     });
+  });
+
+  it("lets encode-submit park poison messages in exactly the ingest DLQ, through its key", () => {
+    const dlq = recorded.named("aws:sqs/queue:Queue", "video-ingest-dlq");
+    expect(dlq.state.url).toMatch(
+      /^https:\/\/sqs\.me-south-1\.amazonaws\.com\/\d{12}\/video-ingest-dlq-/,
+    );
+    expect(dlq.state.arn).toMatch(/^arn:aws:sqs:me-south-1:\d{12}:video-ingest-dlq-/);
+    expect(dlq.inputs.kmsMasterKeyId).toMatch(/^arn:aws:kms:me-south-1:\d{12}:key\//);
+    const fn = recorded.named("aws:lambda/function:Function", "video-encode-submit-fn");
+    expect(record(record(fn.inputs.environment).variables).DLQ_URL).toBe(dlq.state.url);
+    const statements = statementsOf(
+      recorded.named("aws:iam/rolePolicy:RolePolicy", "video-encode-submit-policy"),
+    );
+    const senders = statements.filter((s) => list(s.Action).includes("sqs:SendMessage"));
+    expect(senders.map((s) => [s.Effect, s.Action, s.Resource])).toEqual([
+      ["Allow", ["sqs:SendMessage"], [dlq.state.arn]],
+    ]);
+    // SendMessage to a KMS-encrypted queue needs the queue's key, through SQS only.
+    const key = statements.find((s) => list(s.Action).includes("kms:GenerateDataKey"));
+    expect(key?.Resource).toEqual([dlq.inputs.kmsMasterKeyId]);
+    expect(list(record(record(key?.Condition).StringEquals)["kms:ViaService"])).toContain(
+      "sqs.me-south-1.amazonaws.com",
+    );
+  });
+
+  it("lets encode-submit tell a deleted upload (404) from a denied one, listing only its bucket", () => {
+    const raw = recorded.named("aws:s3/bucket:Bucket", "video-raw");
+    const statements = statementsOf(
+      recorded.named("aws:iam/rolePolicy:RolePolicy", "video-encode-submit-policy"),
+    );
+    const listing = statements.filter((s) => list(s.Action).includes("s3:ListBucket"));
+    expect(listing.map((s) => [s.Effect, s.Action, s.Resource])).toEqual([
+      ["Allow", ["s3:ListBucket"], [raw.state.arn]],
+    ]);
   });
 
   it("caps the submitter's concurrency to protect MediaConvert", () => {

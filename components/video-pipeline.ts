@@ -407,6 +407,16 @@ export class VideoPipeline extends pulumi.ComponentResource {
             actions: ["s3:GetObject"],
             resources: [pulumi.interpolate`${raw.arn}/uploads/*`],
           },
+          // Without ListBucket S3 answers HeadObject on a missing key with 403, not 404, and a
+          // deleted upload would be retried as a permission problem instead of dead-lettered
+          // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html, Permissions).
+          // No s3:prefix condition: that check carries no prefix, and the raw bucket holds only
+          // uploads.
+          {
+            sid: "TellMissingUploads",
+            actions: ["s3:ListBucket"],
+            resources: [raw.arn],
+          },
           { sid: "SubmitJobs", actions: ["mediaconvert:CreateJob"], resources: [mediaQueue.arn] },
           // Jobs are created with tags, which MediaConvert authorizes as tagging the job.
           {

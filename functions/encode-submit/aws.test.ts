@@ -115,7 +115,7 @@ describe("MediaConvertJobs", () => {
 });
 
 describe("SqsDeadLetterQueue", () => {
-  it("sends the original body with reason, detail and the source message id as attributes", async () => {
+  it("sends JSON with the original body and the reason, and the reason as attributes", async () => {
     sqs.on(SendMessageCommand).resolves({ MessageId: "b1c2d3e4-0000-4000-8000-000000000000" });
     const queue = new SqsDeadLetterQueue(new SQSClient({ region: "me-south-1" }), DLQ_URL);
     await queue.send({
@@ -126,7 +126,10 @@ describe("SqsDeadLetterQueue", () => {
     });
     expect(sqs.commandCalls(SendMessageCommand)[0]?.args[0].input).toEqual({
       QueueUrl: DLQ_URL,
-      MessageBody: '{"Records":[]}',
+      MessageBody:
+        '{"deadLetteredBy":"encode-submit","reason":"empty_object",' +
+        '"detail":"the object is empty (0 bytes)",' +
+        '"sourceMessageId":"059f36b4-87a3-44ab-83d2-661975830a7d","body":"{\\"Records\\":[]}"}',
       MessageAttributes: {
         reason: { DataType: "String", StringValue: "empty_object" },
         detail: { DataType: "String", StringValue: "the object is empty (0 bytes)" },

@@ -15,15 +15,16 @@ import {
 } from "@aws-sdk/client-mediaconvert";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type {
-  DeadLetter,
-  DeadLetterQueue,
-  JobSubmitter,
-  RecordedSubmission,
-  SourceObjectHead,
-  SourceObjects,
-  Submission,
-  SubmissionLedger,
+import {
+  deadLetterBody,
+  type DeadLetter,
+  type DeadLetterQueue,
+  type JobSubmitter,
+  type RecordedSubmission,
+  type SourceObjectHead,
+  type SourceObjects,
+  type Submission,
+  type SubmissionLedger,
 } from "./core";
 import { sdkMetadata } from "../shared/log";
 
@@ -84,7 +85,12 @@ export class MediaConvertJobs implements JobSubmitter {
   }
 }
 
-/** SendMessage to the ingest queue's dead-letter queue (IAM: `sqs:SendMessage`). */
+/**
+ * SendMessage to the ingest queue's dead-letter queue (IAM: `sqs:SendMessage` on the queue, and
+ * `kms:GenerateDataKey`/`kms:Decrypt` through SQS on its key). The body is `deadLetterBody`: JSON
+ * with the original body and the reason; the reason and detail are message attributes too, for
+ * consumers that filter on them.
+ */
 export class SqsDeadLetterQueue implements DeadLetterQueue {
   constructor(
     private readonly client: SQSClient,
@@ -95,7 +101,7 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
     await this.client.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
-        MessageBody: letter.body,
+        MessageBody: deadLetterBody(letter),
         MessageAttributes: {
           reason: { DataType: "String", StringValue: letter.reason },
           detail: { DataType: "String", StringValue: letter.detail },

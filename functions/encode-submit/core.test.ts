@@ -3,10 +3,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   backoffDelayMs,
+  bucketNameProblem,
   buildCreateJobInput,
+  checkBucketName,
   checkSourceObject,
   classifyError,
   clientRequestToken,
+  deadLetterBody,
   decodeS3Key,
   isSameVersion,
   isThrottling,
@@ -16,6 +19,7 @@ import {
   processBatch,
   processMessage,
   sourceVersion,
+  unwrapDeadLetter,
   withThrottlingRetries,
   type JobSubmitter,
 } from "./core";
@@ -54,6 +58,11 @@ async function failure(run: () => unknown): Promise<unknown> {
     return error;
   }
   throw new Error("expected a failure");
+}
+
+/** Fails the test with `message` (for values a test has just checked are there). */
+function fail(message: string): never {
+  throw new Error(message);
 }
 
 const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
@@ -104,6 +113,81 @@ describe("decodeS3Key", () => {
       fc.property(fc.string({ unit: "grapheme", minLength: 1 }), (key) => {
         const encoded = encodeURIComponent(key).replace(/%20/g, "+");
         expect(decodeS3Key(encoded)).toBe(key);
+      }),
+    );
+  });
+});
+
+describe("checkBucketName", () => {
+  it.each([
+    RAW_BUCKET,
+    "abc",
+    "a".repeat(63),
+    "kc.video.raw",
+    "kc-video-raw-111122223333-me-south-1",
+    "1-bucket-9",
+  ])("accepts %s", (bucket) => {
+    expect(bucketNameProblem(bucket)).toBeUndefined();
+    expect(() => {
+      checkBucketName(bucket);
+    }).not.toThrow();
+  });
+
+  it.each([
+    ["upper case and underscore", "KC_Video_Raw", "lower-case letters"],
+    ["too short", "ab", "3-63"],
+    ["too long", "a".repeat(64), "3-63"],
+    ["a slash", "kc/video", "lower-case letters"],
+    ["a space", "kc video", "lower-case letters"],
+    ["a hyphen at the end", "kc-video-", "at both ends"],
+    ["a dot at the start", ".kc-video", "at both ends"],
+    ["two adjacent dots", "kc..video", "no two adjacent dots"],
+    ["an IP address", "192.168.5.4", "not an IP address"],
+    ["the xn-- prefix", "xn--kc-video", "reserved prefix xn--"],
+    ["the sthree- prefix", "sthree-kc", "reserved prefix sthree-"],
+    ["the amzn-s3-demo- prefix", "amzn-s3-demo-kc", "reserved prefix amzn-s3-demo-"],
+    ["an access point alias", "kc-video-abcdefgh-s3alias", "reserved suffix -s3alias"],
+    ["an Object Lambda alias", "kc-video--ol-s3", "reserved suffix --ol-s3"],
+    ["a Multi-Region Access Point", "kc-video.mrap", "reserved suffix .mrap"],
+    ["a directory bucket", "kc-video--mes1-az1--x-s3", "reserved suffix --x-s3"],
+    ["a table bucket", "kc-video--table-s3", "reserved suffix --table-s3"],
+    ["an ARN", "arn:aws:s3:::kc-video", "lower-case letters"],
+  ])("refuses %s, permanently, naming the rule", async (_, bucket, rule) => {
+    expect(bucketNameProblem(bucket)).toContain(rule);
+    const error = await failure(() => {
+      checkBucketName(bucket);
+    });
+    expect(error).toBeInstanceOf(PermanentFailureError);
+    expect(error).toMatchObject({ reason: "invalid_bucket" });
+    expect((error as PermanentFailureError).detail).toContain(rule);
+  });
+
+  it("quotes a refused name safely: printable, short", async () => {
+    const error = await failure(() => {
+      checkBucketName(`BAD\n${"x".repeat(300)}`);
+    });
+    expect(error).toBeInstanceOf(PermanentFailureError);
+    const detail = (error as PermanentFailureError).detail;
+    expect(detail).toMatch(/^bucket name "BAD\?x+\.\.\." is not an S3 bucket name \(/);
+    expect(detail.length).toBeLessThanOrEqual(240);
+  });
+
+  it("accepts exactly what S3's rules allow, over generated names", () => {
+    const name = fc.stringMatching(/^[a-z0-9.-]{1,70}$/);
+    fc.assert(
+      fc.property(name, (bucket) => {
+        const valid =
+          bucket.length >= 3 &&
+          bucket.length <= 63 &&
+          /^[a-z0-9]/.test(bucket) &&
+          /[a-z0-9]$/.test(bucket) &&
+          !bucket.includes("..") &&
+          !/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(bucket) &&
+          !["xn--", "sthree-", "amzn-s3-demo-"].some((prefix) => bucket.startsWith(prefix)) &&
+          !["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"].some((suffix) =>
+            bucket.endsWith(suffix),
+          );
+        expect(bucketNameProblem(bucket) === undefined).toBe(valid);
       }),
     );
   });
@@ -354,6 +438,32 @@ describe("checkSourceObject", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("buildCreateJobInput", () => {
+  it("writes each source version's renditions to a folder of its own, the same on redelivery", () => {
+    const destination = (version: string): string | undefined =>
+      buildCreateJobInput(
+        {
+          bucket: RAW_BUCKET,
+          key: SOURCE_KEY,
+          version,
+          source: { courseId: COURSE_ID, videoId: VIDEO_ID, extension: "mp4" },
+        },
+        CONFIG,
+      ).Settings?.OutputGroups?.[0]?.OutputGroupSettings?.CmafGroupSettings?.Destination;
+    const first = destination("v1");
+    const reupload = destination("v2");
+    // A newer upload never shares a folder with an older job, so the older job's late renditions
+    // cannot overwrite the current ones; a redelivered notification writes where it wrote before.
+    expect(first).not.toBe(reupload);
+    expect(destination("v1")).toBe(first);
+    for (const path of [first, reupload]) {
+      expect(path).toMatch(
+        new RegExp(
+          `^s3://${OUTPUT_BUCKET}/courses/${COURSE_ID}/${VIDEO_ID}/[0-9a-f]{16}/cmaf/index$`,
+        ),
+      );
+    }
+  });
+
   it("submits to the queue with the role, the token, metadata, tags and acceleration", () => {
     const input = buildCreateJobInput(
       {
@@ -370,7 +480,7 @@ describe("buildCreateJobInput", () => {
       ClientRequestToken: TOKEN,
       Settings: buildJobSettings({
         inputUri: `s3://${RAW_BUCKET}/${SOURCE_KEY}`,
-        outputPrefix: `s3://${OUTPUT_BUCKET}/courses/${COURSE_ID}/${VIDEO_ID}/`,
+        outputPrefix: `s3://${OUTPUT_BUCKET}/courses/${COURSE_ID}/${VIDEO_ID}/${TOKEN.slice(0, 16)}/`,
         ladder: DEFAULT_LECTURE_LADDER,
       }),
       UserMetadata: {
@@ -472,13 +582,36 @@ describe("classifyError", () => {
       "CreateJob",
       awsError("ConflictException", 409),
     ],
+    // A HEAD error has no body: the SDK names S3's 400 (a refused bucket name, key, ...) Unknown.
     [
-      "a bad HeadObject request",
+      "a HeadObject S3 refuses",
+      "permanent",
+      "source_rejected",
+      "HeadObject",
+      awsError("Unknown", 400),
+    ],
+    [
+      "a bucket name the SDK refuses before sending",
+      "permanent",
+      "invalid_bucket",
+      "HeadObject",
+      Object.assign(new Error("Bucket name shouldn't contain '/'"), { name: "InvalidBucketName" }),
+    ],
+    [
+      "a 400 the service blames on itself",
+      "transient",
+      "service_error",
+      "HeadObject",
+      awsError("Unknown", 400, "server"),
+    ],
+    [
+      "a 400 from CreateJob that is not a refused job",
       "transient",
       "unexpected_error",
-      "HeadObject",
-      awsError("BadRequest", 400),
+      "CreateJob",
+      awsError("Unknown", 400),
     ],
+    ["a thrown null", "transient", "unexpected_error", "HeadObject", null],
     ["a thrown string", "transient", "unexpected_error", "CreateJob", "boom"],
   ])("%s is %s (%s)", (_, kind, reason, operation, error) => {
     const classified = classifyError(operation, error);
@@ -936,6 +1069,93 @@ describe("processMessage", () => {
         sourceMessageId: message.messageId,
       },
     ]);
+  });
+
+  it("dead-letters a bucket name S3 would refuse without calling anything", async () => {
+    const deps = fakeDeps();
+    const message = sqsRecord(notificationBody({ ...SOURCE, bucket: "KC_Video_Raw" }));
+    const result = await processMessage(message, deps);
+    expect(result).toMatchObject({
+      retry: false,
+      objects: [{ bucket: "KC_Video_Raw", outcome: "dead_lettered", reason: "invalid_bucket" }],
+    });
+    expect(deps.objects.calls).toEqual([]);
+    expect(deps.jobs.requests).toEqual([]);
+    expect(deps.deadLetters.letters).toEqual([
+      {
+        body: message.body,
+        reason: "invalid_bucket",
+        detail:
+          'bucket name "KC_Video_Raw" is not an S3 bucket name (3-63 lower-case letters, digits, dots and hyphens, a letter or digit at both ends)',
+        sourceMessageId: message.messageId,
+      },
+    ]);
+  });
+
+  it("dead-letters a source S3 refuses to describe (HTTP 400) at the first delivery", async () => {
+    const deps = fakeDeps();
+    deps.objects.failures.push(awsError("Unknown", 400));
+    const result = await processMessage(sqsRecord(notificationBody(SOURCE)), deps);
+    expect(result).toMatchObject({
+      retry: false,
+      objects: [{ outcome: "dead_lettered", reason: "source_rejected" }],
+    });
+    expect(deps.objects.calls).toHaveLength(1);
+    expect(deps.deadLetters.letters).toEqual([
+      expect.objectContaining({ reason: "source_rejected" }),
+    ]);
+  });
+
+  describe("with a dead letter redriven to the ingest queue", () => {
+    it("processes the original message it carries", async () => {
+      const deps = fakeDeps();
+      deps.objects.put(RAW_BUCKET, SOURCE_KEY);
+      const original = notificationBody(SOURCE);
+      const redriven = sqsRecord(
+        JSON.stringify({
+          deadLetteredBy: "encode-submit",
+          reason: "job_rejected",
+          detail: "MediaConvert rejected the job (BadRequestException)",
+          sourceMessageId: "059f36b4-87a3-44ab-83d2-661975830a7d",
+          body: original,
+        }),
+      );
+      const result = await processMessage(redriven, deps);
+      expect(result).toMatchObject({ retry: false, objects: [{ outcome: "submitted" }] });
+      expect(deps.jobs.requests[0]?.ClientRequestToken).toBe(TOKEN);
+    });
+
+    it("dead-letters it again with the original body, not nested", async () => {
+      const deps = fakeDeps();
+      deps.objects.put(RAW_BUCKET, SOURCE_KEY);
+      deps.jobs.failures.push(awsError("BadRequestException", 400));
+      const original = notificationBody(SOURCE);
+      const first = sqsRecord(original);
+      await processMessage(first, deps);
+      const [letter] = deps.deadLetters.letters;
+      expect(letter).toMatchObject({ body: original, reason: "job_rejected" });
+
+      deps.jobs.failures.push(awsError("BadRequestException", 400));
+      const redriven = sqsRecord(deadLetterBody(letter ?? fail("no dead letter")));
+      await processMessage(redriven, deps);
+      expect(deps.deadLetters.letters[1]).toEqual({
+        body: original,
+        reason: "job_rejected",
+        detail: "MediaConvert rejected the job (BadRequestException)",
+        sourceMessageId: redriven.messageId,
+      });
+    });
+
+    it("takes any other body as it is", () => {
+      for (const body of [
+        "{not json",
+        '{"Records":[]}',
+        JSON.stringify({ deadLetteredBy: "another-function", body: "{}" }),
+        JSON.stringify({ deadLetteredBy: "encode-submit", reason: "job_rejected", body: 42 }),
+      ]) {
+        expect(unwrapDeadLetter(body)).toBe(body);
+      }
+    });
   });
 
   it("turns an unexpected error into a transient failure", async () => {

@@ -8,8 +8,10 @@
  * Each message ends in one of three ways:
  * - done: every object in it was submitted, found already submitted (duplicate) or skipped (test
  *   event, superseded version);
- * - dead-lettered: it can never be encoded (bad layout, unsupported type, empty, too large, ...);
- *   its body goes to the DLQ with a `reason` and a `detail`, and it leaves the source queue;
+ * - dead-lettered: it can never be encoded (a bucket name S3 refuses, a key off the layout, a
+ *   malformed record, an unsupported type, empty, too large, gone, a job MediaConvert refuses);
+ *   at its first delivery, JSON carrying its body, `reason` and `detail` goes to the DLQ
+ *   (`deadLetterBody`), and it leaves the source queue;
  * - retried: something failed that may work later (throttling, 5xx, network); it is reported in
  *   `batchItemFailures`, SQS delivers it again, and after `maxReceiveCount` the redrive policy
  *   moves it to the DLQ. A message whose dead-lettering fails is retried too: nothing is lost.
@@ -141,6 +143,45 @@ export function parseMessageBody(body: string): ParsedBody {
 }
 
 /**
+ * S3's naming rules for general purpose buckets: 3-63 lower-case letters, digits, dots and
+ * hyphens, a letter or digit at both ends, no `..`, not an IP address, none of the reserved
+ * prefixes and suffixes (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+ * S3 only notifies for buckets it created, so a name outside these rules never names a source.
+ */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const IP_ADDRESS = /^\d{1,3}(\.\d{1,3}){3}$/;
+const RESERVED_BUCKET_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"] as const;
+const RESERVED_BUCKET_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] as const;
+
+/**
+ * The reason a bucket name breaks S3's naming rules, or `undefined` when it keeps them. Such a
+ * name is refused by the SDK or by S3 on every call, so a message naming it can never succeed.
+ */
+export function bucketNameProblem(bucket: string): string | undefined {
+  if (!BUCKET_NAME.test(bucket)) {
+    return "3-63 lower-case letters, digits, dots and hyphens, a letter or digit at both ends";
+  }
+  if (bucket.includes("..")) return "no two adjacent dots";
+  if (IP_ADDRESS.test(bucket)) return "not an IP address";
+  const prefix = RESERVED_BUCKET_PREFIXES.find((reserved) => bucket.startsWith(reserved));
+  if (prefix !== undefined) return `not the reserved prefix ${prefix}`;
+  const suffix = RESERVED_BUCKET_SUFFIXES.find((reserved) => bucket.endsWith(reserved));
+  if (suffix !== undefined) return `not the reserved suffix ${suffix}`;
+  return undefined;
+}
+
+/** Throws `PermanentFailureError("invalid_bucket")` for a name S3 would refuse. */
+export function checkBucketName(bucket: string): void {
+  const problem = bucketNameProblem(bucket);
+  if (problem !== undefined) {
+    throw new PermanentFailureError(
+      "invalid_bucket",
+      truncate(`bucket name ${quoteOutside(bucket)} is not an S3 bucket name (${problem})`),
+    );
+  }
+}
+
+/**
  * An object key as S3 put it in the notification (URL-encoded, spaces as `+`), decoded. Throws
  * `PermanentFailureError("invalid_key")` when the encoding is broken.
  */
@@ -205,9 +246,17 @@ export function clientRequestToken(bucket: string, key: string, version: string)
     .slice(0, CLIENT_REQUEST_TOKEN_LENGTH);
 }
 
-/** `s3://<bucket>/courses/<courseId>/<videoId>/`: where a video's outputs go. */
-export function outputPrefix(bucket: string, source: SourceKey): string {
-  return `s3://${bucket}/courses/${source.courseId}/${source.videoId}/`;
+/** Hex characters of the client request token that name a source version's output folder. */
+const OUTPUT_FOLDER_TOKEN_LENGTH = 16;
+
+/**
+ * `s3://<bucket>/courses/<courseId>/<videoId>/<token>/`: where one source version's outputs go.
+ * The folder is named by the version's client request token, so every delivery of one version
+ * writes to the same place and a newer upload to another: a superseded job still running cannot
+ * overwrite the current job's renditions (encode-status keeps its events out of the catalog).
+ */
+export function outputPrefix(bucket: string, source: SourceKey, token: string): string {
+  return `s3://${bucket}/courses/${source.courseId}/${source.videoId}/${token.slice(0, OUTPUT_FOLDER_TOKEN_LENGTH)}/`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -306,13 +355,14 @@ export type JobConfig = Pick<
 /** The CreateJob request for one source object version. */
 export function buildCreateJobInput(object: SourceObject, config: JobConfig): CreateJobRequest {
   const { courseId, videoId } = object.source;
+  const token = clientRequestToken(object.bucket, object.key, object.version);
   return {
     Role: config.roleArn,
     Queue: config.queueArn,
-    ClientRequestToken: clientRequestToken(object.bucket, object.key, object.version),
+    ClientRequestToken: token,
     Settings: buildJobSettings({
       inputUri: `s3://${object.bucket}/${object.key}`,
-      outputPrefix: outputPrefix(config.outputBucket, object.source),
+      outputPrefix: outputPrefix(config.outputBucket, object.source, token),
       ladder: config.ladder,
     }),
     UserMetadata: { courseId, videoId, sourceKey: object.key, sourceVersion: object.version },
@@ -360,6 +410,13 @@ function nameOf(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
 }
 
+/** The side an AWS SDK error blames (`client` or `server`), if it says. */
+function faultOf(error: unknown): unknown {
+  return typeof error === "object" && error !== null
+    ? (error as { $fault?: unknown }).$fault
+    : undefined;
+}
+
 /** Whether an AWS call was throttled (by error name or HTTP 429). */
 export function isThrottling(error: unknown): boolean {
   const name = nameOf(error);
@@ -370,8 +427,10 @@ export function isThrottling(error: unknown): boolean {
 export type Operation = "HeadObject" | "CreateJob" | "GetItem" | "UpdateItem";
 
 /**
- * What a failed AWS call means for the message: permanent (MediaConvert refused the request
- * itself) or transient (throttling, 5xx, network, access, anything unknown).
+ * What a failed AWS call means for the message, by the SDK error's name, HTTP status and
+ * `$fault` (never its message): permanent when the request the message leads to is itself wrong
+ * (MediaConvert refused the job; S3 refused the bucket name or the request for the object),
+ * transient otherwise (throttling, 5xx, network, access, anything unknown).
  */
 export function classifyError(operation: Operation, error: unknown): RecordFailureError {
   if (error instanceof RecordFailureError) return error;
@@ -389,10 +448,23 @@ export function classifyError(operation: Operation, error: unknown): RecordFailu
     // The request itself is wrong: sending it again cannot help.
     return new PermanentFailureError("job_rejected", `MediaConvert rejected the job (${name})`);
   }
-  if (
-    (status !== undefined && status >= 500) ||
-    (error as { $fault?: unknown }).$fault === "server"
-  ) {
+  if (operation === "HeadObject" && name === "InvalidBucketName") {
+    // The SDK's own check of the name, before any request: the same name fails every time.
+    return new PermanentFailureError(
+      "invalid_bucket",
+      `S3 refused the bucket name of HeadObject (${name})`,
+    );
+  }
+  if (operation === "HeadObject" && status === 400 && faultOf(error) === "client") {
+    // A HEAD error has no body, so the SDK cannot name it (`Unknown`); a 400 is S3 refusing the
+    // request the notification leads to (bucket name, key, an SSE-C object), not a passing state.
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+    return new PermanentFailureError(
+      "source_rejected",
+      `S3 refused HeadObject for the object (HTTP 400, ${name})`,
+    );
+  }
+  if ((status !== undefined && status >= 500) || faultOf(error) === "server") {
     return transient("service_error", "failed on the service side");
   }
   if (
@@ -403,7 +475,8 @@ export function classifyError(operation: Operation, error: unknown): RecordFailu
   ) {
     return transient("access_denied", "was denied");
   }
-  const code = (error as { code?: unknown }).code;
+  const code =
+    typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
   if (NETWORK_ERRORS.has(name) || (typeof code === "string" && NETWORK_ERRORS.has(code))) {
     return transient("network_error", "did not reach the service");
   }
@@ -504,7 +577,7 @@ export interface SubmissionLedger {
 
 /** A message parked for good, with why. */
 export interface DeadLetter {
-  /** The original message body, unchanged, so that it can be redriven as it was. */
+  /** The original message body, unchanged (a redriven dead letter's own original body). */
   readonly body: string;
   readonly reason: PermanentReason;
   readonly detail: string;
@@ -514,6 +587,47 @@ export interface DeadLetter {
 /** The dead-letter queue of the ingest queue. */
 export interface DeadLetterQueue {
   send(letter: DeadLetter): Promise<void>;
+}
+
+/** Marks the bodies this function writes to the DLQ, so that a redriven one is recognized. */
+export const DEAD_LETTERED_BY = "encode-submit";
+
+const deadLetterBodySchema = z.object({
+  deadLetteredBy: z.literal(DEAD_LETTERED_BY),
+  reason: z.string(),
+  detail: z.string(),
+  sourceMessageId: z.string(),
+  body: z.string(),
+});
+
+/**
+ * The DLQ message body of a dead letter: JSON with the reason, the detail, the id of the message
+ * and the original body as it came (a string, byte for byte), so that the queue alone says why.
+ */
+export function deadLetterBody(letter: DeadLetter): string {
+  return JSON.stringify({
+    deadLetteredBy: DEAD_LETTERED_BY,
+    reason: letter.reason,
+    detail: letter.detail,
+    sourceMessageId: letter.sourceMessageId,
+    body: letter.body,
+  } satisfies z.infer<typeof deadLetterBodySchema>);
+}
+
+/**
+ * The original body of a dead letter this function wrote, when a DLQ redrive brings one back to
+ * the ingest queue (after the cause was fixed: a ladder MediaConvert refused, say); any other
+ * body as it is. A message that fails again is dead-lettered with its original body, not nested.
+ */
+export function unwrapDeadLetter(body: string): string {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return body;
+  }
+  const letter = deadLetterBodySchema.safeParse(json);
+  return letter.success ? letter.data.body : body;
 }
 
 /** What `processBatch` needs. */
@@ -631,6 +745,7 @@ async function processObject(
     };
   }
   try {
+    checkBucketName(bucket);
     const key = decodeS3Key(notified.key);
     result = { ...result, key };
     const source = parseSourceKey(key);
@@ -737,9 +852,10 @@ export async function processMessage(
     messageId: message.messageId,
     ...(receiveCount(message) === undefined ? {} : { receiveCount: receiveCount(message) }),
   };
+  const original = unwrapDeadLetter(message.body);
   let steps: ObjectStep[];
   try {
-    const body = parseMessageBody(message.body);
+    const body = parseMessageBody(original);
     if (body.kind === "test") {
       return {
         ...base,
@@ -761,7 +877,7 @@ export async function processMessage(
   } catch (error) {
     steps = [failed(unexpected(error), {})];
   }
-  return settleMessage(message, steps, deps, base);
+  return settleMessage({ ...message, body: original }, steps, deps, base);
 }
 
 async function settleMessage(

@@ -43,11 +43,13 @@ export class InvalidJobOptionsError extends EncodeSubmitError {
  */
 export type PermanentReason =
   | "malformed_body"
+  | "invalid_bucket"
   | "invalid_key"
   | "unsupported_content_type"
   | "empty_object"
   | "object_too_large"
   | "source_missing"
+  | "source_rejected"
   | "job_rejected";
 
 /** Why a message could not be encoded this time: a later delivery may succeed. */

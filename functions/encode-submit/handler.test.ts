@@ -11,6 +11,7 @@ import {
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import {
+  BadRequestException,
   CreateJobCommand,
   MediaConvertClient,
   TooManyRequestsException,
@@ -150,6 +151,10 @@ const createJobInputs = (): CreateJobCommandInput[] =>
 
 const deadLetters = () => sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
 
+/** A DLQ message body, parsed. */
+const letterOf = (input: { MessageBody?: string | undefined } | undefined): unknown =>
+  JSON.parse(input?.MessageBody ?? "null");
+
 const recordLines = (): Record<string, unknown>[] =>
   logs.lines().filter((line) => line.event === "encode_submit.record");
 
@@ -223,7 +228,9 @@ describe("handler", () => {
     expect(input?.Settings?.Inputs?.[0]?.FileInput).toBe(`s3://${RAW_BUCKET}/${SOURCE_KEY}`);
     expect(
       input?.Settings?.OutputGroups?.[0]?.OutputGroupSettings?.CmafGroupSettings?.Destination,
-    ).toBe(`s3://${OUTPUT_BUCKET}/courses/${COURSE_ID}/${VIDEO_ID}/cmaf/index`);
+    ).toBe(
+      `s3://${OUTPUT_BUCKET}/courses/${COURSE_ID}/${VIDEO_ID}/${TOKEN.slice(0, 16)}/cmaf/index`,
+    );
     // The regional endpoint is used as it is: CreateJob is the only call (no endpoint lookup).
     expect(mediaConvert.calls().map((call) => call.args[0].constructor.name)).toEqual([
       "CreateJobCommand",
@@ -300,21 +307,26 @@ describe("handler", () => {
       expect(await handler(sqsEvent(record), CONTEXT)).toEqual({ batchItemFailures: [] });
       expect(s3.commandCalls(HeadObjectCommand)).toEqual([]);
       expect(createJobInputs()).toEqual([]);
+      const detail =
+        "object key does not match uploads/<courseId>/<videoId>/source.<mp4|mov|mkv|webm>";
       expect(deadLetters()).toEqual([
         {
           QueueUrl: DLQ_URL,
-          MessageBody: record.body,
+          MessageBody: expect.any(String) as unknown,
           MessageAttributes: {
             reason: { DataType: "String", StringValue: "invalid_key" },
-            detail: {
-              DataType: "String",
-              StringValue:
-                "object key does not match uploads/<courseId>/<videoId>/source.<mp4|mov|mkv|webm>",
-            },
+            detail: { DataType: "String", StringValue: detail },
             sourceMessageId: { DataType: "String", StringValue: record.messageId },
           },
         },
       ]);
+      expect(letterOf(deadLetters()[0])).toEqual({
+        deadLetteredBy: "encode-submit",
+        reason: "invalid_key",
+        detail,
+        sourceMessageId: record.messageId,
+        body: record.body,
+      });
       expect(recordLines()).toEqual([
         expect.objectContaining({
           level: "warn",
@@ -352,13 +364,13 @@ describe("handler", () => {
       expect(createJobInputs()).toEqual([]);
       expect(deadLetters()).toEqual([
         expect.objectContaining({
-          MessageBody: record.body,
           MessageAttributes: expect.objectContaining({
             reason: { DataType: "String", StringValue: reason },
             detail: { DataType: "String", StringValue: detail },
           }) as unknown,
         }),
       ]);
+      expect(letterOf(deadLetters()[0])).toMatchObject({ reason, detail, body: record.body });
       expect(recordLines()).toEqual([
         expect.objectContaining({ outcome: "dead_lettered", reason, detail }),
       ]);
@@ -557,10 +569,10 @@ describe("handler", () => {
     expect(await handler(sqsEvent(...records), CONTEXT)).toEqual({ batchItemFailures: [] });
     expect(createJobInputs()).toHaveLength(1);
     // Messages run in parallel: the sends may come in either order.
-    const sent = deadLetters().map((input) => [
-      input.MessageBody,
-      input.MessageAttributes?.reason?.StringValue,
-    ]);
+    const sent = deadLetters().map((input) => {
+      const letter = letterOf(input) as { body?: unknown; reason?: unknown };
+      return [letter.body, letter.reason];
+    });
     expect(sent).toHaveLength(2);
     expect(sent).toEqual(
       expect.arrayContaining([
@@ -568,6 +580,133 @@ describe("handler", () => {
         [records[2]?.body, "malformed_body"],
       ]),
     );
+  });
+
+  describe("with messages it can never process", () => {
+    /** A video id of the batch below, by position. */
+    const video = (digit: number): string => `00000000-0000-4000-8000-00000000000${digit}`;
+    const upload = (digit: number): string => `uploads/${COURSE_ID}/${video(digit)}/source.mp4`;
+    /** Not a name S3 accepts for a bucket (upper case, underscore). */
+    const REFUSED_BUCKET = "KC_Video_Raw";
+
+    /** What the handler sent to the DLQ, body parsed, by original message id. */
+    const sentLetters = (): Map<string, Record<string, unknown>> =>
+      new Map(
+        deadLetters().map((input) => {
+          const letter = letterOf(input) as Record<string, unknown>;
+          return [String(letter.sourceMessageId), letter];
+        }),
+      );
+
+    /**
+     * One batch: good uploads, five messages that can never be encoded, and one that fails on
+     * S3's side. The SDK errors are shaped as the SDK raises them (a HEAD error has no body, so
+     * S3's 400 for a refused bucket name reaches the caller as `Unknown`, client fault).
+     */
+    function mixedBatch(): { records: SQSRecord[]; bad: Map<string, string> } {
+      for (const digit of [1, 5, 6, 7]) storeSource(upload(digit));
+      s3.on(HeadObjectCommand, { Bucket: REFUSED_BUCKET }).rejects(s3Error("Unknown", 400));
+      s3.on(HeadObjectCommand, { Bucket: RAW_BUCKET, Key: upload(4) }).rejects(
+        s3Error("NotFound", 404),
+      );
+      s3.on(HeadObjectCommand, { Bucket: RAW_BUCKET, Key: upload(6) }).rejects(
+        s3Error("Unknown", 503),
+      );
+      mediaConvert
+        .on(CreateJobCommand)
+        .callsFake((input: CreateJobCommandInput) =>
+          input.UserMetadata?.videoId === video(5)
+            ? Promise.reject(
+                new BadRequestException({ message: "invalid settings (simulated)", $metadata: {} }),
+              )
+            : { Job: { Id: `1740820468000-${input.UserMetadata?.videoId ?? ""}` } },
+        );
+      const good = sqsRecord(notificationBody({ ...SOURCE, key: upload(1) }));
+      const refusedBucket = sqsRecord(
+        notificationBody({ ...SOURCE, key: upload(2), bucket: REFUSED_BUCKET }),
+      );
+      const outsideUploads = sqsRecord(
+        notificationBody({ ...SOURCE, key: `videos/${COURSE_ID}/${video(3)}/source.mp4` }),
+      );
+      const malformed = sqsRecord(
+        JSON.stringify({ Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put" }] }),
+      );
+      const gone = sqsRecord(notificationBody({ ...SOURCE, key: upload(4) }));
+      const rejectedJob = sqsRecord(notificationBody({ ...SOURCE, key: upload(5) }));
+      const unavailable = sqsRecord(notificationBody({ ...SOURCE, key: upload(6) }));
+      const alsoGood = sqsRecord(notificationBody({ ...SOURCE, key: upload(7) }));
+      const bad = new Map([
+        [refusedBucket.messageId, "invalid_bucket"],
+        [outsideUploads.messageId, "invalid_key"],
+        [malformed.messageId, "malformed_body"],
+        [gone.messageId, "source_missing"],
+        [rejectedJob.messageId, "job_rejected"],
+      ]);
+      return {
+        records: [
+          good,
+          refusedBucket,
+          outsideUploads,
+          malformed,
+          gone,
+          rejectedJob,
+          unavailable,
+          alsoGood,
+        ],
+        bad,
+      };
+    }
+
+    it("dead-letters each one once with its reason, retries only the transient one", async () => {
+      const handler = await loadHandler();
+      const { records, bad } = mixedBatch();
+      const unavailable = records[6]?.messageId;
+      const response = await handler(sqsEvent(...records), CONTEXT);
+
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: unavailable }] });
+      // One send per bad message, each a JSON body with the original message and the reason.
+      expect(deadLetters()).toHaveLength(bad.size);
+      const letters = sentLetters();
+      expect(new Map([...letters].map(([id, letter]) => [id, letter.reason]))).toEqual(bad);
+      for (const record of records.filter((candidate) => bad.has(candidate.messageId))) {
+        expect(letters.get(record.messageId)).toMatchObject({
+          deadLetteredBy: "encode-submit",
+          body: record.body,
+          detail: expect.any(String) as unknown,
+        });
+      }
+      expect(deadLetters().every((input) => input.QueueUrl === DLQ_URL)).toBe(true);
+      // A refused bucket name is never sent to S3.
+      expect(
+        s3.commandCalls(HeadObjectCommand).map((call) => call.args[0].input.Bucket),
+      ).not.toContain(REFUSED_BUCKET);
+      // The good ones are submitted (and the one MediaConvert refused was tried once).
+      expect(createJobInputs().map((input) => input.UserMetadata?.videoId)).toEqual(
+        expect.arrayContaining([video(1), video(5), video(7)]),
+      );
+      expect(createJobInputs()).toHaveLength(3);
+    });
+
+    it("reports a bad message as failed when the DLQ cannot take it: nothing is lost", async () => {
+      const handler = await loadHandler();
+      const { records, bad } = mixedBatch();
+      sqs.on(SendMessageCommand).rejects(
+        Object.assign(new Error("send failed (simulated)"), {
+          name: "InternalError",
+          $fault: "server",
+          $metadata: { httpStatusCode: 500 },
+        }),
+      );
+      const response = await handler(sqsEvent(...records), CONTEXT);
+      expect(new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier))).toEqual(
+        new Set([...bad.keys(), records[6]?.messageId]),
+      );
+      expect(
+        recordLines()
+          .filter((line) => bad.has(String(line.messageId)))
+          .map((line) => [line.outcome, line.deadLetter]),
+      ).toEqual([...bad.keys()].map(() => ["retry", "send_failed"]));
+    });
   });
 
   it("drops S3's test event", async () => {

@@ -5,9 +5,10 @@
  *
  * Per message: submitted (or skipped: S3's test event, a superseded version; or a duplicate: the
  * ledger on the catalog item records a job for this source version already) -> done; a permanent
- * failure -> the body goes to the DLQ with `reason` and `detail` attributes and the message is
- * done; a transient failure (throttling after in-process retries, 5xx, network), or a DLQ send
- * that fails -> the message is listed in `batchItemFailures` and SQS delivers it again.
+ * failure -> JSON with the original body, `reason` and `detail` goes to the DLQ at the first
+ * delivery and the message is done (a redriven one is processed as its original); a transient
+ * failure (throttling after in-process retries, 5xx, network), or a DLQ send that fails -> the
+ * message is listed in `batchItemFailures` and SQS delivers it again.
  *
  * Environment: `MEDIACONVERT_QUEUE_ARN`, `MEDIACONVERT_ROLE_ARN`, `OUTPUT_BUCKET`, `DLQ_URL`,
  * `MAX_SOURCE_BYTES`, `ALLOWED_CONTENT_TYPES` (comma-separated), `CATALOG_TABLE` (the video
