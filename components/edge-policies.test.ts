@@ -1,11 +1,14 @@
+import { createContext, runInContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import {
   defaultContentSecurityPolicy,
   EDGE_DEFAULTS,
   edgeHostNames,
   edgeSettingsProblems,
+  MAX_CLOUDFRONT_FUNCTION_BYTES,
   MAX_CONTENT_SECURITY_POLICY_LENGTH,
   PERMISSIONS_POLICY,
+  SPA_ROUTING_FUNCTION_CODE,
   validationRecordFor,
   type EdgeSettings,
 } from "./edge-policies";
@@ -139,6 +142,101 @@ describe("validationRecordFor", () => {
     );
     expect(() => validationRecordFor(undefined, DOMAIN)).toThrow(
       "the certificate has no DNS validation record for knowledgecity.com",
+    );
+  });
+});
+
+/** A CloudFront Functions query string: each name with its value, and all values when repeated. */
+type QueryString = Record<string, { value: string; multiValue?: { value: string }[] }>;
+
+/** A viewer-request event as CloudFront Functions passes it (event structure version 1.0). */
+function viewerRequest(uri: string, querystring: QueryString = {}) {
+  return {
+    version: "1.0",
+    context: {
+      distributionDomainName: "d111111abcdef8.cloudfront.net",
+      distributionId: "EDFDVBD6EXAMPLE",
+      eventType: "viewer-request",
+      requestId: "4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ==",
+    },
+    viewer: { ip: "198.51.100.11" },
+    request: {
+      method: "GET",
+      uri,
+      querystring,
+      headers: { host: { value: DOMAIN }, accept: { value: "text/html" } },
+      cookies: {},
+    },
+  };
+}
+
+/**
+ * The function as CloudFront runs it: the code the component ships, alone in a fresh context
+ * (no `require`, no Node globals), its `handler` called with the event.
+ */
+function routed(uri: string, querystring: QueryString = {}): Record<string, unknown> {
+  const context = createContext({});
+  runInContext(SPA_ROUTING_FUNCTION_CODE, context, { filename: "spa-routing.js" });
+  const handler: unknown = context.handler;
+  if (typeof handler !== "function") {
+    throw new Error("the function code defines no handler");
+  }
+  const event = viewerRequest(uri, querystring);
+  const result = (handler as (event: unknown) => unknown)(event);
+  expect(result).toBe(event.request);
+  return event.request;
+}
+
+describe("SPA_ROUTING_FUNCTION_CODE", () => {
+  it.each([
+    "/",
+    "/courses",
+    "/learn/course-42/lesson-3",
+    "/dashboard/",
+    "/learn/course-42/",
+    "/caf%C3%A9/cours",
+    "/%D8%A7%D9%84%D8%AF%D9%88%D8%B1%D8%A7%D8%AA",
+  ])("answers the application route %s with the shell", (uri) => {
+    expect(routed(uri).uri).toBe("/index.html");
+  });
+
+  it.each([
+    "/index.html",
+    "/favicon.ico",
+    "/robots.txt",
+    "/missing.js",
+    "/manifest.webmanifest",
+    "/assets/app.3f9c2b.js",
+    "/courses/42/hls/master.m3u8",
+    "/courses/42/hls/720p_00001.ts",
+    "/.well-known/security.txt",
+    "/app%2Ejs",
+  ])("leaves the file %s for S3, so a missing one is a 404", (uri) => {
+    expect(routed(uri).uri).toBe(uri);
+  });
+
+  it("keeps the query string, method and headers of the request", () => {
+    const querystring: QueryString = {
+      tab: { value: "settings" },
+      tag: { value: "a", multiValue: [{ value: "a" }, { value: "b" }] },
+    };
+    const request = routed("/dashboard", querystring);
+    expect(request).toEqual({
+      ...viewerRequest("/dashboard", querystring).request,
+      uri: "/index.html",
+    });
+    expect(routed("/player.js", { v: { value: "2" } })).toEqual(
+      viewerRequest("/player.js", { v: { value: "2" } }).request,
+    );
+  });
+
+  it("leaves a path with a malformed escape for S3 to refuse", () => {
+    expect(routed("/lesson%E0%A4%A").uri).toBe("/lesson%E0%A4%A");
+  });
+
+  it("fits CloudFront's size quota", () => {
+    expect(Buffer.byteLength(SPA_ROUTING_FUNCTION_CODE)).toBeLessThanOrEqual(
+      MAX_CLOUDFRONT_FUNCTION_BYTES,
     );
   });
 });

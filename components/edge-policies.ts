@@ -38,6 +38,35 @@ export const PERMISSIONS_POLICY = [
   "fullscreen=(self)",
 ].join(", ");
 
+/**
+ * The viewer-request CloudFront Function (runtime `cloudfront-js-2.0`) of the SPA's default
+ * behaviour. A path whose last segment has no `.` is an application route: CloudFront serves the
+ * shell (`/index.html`) for it. A path naming a file (`/favicon.ico`, `/missing.js`) goes to S3 as
+ * it is, so a missing file is S3's 404. The query string is a separate field of the event and is
+ * left alone; the last segment is percent-decoded first, so `/app%2Ejs` is a file too. Routes of
+ * the SPA must therefore not end in a segment with a dot.
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/functions-event-structure.html
+ */
+export const SPA_ROUTING_FUNCTION_CODE = `function handler(event) {
+  var request = event.request;
+  var uri = request.uri;
+  var last = uri.slice(uri.lastIndexOf("/") + 1);
+  try {
+    last = decodeURIComponent(last);
+  } catch (malformed) {
+    // Not a route the SPA has: S3 refuses the key.
+    return request;
+  }
+  if (last.indexOf(".") === -1) {
+    request.uri = "/index.html";
+  }
+  return request;
+}
+`;
+
+/** CloudFront's quota on a function's code, in bytes. */
+export const MAX_CLOUDFRONT_FUNCTION_BYTES = 10_240;
+
 /** The defaults of the edge's optional settings. */
 export const EDGE_DEFAULTS = {
   priceClass: "PriceClass_All",

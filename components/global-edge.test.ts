@@ -12,7 +12,11 @@ import {
   type RecordedResource,
 } from "../test/harness";
 import { DataKeys } from "./data-keys";
-import { defaultContentSecurityPolicy, PERMISSIONS_POLICY } from "./edge-policies";
+import {
+  defaultContentSecurityPolicy,
+  PERMISSIONS_POLICY,
+  SPA_ROUTING_FUNCTION_CODE,
+} from "./edge-policies";
 import { GlobalEdge, type GlobalEdgeArgs } from "./global-edge";
 import { MANAGED_RULE_GROUPS } from "./waf-rules";
 
@@ -25,6 +29,7 @@ const GLOBAL_PROVIDER = "aws-global";
 const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
 const CACHE_POLICY = "aws:cloudfront/cachePolicy:CachePolicy";
 const RECORD = "aws:route53/record:Record";
+const CLOUDFRONT_FUNCTION = "aws:cloudfront/function:Function";
 
 function run(overrides: Partial<GlobalEdgeArgs> = {}): Promise<EngineRun> {
   return runComponent((provider) => {
@@ -147,7 +152,14 @@ describe("GlobalEdge", async () => {
 
     const policy = recorded.named("aws:s3/bucketPolicy:BucketPolicy", "edge-spa");
     const statements = statementsOf(policy);
-    expect(statements.filter((s) => s.Effect === "Allow")).toEqual([
+    // Every grant names this distribution; the read grant is the objects' only.
+    for (const grant of statements.filter((s) => s.Effect === "Allow")) {
+      expect(grant).toMatchObject({
+        Principal: { Service: "cloudfront.amazonaws.com" },
+        Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+      });
+    }
+    expect(statements.filter((s) => s.Action === "s3:GetObject")).toEqual([
       {
         Sid: "OnlyThisDistributionReads",
         Effect: "Allow",
@@ -228,19 +240,42 @@ describe("GlobalEdge", async () => {
     }
   });
 
-  it("answers unknown paths with the SPA shell, cached briefly", () => {
-    expect(list(distribution.inputs.customErrorResponses)).toEqual([
+  it("answers application routes with the shell, and a missing file with a real 404", () => {
+    // No blanket rewrite of S3's errors into the shell with a 200.
+    const errors = list(distribution.inputs.customErrorResponses ?? []).map(record);
+    expect(
+      errors.filter((e) => e.responseCode === 200 || e.responsePagePath === "/index.html"),
+    ).toEqual([]);
+    // The routing happens before the cache, on the default behaviour only.
+    const byPath = behaviours(distribution);
+    const [association, ...others] = list(byPath.get("default")?.functionAssociations).map(record);
+    expect(others).toEqual([]);
+    expect(association?.eventType).toBe("viewer-request");
+    const routing = recorded.named(CLOUDFRONT_FUNCTION, "edge-spa-routes");
+    expect(String(routing.state.arn)).toMatch(/^arn:aws:cloudfront:/);
+    expect(association?.functionArn).toBe(routing.state.arn);
+    expect(routing.inputs).toMatchObject({
+      runtime: "cloudfront-js-2.0",
+      code: SPA_ROUTING_FUNCTION_CODE,
+      publish: true,
+    });
+    for (const path of ["/assets/*", "/courses/*"]) {
+      expect(byPath.get(path)?.functionAssociations, path).toBeUndefined();
+    }
+    // S3 answers 404, not 403, for a missing key only when the reader may list the bucket.
+    const statements = statementsOf(recorded.named("aws:s3/bucketPolicy:BucketPolicy", "edge-spa"));
+    expect(statements.filter((s) => s.Action === "s3:ListBucket")).toEqual([
       {
-        errorCode: 403,
-        responseCode: 200,
-        responsePagePath: "/index.html",
-        errorCachingMinTtl: 60,
-      },
-      {
-        errorCode: 404,
-        responseCode: 200,
-        responsePagePath: "/index.html",
-        errorCachingMinTtl: 60,
+        Sid: "MissingObjectsAre404",
+        Effect: "Allow",
+        Principal: { Service: "cloudfront.amazonaws.com" },
+        Action: "s3:ListBucket",
+        // The shared bucket helper names the bucket and its objects; ListBucket applies to the first.
+        Resource: [
+          `arn:aws:s3:::${String(outputs.bucketName)}`,
+          `arn:aws:s3:::${String(outputs.bucketName)}/*`,
+        ],
+        Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
       },
     ]);
   });
@@ -422,9 +457,6 @@ describe("GlobalEdge with its settings changed", async () => {
       maxTtl: 600,
     });
     expect(ttlsOf(recorded, byPath.get("default"))).toMatchObject({ defaultTtl: 30, maxTtl: 30 });
-    expect(
-      list(distribution.inputs.customErrorResponses).map((r) => record(r).errorCachingMinTtl),
-    ).toEqual([30, 30]);
     expect(distribution.inputs.priceClass).toBe("PriceClass_100");
     const rules = list(recorded.named("aws:wafv2/webAcl:WebAcl", "edge-waf").inputs.rules);
     const rate = rules.map(record).find((rule) => record(rule.statement).rateBasedStatement);

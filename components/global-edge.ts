@@ -11,6 +11,7 @@ import {
   edgeSettingsProblems,
   HSTS_MAX_AGE_SECONDS,
   PERMISSIONS_POLICY,
+  SPA_ROUTING_FUNCTION_CODE,
   type EdgeSettings,
   type PriceClass,
 } from "./edge-policies";
@@ -54,7 +55,10 @@ export interface GlobalEdgeArgs {
    * `stale-while-revalidate` set on the objects are honoured. @default 3600
    */
   readonly courseContentTtlSeconds?: number;
-  /** TTL of the SPA shell (`index.html`) and of the SPA fallback, 1 to 3600 seconds. @default 60 */
+  /**
+   * TTL of the SPA shell (`index.html`), which answers every application route, 1 to 3600
+   * seconds. @default 60
+   */
   readonly spaIndexTtlSeconds?: number;
   /** TTL of content-hashed assets (`/assets/*`), in seconds. @default 31536000 (one year) */
   readonly assetTtlSeconds?: number;
@@ -72,7 +76,8 @@ const SPA_ORIGIN = "spa-bucket";
  * The global edge of the platform, deployed once, by the primary stack: a CloudFront
  * distribution serving the SPA and course content at the apex and `www.` from a private,
  * encrypted S3 bucket that only this distribution can read (origin access control), with TLS 1.2+
- * over HTTP/2 and HTTP/3, strict security headers, an SPA fallback to `index.html`, a WAF web ACL
+ * over HTTP/2 and HTTP/3, strict security headers, the shell `index.html` for application routes
+ * (a CloudFront Function; a missing file is a 404), a WAF web ACL
  * (AWS managed rules and a per-IP rate limit), a DNS-validated certificate and Route 53 aliases.
  *
  * It holds no user data: the bucket holds content, encrypted with the stack's content key.
@@ -163,6 +168,15 @@ export class GlobalEdge extends pulumi.ComponentResource {
             objectPrefix: "",
             Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
           },
+          {
+            // Without it S3 answers 403 for a key that does not exist, with it 404
+            // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html). Viewers cannot
+            // list: CloudFront sends no query string to the bucket and `/` is the shell.
+            Sid: "MissingObjectsAre404",
+            Principal: { Service: "cloudfront.amazonaws.com" },
+            Action: "s3:ListBucket",
+            Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+          },
         ],
         lifecycleRules: [
           {
@@ -248,6 +262,19 @@ export class GlobalEdge extends pulumi.ComponentResource {
       parent,
     );
 
+    // Application routes get the shell before the cache is consulted, so one cached copy serves
+    // them all; files (assets, course objects) reach S3 as asked and a missing one is a 404.
+    const spaRouting = new aws.cloudfront.Function(
+      `${name}-spa-routes`,
+      {
+        runtime: "cloudfront-js-2.0",
+        comment: "SPA: application routes are answered with index.html, files are not rewritten",
+        code: SPA_ROUTING_FUNCTION_CODE,
+        publish: true,
+      },
+      parent,
+    );
+
     const behaviour = (cache: aws.cloudfront.CachePolicy) => ({
       targetOriginId: SPA_ORIGIN,
       viewerProtocolPolicy: "redirect-to-https",
@@ -274,19 +301,14 @@ export class GlobalEdge extends pulumi.ComponentResource {
             originAccessControlId: originAccess.id,
           },
         ],
-        defaultCacheBehavior: behaviour(indexCache),
+        defaultCacheBehavior: {
+          ...behaviour(indexCache),
+          functionAssociations: [{ eventType: "viewer-request", functionArn: spaRouting.arn }],
+        },
         orderedCacheBehaviors: [
           { pathPattern: "/assets/*", ...behaviour(assetCache) },
           { pathPattern: "/courses/*", ...behaviour(courseCache) },
         ],
-        // SPA routes are not objects: S3 answers 403 (no list permission) or 404, and the shell
-        // answers instead, cached no longer than the shell itself.
-        customErrorResponses: [403, 404].map((errorCode) => ({
-          errorCode,
-          responseCode: 200,
-          responsePagePath: "/index.html",
-          errorCachingMinTtl: settings.spaIndexTtlSeconds,
-        })),
         restrictions: { geoRestriction: { restrictionType: "none" } },
         viewerCertificate: {
           acmCertificateArn: certificateArn,

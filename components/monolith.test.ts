@@ -10,7 +10,7 @@ import {
 } from "../test/harness";
 import { DataKeys } from "./data-keys";
 import { serviceLinkedRoleArns, type AccountSettingSource } from "./iam";
-import { MANAGED_RULE_GROUPS } from "./waf-rules";
+import { BODY_SIZE_OUTSIDE_LARGE_BODY_PATHS, MANAGED_RULE_GROUPS } from "./waf-rules";
 import { ALB_TLS_POLICY, Monolith, type MonolithArgs } from "./monolith";
 
 const HOSTNAMES = ["api.knowledgecity.com", "api.sa.knowledgecity.com"];
@@ -114,7 +114,12 @@ describe("Monolith on EC2", async () => {
     const acl = one(recorded, "aws:wafv2/webAcl:WebAcl");
     expect(acl.inputs.scope).toBe("REGIONAL");
     const rules = list(acl.inputs.rules).map(record);
-    expect(rules.map((r) => r.name)).toEqual([...MANAGED_RULE_GROUPS, "RateLimitPerIp"]);
+    expect(rules.map((r) => r.name)).toEqual([
+      ...MANAGED_RULE_GROUPS.slice(0, 2),
+      BODY_SIZE_OUTSIDE_LARGE_BODY_PATHS,
+      ...MANAGED_RULE_GROUPS.slice(2),
+      "RateLimitPerIp",
+    ]);
     expect(record(record(rules.at(-1)?.statement).rateBasedStatement)).toMatchObject({
       limit: 2000,
       aggregateKeyType: "IP",
@@ -126,6 +131,21 @@ describe("Monolith on EC2", async () => {
       "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration",
     );
     expect(JSON.stringify(logging.inputs.redactedFields)).toContain("authorization");
+  });
+
+  it("lifts the Common rule set's 8 KB body limit under /api/ only, keeping it elsewhere", () => {
+    const rules = list(one(recorded, "aws:wafv2/webAcl:WebAcl").inputs.rules).map(record);
+    const common = rules.find((r) => r.name === "AWSManagedRulesCommonRuleSet");
+    expect(record(record(common?.statement).managedRuleGroupStatement).ruleActionOverrides).toEqual(
+      [{ name: "SizeRestrictions_BODY", actionToUse: { count: {} } }],
+    );
+    const bodyLimit = rules.find((r) =>
+      JSON.stringify(r.statement).includes("core-rule-set:SizeRestrictions_Body"),
+    );
+    expect(bodyLimit?.action).toEqual({ block: {} });
+    expect(Number(bodyLimit?.priority)).toBeGreaterThan(Number(common?.priority));
+    const exempt = JSON.stringify(bodyLimit?.statement).match(/"searchString":"([^"]*)"/g);
+    expect(exempt).toEqual(['"searchString":"/api/"']);
   });
 
   it("launches Amazon Linux 2023 from the resolved image with IMDSv2 only and encrypted gp3 volumes", () => {
@@ -280,6 +300,9 @@ describe("Monolith on EC2", async () => {
     await expect(run({ mode: "lambda" })).rejects.toThrow(/lambda mode needs the lambda settings/);
     await expect(run({ autoScalingRoleArn: undefined })).rejects.toThrow(
       /ec2 mode needs autoScalingRoleArn/,
+    );
+    await expect(run({ largeBodyPathPrefixes: ["/"] })).rejects.toThrow(
+      'largeBodyPathPrefixes[0] = "/": expected a path prefix such as "/api/"',
     );
   });
 });

@@ -9,7 +9,7 @@ import { DEFAULT_LOG_RETENTION_DAYS, type LogRetentionDays } from "./logs";
 import { bootScript, cloudWatchAgentConfig, MEMORY_METRIC } from "./monolith-host";
 import { SecureBucket } from "./secure-bucket";
 import { dataTags } from "./tags";
-import { webAclRules } from "./waf-rules";
+import { largeBodyPathPrefixProblems, webAclRules } from "./waf-rules";
 
 /** TLS policy of the HTTPS listener: TLS 1.3 and 1.2 with forward-secret ciphers only. */
 export const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -86,6 +86,13 @@ export interface MonolithArgs {
   readonly healthCheckPath?: string;
   /** Requests per five minutes one IP may send before the WAF blocks it. @default 2000 */
   readonly rateLimitPerFiveMinutes?: number;
+  /**
+   * Path prefixes (`/api/`: starting and ending with `/`, at most 10) whose requests may carry
+   * bodies over 8 KB. The WAF's Common rule set blocks larger bodies on every other path; behind
+   * the ALB, WAF inspects only the first 8 KB of any body. `[]` keeps the limit everywhere.
+   * @default ["/api/"]
+   */
+  readonly largeBodyPathPrefixes?: readonly string[];
   /** Required for lambda mode. */
   readonly lambda?: MonolithLambdaSettings;
   /** @default 365 */
@@ -99,6 +106,9 @@ export interface AliasTarget {
 }
 
 const APP_PORT = 8080;
+
+/** Where the monolith's API takes request bodies over 8 KB. */
+export const DEFAULT_LARGE_BODY_PATH_PREFIXES: readonly string[] = ["/api/"];
 
 /**
  * The PHP monolith of one region. In `ec2` mode: an internet-facing ALB (HTTPS only, HTTP
@@ -153,6 +163,7 @@ export class Monolith extends pulumi.ComponentResource {
       memoryTargetPercent: args.memoryTargetPercent ?? 70,
       healthCheckPath: args.healthCheckPath ?? "/health",
       rateLimitPerFiveMinutes: args.rateLimitPerFiveMinutes ?? 2000,
+      largeBodyPathPrefixes: args.largeBodyPathPrefixes ?? DEFAULT_LARGE_BODY_PATH_PREFIXES,
       logRetentionDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
     };
     const desiredCapacity = args.desiredCapacity ?? settings.minSize;
@@ -171,6 +182,7 @@ export class Monolith extends pulumi.ComponentResource {
         ? "lambda mode needs the lambda settings"
         : undefined,
       args.hostnames.length === 0 ? "at least one hostname is needed" : undefined,
+      ...largeBodyPathPrefixProblems(settings.largeBodyPathPrefixes),
     ].filter((problem): problem is string => problem !== undefined);
     if (problems.length > 0) {
       throw new pulumi.ResourceError(problems.join("; "), this);
@@ -392,6 +404,7 @@ interface Ec2Settings {
   readonly memoryTargetPercent: number;
   readonly healthCheckPath: string;
   readonly rateLimitPerFiveMinutes: number;
+  readonly largeBodyPathPrefixes: readonly string[];
   readonly logRetentionDays: LogRetentionDays;
 }
 
@@ -565,7 +578,11 @@ function createEc2(
     {
       scope: "REGIONAL",
       defaultAction: { allow: {} },
-      rules: webAclRules(`${name}-waf`, settings.rateLimitPerFiveMinutes),
+      rules: webAclRules(
+        `${name}-waf`,
+        settings.rateLimitPerFiveMinutes,
+        settings.largeBodyPathPrefixes,
+      ),
       visibilityConfig: {
         cloudwatchMetricsEnabled: true,
         sampledRequestsEnabled: true,
