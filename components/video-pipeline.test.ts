@@ -40,11 +40,18 @@ function run(overrides: Partial<VideoPipelineArgs> = {}) {
 const statementsOf = (resource: RecordedResource | undefined, field = "policy") =>
   list(json(resource?.inputs[field]).Statement).map(record);
 
-const actionsOf = (recorded: Recorded, fn: string): string[] =>
-  statementsOf(recorded.named("aws:iam/rolePolicy:RolePolicy", `video-${fn}-policy`))
-    .filter((s) => !["WriteOwnLogs", "Tracing"].includes(String(s.Sid)))
-    .flatMap((s) => list(s.Action).map(String))
-    .sort();
+/** The distinct actions of a function's role (one action may appear under two conditions). */
+const actionsOf = (recorded: Recorded, fn: string): string[] => [
+  ...new Set(
+    statementsOf(recorded.named("aws:iam/rolePolicy:RolePolicy", `video-${fn}-policy`))
+      .filter((s) => !["WriteOwnLogs", "Tracing"].includes(String(s.Sid)))
+      .flatMap((s) => list(s.Action).map(String))
+      .sort(),
+  ),
+];
+
+/** A policy value that may be one string or a list of them, as a list. */
+const valuesOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : [value]);
 
 describe("VideoPipeline", async () => {
   const recorded = Recorded.of(await run());
@@ -215,6 +222,7 @@ describe("VideoPipeline", async () => {
         "kms:Decrypt",
         "kms:GenerateDataKey",
         "mediaconvert:CreateJob",
+        "mediaconvert:Probe",
         "mediaconvert:TagResource",
         "s3:GetObject",
         "s3:ListBucket",
@@ -286,6 +294,46 @@ describe("VideoPipeline", async () => {
     expect(listing.map((s) => [s.Effect, s.Action, s.Resource])).toEqual([
       ["Allow", ["s3:ListBucket"], [raw.state.arn]],
     ]);
+  });
+
+  it("lets encode-submit probe uploads: Probe on every resource, reading uploads/* through S3 with the content key", () => {
+    const statements = statementsOf(
+      recorded.named("aws:iam/rolePolicy:RolePolicy", "video-encode-submit-policy"),
+    );
+    // Probe has no resource type, so "*" is the only resource it can be granted on.
+    const probe = statements.filter((s) => list(s.Action).includes("mediaconvert:Probe"));
+    expect(probe.map((s) => [s.Effect, s.Action, s.Resource])).toEqual([
+      ["Allow", ["mediaconvert:Probe"], ["*"]],
+    ]);
+    // MediaConvert reads the probed object with the caller's credentials: the function's role
+    // must be able to read the upload and decrypt it, the decryption only through S3.
+    const raw = recorded.named("aws:s3/bucket:Bucket", "video-raw");
+    const readers = statements.filter((s) => list(s.Action).includes("s3:GetObject"));
+    expect(readers.map((s) => s.Resource)).toEqual([[`${String(raw.state.arn)}/uploads/*`]]);
+    const encryption = recorded.named(
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      "video-raw",
+    );
+    const rawKey = record(
+      record(list(encryption.inputs.rules)[0]).applyServerSideEncryptionByDefault,
+    ).kmsMasterKeyId;
+    expect(rawKey).toMatch(/^arn:aws:kms:me-south-1:\d{12}:key\//);
+    const decryptsUploads = statements.filter(
+      (s) =>
+        list(s.Action).includes("kms:Decrypt") &&
+        valuesOf(s.Resource).includes(rawKey) &&
+        valuesOf(record(record(s.Condition).StringEquals)["kms:ViaService"]).includes(
+          "s3.me-south-1.amazonaws.com",
+        ),
+    );
+    expect(decryptsUploads.map((s) => s.Action)).toEqual([["kms:Decrypt"]]);
+    // The key's own policy lets the account's principals use it through S3.
+    const keyUse = statementsOf(recorded.named("aws:kms/keyPolicy:KeyPolicy", "keys-content")).find(
+      (s) => s.Sid === "AccountUsesTheKeyThroughItsStores",
+    );
+    expect(valuesOf(record(record(keyUse?.Condition).StringEquals)["kms:ViaService"])).toContain(
+      "s3.me-south-1.amazonaws.com",
+    );
   });
 
   it("caps the submitter's concurrency to protect MediaConvert", () => {

@@ -417,6 +417,18 @@ export class VideoPipeline extends pulumi.ComponentResource {
             actions: ["s3:ListBucket"],
             resources: [raw.arn],
           },
+          // Probe measures each upload so that the ladder is never upscaled. It has no resource
+          // type, so "*" is the only resource it can be granted on
+          // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselementalmediaconvert.html).
+          // It takes no role: MediaConvert reads the upload with this function's credentials,
+          // through InspectUploads and ReadUploadsThroughTheirKey.
+          { sid: "ProbeUploads", actions: ["mediaconvert:Probe"], resources: ["*"] },
+          {
+            sid: "ReadUploadsThroughTheirKey",
+            actions: ["kms:Decrypt"],
+            resources: [contentKey],
+            condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+          },
           { sid: "SubmitJobs", actions: ["mediaconvert:CreateJob"], resources: [mediaQueue.arn] },
           // Jobs are created with tags, which MediaConvert authorizes as tagging the job.
           {

@@ -8,6 +8,7 @@ import {
 import {
   CreateJobCommand,
   MediaConvertClient,
+  ProbeCommand,
   type CreateJobRequest,
 } from "@aws-sdk/client-mediaconvert";
 import { HeadObjectCommand, NotFound, S3Client } from "@aws-sdk/client-s3";
@@ -18,12 +19,22 @@ import {
   DynamoDbSubmissionLedger,
   LEDGER_CONDITION,
   MediaConvertJobs,
+  MediaConvertProbe,
   MissingJobIdError,
   S3SourceObjects,
   SqsDeadLetterQueue,
   isNotFound,
+  probedSource,
 } from "./aws";
-import { ETAG, RAW_BUCKET, SOURCE_KEY, SOURCE_SIZE, VERSION_ID, VIDEO_ID } from "./fixtures/events";
+import {
+  ETAG,
+  RAW_BUCKET,
+  SOURCE_KEY,
+  SOURCE_SIZE,
+  VERSION_ID,
+  VIDEO_ID,
+  probeResponse,
+} from "./fixtures/events";
 import { CATALOG_TABLE, DLQ_URL, awsError } from "./test-support";
 
 const s3 = mockClient(S3Client);
@@ -111,6 +122,68 @@ describe("MediaConvertJobs", () => {
   it("treats an answer without a job id as a failure", async () => {
     mediaConvert.on(CreateJobCommand).resolves({});
     expect(await rejection(jobs.createJob(input))).toBeInstanceOf(MissingJobIdError);
+  });
+});
+
+describe("MediaConvertProbe", () => {
+  const prober = new MediaConvertProbe(new MediaConvertClient({ region: "me-south-1" }));
+  const url = `s3://${RAW_BUCKET}/${SOURCE_KEY}`;
+
+  it("probes the one file and reads the container and its first video track", async () => {
+    mediaConvert
+      .on(ProbeCommand)
+      .resolves(probeResponse({ format: "quicktime", video: { width: 1080, height: 1920 } }));
+    expect(await prober.probe(url)).toEqual({
+      container: "quicktime",
+      video: { width: 1080, height: 1920 },
+    });
+    expect(mediaConvert.commandCalls(ProbeCommand).map((call) => call.args[0].input)).toEqual([
+      { InputFiles: [{ FileUrl: url }] },
+    ]);
+  });
+
+  it("lets errors through for the core to classify", async () => {
+    const error = awsError("TooManyRequestsException", 429);
+    mediaConvert.on(ProbeCommand).rejects(error);
+    await expect(prober.probe(url)).rejects.toBe(error);
+  });
+});
+
+describe("probedSource", () => {
+  it("takes the container's rotation, not the codec's", () => {
+    expect(
+      probedSource({
+        ProbeResults: [
+          {
+            Container: {
+              Format: "mp4",
+              Tracks: [
+                { TrackType: "audio", Index: 1 },
+                {
+                  TrackType: "video",
+                  Index: 2,
+                  VideoProperties: {
+                    Width: 1920,
+                    Height: 1080,
+                    Rotation: 90,
+                    CodecMetadata: { Width: 1920, Height: 1088, Rotation: 180 },
+                  },
+                },
+                { TrackType: "video", Index: 3, VideoProperties: { Width: 320, Height: 180 } },
+              ],
+            },
+          },
+        ],
+      }),
+    ).toEqual({ container: "mp4", video: { width: 1920, height: 1080, rotationDegrees: 90 } });
+  });
+
+  it("says what is missing: no video track, no format, no result", () => {
+    expect(probedSource(probeResponse({ format: "webm" }))).toEqual({ container: "webm" });
+    expect(
+      probedSource({ ProbeResults: [{ Container: { Tracks: [{ TrackType: "video" }] } }] }),
+    ).toEqual({ video: {} });
+    expect(probedSource({})).toEqual({});
   });
 });
 

@@ -10,8 +10,10 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import {
   CreateJobCommand,
+  ProbeCommand,
   type CreateJobRequest,
   type MediaConvertClient,
+  type ProbeResponse,
 } from "@aws-sdk/client-mediaconvert";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
@@ -20,9 +22,11 @@ import {
   type DeadLetter,
   type DeadLetterQueue,
   type JobSubmitter,
+  type ProbedSource,
   type RecordedSubmission,
   type SourceObjectHead,
   type SourceObjects,
+  type SourceProber,
   type Submission,
   type SubmissionLedger,
 } from "./core";
@@ -82,6 +86,43 @@ export class MediaConvertJobs implements JobSubmitter {
     const jobId = output.Job?.Id;
     if (jobId === undefined || jobId === "") throw new MissingJobIdError();
     return { jobId };
+  }
+}
+
+/**
+ * The container format and the first video track of Probe's first result. The rotation is the
+ * track's `VideoProperties.Rotation`, read from the container (the MP4/MOV track header), which is
+ * what `Rotate: AUTO` applies; `CodecMetadata.Rotation` (an H.264/H.265 SEI message) is not.
+ */
+export function probedSource(response: ProbeResponse): ProbedSource {
+  const container = response.ProbeResults?.[0]?.Container;
+  const track = container?.Tracks?.find((candidate) => candidate.TrackType === "video");
+  const properties = track?.VideoProperties;
+  return {
+    ...(container?.Format === undefined ? {} : { container: container.Format }),
+    ...(track === undefined
+      ? {}
+      : {
+          video: {
+            ...(properties?.Width === undefined ? {} : { width: properties.Width }),
+            ...(properties?.Height === undefined ? {} : { height: properties.Height }),
+            ...(properties?.Rotation === undefined ? {} : { rotationDegrees: properties.Rotation }),
+          },
+        }),
+  };
+}
+
+/**
+ * Probe on the regional endpoint. Probe takes no role: MediaConvert reads the file with the
+ * caller's credentials, so the function needs `s3:GetObject` on the upload and `kms:Decrypt`
+ * (through S3) on its key, besides `mediaconvert:Probe`, which has no resource type (`*`).
+ */
+export class MediaConvertProbe implements SourceProber {
+  constructor(private readonly client: MediaConvertClient) {}
+
+  async probe(fileUrl: string): Promise<ProbedSource> {
+    const output = await this.client.send(new ProbeCommand({ InputFiles: [{ FileUrl: fileUrl }] }));
+    return probedSource(output);
   }
 }
 

@@ -19,6 +19,7 @@ import {
   processBatch,
   processMessage,
   sourceVersion,
+  sourceVideoOf,
   unwrapDeadLetter,
   withThrottlingRetries,
   type JobSubmitter,
@@ -437,7 +438,81 @@ describe("checkSourceObject", () => {
 // The request
 // ---------------------------------------------------------------------------------------------
 
+describe("sourceVideoOf", () => {
+  it("takes the size and, for .mp4 and .mov, the rotation MediaConvert applies", () => {
+    for (const container of ["mp4", "quicktime"]) {
+      expect(
+        sourceVideoOf({ container, video: { width: 1920, height: 1080, rotationDegrees: 270 } }),
+      ).toEqual({
+        video: { width: 1920, height: 1080, rotationDegrees: 270 },
+        summary: { container, width: 1920, height: 1080, rotationDegrees: 270 },
+      });
+    }
+  });
+
+  it.each(["matroska", "webm", undefined])(
+    "drops the rotation of a %s container: MediaConvert encodes it as stored",
+    (container) => {
+      expect(
+        sourceVideoOf({
+          ...(container === undefined ? {} : { container }),
+          video: { width: 1920, height: 1080, rotationDegrees: 90 },
+        }).video,
+      ).toEqual({ width: 1920, height: 1080, rotationDegrees: 0 });
+    },
+  );
+
+  it.each<[string, Parameters<typeof sourceVideoOf>[0], string]>([
+    ["no video track", { container: "mp4" }, "Probe found no video track"],
+    [
+      "no height",
+      { container: "mp4", video: { width: 1280 } },
+      "Probe reported no video width and height",
+    ],
+    [
+      "a size too large to encode",
+      { container: "mp4", video: { width: 10_240, height: 4320 } },
+      "source.width must be an integer between 32 and 8192, got 10240",
+    ],
+    [
+      "a rotation that is not a quarter turn",
+      { container: "mp4", video: { width: 1920, height: 1080, rotationDegrees: 45 } },
+      "source.rotationDegrees must be a multiple of 90, got 45",
+    ],
+  ])("measures nothing for %s (the full ladder), and says why", (_, probed, unmeasured) => {
+    expect(sourceVideoOf(probed)).toEqual({ summary: { unmeasured } });
+  });
+});
+
 describe("buildCreateJobInput", () => {
+  it("fits the ladder to a measured source: nothing above its size", () => {
+    const sizes = (video?: { width: number; height: number; rotationDegrees?: number }) =>
+      (
+        buildCreateJobInput(
+          {
+            bucket: RAW_BUCKET,
+            key: SOURCE_KEY,
+            version: VERSION_ID,
+            source: { courseId: COURSE_ID, videoId: VIDEO_ID, extension: "mp4" },
+            ...(video === undefined ? {} : { video }),
+          },
+          CONFIG,
+        ).Settings?.OutputGroups?.[0]?.Outputs ?? []
+      ).flatMap((output) =>
+        // The audio rendition has no picture.
+        output.VideoDescription === undefined
+          ? []
+          : [[output.VideoDescription.Width, output.VideoDescription.Height]],
+      );
+    expect(sizes({ width: 1280, height: 720 })).toEqual([
+      [416, 234],
+      [640, 360],
+      [960, 540],
+      [1280, 720],
+    ]);
+    expect(sizes()).toHaveLength(DEFAULT_LECTURE_LADDER.length);
+  });
+
   it("writes each source version's renditions to a folder of its own, the same on redelivery", () => {
     const destination = (version: string): string | undefined =>
       buildCreateJobInput(
@@ -501,7 +576,30 @@ describe("buildCreateJobInput", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("classifyError", () => {
-  it.each<[string, string, string, "HeadObject" | "CreateJob", unknown]>([
+  it.each<[string, string, string, "HeadObject" | "Probe" | "CreateJob", unknown]>([
+    [
+      "a source Probe cannot read",
+      "permanent",
+      "probe_rejected",
+      "Probe",
+      awsError("BadRequestException", 400),
+    ],
+    [
+      "a throttled Probe",
+      "transient",
+      "throttled",
+      "Probe",
+      awsError("TooManyRequestsException", 429),
+    ],
+    [
+      "a Probe failing on the service side",
+      "transient",
+      "service_error",
+      "Probe",
+      awsError("InternalServerErrorException", 500),
+    ],
+    // Probe reads the object with the caller's credentials: a denial is a permission to fix.
+    ["a denied Probe", "transient", "access_denied", "Probe", awsError("ForbiddenException", 403)],
     [
       "MediaConvert throttling",
       "transient",
@@ -737,6 +835,7 @@ describe("processMessage", () => {
           sourceVersion: VERSION_ID,
           clientRequestToken: TOKEN,
           outcome: "submitted",
+          probe: { container: "mp4", width: 1920, height: 1080, rotationDegrees: 0 },
           jobId: "1740820468000-job001",
           attempts: 1,
           ledger: "recorded",
@@ -744,6 +843,7 @@ describe("processMessage", () => {
       ],
     });
     expect(deps.objects.calls).toEqual([{ bucket: RAW_BUCKET, key: SOURCE_KEY }]);
+    expect(deps.prober.calls).toEqual([`s3://${RAW_BUCKET}/${SOURCE_KEY}`]);
     expect(deps.ledger.finds).toEqual([VIDEO_ID]);
     expect(deps.jobs.requests).toHaveLength(1);
     expect(deps.ledger.records).toEqual([
@@ -755,6 +855,52 @@ describe("processMessage", () => {
       },
     ]);
     expect(deps.deadLetters.letters).toEqual([]);
+  });
+
+  it("probes before submitting, and fits the ladder to what Probe measured", async () => {
+    const deps = fakeDeps();
+    deps.objects.put(RAW_BUCKET, SOURCE_KEY);
+    deps.prober.answer = { container: "mp4", video: { width: 640, height: 360 } };
+    const result = await processMessage(sqsRecord(notificationBody(SOURCE)), deps);
+    expect(result.objects).toEqual([
+      expect.objectContaining({
+        outcome: "submitted",
+        probe: { container: "mp4", width: 640, height: 360, rotationDegrees: 0 },
+      }),
+    ]);
+    const outputs = deps.jobs.requests[0]?.Settings?.OutputGroups?.[0]?.Outputs ?? [];
+    expect(outputs.flatMap((output) => output.VideoDescription?.Height ?? [])).toEqual([234, 360]);
+  });
+
+  it("retries a throttled Probe in process, then submits", async () => {
+    const deps = fakeDeps();
+    deps.objects.put(RAW_BUCKET, SOURCE_KEY);
+    deps.prober.failures.push(awsError("TooManyRequestsException", 429));
+    const result = await processMessage(sqsRecord(notificationBody(SOURCE)), deps);
+    expect(result).toMatchObject({ retry: false, objects: [{ outcome: "submitted" }] });
+    expect(deps.prober.calls).toHaveLength(2);
+    expect(deps.sleeps).toHaveLength(1);
+  });
+
+  it("dead-letters a source Probe rejects, and submits nothing", async () => {
+    const deps = fakeDeps();
+    deps.objects.put(RAW_BUCKET, SOURCE_KEY);
+    deps.prober.failures.push(awsError("BadRequestException", 400));
+    const message = sqsRecord(notificationBody(SOURCE));
+    const result = await processMessage(message, deps);
+    expect(result).toMatchObject({
+      retry: false,
+      objects: [{ outcome: "dead_lettered", reason: "probe_rejected" }],
+    });
+    expect(deps.jobs.requests).toEqual([]);
+    expect(deps.deadLetters.letters).toEqual([
+      {
+        body: message.body,
+        reason: "probe_rejected",
+        detail: "MediaConvert Probe rejected the source (BadRequestException)",
+        sourceMessageId: message.messageId,
+      },
+    ]);
   });
 
   describe("with the submission ledger", () => {
@@ -785,6 +931,8 @@ describe("processMessage", () => {
         },
       ]);
       expect(deps.jobs.requests).toEqual([]);
+      // Not encoded again, so not measured either.
+      expect(deps.prober.calls).toEqual([]);
       expect(deps.ledger.records).toEqual([]);
       expect(deps.deadLetters.letters).toEqual([]);
     });

@@ -2,14 +2,15 @@
  * Encode submission: the pure part. Parsing S3 event notifications out of SQS message bodies,
  * the source key layout, source checks, the idempotency token, the CreateJob request, failure
  * classification, throttling retries and the batch flow, over injected dependencies
- * (`SourceObjects`, `JobSubmitter`, `SubmissionLedger`, `DeadLetterQueue`). Nothing here talks to
- * AWS.
+ * (`SourceObjects`, `SourceProber`, `JobSubmitter`, `SubmissionLedger`, `DeadLetterQueue`). Nothing
+ * here talks to AWS.
  *
  * Each message ends in one of three ways:
  * - done: every object in it was submitted, found already submitted (duplicate) or skipped (test
  *   event, superseded version);
  * - dead-lettered: it can never be encoded (a bucket name S3 refuses, a key off the layout, a
- *   malformed record, an unsupported type, empty, too large, gone, a job MediaConvert refuses);
+ *   malformed record, an unsupported type, empty, too large, gone, a source MediaConvert's Probe
+ *   or a job MediaConvert refuses);
  *   at its first delivery, JSON carrying its body, `reason` and `detail` goes to the DLQ
  *   (`deadLetterBody`), and it leaves the source queue;
  * - retried: something failed that may work later (throttling, 5xx, network); it is reported in
@@ -28,6 +29,7 @@ import {
   type TransientReason,
 } from "./errors";
 import { buildJobSettings } from "./job-settings";
+import { sourceProblems, type SourceVideo } from "./renditions";
 import { describeError, sdkMetadata, type LogFields } from "../shared/log";
 
 // ---------------------------------------------------------------------------------------------
@@ -335,6 +337,71 @@ export function isSameVersion(
 }
 
 // ---------------------------------------------------------------------------------------------
+// The source's picture, as MediaConvert's Probe measures it
+// ---------------------------------------------------------------------------------------------
+
+/** What Probe says of a source (`SourceProber`), as much of it as the ladder needs. */
+export interface ProbedSource {
+  /**
+   * The container format, as Probe names it (`mp4`, `quicktime`, `matroska`, `webm`, ...);
+   * absent when Probe does not recognize it.
+   */
+  readonly container?: string;
+  /** The first video track; absent when there is none. */
+  readonly video?: {
+    readonly width?: number;
+    readonly height?: number;
+    /** Clockwise, in degrees, from the container's metadata (the MP4/MOV track header). */
+    readonly rotationDegrees?: number;
+  };
+}
+
+/**
+ * Containers whose rotation metadata MediaConvert applies with `Rotate: AUTO` (.mp4 and .mov);
+ * in any other the picture is encoded as stored, so its rotation must not turn the ladder.
+ * https://docs.aws.amazon.com/mediaconvert/latest/ug/auto-rotate.html
+ */
+export const AUTO_ROTATED_CONTAINERS: ReadonlySet<string> = new Set(["mp4", "quicktime"]);
+
+/** What a record's log line says of Probe's answer: what was measured, or why nothing was. */
+export type ProbeSummary =
+  | {
+      readonly container: string;
+      readonly width: number;
+      readonly height: number;
+      readonly rotationDegrees: number;
+    }
+  | { readonly unmeasured: string };
+
+/**
+ * The source's picture as `buildJobSettings` takes it, from Probe's answer; none (the full
+ * ladder) when Probe gives no video size, or one MediaConvert could not encode at, with why.
+ */
+export function sourceVideoOf(probed: ProbedSource): {
+  readonly video?: SourceVideo;
+  readonly summary: ProbeSummary;
+} {
+  const track = probed.video;
+  if (track === undefined) {
+    return { summary: { unmeasured: "Probe found no video track" } };
+  }
+  if (track.width === undefined || track.height === undefined) {
+    return { summary: { unmeasured: "Probe reported no video width and height" } };
+  }
+  const container = probed.container ?? "unrecognized";
+  const rotationDegrees = AUTO_ROTATED_CONTAINERS.has(container) ? (track.rotationDegrees ?? 0) : 0;
+  const video: SourceVideo = { width: track.width, height: track.height, rotationDegrees };
+  const problems = sourceProblems(video);
+  if (problems.length > 0) {
+    return { summary: { unmeasured: truncate(problems.join("; ")) } };
+  }
+  return {
+    video,
+    summary: { container, width: video.width, height: video.height, rotationDegrees },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // The CreateJob request
 // ---------------------------------------------------------------------------------------------
 
@@ -344,6 +411,11 @@ export interface SourceObject {
   readonly key: string;
   readonly version: string;
   readonly source: SourceKey;
+  /**
+   * The picture's stored size and the rotation MediaConvert will apply, as Probe measured them:
+   * the ladder is fitted to it (`buildJobSettings`). @default unknown: the full ladder
+   */
+  readonly video?: SourceVideo;
 }
 
 /** What the CreateJob request needs from the configuration. */
@@ -351,6 +423,11 @@ export type JobConfig = Pick<
   EncodeSubmitConfig,
   "queueArn" | "roleArn" | "outputBucket" | "ladder"
 >;
+
+/** `s3://<bucket>/<key>`: the source as MediaConvert's Probe and CreateJob name it. */
+export function sourceUri(bucket: string, key: string): string {
+  return `s3://${bucket}/${key}`;
+}
 
 /** The CreateJob request for one source object version. */
 export function buildCreateJobInput(object: SourceObject, config: JobConfig): CreateJobRequest {
@@ -361,9 +438,10 @@ export function buildCreateJobInput(object: SourceObject, config: JobConfig): Cr
     Queue: config.queueArn,
     ClientRequestToken: token,
     Settings: buildJobSettings({
-      inputUri: `s3://${object.bucket}/${object.key}`,
+      inputUri: sourceUri(object.bucket, object.key),
       outputPrefix: outputPrefix(config.outputBucket, object.source, token),
       ladder: config.ladder,
+      ...(object.video === undefined ? {} : { source: object.video }),
     }),
     UserMetadata: { courseId, videoId, sourceKey: object.key, sourceVersion: object.version },
     StatusUpdateInterval: "SECONDS_60",
@@ -424,12 +502,13 @@ export function isThrottling(error: unknown): boolean {
 }
 
 /** The AWS calls the core makes, for classification. */
-export type Operation = "HeadObject" | "CreateJob" | "GetItem" | "UpdateItem";
+export type Operation = "HeadObject" | "Probe" | "CreateJob" | "GetItem" | "UpdateItem";
 
 /**
  * What a failed AWS call means for the message, by the SDK error's name, HTTP status and
  * `$fault` (never its message): permanent when the request the message leads to is itself wrong
- * (MediaConvert refused the job; S3 refused the bucket name or the request for the object),
+ * (MediaConvert refused the job or the probe of the source; S3 refused the bucket name or the
+ * request for the object),
  * transient otherwise (throttling, 5xx, network, access, anything unknown).
  */
 export function classifyError(operation: Operation, error: unknown): RecordFailureError {
@@ -447,6 +526,13 @@ export function classifyError(operation: Operation, error: unknown): RecordFailu
   ) {
     // The request itself is wrong: sending it again cannot help.
     return new PermanentFailureError("job_rejected", `MediaConvert rejected the job (${name})`);
+  }
+  if (operation === "Probe" && name === "BadRequestException") {
+    // Probe cannot read the file it was given: the same source fails every time.
+    return new PermanentFailureError(
+      "probe_rejected",
+      `MediaConvert Probe rejected the source (${name})`,
+    );
   }
   if (operation === "HeadObject" && name === "InvalidBucketName") {
     // The SDK's own check of the name, before any request: the same name fails every time.
@@ -535,6 +621,12 @@ export async function withThrottlingRetries<T>(
 export interface SourceObjects {
   /** The object's metadata, or `undefined` when there is no such object (404). */
   head(bucket: string, key: string): Promise<SourceObjectHead | undefined>;
+}
+
+/** MediaConvert Probe of a source object. */
+export interface SourceProber {
+  /** What Probe reads of the file at `fileUrl` (`s3://<bucket>/<key>`). */
+  probe(fileUrl: string): Promise<ProbedSource>;
 }
 
 /** MediaConvert CreateJob. */
@@ -633,6 +725,7 @@ export function unwrapDeadLetter(body: string): string {
 /** What `processBatch` needs. */
 export interface EncodeSubmitDeps extends RetryEnvironment {
   readonly objects: SourceObjects;
+  readonly prober: SourceProber;
   readonly jobs: JobSubmitter;
   readonly ledger: SubmissionLedger;
   readonly deadLetters: DeadLetterQueue;
@@ -674,6 +767,8 @@ export interface ObjectResult {
   /** The job created, or for a duplicate the job recorded in the ledger. */
   readonly jobId?: string;
   readonly clientRequestToken?: string;
+  /** What Probe measured of the source (the ladder was fitted to it), or why the full ladder. */
+  readonly probe?: ProbeSummary;
   /** CreateJob calls made (more than one when throttled). */
   readonly attempts?: number;
   /** For a duplicate: when the ledger recorded the job. */
@@ -789,8 +884,21 @@ async function processObject(
       };
     }
 
+    // MediaConvert scales up as readily as down, so the ladder is fitted to the source's size as
+    // Probe reads it from the file. Duplicates (above) are not encoded again, so not probed.
+    const { value: probed } = await withThrottlingRetries(
+      "Probe",
+      () => deps.prober.probe(sourceUri(bucket, key)),
+      deps,
+    );
+    const { video, summary } = sourceVideoOf(probed);
+    result = { ...result, probe: summary };
+
     // Deliveries close together both get here; MediaConvert's token window gives them one job.
-    const input = buildCreateJobInput({ bucket, key, version, source }, deps.config);
+    const input = buildCreateJobInput(
+      { bucket, key, version, source, ...(video === undefined ? {} : { video }) },
+      deps.config,
+    );
     const { value, attempts } = await withThrottlingRetries(
       "CreateJob",
       () => deps.jobs.createJob(input),

@@ -50,6 +50,7 @@ export type PermanentReason =
   | "object_too_large"
   | "source_missing"
   | "source_rejected"
+  | "probe_rejected"
   | "job_rejected";
 
 /** Why a message could not be encoded this time: a later delivery may succeed. */

@@ -14,6 +14,7 @@ import {
   BadRequestException,
   CreateJobCommand,
   MediaConvertClient,
+  ProbeCommand,
   TooManyRequestsException,
   type CreateJobCommandInput,
 } from "@aws-sdk/client-mediaconvert";
@@ -34,8 +35,10 @@ import {
   VERSION_ID,
   VIDEO_ID,
   notificationBody,
+  probeResponse,
   sqsEvent,
   sqsRecord,
+  type ProbeFixture,
 } from "./fixtures/events";
 import {
   CATALOG_TABLE,
@@ -149,6 +152,21 @@ function s3Error(name: string, status: number): S3ServiceException {
 const createJobInputs = (): CreateJobCommandInput[] =>
   mediaConvert.commandCalls(CreateJobCommand).map((call) => call.args[0].input);
 
+/** MediaConvert Probe: the source as `fixture` describes it. */
+function probeSource(fixture: ProbeFixture): void {
+  mediaConvert.on(ProbeCommand).resolves(probeResponse(fixture));
+}
+
+const probeInputs = () => mediaConvert.commandCalls(ProbeCommand).map((call) => call.args[0].input);
+
+/** Width and height of each rendition of the streaming group, in order. */
+const renditionSizes = (input: CreateJobCommandInput | undefined): [number?, number?][] =>
+  (input?.Settings?.OutputGroups?.[0]?.Outputs ?? []).flatMap((output) =>
+    output.VideoDescription === undefined
+      ? []
+      : [[output.VideoDescription.Width, output.VideoDescription.Height] as [number?, number?]],
+  );
+
 const deadLetters = () => sqs.commandCalls(SendMessageCommand).map((call) => call.args[0].input);
 
 /** A DLQ message body, parsed. */
@@ -165,6 +183,8 @@ beforeEach(() => {
   ddb.reset();
   sqs.on(SendMessageCommand).resolves({ MessageId: "dlq-message-1" });
   acceptJobs();
+  // Uploads are 1080p unless a test says otherwise: the default ladder, unchanged.
+  probeSource({ format: "mp4", video: { width: 1920, height: 1080 } });
   keepCatalog();
   logs = captureLogs();
 });
@@ -231,8 +251,10 @@ describe("handler", () => {
     ).toBe(
       `s3://${OUTPUT_BUCKET}/courses/${COURSE_ID}/${VIDEO_ID}/${TOKEN.slice(0, 16)}/cmaf/index`,
     );
-    // The regional endpoint is used as it is: CreateJob is the only call (no endpoint lookup).
+    // The regional endpoint is used as it is: Probe and CreateJob are the only calls (no
+    // endpoint lookup).
     expect(mediaConvert.calls().map((call) => call.args[0].constructor.name)).toEqual([
+      "ProbeCommand",
       "CreateJobCommand",
     ]);
     expect(deadLetters()).toEqual([]);
@@ -793,5 +815,141 @@ describe("handler", () => {
         },
       }),
     ]);
+  });
+});
+
+describe("fitting the ladder to the source, as MediaConvert's Probe measures it", () => {
+  it("drops the renditions above a 640x360 source", async () => {
+    const handler = await loadHandler();
+    storeSource();
+    probeSource({ format: "mp4", video: { width: 640, height: 360 } });
+    const record = sqsRecord(notificationBody(SOURCE));
+    expect(await handler(sqsEvent(record), CONTEXT)).toEqual({ batchItemFailures: [] });
+
+    // Before the fit, a 640x360 upload was asked for 540p, 720p and 1080p renditions too.
+    expect(renditionSizes(createJobInputs()[0])).toEqual([
+      [416, 234],
+      [640, 360],
+    ]);
+    expect(probeInputs()).toEqual([
+      { InputFiles: [{ FileUrl: `s3://${RAW_BUCKET}/${SOURCE_KEY}` }] },
+    ]);
+    // Probe first, then the job fitted to what it measured.
+    expect(mediaConvert.calls().map((call) => call.args[0].constructor.name)).toEqual([
+      "ProbeCommand",
+      "CreateJobCommand",
+    ]);
+    expect(recordLines()).toEqual([
+      expect.objectContaining({
+        outcome: "submitted",
+        probe: { container: "mp4", width: 640, height: 360, rotationDegrees: 0 },
+      }),
+    ]);
+  });
+
+  it("gives a .mp4 filmed upright (1920x1080, rotated 90 degrees) portrait renditions", async () => {
+    const handler = await loadHandler();
+    storeSource();
+    probeSource({ format: "mp4", video: { width: 1920, height: 1080, rotation: 90 } });
+    await handler(sqsEvent(sqsRecord(notificationBody(SOURCE))), CONTEXT);
+    expect(renditionSizes(createJobInputs()[0])).toEqual([
+      [234, 416],
+      [360, 640],
+      [540, 960],
+      [720, 1280],
+      [1080, 1920],
+    ]);
+  });
+
+  it("ignores the rotation of a container MediaConvert does not rotate (Matroska)", async () => {
+    const handler = await loadHandler();
+    const key = `uploads/${COURSE_ID}/${VIDEO_ID}/source.mkv`;
+    storeSource(key, { ContentType: "video/x-matroska" });
+    probeSource({ format: "matroska", video: { width: 1920, height: 1080, rotation: 90 } });
+    await handler(sqsEvent(sqsRecord(notificationBody({ ...SOURCE, key }))), CONTEXT);
+    expect(renditionSizes(createJobInputs()[0])).toEqual([
+      [416, 234],
+      [640, 360],
+      [960, 540],
+      [1280, 720],
+      [1920, 1080],
+    ]);
+    expect(recordLines()).toEqual([
+      expect.objectContaining({
+        probe: { container: "matroska", width: 1920, height: 1080, rotationDegrees: 0 },
+      }),
+    ]);
+  });
+
+  it.each<[string, ProbeFixture, string]>([
+    ["no video track", { format: "mp4" }, "Probe found no video track"],
+    [
+      "a video track without a size",
+      { format: "quicktime", video: { rotation: 90 } },
+      "Probe reported no video width and height",
+    ],
+    [
+      "a size MediaConvert cannot encode",
+      { format: "mp4", video: { width: 16, height: 9 } },
+      "source.width must be an integer between 32 and 8192, got 16; source.height must be an integer between 32 and 8192, got 9",
+    ],
+  ])("keeps the full ladder for a probe with %s, and logs why", async (_, fixture, problem) => {
+    const handler = await loadHandler();
+    storeSource();
+    probeSource(fixture);
+    const record = sqsRecord(notificationBody(SOURCE));
+    expect(await handler(sqsEvent(record), CONTEXT)).toEqual({ batchItemFailures: [] });
+    expect(renditionSizes(createJobInputs()[0])).toEqual([
+      [416, 234],
+      [640, 360],
+      [960, 540],
+      [1280, 720],
+      [1920, 1080],
+    ]);
+    expect(recordLines()).toEqual([
+      expect.objectContaining({ outcome: "submitted", probe: { unmeasured: problem } }),
+    ]);
+  });
+
+  it("reports the record when Probe stays throttled, and submits nothing", async () => {
+    vi.useFakeTimers();
+    const handler = await loadHandler();
+    storeSource();
+    mediaConvert
+      .on(ProbeCommand)
+      .rejects(
+        new TooManyRequestsException({ message: "slow down", $metadata: { httpStatusCode: 429 } }),
+      );
+    const record = sqsRecord(notificationBody(SOURCE));
+    const pending = handler(sqsEvent(record), CONTEXT);
+    await vi.runAllTimersAsync();
+    expect(await pending).toEqual({ batchItemFailures: [{ itemIdentifier: record.messageId }] });
+    // The first call and four in-process retries, then SQS delivers the message again.
+    expect(probeInputs()).toHaveLength(5);
+    expect(createJobInputs()).toEqual([]);
+    expect(deadLetters()).toEqual([]);
+    expect(recordLines()).toEqual([
+      expect.objectContaining({ level: "error", outcome: "retry", reason: "throttled" }),
+    ]);
+  });
+
+  it("dead-letters a source Probe rejects (BadRequestException) with the reason", async () => {
+    const handler = await loadHandler();
+    storeSource();
+    mediaConvert
+      .on(ProbeCommand)
+      .rejects(
+        new BadRequestException({ message: "unreadable", $metadata: { httpStatusCode: 400 } }),
+      );
+    const record = sqsRecord(notificationBody(SOURCE));
+    expect(await handler(sqsEvent(record), CONTEXT)).toEqual({ batchItemFailures: [] });
+    expect(createJobInputs()).toEqual([]);
+    expect(letterOf(deadLetters()[0])).toEqual({
+      deadLetteredBy: "encode-submit",
+      reason: "probe_rejected",
+      detail: "MediaConvert Probe rejected the source (BadRequestException)",
+      sourceMessageId: record.messageId,
+      body: record.body,
+    });
   });
 });

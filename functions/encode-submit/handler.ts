@@ -3,6 +3,9 @@
  * `uploads/<courseId>/<videoId>/source.<ext>`) and submits one MediaConvert job per source
  * object version. The event source mapping must enable `ReportBatchItemFailures`.
  *
+ * Before CreateJob, MediaConvert's Probe measures the source, and the ladder is fitted to it: no
+ * rendition larger than the source (the full ladder when Probe reports no usable video size).
+ *
  * Per message: submitted (or skipped: S3's test event, a superseded version; or a duplicate: the
  * ledger on the catalog item records a job for this source version already) -> done; a permanent
  * failure -> JSON with the original body, `reason` and `detail` goes to the DLQ at the first
@@ -24,6 +27,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import {
   DynamoDbSubmissionLedger,
   MediaConvertJobs,
+  MediaConvertProbe,
   S3SourceObjects,
   SqsDeadLetterQueue,
 } from "./aws";
@@ -32,13 +36,15 @@ import { processBatch, type EncodeSubmitDeps, type ObjectOutcome } from "./core"
 import { log, type LogLevel } from "../shared/log";
 
 const config = loadConfiguration(process.env);
+const mediaConvert = new MediaConvertClient({ maxAttempts: 1 });
 const deps: EncodeSubmitDeps = {
   // S3 and SQS keep the SDK's standard retries (3 attempts) for network errors and 5xx.
   objects: new S3SourceObjects(new S3Client({})),
-  // MediaConvert's own SDK retries are off: the core retries throttled CreateJob calls itself
-  // (4 retries, full jitter, at most 3 s of waiting), so the number of calls is known. The SDK
-  // resolves the regional endpoint; DescribeEndpoints is deprecated and never called.
-  jobs: new MediaConvertJobs(new MediaConvertClient({ maxAttempts: 1 })),
+  // MediaConvert's own SDK retries are off: the core retries throttled Probe and CreateJob calls
+  // itself (4 retries, full jitter, at most 3 s of waiting), so the number of calls is known. The
+  // SDK resolves the regional endpoint; DescribeEndpoints is deprecated and never called.
+  prober: new MediaConvertProbe(mediaConvert),
+  jobs: new MediaConvertJobs(mediaConvert),
   // The ledger keeps the SDK's standard retries (throttling, 5xx, network) as well.
   ledger: new DynamoDbSubmissionLedger(new DynamoDBClient({}), config.catalogTable),
   deadLetters: new SqsDeadLetterQueue(new SQSClient({}), config.dlqUrl),

@@ -12,9 +12,11 @@ import type {
   DeadLetterQueue,
   EncodeSubmitDeps,
   JobSubmitter,
+  ProbedSource,
   RecordedSubmission,
   SourceObjectHead,
   SourceObjects,
+  SourceProber,
   Submission,
   SubmissionLedger,
 } from "./core";
@@ -104,6 +106,27 @@ export class FakeSourceObjects implements SourceObjects {
   }
 }
 
+/** What Probe measures of the default source upload: 1080p, not rotated, in MP4. */
+export const SOURCE_PROBE: ProbedSource = {
+  container: "mp4",
+  video: { width: 1920, height: 1080 },
+};
+
+/** MediaConvert's Probe: every file is `answer`. */
+export class FakeSourceProber implements SourceProber {
+  readonly calls: string[] = [];
+  /** Errors to throw, in order, before answering. */
+  readonly failures: Error[] = [];
+  answer: ProbedSource = SOURCE_PROBE;
+
+  probe(fileUrl: string): Promise<ProbedSource> {
+    this.calls.push(fileUrl);
+    const failure = this.failures.shift();
+    if (failure !== undefined) return Promise.reject(failure);
+    return Promise.resolve(this.answer);
+  }
+}
+
 /** MediaConvert's CreateJob: a repeated client request token returns the job already created. */
 export class FakeJobSubmitter implements JobSubmitter {
   readonly requests: CreateJobRequest[] = [];
@@ -182,6 +205,7 @@ export function fakeDeps(
   overrides: Partial<Pick<EncodeSubmitDeps, "config" | "retry" | "random" | "concurrency">> = {},
 ): EncodeSubmitDeps & {
   readonly objects: FakeSourceObjects;
+  readonly prober: FakeSourceProber;
   readonly jobs: FakeJobSubmitter;
   readonly ledger: FakeSubmissionLedger;
   readonly deadLetters: FakeDeadLetterQueue;
@@ -198,6 +222,7 @@ export function fakeDeps(
     now: () => NOW,
     ...overrides,
     objects: new FakeSourceObjects(),
+    prober: new FakeSourceProber(),
     jobs: new FakeJobSubmitter(),
     ledger: new FakeSubmissionLedger(),
     deadLetters: new FakeDeadLetterQueue(),
