@@ -14,7 +14,12 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["**/*.test.ts"],
-          exclude: ["**/node_modules/**", "bin/**", "**/*.integration.test.ts"],
+          exclude: [
+            "**/node_modules/**",
+            "bin/**",
+            "**/*.integration.test.ts",
+            "**/*.dynamodb.test.ts",
+          ],
         },
       },
       {
@@ -26,6 +31,18 @@ export default defineConfig({
           exclude: ["**/node_modules/**", "bin/**"],
           globalSetup: ["test/clickhouse/global-setup.ts"],
           // Apt may install the server on a fresh machine before the first test.
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        // Tests against DynamoDB Local (DYNAMODB_ENDPOINT, or one started for the run).
+        extends: true,
+        test: {
+          name: "dynamodb",
+          include: ["**/*.dynamodb.test.ts"],
+          exclude: ["**/node_modules/**", "bin/**"],
+          globalSetup: ["test/dynamodb/global-setup.ts"],
+          // Apt may install Java on a fresh machine before the first test.
           hookTimeout: 300_000,
         },
       },
