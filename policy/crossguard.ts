@@ -76,7 +76,7 @@ export function policyConfigFor(
 /**
  * A plain copy of what the engine sent. `@pulumi/policy` hands policies a proxy that throws on
  * reading a value unknown during preview; the copy reads such a value as `UNKNOWN` instead, so one
- * unknown output never skips a check over the whole stack. Rules treat `UNKNOWN` as any other
+ * unknown output never skips a check over the whole stack. Rules treat `UNKNOWN` like any other
  * string: a key id that will be known is present, a region that is not known is not allowed.
  */
 export function snapshot(value: unknown): unknown {
