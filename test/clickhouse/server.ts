@@ -4,12 +4,18 @@
  * When the binary is missing, it is installed from Debian's packages if this process can (root
  * with apt-get); otherwise setup stops with one line saying how to point at a server.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
+import {
+  aptInstall,
+  canAptInstall,
+  ensureInstalled,
+  findExecutable,
+  freeLoopbackPort,
+  type ProgramSource,
+} from "../local-tools";
 
 /** A server the tests can use, and how to let it go. */
 export interface TestServer {
@@ -29,56 +35,6 @@ export const NO_SERVER_MESSAGE =
 
 const BINARY_NAMES = ["clickhouse-server"];
 const EXTRA_DIRS = ["/usr/sbin", "/usr/bin", "/usr/local/bin"];
-
-function findBinary(): string | undefined {
-  const dirs = [...(process.env.PATH ?? "").split(delimiter), ...EXTRA_DIRS];
-  for (const dir of dirs) {
-    for (const name of BINARY_NAMES) {
-      const candidate = join(dir, name);
-      if (dir !== "" && existsSync(candidate)) {
-        return candidate;
-      }
-    }
-  }
-  return undefined;
-}
-
-function canInstall(): boolean {
-  return process.getuid?.() === 0 && spawnSync("apt-get", ["--version"]).status === 0;
-}
-
-function install(): void {
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [
-    ["update", "-qq"],
-    ["install", "-y", "-qq", "clickhouse-server"],
-  ]) {
-    const result = spawnSync("apt-get", args, { env, stdio: ["ignore", "ignore", "pipe"] });
-    if (result.status !== 0) {
-      throw new Error(
-        `apt-get ${args.join(" ")} failed (${result.stderr.toString().trim().split("\n").pop() ?? "no output"}). ${NO_SERVER_MESSAGE}`,
-      );
-    }
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        if (typeof address === "object" && address !== null) {
-          resolve(address.port);
-        } else {
-          reject(new Error("could not get a free port"));
-        }
-      });
-    });
-  });
-}
 
 function config(dir: string, httpPort: number, tcpPort: number): string {
   return `<?xml version="1.0"?>
@@ -141,7 +97,7 @@ async function waitForPing(url: string, child: ChildProcess, dir: string): Promi
 /** Starts a throw-away server from `binary`. */
 async function startLocal(binary: string): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), "kc-clickhouse-"));
-  const [httpPort, tcpPort] = [await freePort(), await freePort()];
+  const [httpPort, tcpPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
   await writeFile(join(dir, "config.xml"), config(dir, httpPort, tcpPort));
   await writeFile(join(dir, "users.xml"), USERS);
   const child = spawn(binary, [`--config-file=${join(dir, "config.xml")}`], {
@@ -186,34 +142,24 @@ export async function acquireServer(): Promise<TestServer> {
       stop: () => Promise.resolve(),
     };
   }
-  return startLocal(ensureBinary({ find: findBinary, canInstall, install }));
+  return startLocal(
+    ensureBinary({
+      find: () => findExecutable(BINARY_NAMES, EXTRA_DIRS),
+      canInstall: canAptInstall,
+      install: () => {
+        aptInstall(["clickhouse-server"], NO_SERVER_MESSAGE);
+      },
+    }),
+  );
 }
 
 /** How `ensureBinary` finds and installs the server; real by default, replaceable in tests. */
-export interface BinarySource {
-  readonly find: () => string | undefined;
-  readonly canInstall: () => boolean;
-  readonly install: () => void;
-}
+export type BinarySource = ProgramSource;
 
 /**
  * The server binary: found, or installed from Debian's packages when this process can, or an
  * error whose message is the one line telling how to point the tests at a server.
  */
 export function ensureBinary(source: BinarySource): string {
-  const found = source.find();
-  if (found !== undefined) {
-    return found;
-  }
-  if (!source.canInstall()) {
-    throw new Error(NO_SERVER_MESSAGE);
-  }
-  source.install();
-  const installed = source.find();
-  if (installed === undefined) {
-    throw new Error(
-      `clickhouse-server is still missing after apt-get install. ${NO_SERVER_MESSAGE}`,
-    );
-  }
-  return installed;
+  return ensureInstalled(source, "clickhouse-server", NO_SERVER_MESSAGE);
 }

@@ -7,12 +7,19 @@
  *
  * DynamoDB Local: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/DynamoDBLocal.html
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
-import { delimiter, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import {
+  aptInstall,
+  canAptInstall,
+  ensureInstalled,
+  findExecutable,
+  freeLoopbackPort,
+  type ProgramSource,
+} from "../local-tools";
 
 /** An endpoint the tests can use, and how to let it go. */
 export interface TestEndpoint {
@@ -35,61 +42,15 @@ export const LOCAL_CLIENT_SETTINGS = {
   credentials: { accessKeyId: "local", secretAccessKey: "local" },
 } as const;
 
-function findJava(): string | undefined {
-  const dirs = [...(process.env.PATH ?? "").split(delimiter), ...EXTRA_DIRS];
-  for (const dir of dirs) {
-    const candidate = join(dir, "java");
-    if (dir !== "" && existsSync(candidate)) {
-      return candidate;
-    }
-  }
-  return undefined;
-}
-
-function canInstall(): boolean {
-  return process.getuid?.() === 0 && spawnSync("apt-get", ["--version"]).status === 0;
-}
-
-function install(): void {
-  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-  for (const args of [
-    ["update", "-qq"],
-    ["install", "-y", "-qq", "--no-install-recommends", JAVA_PACKAGE],
-  ]) {
-    const result = spawnSync("apt-get", args, { env, stdio: ["ignore", "ignore", "pipe"] });
-    if (result.status !== 0) {
-      throw new Error(
-        `apt-get ${args.join(" ")} failed (${result.stderr.toString().trim().split("\n").pop() ?? "no output"}). ${NO_ENDPOINT_MESSAGE}`,
-      );
-    }
-  }
-}
-
 /** How `ensureJava` finds and installs Java; real by default, replaceable in tests. */
-export interface JavaSource {
-  readonly find: () => string | undefined;
-  readonly canInstall: () => boolean;
-  readonly install: () => void;
-}
+export type JavaSource = ProgramSource;
 
 /**
  * The `java` binary: found, or installed from Debian's packages when this process can, or an
  * error whose message is the one line telling how to point the tests at an endpoint.
  */
 export function ensureJava(source: JavaSource): string {
-  const found = source.find();
-  if (found !== undefined) {
-    return found;
-  }
-  if (!source.canInstall()) {
-    throw new Error(NO_ENDPOINT_MESSAGE);
-  }
-  source.install();
-  const installed = source.find();
-  if (installed === undefined) {
-    throw new Error(`java is still missing after apt-get install. ${NO_ENDPOINT_MESSAGE}`);
-  }
-  return installed;
+  return ensureInstalled(source, "java", NO_ENDPOINT_MESSAGE);
 }
 
 /** The folder holding `DynamoDBLocal.jar` and `DynamoDBLocal_lib/` in the npm package. */
@@ -103,24 +64,6 @@ function emulatorDir(): string {
     );
   }
   return dir;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        if (typeof address === "object" && address !== null) {
-          resolve(address.port);
-        } else {
-          reject(new Error("could not get a free port"));
-        }
-      });
-    });
-  });
 }
 
 /** Waits until the endpoint answers `ListTables`, or the emulator exits, or the time is up. */
@@ -152,7 +95,7 @@ async function waitForAnswer(endpoint: string, child: ChildProcess, output: () =
 /** Starts a throw-away in-memory DynamoDB Local with `java`. */
 async function startLocal(java: string): Promise<TestEndpoint> {
   const dir = emulatorDir();
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   // -disableTelemetry: the emulator would otherwise try to reach AWS. -sharedDb: one database
   // whatever the client's credentials and region. DynamoDB Local 1.x has no option to choose the
   // listening address: it listens on every interface, and the tests reach it on the loopback.
@@ -208,5 +151,13 @@ export async function acquireEndpoint(): Promise<TestEndpoint> {
     }
     return { endpoint: external.replace(/\/+$/, ""), stop: () => Promise.resolve() };
   }
-  return startLocal(ensureJava({ find: findJava, canInstall, install }));
+  return startLocal(
+    ensureJava({
+      find: () => findExecutable(["java"], EXTRA_DIRS),
+      canInstall: canAptInstall,
+      install: () => {
+        aptInstall(["--no-install-recommends", JAVA_PACKAGE], NO_ENDPOINT_MESSAGE);
+      },
+    }),
+  );
 }
