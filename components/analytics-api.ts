@@ -7,7 +7,7 @@ import { helmRelease } from "./helm";
 import { imageRepository, pushedImage, type ImageSource } from "./image-repository";
 import { placementOn } from "./karpenter";
 import type { KubernetesCluster } from "./kubernetes-cluster";
-import { ANALYTICS_DATABASE } from "../functions/clickhouse/tables";
+import { ANALYTICS_DATABASE } from "../contracts/analytics";
 
 /** How the API runs. */
 export interface AnalyticsApiSettings {
@@ -65,6 +65,7 @@ export const ANALYTICS_API_IMAGE: ImageSource = {
     "functions/analytics-api",
     "functions/clickhouse",
     "functions/shared",
+    "contracts",
   ],
   platforms: [dockerBuild.Platform.Linux_arm64],
 };

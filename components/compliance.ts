@@ -128,7 +128,9 @@ export class Compliance extends pulumi.ComponentResource {
       `${name}-residency-audit`,
       {
         context: args.context,
-        entry: "residency-audit/handler",
+        contract: "residency-audit",
+        // Its allowed regions come from the rule's input parameters, not the environment.
+        environment: {},
         description: "AWS Config rule: user data outside the allowed regions",
         kmsKeyArn: args.telemetryKeyArn,
         timeoutSeconds: 120,

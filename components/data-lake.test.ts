@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { LEARNING_EVENT_LAKE_COLUMNS, LEARNING_EVENT_TYPES } from "../functions/clickhouse/tables";
+import { LEARNING_EVENT_LAKE_COLUMNS, LEARNING_EVENT_TYPES } from "../contracts/analytics";
 import {
   json,
   list,

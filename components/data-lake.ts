@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { LEARNING_EVENT_LAKE_COLUMNS, LEARNING_EVENT_TYPES } from "../functions/clickhouse/tables";
+import { LEARNING_EVENT_LAKE_COLUMNS, LEARNING_EVENT_TYPES } from "../contracts/analytics";
 import { FUNCTIONS_ROOT } from "./bundle";
 import type { AwsContext } from "./context";
 import type { DataKeys } from "./data-keys";

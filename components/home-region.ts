@@ -61,7 +61,7 @@ export class HomeRegion extends pulumi.ComponentResource {
       `${name}-lookup`,
       {
         context,
-        entry: "home-region/handler",
+        contract: "home-region",
         description: "Maps a keyed hash of a sign-in identity to its home region",
         kmsKeyArn: args.telemetryKeyArn,
         environment: {

@@ -1,5 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import {
+  environmentProblems,
+  FUNCTION_CONTRACTS,
+  type FunctionEnvironment,
+  type FunctionName,
+} from "../contracts/functions";
 import { bundleArchive } from "./bundle";
 import type { AwsContext } from "./context";
 import { serviceTrustPolicy } from "./iam";
@@ -17,16 +23,23 @@ export interface FunctionPermission {
 }
 
 /** Arguments of `NodeFunction`. */
-export interface NodeFunctionArgs {
+export interface NodeFunctionArgs<F extends FunctionName = FunctionName> {
   readonly context: AwsContext;
-  /** Handler module under `functions/`, without `.ts`, for example `residency-audit/handler`. */
-  readonly entry: string;
+  /**
+   * The function's contract in `contracts/functions.ts`: its handler module under `functions/`
+   * and the environment variables that handler reads.
+   */
+  readonly contract: F;
   /** Exported handler name. @default "handler" */
   readonly handlerExport?: string;
   readonly description: string;
   /** What the function may do; nothing else is granted besides writing its own logs. */
   readonly permissions: readonly FunctionPermission[];
-  readonly environment?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * The handler's environment: every variable its contract requires, any it reads optionally,
+   * nothing else (refused at construction, naming the variable).
+   */
+  readonly environment: FunctionEnvironment<F, pulumi.Input<string>>;
   /** @default 256 */
   readonly memoryMb?: number;
   /** @default 30 */
@@ -53,17 +66,29 @@ export interface NodeFunctionArgs {
  * A Lambda function from a handler in `functions/`: bundled with esbuild, Node.js 22 on arm64,
  * with its own role (trusted by Lambda of this account only), an inline policy of exactly the
  * permissions it is given, its own encrypted log group with retention, JSON logs and X-Ray
- * tracing.
+ * tracing. Its handler and the environment it may set come from its contract
+ * (`contracts/functions.ts`): a variable outside the contract, or a required one missing, is
+ * refused at construction.
  */
-export class NodeFunction extends pulumi.ComponentResource {
+export class NodeFunction<F extends FunctionName = FunctionName> extends pulumi.ComponentResource {
   public readonly function: aws.lambda.Function;
   public readonly role: aws.iam.Role;
   public readonly arn: pulumi.Output<string>;
   public readonly roleArn: pulumi.Output<string>;
   public readonly logGroupName: pulumi.Output<string>;
 
-  constructor(name: string, args: NodeFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+  /** The contract the function was deployed under. */
+  public readonly contract: F;
+
+  constructor(name: string, args: NodeFunctionArgs<F>, opts?: pulumi.ComponentResourceOptions) {
     super("knowledgecity:compute:NodeFunction", name, {}, opts);
+    this.contract = args.contract;
+    const environment: Readonly<Record<string, pulumi.Input<string> | undefined>> =
+      args.environment;
+    const problems = environmentProblems(args.contract, environment);
+    if (problems.length > 0) {
+      throw new pulumi.ResourceError(`${name}: ${problems.join("; ")}`, this);
+    }
     const settings = {
       handlerExport: args.handlerExport ?? "handler",
       memoryMb: args.memoryMb ?? 256,
@@ -137,13 +162,13 @@ export class NodeFunction extends pulumi.ComponentResource {
         runtime: aws.lambda.Runtime.NodeJS22dX,
         architectures: ["arm64"],
         handler: `index.${settings.handlerExport}`,
-        code: bundleArchive(args.entry),
+        code: bundleArchive(FUNCTION_CONTRACTS[args.contract].entry),
         role: this.role.arn,
         memorySize: settings.memoryMb,
         timeout: settings.timeoutSeconds,
         reservedConcurrentExecutions: args.reservedConcurrency ?? -1,
         kmsKeyArn: args.kmsKeyArn,
-        environment: { variables: { ...args.environment } },
+        environment: { variables: definedValues(environment) },
         loggingConfig: {
           logFormat: "JSON",
           logGroup: logGroup.name,
@@ -167,6 +192,17 @@ export class NodeFunction extends pulumi.ComponentResource {
     this.logGroupName = logGroup.name;
     this.registerOutputs({ arn: this.arn, roleArn: this.roleArn });
   }
+}
+
+/** The entries whose value is set (an optional variable left out is not sent as empty). */
+function definedValues(
+  environment: Readonly<Record<string, pulumi.Input<string> | undefined>>,
+): Record<string, pulumi.Input<string>> {
+  const defined: Record<string, pulumi.Input<string>> = {};
+  for (const [key, value] of Object.entries(environment)) {
+    if (value !== undefined) defined[key] = value;
+  }
+  return defined;
 }
 
 /** What Lambda needs to attach a function to the VPC: its network interfaces, nothing else. */

@@ -5,7 +5,8 @@ import type { AwsContext } from "./context";
 import type { LogRetentionDays } from "./logs";
 import { NodeFunction } from "./node-function";
 import { dataTags } from "./tags";
-import { ANALYTICS_DATABASE } from "../functions/clickhouse/tables";
+import { ANALYTICS_DATABASE } from "../contracts/analytics";
+import type { ClickHouseUserName } from "../contracts/clickhouse-users";
 
 /** How the ingest reads the stream. */
 export interface RtlogIngestSettings {
@@ -130,7 +131,7 @@ export class RtlogIngest extends pulumi.ComponentResource {
       name,
       {
         context,
-        entry: "rtlog-ingest/handler",
+        contract: "rtlog-ingest",
         description: "CloudFront real-time playback logs into ClickHouse",
         memoryMb: 512,
         timeoutSeconds,
@@ -140,7 +141,7 @@ export class RtlogIngest extends pulumi.ComponentResource {
         environment: {
           CLICKHOUSE_URL: args.clickhouse.url,
           CLICKHOUSE_DATABASE: ANALYTICS_DATABASE,
-          CLICKHOUSE_USER: "ingest",
+          CLICKHOUSE_USER: "ingest" satisfies ClickHouseUserName,
           CLICKHOUSE_PASSWORD_SECRET_ARN: args.clickhouse.ingestSecretArn,
           DEAD_LETTER_BUCKET: args.deadLetterBucketName,
           DEAD_LETTER_PREFIX: deadLetterPrefix,

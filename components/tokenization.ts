@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { VaultEnvironment } from "../contracts/functions";
 import { accountRootArn, regionalServicePrincipal, type AwsContext } from "./context";
 import type { DataKeys } from "./data-keys";
 import { KEY_ADMIN_ACTIONS } from "./key-policies";
@@ -59,7 +60,7 @@ export class Tokenization extends pulumi.ComponentResource {
       `${name}-tokenize`,
       {
         context,
-        entry: "pii-tokenize/tokenize",
+        contract: "tokenize",
         description: "Tokenizes PII into the region's token vault",
         kmsKeyArn: args.keys.policyReadyKeyArns.telemetry,
         environment: {
@@ -84,7 +85,7 @@ export class Tokenization extends pulumi.ComponentResource {
       `${name}-detokenize`,
       {
         context,
-        entry: "pii-tokenize/detokenize",
+        contract: "detokenize",
         description: "Reads PII back from the region's token vault (audited)",
         kmsKeyArn: args.keys.policyReadyKeyArns.telemetry,
         environment: { DATA_KEY_ID: userDataKeyArn, ...vault.environment },
@@ -149,7 +150,7 @@ export class Tokenization extends pulumi.ComponentResource {
 }
 
 interface VaultAccess {
-  readonly environment: Record<string, pulumi.Input<string>>;
+  readonly environment: VaultEnvironment<pulumi.Input<string>>;
   readonly write: FunctionPermission[];
   readonly read: FunctionPermission[];
 }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { COURSES_PREFIX } from "../contracts/storage";
 import type { AwsContext } from "./context";
 import { serviceTrustPolicy } from "./iam";
 import { DEFAULT_LOG_RETENTION_DAYS, type LogRetentionDays } from "./logs";
@@ -140,7 +141,7 @@ export class VideoTasks extends pulumi.ComponentResource {
               Sid: "ReadAndWriteRenditions",
               Effect: "Allow",
               Action: ["s3:GetObject", "s3:PutObject"],
-              Resource: [pulumi.interpolate`${args.processedBucketArn}/courses/*`],
+              Resource: [pulumi.interpolate`${args.processedBucketArn}/${COURSES_PREFIX}*`],
             },
             {
               Sid: "RenditionsAreEncrypted",

@@ -3,6 +3,7 @@
  * process with one line naming it.
  */
 import { z } from "zod";
+import { REGION_CODE_PATTERN } from "../../contracts/ids";
 
 const schema = z.object({
   CLICKHOUSE_URL: z.string().regex(/^https?:\/\/[^\s]+$/, { error: "an http(s) URL" }),
@@ -51,7 +52,7 @@ const lakeSchema = z.object({
   LAKE_BUCKET: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "an S3 bucket name" }),
-  LAKE_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, { error: "an AWS region code" }),
+  LAKE_REGION: z.string().regex(REGION_CODE_PATTERN, { error: "an AWS region code" }),
   LAKE_PREFIX: z
     .string()
     .regex(/^(?:[A-Za-z0-9_.-]+\/)+$/, { error: 'folders ending in "/"' })

@@ -8,6 +8,7 @@
  */
 import type { ClickHouseClient } from "@clickhouse/client";
 import { identifier, join, raw, sql, type SqlFragment } from "../clickhouse/bind";
+import { ANALYTICS_TABLES } from "../clickhouse/tables";
 import {
   BadRequest,
   type EngagementQuery,
@@ -126,9 +127,9 @@ export class AnalyticsQueries {
     private readonly client: ClickHouseClient,
     database: string,
   ) {
-    this.requests = identifier(database, "playback_requests");
+    this.requests = identifier(database, ANALYTICS_TABLES.playbackRequests);
     this.hourly = identifier(database, "playback_hourly");
-    this.events = identifier(database, "learning_events");
+    this.events = identifier(database, ANALYTICS_TABLES.learningEvents);
     this.daily = identifier(database, "engagement_daily");
   }
 

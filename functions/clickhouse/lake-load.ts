@@ -7,6 +7,7 @@
  */
 import type { ClickHouseClient } from "@clickhouse/client";
 import { identifier, join, sql, type SqlFragment } from "./bind";
+import { ANALYTICS_TABLES } from "./tables";
 
 /** The columns loaded, in the order of the table and of the Parquet files. */
 const COLUMNS = [
@@ -49,7 +50,7 @@ export function loadDayStatement(database: string, source: SqlFragment, day: str
   if (!DAY.test(day)) {
     throw new Error(`day ${JSON.stringify(day)}: expected YYYY-MM-DD`);
   }
-  const table = identifier(database, "learning_events");
+  const table = identifier(database, ANALYTICS_TABLES.learningEvents);
   const columns = join(
     COLUMNS.map((column) => identifier(column)),
     ", ",
@@ -71,7 +72,7 @@ export async function eventsOn(
 ): Promise<number> {
   const result = await client.query({
     query:
-      sql`SELECT count() AS events FROM ${identifier(database, "learning_events")} WHERE toDate(occurred_at) = toDate(${day})`
+      sql`SELECT count() AS events FROM ${identifier(database, ANALYTICS_TABLES.learningEvents)} WHERE toDate(occurred_at) = toDate(${day})`
         .text,
     format: "JSONEachRow",
   });

@@ -4,7 +4,7 @@
  * server has them, and on a replicated cluster tables use the Replicated engines and `ON CLUSTER`.
  * A migration, once released, never changes meaning: new needs get a new version.
  */
-import { LEARNING_EVENT_TYPES } from "./tables";
+import { ANALYTICS_TABLES, LEARNING_EVENT_TYPES } from "./tables";
 import type { ServerFeatures } from "./features";
 
 /** What a migration is rendered for. */
@@ -90,7 +90,7 @@ export const MIGRATIONS: readonly Migration[] = [
         ? `\nTTL timestamp + INTERVAL ${context.rawRetentionDays ?? 400} DAY`
         : "";
       return [
-        `CREATE TABLE IF NOT EXISTS ${table(context, "playback_requests")}${onCluster(context)} (
+        `CREATE TABLE IF NOT EXISTS ${table(context, ANALYTICS_TABLES.playbackRequests)}${onCluster(context)} (
   request_id String,
   timestamp DateTime${codec(context, "Delta, ZSTD")},
   timestamp_ms UInt16,
@@ -111,7 +111,7 @@ export const MIGRATIONS: readonly Migration[] = [
   aborted UInt8,
   ingested_at DateTime DEFAULT now()
 )
-ENGINE = ${engine(context, "playback_requests", "ReplacingMergeTree", ["ingested_at"])}
+ENGINE = ${engine(context, ANALYTICS_TABLES.playbackRequests, "ReplacingMergeTree", ["ingested_at"])}
 PARTITION BY toYYYYMM(timestamp)
 ORDER BY (toStartOfHour(timestamp), course_id, request_id)${ttl}`,
       ];
@@ -153,7 +153,7 @@ AS SELECT
   sumState(toUInt64(cache_hit)) AS cache_hits,
   sumState(bytes) AS bytes_sent,
   quantilesTDigestIfState(0.5, 0.9, 0.95, 0.99)(ttfb_ms, toUInt8(aborted = 0)) AS ttfb
-FROM ${table(context, "playback_requests")}
+FROM ${table(context, ANALYTICS_TABLES.playbackRequests)}
 GROUP BY hour, course_id, country, edge_location, rendition`,
       ];
     },
@@ -162,7 +162,7 @@ GROUP BY hour, course_id, country, edge_location, rendition`,
     version: 3,
     name: "learning_events",
     statements: (context) => [
-      `CREATE TABLE IF NOT EXISTS ${table(context, "learning_events")}${onCluster(context)} (
+      `CREATE TABLE IF NOT EXISTS ${table(context, ANALYTICS_TABLES.learningEvents)}${onCluster(context)} (
   event_id String,
   occurred_at DateTime${codec(context, "Delta, ZSTD")},
   user_token String,
@@ -172,7 +172,7 @@ GROUP BY hour, course_id, country, edge_location, rendition`,
   watch_seconds UInt32,
   loaded_at DateTime DEFAULT now()
 )
-ENGINE = ${engine(context, "learning_events", "ReplacingMergeTree", ["loaded_at"])}
+ENGINE = ${engine(context, ANALYTICS_TABLES.learningEvents, "ReplacingMergeTree", ["loaded_at"])}
 PARTITION BY toYYYYMM(occurred_at)
 ORDER BY (toDate(occurred_at), course_id, event_id)`,
     ],
@@ -205,7 +205,7 @@ AS SELECT
   sumState(toUInt64(event_type = 'lesson_completed')) AS lessons_completed,
   sumState(toUInt64(event_type = 'course_completed')) AS courses_completed,
   sumState(toUInt64(watch_seconds)) AS watched_seconds
-FROM ${table(context, "learning_events")}
+FROM ${table(context, ANALYTICS_TABLES.learningEvents)}
 GROUP BY day, course_id`,
     ],
   },

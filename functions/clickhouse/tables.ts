@@ -3,8 +3,16 @@
  * their tables agree on them. Column names are snake_case and identical in TypeScript and SQL.
  */
 
-/** The database every analytics table lives in. */
-export const ANALYTICS_DATABASE = "analytics";
+import type { LearningEventLakeColumnName, LearningEventType } from "../../contracts/analytics";
+
+export {
+  ANALYTICS_DATABASE,
+  ANALYTICS_TABLES,
+  LEARNING_EVENT_LAKE_COLUMNS,
+  LEARNING_EVENT_TYPES,
+  type LakeColumn,
+  type LearningEventType,
+} from "../../contracts/analytics";
 
 /** The streaming format of a request, from its path. */
 export type PlaybackProtocol = "hls" | "dash" | "other";
@@ -53,17 +61,6 @@ export interface PlaybackRow {
   readonly aborted: 0 | 1;
 }
 
-/** The kinds of learning event the monolith exports. */
-export const LEARNING_EVENT_TYPES = [
-  "enrolled",
-  "lesson_started",
-  "lesson_completed",
-  "course_completed",
-  "video_progress",
-] as const;
-
-export type LearningEventType = (typeof LEARNING_EVENT_TYPES)[number];
-
 /**
  * One learning event exported by the monolith, table `learning_events`. The learner is a
  * tokenized user id (never a raw identity). Keyed by `event_id`.
@@ -82,24 +79,9 @@ export interface LearningEventRow {
   readonly watch_seconds: number;
 }
 
-/** A column of the exported learning events, in the Parquet files the Glue job writes. */
-export interface LakeColumn {
-  readonly name: keyof LearningEventRow | "event_date";
-  /** The Spark SQL type the ETL job casts to. */
-  readonly sparkType: "string" | "timestamp" | "int" | "date";
-}
-
-/**
- * The columns of the curated learning-event Parquet files, in order. `event_date` is the
- * partition column (`event_date=YYYY-MM-DD/` folders); ClickHouse reads the others.
- */
-export const LEARNING_EVENT_LAKE_COLUMNS: readonly LakeColumn[] = [
-  { name: "event_id", sparkType: "string" },
-  { name: "occurred_at", sparkType: "timestamp" },
-  { name: "user_token", sparkType: "string" },
-  { name: "course_id", sparkType: "string" },
-  { name: "lesson_id", sparkType: "string" },
-  { name: "event_type", sparkType: "string" },
-  { name: "watch_seconds", sparkType: "int" },
-  { name: "event_date", sparkType: "date" },
-];
+/** The lake's columns are this row's columns (and the partition column): checked when compiling. */
+export type LakeColumnsAreRowColumns = LearningEventLakeColumnName extends
+  keyof LearningEventRow | "event_date"
+  ? true
+  : never;
+export const LAKE_COLUMNS_ARE_ROW_COLUMNS: LakeColumnsAreRowColumns = true;

@@ -16,6 +16,8 @@
  */
 import type { EventBridgeEvent } from "aws-lambda";
 import { z } from "zod";
+import type { RequiredVariable } from "../../contracts/functions";
+import { COURSE_ID_PATTERN, VIDEO_ID_PATTERN } from "../../contracts/ids";
 
 // ---------------------------------------------------------------------------------------------
 // Constants
@@ -64,10 +66,8 @@ export const PIPELINE_METADATA_KEYS = [
   "sourceVersion",
 ] as const;
 
-/** Course ids, as the upload API accepts them. */
-export const COURSE_ID_PATTERN = /^[a-z0-9-]{1,64}$/;
-/** Video ids: letters, digits, `-` and `_` (a UUID fits). */
-export const VIDEO_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+/** Course and video ids: the shared patterns (video ids are the upload API's UUIDs). */
+export { COURSE_ID_PATTERN, VIDEO_ID_PATTERN };
 /** Longest `errorMessage` kept, in characters (code points). */
 export const MAX_ERROR_MESSAGE_LENGTH = 1000;
 /** An `s3://bucket/key` URI. */
@@ -171,7 +171,11 @@ export function loadConfiguration(
   env: Readonly<Record<string, string | undefined>>,
 ): EncodeStatusConfig {
   const problems: string[] = [];
-  const read = (name: string, pattern: RegExp, expected: string): string => {
+  const read = (
+    name: RequiredVariable<"encode-status">,
+    pattern: RegExp,
+    expected: string,
+  ): string => {
     const value = env[name]?.trim() ?? "";
     if (value === "") {
       problems.push(`${name} is required`);

@@ -2,22 +2,22 @@
  * The function's configuration, read from its environment once, when the module loads. Every
  * missing or invalid variable is reported in one `ConfigurationError`.
  */
+import {
+  optionalVariables,
+  requiredVariables,
+  type ContractVariable,
+} from "../../contracts/functions";
 import { ConfigurationError, InvalidLadderError } from "./errors";
 import { DEFAULT_LECTURE_LADDER, parseLadder, type Ladder } from "./job-settings";
 
-/** Variables that must be set (non-blank). `LADDER` is optional. */
-export const REQUIRED_ENVIRONMENT = [
-  "MEDIACONVERT_QUEUE_ARN",
-  "MEDIACONVERT_ROLE_ARN",
-  "OUTPUT_BUCKET",
-  "DLQ_URL",
-  "MAX_SOURCE_BYTES",
-  "ALLOWED_CONTENT_TYPES",
-  "CATALOG_TABLE",
-] as const;
+/** Variables that must be set (non-blank), from the function's contract. `LADDER` is optional. */
+export const REQUIRED_ENVIRONMENT = requiredVariables("encode-submit");
 
 /** Every variable the function reads. */
-export const ENVIRONMENT = [...REQUIRED_ENVIRONMENT, "LADDER"] as const;
+export const ENVIRONMENT: readonly ContractVariable<"encode-submit">[] = [
+  ...REQUIRED_ENVIRONMENT,
+  ...optionalVariables("encode-submit"),
+];
 
 /** What the function needs to know, validated. */
 export interface EncodeSubmitConfig {
@@ -65,13 +65,17 @@ function isSqsQueueUrl(value: string): boolean {
 export function loadConfiguration(
   env: Readonly<Record<string, string | undefined>>,
 ): EncodeSubmitConfig {
-  const read = (name: string): string | undefined => {
+  const read = (name: ContractVariable<"encode-submit">): string | undefined => {
     const value = env[name]?.trim();
     return value === undefined || value === "" ? undefined : value;
   };
   const missing = REQUIRED_ENVIRONMENT.filter((name) => read(name) === undefined);
   const problems: string[] = [];
-  const check = (name: string, valid: (value: string) => boolean, expected: string): string => {
+  const check = (
+    name: ContractVariable<"encode-submit">,
+    valid: (value: string) => boolean,
+    expected: string,
+  ): string => {
     const value = read(name);
     if (value !== undefined && !valid(value)) {
       problems.push(`${name} must be ${expected}, got ${JSON.stringify(value)}`);

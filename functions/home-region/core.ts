@@ -10,6 +10,8 @@
  * version and the time of the last write.
  */
 import { z } from "zod";
+import { requiredVariables, type RequiredVariable } from "../../contracts/functions";
+import { REGION_CODE_PATTERN } from "../../contracts/ids";
 import { configurationMessage } from "../shared/configuration";
 
 // ---------------------------------------------------------------------------------------------
@@ -38,8 +40,8 @@ export const LOGGED_KEY_LENGTH = 8;
 export const MAX_REASON_LENGTH = 500;
 /** An operator id: what `requestedBy` must match. Not an email address. */
 export const OPERATOR_ID_PATTERN = /^[a-z0-9._-]{1,64}$/;
-/** An AWS region code such as `me-south-1` or `us-gov-west-1`. */
-export const REGION_CODE_PATTERN = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+/** An AWS region code such as `me-south-1` or `us-gov-west-1` (the shared pattern). */
+export { REGION_CODE_PATTERN };
 /** The version of a record when it is first written. */
 export const INITIAL_VERSION = 1;
 
@@ -194,13 +196,8 @@ export interface HandlerConfig {
   readonly directory: RegionDirectory;
 }
 
-/** The environment variables the handler reads. */
-export const ENVIRONMENT_VARIABLES = [
-  "HMAC_KEY_ID",
-  "TABLE_NAME",
-  "HOME_REGIONS",
-  "REGION_HOSTNAMES",
-] as const;
+/** The environment variables the handler reads (its contract's; all required). */
+export const ENVIRONMENT_VARIABLES = requiredVariables("home-region");
 
 const HOSTNAME_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -276,7 +273,7 @@ export function parseRegionDirectory(
 export function loadConfiguration(
   env: Readonly<Record<string, string | undefined>>,
 ): HandlerConfig {
-  const read = (name: string): string | undefined => {
+  const read = (name: RequiredVariable<"home-region">): string | undefined => {
     const value = env[name]?.trim();
     return value === undefined || value === "" ? undefined : value;
   };

@@ -24,9 +24,10 @@ import {
 } from "./core";
 import { KmsDecrypter } from "./kms";
 import { describeError, log } from "../shared/log";
-import { createTokenVault, loadEnvironment } from "./vault";
+import { loadDetokenizeConfiguration } from "./config";
+import { createTokenVault } from "./vault";
 
-const environment = loadEnvironment(process.env, ["DATA_KEY_ID"]);
+const environment = loadDetokenizeConfiguration(process.env);
 const deps: DetokenizeDeps = {
   decrypter: new KmsDecrypter(new KMSClient({}), environment.values.DATA_KEY_ID),
   vault: createTokenVault(environment.vault),

@@ -21,9 +21,10 @@ import {
 } from "./core";
 import { KmsEncrypter, KmsMacGenerator } from "./kms";
 import { describeError, log } from "../shared/log";
-import { createTokenVault, loadEnvironment } from "./vault";
+import { loadTokenizeConfiguration } from "./config";
+import { createTokenVault } from "./vault";
 
-const environment = loadEnvironment(process.env, ["HMAC_KEY_ID", "DATA_KEY_ID"]);
+const environment = loadTokenizeConfiguration(process.env);
 const kms = new KMSClient({});
 const deps: TokenizeDeps = {
   mac: new KmsMacGenerator(kms, environment.values.HMAC_KEY_ID),

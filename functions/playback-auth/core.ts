@@ -8,14 +8,17 @@
  * segment of the course is covered by the same three cookies.
  */
 import { z } from "zod";
+import { requiredVariables, type ContractVariable } from "../../contracts/functions";
+import { COURSE_ID_PATTERN } from "../../contracts/ids";
+import { coursePath as courseFolderPath } from "../../contracts/storage";
 import { configurationMessage } from "../shared/configuration";
 
 // ---------------------------------------------------------------------------------------------
 // Limits and constants
 // ---------------------------------------------------------------------------------------------
 
-/** Course ids: 1 to 64 lower-case letters, digits and dashes (no `/`, `.` or `*`). */
-export const COURSE_ID_PATTERN = /^[a-z0-9-]{1,64}$/;
+/** Course ids (the shared pattern): lower-case letters, digits and dashes (no `/`, `.` or `*`). */
+export { COURSE_ID_PATTERN };
 /** Shortest session a caller may ask for, in seconds. */
 export const MIN_SESSION_SECONDS = 60;
 /** Longest session a caller may ask for, in seconds (4 hours). */
@@ -98,12 +101,8 @@ export function toCallerError(error: unknown): PlaybackAuthError {
 // Configuration
 // ---------------------------------------------------------------------------------------------
 
-/** The environment variables the handler requires. */
-export const REQUIRED_ENVIRONMENT = [
-  "PLAYBACK_DOMAIN",
-  "KEY_PAIR_ID",
-  "PRIVATE_KEY_SECRET_ARN",
-] as const;
+/** The environment variables the handler requires (its contract's). */
+export const REQUIRED_ENVIRONMENT = requiredVariables("playback-auth");
 
 /** The handler's configuration, validated. */
 export interface PlaybackConfig {
@@ -168,7 +167,7 @@ function domainProblems(name: string, host: string): string[] {
 export function loadConfiguration(
   env: Readonly<Record<string, string | undefined>>,
 ): PlaybackConfig {
-  const read = (name: string): string | undefined => {
+  const read = (name: ContractVariable<"playback-auth">): string | undefined => {
     const value = env[name]?.trim();
     return value === undefined || value === "" ? undefined : value;
   };
@@ -308,12 +307,12 @@ export function parsePlaybackRequest(
 
 /** The resource a grant covers: everything under the course's folder on the playback domain. */
 export function courseResource(playbackDomain: string, courseId: string): string {
-  return `https://${playbackDomain}/courses/${courseId}/*`;
+  return `https://${playbackDomain}${courseFolderPath(courseId)}*`;
 }
 
 /** The cookies' `Path`: the course's folder, so a course's cookies go only to that course. */
 export function coursePath(courseId: string): string {
-  return `/courses/${courseId}/`;
+  return courseFolderPath(courseId);
 }
 
 /** Whole seconds since the epoch, rounded down. */

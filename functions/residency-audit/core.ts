@@ -7,6 +7,7 @@
 // The same vocabulary as the deploy-time policy rules (a module without dependencies, so the
 // function's bundle stays small).
 import { DATA_CLASS_TAG, type DataClass } from "../../policy/rules/vocabulary";
+import { REGION_CODE_PATTERN } from "../../contracts/ids";
 import { InvalidConfigurationItemError, InvalidRuleParametersError, quote } from "./errors";
 
 export { DATA_CLASS_TAG } from "../../policy/rules/vocabulary";
@@ -23,7 +24,7 @@ export const DELETED_STATUSES: readonly string[] = [
 ];
 
 /** Matches AWS region codes such as `me-south-1`, `us-gov-west-1`, `us-iso-east-1`. */
-const REGION_CODE = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
+const REGION_CODE = REGION_CODE_PATTERN;
 
 /** Whether a string is an AWS region code such as `me-south-1`. */
 export function isRegionCode(value: string): boolean {

@@ -9,12 +9,12 @@ import {
   type ClickHouseClientConfigOptions,
 } from "@clickhouse/client";
 import { identifier, sql } from "../clickhouse/bind";
-import type { PlaybackRow } from "../clickhouse/tables";
+import { ANALYTICS_TABLES, type PlaybackRow } from "../clickhouse/tables";
 import type { PlaybackSink } from "./core";
 import { UnexpectedResultError } from "./errors";
 
 /** The table rows go to, in the configured database. */
-export const PLAYBACK_TABLE = "playback_requests";
+export const PLAYBACK_TABLE = ANALYTICS_TABLES.playbackRequests;
 
 /**
  * Most request ids per lookup query: a whole Kinesis batch (at most 10,000 records), so a batch

@@ -3,22 +3,23 @@
  * invalid variable is reported in one `ConfigurationError`.
  */
 import { z } from "zod";
+import {
+  requiredVariables,
+  runtimeVariables,
+  type RequiredVariable,
+  type RuntimeVariable,
+} from "../../contracts/functions";
 import { ConfigurationError } from "./errors";
 
-/** Every variable the function reads. `AWS_LAMBDA_FUNCTION_NAME` is set by Lambda itself. */
-export const ENVIRONMENT = [
-  "CLICKHOUSE_URL",
-  "CLICKHOUSE_DATABASE",
-  "CLICKHOUSE_USER",
-  "CLICKHOUSE_PASSWORD_SECRET_ARN",
-  "DEAD_LETTER_BUCKET",
-  "DEAD_LETTER_PREFIX",
-  "DEAD_LETTER_KMS_KEY_ARN",
-  "AWS_LAMBDA_FUNCTION_NAME",
-] as const;
+/** A variable the function reads: its contract's, and `AWS_LAMBDA_FUNCTION_NAME` from Lambda. */
+export type EnvironmentVariable =
+  RequiredVariable<"rtlog-ingest"> | RuntimeVariable<"rtlog-ingest">;
 
-/** A variable the function reads. */
-export type EnvironmentVariable = (typeof ENVIRONMENT)[number];
+/** Every variable the function reads. `AWS_LAMBDA_FUNCTION_NAME` is set by Lambda itself. */
+export const ENVIRONMENT: readonly EnvironmentVariable[] = [
+  ...requiredVariables("rtlog-ingest"),
+  ...runtimeVariables("rtlog-ingest"),
+];
 
 /** The metrics dimension when `AWS_LAMBDA_FUNCTION_NAME` is unset (outside Lambda). */
 export const DEFAULT_FUNCTION_NAME = "rtlog-ingest";
@@ -98,7 +99,7 @@ const schema = z.object({
     error: "must be a KMS key or alias ARN (arn:aws:kms:<region>:<account>:key/<id>)",
   }),
   AWS_LAMBDA_FUNCTION_NAME: z.string().optional(),
-});
+} satisfies Record<EnvironmentVariable, z.ZodType>);
 
 /** Reads and validates the environment; throws `ConfigurationError` listing every problem. */
 export function loadConfiguration(

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PLAYBACK_LOG_FIELDS, type PlaybackLogField } from "../../components/playback-logs";
+import { PLAYBACK_LOG_FIELDS, type PlaybackLogField } from "../../contracts/playback-logs";
 import {
   MAX_LINE_BYTES,
   decodeRecordData,

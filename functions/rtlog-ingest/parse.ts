@@ -5,7 +5,8 @@
  * a missing value. Anything that does not fit is a `Malformed` result whose reason names the field
  * and never quotes the value (reasons are logged and counted). Nothing here throws.
  */
-import { PLAYBACK_LOG_FIELDS, type PlaybackLogField } from "../../components/playback-logs";
+import { COURSE_ID_PATTERN, VIDEO_ID_PATTERN } from "../../contracts/ids";
+import { PLAYBACK_LOG_FIELDS, type PlaybackLogField } from "../../contracts/playback-logs";
 import type { PlaybackProtocol, PlaybackRow } from "../clickhouse/tables";
 
 /** Longest line accepted, in bytes (UTF-8). CloudFront's lines for these fields are far shorter. */
@@ -14,11 +15,7 @@ export const MAX_LINE_BYTES = 64 * 1024;
 /** Longest request id or other text value accepted, in characters. */
 export const MAX_TEXT_LENGTH = 128;
 
-/** Course ids, as the upload API accepts them. */
-export const COURSE_ID_PATTERN = /^[a-z0-9-]{1,64}$/;
-
-/** Video ids: the lower-case UUIDs the upload API creates. */
-export const VIDEO_ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+export { COURSE_ID_PATTERN, VIDEO_ID_PATTERN };
 
 /** Edge result types that mean the edge answered from its cache. */
 export const CACHE_HIT_RESULT_TYPES: ReadonlySet<string> = new Set([

@@ -4,7 +4,7 @@
  * the core's ports and of the ClickHouse client, and the handler's environment.
  */
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
-import { PLAYBACK_LOG_FIELDS, type PlaybackLogField } from "../../components/playback-logs";
+import { PLAYBACK_LOG_FIELDS, type PlaybackLogField } from "../../contracts/playback-logs";
 import type { PlaybackRow } from "../clickhouse/tables";
 import type { ClickHouseConnection, ClickHouseConnectionOptions } from "./clickhouse-sink";
 import { ENVIRONMENT, type EnvironmentVariable } from "./config";

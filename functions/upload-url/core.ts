@@ -8,25 +8,23 @@
  * the course id in the object's metadata.
  */
 import { z } from "zod";
+import type { ContractVariable, RequiredVariable } from "../../contracts/functions";
+import { COURSE_ID_PATTERN } from "../../contracts/ids";
+import { SOURCE_CONTENT_TYPES, sourceKey } from "../../contracts/storage";
 
 // ---------------------------------------------------------------------------------------------
 // Constants
 // ---------------------------------------------------------------------------------------------
 
 /** The content types a deployment may allow, and the extension each gives the key. */
-export const CONTENT_TYPE_EXTENSIONS = {
-  "video/mp4": "mp4",
-  "video/quicktime": "mov",
-  "video/x-matroska": "mkv",
-  "video/webm": "webm",
-} as const;
+export const CONTENT_TYPE_EXTENSIONS = SOURCE_CONTENT_TYPES;
 /** A content type with a known extension. */
 export type VideoContentType = keyof typeof CONTENT_TYPE_EXTENSIONS;
 /** The known content types. */
 export const KNOWN_CONTENT_TYPES = Object.keys(CONTENT_TYPE_EXTENSIONS) as VideoContentType[];
 
-/** Course ids: 1 to 64 lower-case letters, digits and `-`. */
-export const COURSE_ID_PATTERN = /^[a-z0-9-]{1,64}$/;
+/** Course ids: the shared pattern (1 to 64 lower-case letters, digits and `-`). */
+export { COURSE_ID_PATTERN };
 /** Longest `fileName`, in characters (code points). */
 export const MAX_FILE_NAME_LENGTH = 255;
 /** Upload URL lifetime when `URL_TTL_SECONDS` is not set. */
@@ -38,8 +36,6 @@ export const MAX_URL_TTL_SECONDS = 3600;
  * presigned POST cannot do. `MAX_UPLOAD_BYTES` may not exceed it.
  */
 export const MAX_SINGLE_UPLOAD_BYTES = 5 * 1024 ** 3;
-/** Where uploads land in the raw bucket. */
-export const UPLOAD_PREFIX = "uploads";
 /** The server-side encryption every upload must ask for. */
 export const SSE_KMS = "aws:kms";
 
@@ -137,11 +133,11 @@ export function loadConfiguration(
   env: Readonly<Record<string, string | undefined>>,
 ): UploadUrlConfig {
   const problems: string[] = [];
-  const read = (name: string): string | undefined => {
+  const read = (name: ContractVariable<"upload-url">): string | undefined => {
     const value = env[name]?.trim();
     return value === undefined || value === "" ? undefined : value;
   };
-  const required = (name: string): string => {
+  const required = (name: RequiredVariable<"upload-url">): string => {
     const value = read(name);
     if (value === undefined) problems.push(`${name} is required`);
     return value ?? "";
@@ -330,7 +326,7 @@ export function uploadKey(
   videoId: string,
   contentType: VideoContentType,
 ): string {
-  return `${UPLOAD_PREFIX}/${courseId}/${videoId}/source.${CONTENT_TYPE_EXTENSIONS[contentType]}`;
+  return sourceKey(courseId, videoId, CONTENT_TYPE_EXTENSIONS[contentType]);
 }
 
 /** A POST policy condition. */

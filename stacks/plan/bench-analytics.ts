@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { ClickHouseClient } from "@clickhouse/client";
 import type { KinesisStreamRecord } from "aws-lambda";
-import { PLAYBACK_LOG_FIELDS, type PlaybackLogField } from "../../components/playback-logs";
+import { PLAYBACK_LOG_FIELDS, type PlaybackLogField } from "../../contracts/playback-logs";
 import { AnalyticsQueries } from "../../functions/analytics-api/queries";
 import type { Source } from "../../functions/analytics-api/requests";
 import { createAnalyticsClient } from "../../functions/clickhouse/client";

@@ -2,8 +2,9 @@
  * The CloudFront real-time log fields of the video distributions, chosen for playback-quality
  * metrics (latency, cache behaviour, errors, renditions, ranges) and nothing personal: no client
  * IP, no user agent, no cookies, no query string. CloudFront writes fields in its canonical order,
- * not the order of a configuration, so this list is kept in that order and the analytics ingest
- * parses by it.
+ * not the order of a configuration, so this list is kept in that order; the distributions'
+ * real-time log configuration sends these fields and the analytics ingest parses by this order
+ * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html).
  */
 export const PLAYBACK_LOG_FIELDS = [
   "timestamp",
@@ -29,4 +30,5 @@ export const PLAYBACK_LOG_FIELDS = [
   "cache-behavior-path-pattern",
 ] as const;
 
+/** One of the fields. */
 export type PlaybackLogField = (typeof PLAYBACK_LOG_FIELDS)[number];
