@@ -17,6 +17,7 @@ import {
   type ExecuteStatementCommandInput,
   type Field,
 } from "@aws-sdk/client-rds-data";
+import { VAULT_KINDS, VAULT_VARIANTS, type VaultKind } from "../../contracts/functions";
 import {
   ConfigurationError,
   MAX_ITEMS_PER_REQUEST,
@@ -33,10 +34,8 @@ import { describeError, log } from "../shared/log";
 // Configuration
 // ---------------------------------------------------------------------------------------------
 
-/** The vault implementations `VAULT_KIND` selects. */
-export const VAULT_KINDS = ["dynamodb", "aurora"] as const;
-/** A vault implementation. */
-export type VaultKind = (typeof VAULT_KINDS)[number];
+/** The vault implementations `VAULT_KIND` selects (the contract's). */
+export { VAULT_KINDS, type VaultKind };
 
 /** Where the vault is. */
 export type VaultConfig =
@@ -48,11 +47,8 @@ export type VaultConfig =
       readonly database: string;
     };
 
-/** The environment variables each vault kind needs, besides `VAULT_KIND`. */
-export const VAULT_ENVIRONMENT: Readonly<Record<VaultKind, readonly string[]>> = {
-  dynamodb: ["VAULT_TABLE"],
-  aurora: ["VAULT_CLUSTER_ARN", "VAULT_SECRET_ARN", "VAULT_DATABASE"],
-};
+/** The environment variables each vault kind needs, besides `VAULT_KIND` (the contract's). */
+export const VAULT_ENVIRONMENT: Readonly<Record<VaultKind, readonly string[]>> = VAULT_VARIANTS;
 
 /** A handler's configuration: its own variables, and the vault's. */
 export interface HandlerEnvironment<K extends string> {
@@ -79,7 +75,8 @@ export function loadEnvironment<K extends string>(
   };
   const kind = read("VAULT_KIND");
   const problems: string[] = [];
-  const required: string[] = [...names, "VAULT_KIND"];
+  // The handlers' contracts list VAULT_KIND among their own variables; it is required once.
+  const required: string[] = [...new Set<string>([...names, "VAULT_KIND"])];
   if (kind !== undefined) {
     if (isVaultKind(kind)) {
       required.push(...VAULT_ENVIRONMENT[kind]);

@@ -1,50 +1,41 @@
 /**
  * Proof that the table, the only state shared across jurisdictions, never receives an identity:
- * every command the DynamoDB client is given, across every action and outcome, is serialized and
- * searched for the identity as typed, as normalized, and as plain (unkeyed) SHA-256 digests.
+ * every command the handler's DynamoDB client sends to DynamoDB Local, across every action and
+ * outcome, and every item the table then holds, is serialized and searched for the identity as
+ * typed, as normalized, and as plain (unkeyed) SHA-256 digests.
  */
 import { createHash } from "node:crypto";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MAX_IDENTITY_LENGTH, macMessage, normalizeIdentity } from "./core";
 import { SAUDI_IDENTITY, US_IDENTITY } from "./fixtures/events";
 import { AUDIT_ATTRIBUTES, RECORD_ATTRIBUTES } from "./store";
-import {
-  FakeTable,
-  HANDLER_ENV,
-  captureLogs,
-  fakeKms,
-  rejection,
-  setHandlerEnvironment,
-} from "./test-support";
+import { LocalDirectory } from "./test-dynamodb";
+import { captureLogs, fakeKms, rejection } from "./test-support";
 
 const kms = mockClient(KMSClient);
-const ddb = mockClient(DynamoDBClient);
 
-type Handler = (typeof import("./handler"))["handler"];
+type Handler = Awaited<ReturnType<LocalDirectory["loadHandler"]>>;
 let handler: Handler;
-let table: FakeTable;
-let restoreEnvironment: () => void = () => undefined;
+let directory: LocalDirectory;
 let logs: ReturnType<typeof captureLogs>;
 
-beforeAll(async () => {
-  restoreEnvironment = setHandlerEnvironment(HANDLER_ENV);
-  vi.resetModules();
-  handler = (await import("./handler")).handler;
+beforeEach(async () => {
+  kms.reset();
+  fakeKms(kms);
+  directory = new LocalDirectory();
+  await directory.open();
+  handler = await directory.loadHandler();
+});
+
+afterEach(async () => {
+  await directory.close();
 });
 
 afterAll(() => {
-  restoreEnvironment();
-});
-
-beforeEach(() => {
-  kms.reset();
-  ddb.reset();
-  fakeKms(kms);
-  table = new FakeTable(ddb);
+  kms.restore();
 });
 
 /** Every form of an identity that must never reach the table. */
@@ -85,15 +76,13 @@ async function exerciseEveryAction(identity: string): Promise<void> {
 
 /** Every DynamoDB command input so far, serialized. */
 function serializedCommands(): string {
-  return ddb
-    .calls()
-    .map((call) => JSON.stringify(call.args[0].input))
-    .join("\n");
+  return directory.sent.map((command) => JSON.stringify(command.input)).join("\n");
 }
 
-function assertNothingIdentifying(identity: string): void {
+async function assertNothingIdentifying(identity: string): Promise<void> {
   const serialized = serializedCommands();
-  const stored = JSON.stringify([...table.items.values()]);
+  const items = [...(await directory.items()).values()];
+  const stored = JSON.stringify(items);
   const { text, digests } = forbiddenForms(identity);
   for (const haystack of [serialized, stored]) {
     for (const form of text) {
@@ -106,7 +95,7 @@ function assertNothingIdentifying(identity: string): void {
     // No email address of any kind: every stored string is a key, region, time or operator id.
     expect(haystack).not.toContain("@");
   }
-  for (const item of table.items.values()) {
+  for (const item of items) {
     const allowed: readonly string[] =
       item.pk?.S?.startsWith("audit#") === true ? AUDIT_ATTRIBUTES : RECORD_ATTRIBUTES;
     expect(Object.keys(item).every((name) => allowed.includes(name))).toBe(true);
@@ -123,9 +112,9 @@ describe("no identity reaches the table", () => {
       } finally {
         logs.spy.mockRestore();
       }
-      expect(ddb.calls().length).toBeGreaterThan(8);
-      expect(table.items.size).toBe(2);
-      assertNothingIdentifying(identity);
+      expect(directory.sent.length).toBeGreaterThan(8);
+      expect((await directory.items()).size).toBe(2);
+      await assertNothingIdentifying(identity);
       const local = normalizeIdentity(identity).split("@")[0] ?? "";
       expect(serializedCommands().toLowerCase()).not.toContain(local);
       expect(logs.text().toLowerCase()).not.toContain(local);
@@ -143,10 +132,9 @@ describe("no identity reaches the table", () => {
     try {
       await fc.assert(
         fc.asyncProperty(identityArb, async (identity) => {
-          ddb.resetHistory();
-          table.items.clear();
+          await directory.clear();
           await exerciseEveryAction(identity);
-          assertNothingIdentifying(identity);
+          await assertNothingIdentifying(identity);
           expect(logs.text().toLowerCase()).not.toContain(normalizeIdentity(identity));
         }),
         { numRuns: 40 },
