@@ -6,6 +6,7 @@ import {
   ConditionalCheckFailedException,
   GetItemCommand,
   UpdateItemCommand,
+  type AttributeValue,
   type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
 import {
@@ -19,9 +20,11 @@ import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import {
   deadLetterBody,
+  orderedSequencer,
   type DeadLetter,
   type DeadLetterQueue,
   type JobSubmitter,
+  type LedgerOutcome,
   type ProbedSource,
   type RecordedSubmission,
   type SourceObjectHead,
@@ -155,9 +158,13 @@ export class SqsDeadLetterQueue implements DeadLetterQueue {
 
 /**
  * The ledger's write: the submission, unless this same submission (token and job id) is recorded
- * already. A different token (a newer version of the source) is replaced.
+ * already. A different token (another version of the source) is replaced, unless the recorded one
+ * came from a later S3 event of the key (a greater sequencer).
  */
 export const LEDGER_CONDITION = "attribute_not_exists(submittedJobId) OR submissionToken <> :token";
+const ORDERED_LEDGER_CONDITION =
+  "attribute_not_exists(submittedJobId) OR (submissionToken <> :token AND " +
+  "(attribute_not_exists(sourceSequencer) OR sourceSequencer < :sequencer))";
 
 /** Whether a DynamoDB error is a failed condition. */
 export function isConditionalCheckFailed(error: unknown): boolean {
@@ -200,27 +207,38 @@ export class DynamoDbSubmissionLedger implements SubmissionLedger {
     };
   }
 
-  async record(submission: Submission): Promise<"recorded" | "already_recorded"> {
+  async record(submission: Submission): Promise<LedgerOutcome> {
+    const sequencer = orderedSequencer(submission.sequencer);
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { videoId: { S: submission.videoId } },
           UpdateExpression:
-            "SET submissionToken = :token, submittedJobId = :jobId, submittedAt = :submittedAt",
-          ConditionExpression: LEDGER_CONDITION,
+            sequencer === undefined
+              ? "SET submissionToken = :token, submittedJobId = :jobId, submittedAt = :submittedAt REMOVE sourceSequencer"
+              : "SET submissionToken = :token, submittedJobId = :jobId, submittedAt = :submittedAt, sourceSequencer = :sequencer",
+          ConditionExpression:
+            sequencer === undefined ? LEDGER_CONDITION : ORDERED_LEDGER_CONDITION,
           ExpressionAttributeValues: {
             ":token": { S: submission.token },
             ":jobId": { S: submission.jobId },
             ":submittedAt": { S: submission.submittedAt },
+            ...(sequencer === undefined ? {} : { ":sequencer": { S: sequencer } }),
           },
+          // Says which condition failed: this same submission, or a later one.
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
       );
       return "recorded";
     } catch (error) {
-      // A concurrent delivery recorded this same submission first.
-      if (isConditionalCheckFailed(error)) return "already_recorded";
-      throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
+      // A concurrent delivery recorded this same submission first, or a later upload is recorded.
+      const stored = (error as { Item?: Record<string, AttributeValue> }).Item;
+      const storedToken = stored?.submissionToken?.S;
+      return storedToken === undefined || storedToken === submission.token
+        ? "already_recorded"
+        : "superseded";
     }
   }
 }

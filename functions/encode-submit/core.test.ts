@@ -852,6 +852,8 @@ describe("processMessage", () => {
         token: TOKEN,
         jobId: "1740820468000-job001",
         submittedAt: NOW.toISOString(),
+        // The event's sequencer, so that a later upload of the key is never replaced by this one.
+        sequencer: "0067C2D3A3B2F1E0AB",
       },
     ]);
     expect(deps.deadLetters.letters).toEqual([]);

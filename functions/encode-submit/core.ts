@@ -20,6 +20,7 @@
 import { createHash } from "node:crypto";
 import type { CreateJobRequest } from "@aws-sdk/client-mediaconvert";
 import { z } from "zod";
+import { SOURCE_KEY_LAYOUT, SOURCE_KEY_PATTERN, videoOutputPrefix } from "../../contracts/storage";
 import { normalizeContentType, type EncodeSubmitConfig } from "./config";
 import {
   PermanentFailureError,
@@ -36,11 +37,8 @@ import { describeError, sdkMetadata, type LogFields } from "../shared/log";
 // Constants
 // ---------------------------------------------------------------------------------------------
 
-/** Source keys: `uploads/<courseId>/<videoId>/source.<ext>`. */
-export const SOURCE_KEY_PATTERN =
-  /^uploads\/([a-z0-9-]{1,64})\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/source\.(mp4|mov|mkv|webm)$/;
-/** The layout, as problems describe it. */
-export const SOURCE_KEY_LAYOUT = "uploads/<courseId>/<videoId>/source.<mp4|mov|mkv|webm>";
+/** Source keys (`uploads/<courseId>/<videoId>/source.<ext>`) and the layout as problems say it. */
+export { SOURCE_KEY_LAYOUT, SOURCE_KEY_PATTERN };
 /** Messages processed at once within one batch. */
 export const DEFAULT_CONCURRENCY = 4;
 /** Length of a MediaConvert client request token (it accepts up to 64 ASCII characters). */
@@ -258,7 +256,7 @@ const OUTPUT_FOLDER_TOKEN_LENGTH = 16;
  * overwrite the current job's renditions (encode-status keeps its events out of the catalog).
  */
 export function outputPrefix(bucket: string, source: SourceKey, token: string): string {
-  return `s3://${bucket}/courses/${source.courseId}/${source.videoId}/${token.slice(0, OUTPUT_FOLDER_TOKEN_LENGTH)}/`;
+  return `s3://${bucket}/${videoOutputPrefix(source.courseId, source.videoId)}${token.slice(0, OUTPUT_FOLDER_TOKEN_LENGTH)}/`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -651,6 +649,28 @@ export interface Submission {
   readonly jobId: string;
   /** ISO 8601 UTC. */
   readonly submittedAt: string;
+  /**
+   * The S3 event's sequencer, as S3 sent it: of two uploads of the video's key, the later
+   * event's submission wins, whatever order they are recorded in (`orderedSequencer`).
+   */
+  readonly sequencer?: string;
+}
+
+/** What recording a submission found. */
+export type LedgerOutcome = "recorded" | "already_recorded" | "superseded";
+
+const SEQUENCER = /^[0-9A-Fa-f]{1,32}$/;
+
+/**
+ * An S3 event sequencer in a form that orders as S3 says: events of one key compare by their
+ * sequencers, the shorter padded with leading zeros, as hexadecimal. Fixed width (32) and upper
+ * case, so that a string comparison orders them. Undefined for a missing or malformed one.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
+ */
+export function orderedSequencer(sequencer: string | undefined): string | undefined {
+  return sequencer !== undefined && SEQUENCER.test(sequencer)
+    ? sequencer.toUpperCase().padStart(32, "0")
+    : undefined;
 }
 
 /**
@@ -662,9 +682,11 @@ export interface SubmissionLedger {
   find(videoId: string): Promise<RecordedSubmission | undefined>;
   /**
    * Records the submission unless the same one (same token, a job id) is recorded already:
-   * `"already_recorded"` then, which is a success too (a concurrent delivery recorded it).
+   * `"already_recorded"` then, which is a success too (a concurrent delivery recorded it); or
+   * unless a later upload of the key is recorded (a greater sequencer): `"superseded"`, and the
+   * job just created is not the video's (encode-status ignores its events).
    */
-  record(submission: Submission): Promise<"recorded" | "already_recorded">;
+  record(submission: Submission): Promise<LedgerOutcome>;
 }
 
 /** A message parked for good, with why. */
@@ -773,8 +795,8 @@ export interface ObjectResult {
   readonly attempts?: number;
   /** For a duplicate: when the ledger recorded the job. */
   readonly submittedAt?: string;
-  /** What the ledger write after CreateJob found: recorded, or recorded already. */
-  readonly ledger?: "recorded" | "already_recorded";
+  /** What the ledger write after CreateJob found: recorded, recorded already, or superseded. */
+  readonly ledger?: LedgerOutcome;
   /** Set when the message should have been dead-lettered but the DLQ send failed. */
   readonly deadLetter?: "send_failed";
   /** Safe description of the AWS error behind a transient failure. */
@@ -912,7 +934,13 @@ async function processObject(
     // window between CreateJob and this write.
     const submittedAt = (deps.now ?? (() => new Date()))().toISOString();
     const ledger = await ledgerCall("UpdateItem", () =>
-      deps.ledger.record({ videoId: source.videoId, token, jobId: value.jobId, submittedAt }),
+      deps.ledger.record({
+        videoId: source.videoId,
+        token,
+        jobId: value.jobId,
+        submittedAt,
+        ...(notified.sequencer === undefined ? {} : { sequencer: notified.sequencer }),
+      }),
     );
     return { status: "submitted", result: { ...result, outcome: "submitted", ledger } };
   } catch (error) {

@@ -12,6 +12,7 @@ import type {
   DeadLetterQueue,
   EncodeSubmitDeps,
   JobSubmitter,
+  LedgerOutcome,
   ProbedSource,
   RecordedSubmission,
   SourceObjectHead,
@@ -20,6 +21,7 @@ import type {
   Submission,
   SubmissionLedger,
 } from "./core";
+import { orderedSequencer } from "./core";
 import { DEFAULT_LECTURE_LADDER } from "./job-settings";
 import { ACCOUNT, ETAG, REGION, SOURCE_SIZE, VERSION_ID } from "./fixtures/events";
 import { setEnvironment } from "../shared/test-support";
@@ -158,6 +160,8 @@ export class FakeJobSubmitter implements JobSubmitter {
 /** The submission ledger: one submission per video, replaced only by another token. */
 export class FakeSubmissionLedger implements SubmissionLedger {
   readonly entries = new Map<string, RecordedSubmission>();
+  /** The recorded submission's sequencer, by video. */
+  private readonly sequencers = new Map<string, string>();
   readonly finds: string[] = [];
   readonly records: Submission[] = [];
   /** Errors to throw, in order, before answering a find. */
@@ -172,7 +176,7 @@ export class FakeSubmissionLedger implements SubmissionLedger {
     return Promise.resolve(this.entries.get(videoId));
   }
 
-  record(submission: Submission): Promise<"recorded" | "already_recorded"> {
+  record(submission: Submission): Promise<LedgerOutcome> {
     this.records.push(submission);
     const failure = this.recordFailures.shift();
     if (failure !== undefined) return Promise.reject(failure);
@@ -180,8 +184,23 @@ export class FakeSubmissionLedger implements SubmissionLedger {
     if (current?.jobId !== undefined && current.token === submission.token) {
       return Promise.resolve("already_recorded");
     }
+    const recordedSequencer = this.sequencers.get(submission.videoId);
+    const sequencer = orderedSequencer(submission.sequencer);
+    if (
+      current?.jobId !== undefined &&
+      sequencer !== undefined &&
+      recordedSequencer !== undefined &&
+      recordedSequencer >= sequencer
+    ) {
+      return Promise.resolve("superseded");
+    }
     const { token, jobId, submittedAt } = submission;
     this.entries.set(submission.videoId, { token, jobId, submittedAt });
+    if (sequencer === undefined) {
+      this.sequencers.delete(submission.videoId);
+    } else {
+      this.sequencers.set(submission.videoId, sequencer);
+    }
     return Promise.resolve("recorded");
   }
 }
