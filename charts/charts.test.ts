@@ -83,22 +83,26 @@ const clickhouseValues: Values = {
       name: "analytics_api",
       passwordSecret: { name: "clickhouse-users", key: "analytics_api" },
       networks: ["10.20.0.0/16"],
+      grants: ["GRANT SELECT ON analytics.playback_requests"],
     },
     {
       name: "analytics_migrator",
       passwordSecret: { name: "clickhouse-users", key: "analytics_migrator" },
       networks: ["10.20.0.0/16"],
+      grants: ["GRANT SELECT ON analytics.playback_requests"],
     },
     {
       name: "grafana",
       passwordSecret: { name: "clickhouse-users", key: "grafana" },
       profile: "readonly",
       networks: ["10.20.0.0/16"],
+      grants: ["GRANT SELECT ON analytics.playback_requests"],
     },
     {
       name: "backup",
       passwordSecret: { name: "clickhouse-users", key: "backup" },
       networks: ["127.0.0.1/32"],
+      grants: ["GRANT SELECT ON analytics.playback_requests"],
     },
   ],
   backup: {
@@ -495,7 +499,14 @@ describe("charts/clickhouse values", () => {
 
   it("refuse an inline password and a user without a password secret", () => {
     const inline = withPatch(clickhouseValues, {
-      users: [{ name: "bi", password: "hunter2", networks: ["10.20.0.0/16"] }],
+      users: [
+        {
+          name: "bi",
+          password: "hunter2",
+          networks: ["10.20.0.0/16"],
+          grants: ["GRANT SELECT ON analytics.playback_requests"],
+        },
+      ],
     });
     expect(schemaErrors(chart, inline)).toEqual(
       expect.arrayContaining([
@@ -515,7 +526,14 @@ describe("charts/clickhouse values", () => {
 
   it("refuse bad and world-open CIDRs, and users without networks", () => {
     const user = (networks: unknown[]): Values => ({
-      users: [{ name: "bi", passwordSecret: { name: "s", key: "k" }, networks }],
+      users: [
+        {
+          name: "bi",
+          passwordSecret: { name: "s", key: "k" },
+          networks,
+          grants: ["GRANT SELECT ON analytics.playback_requests"],
+        },
+      ],
       backup: { enabled: false },
     });
     expect(failures(chart, withPatch(clickhouseValues, user(["10.0.0.0/33"])))).toEqual([
@@ -537,7 +555,15 @@ describe("charts/clickhouse values", () => {
 
   it("reserve the default and operator user names, and allow only the two profiles", () => {
     const named = (name: string, profile = "default"): Values => ({
-      users: [{ name, profile, passwordSecret: { name: "s", key: "k" }, networks: ["10.0.0.0/8"] }],
+      users: [
+        {
+          name,
+          profile,
+          passwordSecret: { name: "s", key: "k" },
+          networks: ["10.0.0.0/8"],
+          grants: ["GRANT SELECT ON analytics.playback_requests"],
+        },
+      ],
       backup: { enabled: false },
     });
     expect(failures(chart, withPatch(clickhouseValues, named("default")))).toEqual([

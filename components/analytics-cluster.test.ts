@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { readCrd, validateCustomObject } from "../charts/crd";
 import { upstreamValuesProblems } from "../charts/upstream-values";
 import { chartValuesValidator } from "../charts/schema";
+import { CLICKHOUSE_USER_ACCESS } from "../contracts/clickhouse-users";
 import {
   json,
   list,
@@ -354,9 +355,44 @@ describe("AnalyticsCluster", async () => {
       expect(users.map((user) => user.name)).toEqual(["ingest", "api", "migrator", "backup"]);
       for (const user of users) {
         expect(user.passwordSecret).toEqual({ name: "clickhouse-users", key: user.name });
-        expect(user.networks).toEqual(["10.20.0.0/16"]);
+        // The backup sidecar connects from its own pod only.
+        expect(user.networks).toEqual(user.name === "backup" ? ["127.0.0.1/32"] : ["10.20.0.0/16"]);
+        expect(user.profile).toBe("default");
       }
-      expect(users.find((user) => user.name === "api")?.profile).toBe("readonly");
+    });
+
+    it("give each ClickHouse user exactly the grants its code is proven to need", () => {
+      const values = record(releaseNamed(recorded, "clickhouse").inputs.values);
+      const grants: Record<string, unknown> = Object.fromEntries(
+        list(values.users)
+          .map(record)
+          .map((user) => [String(user.name), user.grants] as const),
+      );
+      // The same statements the integration test loads into a real engine for each user.
+      expect(grants).toEqual({
+        ingest: CLICKHOUSE_USER_ACCESS.ingest.grants,
+        api: CLICKHOUSE_USER_ACCESS.api.grants,
+        migrator: CLICKHOUSE_USER_ACCESS.migrator.grants,
+        backup: CLICKHOUSE_USER_ACCESS.backup.grants,
+      });
+      // Read-only and write-only where it matters, whatever the contract says elsewhere.
+      expect(grants.api).toEqual([
+        "GRANT SELECT ON analytics.playback_requests",
+        "GRANT SELECT ON analytics.playback_hourly",
+        "GRANT SELECT ON analytics.learning_events",
+        "GRANT SELECT ON analytics.engagement_daily",
+      ]);
+      expect(grants.ingest).toEqual([
+        "GRANT INSERT ON analytics.playback_requests",
+        "GRANT SELECT(request_id, timestamp, course_id, country, edge_location, rendition, is_error, aborted, cache_hit, bytes, ttfb_ms) ON analytics.playback_requests",
+      ]);
+      for (const statement of Object.values(grants).flatMap(list).map(String)) {
+        expect(statement).not.toMatch(/\b(ALL|TO)\b|GRANT OPTION/);
+        // Server-wide grants are for capabilities (CLUSTER, S3), never for rows.
+        if (statement.endsWith(" ON *.*")) {
+          expect(statement).not.toMatch(/\b(SELECT|INSERT)\b/);
+        }
+      }
     });
 
     it("pass analytics API values that the chart's schema accepts", () => {

@@ -2,6 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import {
+  CLICKHOUSE_USER_ACCESS,
+  CLICKHOUSE_USER_NAMES,
+  type ClickHouseUserName,
+} from "../contracts/clickhouse-users";
 import { validatedCertificate } from "./certificate";
 import type { AwsContext } from "./context";
 import type { DataKeys } from "./data-keys";
@@ -11,19 +16,20 @@ import { ENCRYPTED_STORAGE_CLASS, type KubernetesCluster } from "./kubernetes-cl
 import { SecureBucket } from "./secure-bucket";
 import { dataTags } from "./tags";
 
-/** The database users of the analytics installation, each with its own generated password. */
-export const CLICKHOUSE_USERS = {
-  /** The real-time-log ingest Lambda: inserts playback rows. */
-  ingest: { profile: "default" },
-  /** The analytics API: reads only. */
-  api: { profile: "readonly" },
-  /** The schema migration job. */
-  migrator: { profile: "default" },
-  /** The clickhouse-backup sidecar in each server pod. */
-  backup: { profile: "default" },
-} as const;
+/**
+ * The database users of the analytics installation, each with its own generated password and
+ * exactly the grants of `CLICKHOUSE_USER_ACCESS` (contracts/clickhouse-users.ts): ingest inserts
+ * playback requests and reads the columns its deduplication and the hourly view need, api reads,
+ * migrator owns the analytics database's schema (and runs the lake loader), backup freezes parts
+ * for clickhouse-backup from its own pod. A users.xml user without grants would hold every
+ * privilege.
+ */
+export const CLICKHOUSE_USERS = CLICKHOUSE_USER_ACCESS;
 
-export type ClickHouseUser = keyof typeof CLICKHOUSE_USERS;
+export type ClickHouseUser = ClickHouseUserName;
+
+/** Where the backup sidecar connects from: its own pod. */
+const LOOPBACK_NETWORKS = ["127.0.0.1/32"];
 
 /** The Kubernetes Secret that holds the users' passwords, one key per user. */
 export const USERS_SECRET = "clickhouse-users";
@@ -136,7 +142,7 @@ export class ClickHouse extends pulumi.ComponentResource {
     );
 
     const passwords = Object.fromEntries(
-      (Object.keys(CLICKHOUSE_USERS) as ClickHouseUser[]).map((user) => [
+      CLICKHOUSE_USER_NAMES.map((user) => [
         user,
         new random.RandomPassword(
           `${name}-${user}`,
@@ -289,11 +295,13 @@ export class ClickHouse extends pulumi.ComponentResource {
             requests: { cpu: String(settings.cpu), memory },
             limits: { cpu: String(settings.cpu * 2), memory },
           },
-          users: (Object.keys(CLICKHOUSE_USERS) as ClickHouseUser[]).map((user) => ({
+          users: CLICKHOUSE_USER_NAMES.map((user) => ({
             name: user,
             passwordSecret: { name: USERS_SECRET, key: user },
             profile: CLICKHOUSE_USERS[user].profile,
-            networks: [args.vpcCidr],
+            networks:
+              CLICKHOUSE_USERS[user].network === "loopback" ? LOOPBACK_NETWORKS : [args.vpcCidr],
+            grants: [...CLICKHOUSE_USERS[user].grants],
           })),
           nodeSelector: placement.nodeSelector,
           tolerations: placement.tolerations,
