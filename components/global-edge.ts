@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { validatedCertificate } from "./certificate";
 import type { AwsContext } from "./context";
 import type { DataKeys } from "./data-keys";
+import { EdgeCacheControl } from "./edge-cache-control";
 import {
   CLOUDFRONT_HOSTED_ZONE_ID,
   defaultContentSecurityPolicy,
@@ -51,10 +52,22 @@ export interface GlobalEdgeArgs {
   readonly rateLimitPerFiveMinutes?: number;
   /**
    * Longest time, in seconds, an edge serves course content (`/courses/*`) before asking S3
-   * again (1 to 86400); also the TTL of objects without `Cache-Control`. Shorter `max-age` and
-   * `stale-while-revalidate` set on the objects are honoured. @default 3600
+   * again (1 to 86400); also the `max-age` given to objects stored without `Cache-Control` or
+   * `Expires`. Objects uploaded with their own are cached as they say (up to this). @default 3600
    */
   readonly courseContentTtlSeconds?: number;
+  /**
+   * `stale-while-revalidate` of course content stored without caching instructions, in seconds
+   * (1 to 31536000): for this long after it expires an edge answers with the object it has while
+   * it fetches the new one. @default 86400
+   */
+  readonly courseStaleWhileRevalidateSeconds?: number;
+  /**
+   * `stale-if-error` of course content stored without caching instructions, in seconds (1 to
+   * 31536000): for this long after it expires an edge answers with the object it has when S3
+   * fails. @default 604800
+   */
+  readonly courseStaleIfErrorSeconds?: number;
   /**
    * TTL of the SPA shell (`index.html`), which answers every application route, 1 to 3600
    * seconds. @default 60
@@ -69,6 +82,12 @@ export interface GlobalEdgeArgs {
   readonly contentSecurityPolicy?: string;
 }
 
+/** Stale windows of course content, in seconds, when the stack does not set them. */
+export const COURSE_STALE_DEFAULTS = {
+  staleWhileRevalidateSeconds: 86_400,
+  staleIfErrorSeconds: 604_800,
+} as const;
+
 /** The origin id of the SPA bucket in the distribution. */
 const SPA_ORIGIN = "spa-bucket";
 
@@ -77,7 +96,9 @@ const SPA_ORIGIN = "spa-bucket";
  * distribution serving the SPA and course content at the apex and `www.` from a private,
  * encrypted S3 bucket that only this distribution can read (origin access control), with TLS 1.2+
  * over HTTP/2 and HTTP/3, strict security headers, the shell `index.html` for application routes
- * (a CloudFront Function; a missing file is a 404), a WAF web ACL
+ * (a CloudFront Function; a missing file is a 404), course content cached with
+ * stale-while-revalidate and stale-if-error (an origin-response Lambda@Edge function gives objects
+ * stored without caching instructions the course TTL and both stale windows), a WAF web ACL
  * (AWS managed rules and a per-IP rate limit), a DNS-validated certificate and Route 53 aliases.
  *
  * It holds no user data: the bucket holds content, encrypted with the stack's content key.
@@ -92,6 +113,8 @@ export class GlobalEdge extends pulumi.ComponentResource {
   public readonly webAclArn: pulumi.Output<string>;
   /** ARN of the certificate, known once it is validated. */
   public readonly certificateArn: pulumi.Output<string>;
+  /** The origin-response function that sets the Cache-Control of cached course content. */
+  public readonly courseCacheControl: EdgeCacheControl;
 
   constructor(name: string, args: GlobalEdgeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("knowledgecity:edge:GlobalEdge", name, {}, opts);
@@ -232,7 +255,26 @@ export class GlobalEdge extends pulumi.ComponentResource {
     const courseCache = cachePolicy(
       "courses",
       settings.courseContentTtlSeconds,
-      "Course content: updates show within the TTL; objects' stale-while-revalidate applies",
+      "Course content: updates show within the TTL, stale served while it revalidates",
+    );
+    // CloudFront reads stale-while-revalidate and stale-if-error from the origin's Cache-Control
+    // only: course objects stored without caching instructions get the course TTL and the stale
+    // windows from an origin-response function, before the edge caches them. Only on
+    // `/courses/*`: the shell must expire in seconds, and hashed assets carry their own.
+    this.courseCacheControl = new EdgeCacheControl(
+      `${name}-course-cache-control`,
+      {
+        context: args.context,
+        serves: `course content of ${args.stack}`,
+        maxAgeSeconds: settings.courseContentTtlSeconds,
+        staleWhileRevalidateSeconds:
+          args.courseStaleWhileRevalidateSeconds ??
+          COURSE_STALE_DEFAULTS.staleWhileRevalidateSeconds,
+        staleIfErrorSeconds:
+          args.courseStaleIfErrorSeconds ?? COURSE_STALE_DEFAULTS.staleIfErrorSeconds,
+        usEast1Provider: args.usEast1Provider,
+      },
+      parent,
     );
 
     const headers = new aws.cloudfront.ResponseHeadersPolicy(
@@ -307,7 +349,17 @@ export class GlobalEdge extends pulumi.ComponentResource {
         },
         orderedCacheBehaviors: [
           { pathPattern: "/assets/*", ...behaviour(assetCache) },
-          { pathPattern: "/courses/*", ...behaviour(courseCache) },
+          {
+            pathPattern: "/courses/*",
+            ...behaviour(courseCache),
+            lambdaFunctionAssociations: [
+              {
+                eventType: "origin-response",
+                lambdaArn: this.courseCacheControl.versionArn,
+                includeBody: false,
+              },
+            ],
+          },
         ],
         restrictions: { geoRestriction: { restrictionType: "none" } },
         viewerCertificate: {

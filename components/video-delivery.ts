@@ -3,9 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { validatedCertificate } from "./certificate";
 import type { AwsContext } from "./context";
 import type { DataKeys } from "./data-keys";
+import { EdgeCacheControl } from "./edge-cache-control";
 import { CLOUDFRONT_HOSTED_ZONE_ID } from "./edge-policies";
 import { serviceTrustPolicy } from "./iam";
-import { PLAYBACK_LOG_FIELDS } from "./playback-logs";
+import { PLAYBACK_LOG_FIELDS } from "../contracts/playback-logs";
 import type { SecureBucket } from "./secure-bucket";
 import { dataTags } from "./tags";
 
@@ -33,9 +34,11 @@ export interface VideoDeliveryArgs {
 /**
  * The region's video CDN: CloudFront in front of the processed bucket through Origin Access
  * Control, every request signed by a key of the key group (cookies from `playback-auth`), a day of
- * edge caching for hot video, Cache-Control with stale-while-revalidate and stale-if-error and
- * CORS for players, real-time logs to a Kinesis stream (playback-quality fields, nothing
- * personal), its own hostname with a us-east-1 certificate.
+ * edge caching for hot video, stale-while-revalidate and stale-if-error on the cached renditions
+ * (an origin-response Lambda@Edge function, `EdgeCacheControl`, since MediaConvert's objects carry
+ * no Cache-Control), `private` Cache-Control and CORS toward players, real-time logs to a Kinesis
+ * stream (playback-quality fields, nothing personal), its own hostname with a us-east-1
+ * certificate.
  */
 export class VideoDelivery extends pulumi.ComponentResource {
   public readonly distributionArn: pulumi.Output<string>;
@@ -43,6 +46,8 @@ export class VideoDelivery extends pulumi.ComponentResource {
   public readonly distributionDomainName: pulumi.Output<string>;
   public readonly publicKeyId: pulumi.Output<string>;
   public readonly logStreamArn: pulumi.Output<string>;
+  /** The origin-response function that sets the Cache-Control of cached renditions. */
+  public readonly cacheControl: EdgeCacheControl;
 
   constructor(name: string, args: VideoDeliveryArgs, opts?: pulumi.ComponentResourceOptions) {
     super("knowledgecity:video:VideoDelivery", name, {}, opts);
@@ -154,6 +159,24 @@ export class VideoDelivery extends pulumi.ComponentResource {
       },
       parent,
     );
+    // What the edge caches: CloudFront reads stale-while-revalidate and stale-if-error from the
+    // origin's Cache-Control only, never from a response headers policy (that acts on viewer
+    // responses, after the cache), and MediaConvert's objects have none: the origin-response
+    // function gives each rendition the cache policy's TTL and the stale windows as it is stored.
+    this.cacheControl = new EdgeCacheControl(
+      `${name}-cache-control`,
+      {
+        context: args.context,
+        serves: `course video of ${args.stack}`,
+        maxAgeSeconds: args.hotTtlSeconds,
+        staleWhileRevalidateSeconds: args.staleWhileRevalidateSeconds,
+        staleIfErrorSeconds: args.staleIfErrorSeconds,
+        usEast1Provider: args.usEast1Provider,
+      },
+      parent,
+    );
+    // Toward viewers the renditions stay `private`: they are signed per course, and no shared
+    // cache between the player and the edge may keep them.
     const headers = new aws.cloudfront.ResponseHeadersPolicy(
       `${name}-video`,
       {
@@ -227,6 +250,13 @@ export class VideoDelivery extends pulumi.ComponentResource {
           responseHeadersPolicyId: headers.id,
           trustedKeyGroups: [keyGroup.id],
           realtimeLogConfigArn: logConfig.arn,
+          lambdaFunctionAssociations: [
+            {
+              eventType: "origin-response",
+              lambdaArn: this.cacheControl.versionArn,
+              includeBody: false,
+            },
+          ],
         },
         restrictions: { geoRestriction: { restrictionType: "none" } },
         viewerCertificate: {

@@ -9,7 +9,7 @@ import {
   type RecordedResource,
 } from "../test/harness";
 import { DataKeys } from "./data-keys";
-import { PLAYBACK_LOG_FIELDS } from "./playback-logs";
+import { PLAYBACK_LOG_FIELDS } from "../contracts/playback-logs";
 import { VideoPipeline, type VideoPipelineArgs } from "./video-pipeline";
 
 function run(overrides: Partial<VideoPipelineArgs> = {}) {

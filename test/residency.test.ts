@@ -94,14 +94,17 @@ describe("residency of the real stacks", () => {
     expect(outside.map((r) => r.urn)).toEqual([]);
     // Only what AWS requires in us-east-1 lives elsewhere, holding no data: the video CDN's
     // certificate, and its 5xx alarm with the alert topic and key it needs there (CloudFront
-    // publishes metrics only in us-east-1).
+    // publishes metrics only in us-east-1), and its Lambda@Edge function with the function's role.
     const elsewhere = saudi.filter((r) => r.region !== "me-south-1");
     expect([...new Set(elsewhere.map((r) => `${r.region} ${r.type}`))].sort()).toEqual([
       "us-east-1 aws:acm/certificate:Certificate",
       "us-east-1 aws:acm/certificateValidation:CertificateValidation",
       "us-east-1 aws:cloudwatch/metricAlarm:MetricAlarm",
+      "us-east-1 aws:iam/role:Role",
+      "us-east-1 aws:iam/rolePolicy:RolePolicy",
       "us-east-1 aws:kms/alias:Alias",
       "us-east-1 aws:kms/key:Key",
+      "us-east-1 aws:lambda/function:Function",
       "us-east-1 aws:sns/topic:Topic",
       "us-east-1 aws:sns/topicPolicy:TopicPolicy",
       "us-east-1 pulumi:providers:aws",

@@ -44,14 +44,18 @@ describe("npm run plan", () => {
     }
     const saudi = documents.find((d) => d.stack === "me-south-1");
     // Only what CloudFront requires in us-east-1 lies outside, holding no data: its certificate,
-    // and its 5xx alarm with that alarm's topic and key (its metrics exist only there).
+    // and its 5xx alarm with that alarm's topic and key (its metrics exist only there), and its
+    // Lambda@Edge function with the function's role.
     const outside = saudi?.resources.filter((r) => !saudi.allowedRegions.includes(r.region)) ?? [];
     expect([...new Set(outside.map((r) => r.type))].sort()).toEqual([
       "aws:acm/certificate:Certificate",
       "aws:acm/certificateValidation:CertificateValidation",
       "aws:cloudwatch/metricAlarm:MetricAlarm",
+      "aws:iam/role:Role",
+      "aws:iam/rolePolicy:RolePolicy",
       "aws:kms/alias:Alias",
       "aws:kms/key:Key",
+      "aws:lambda/function:Function",
       "aws:sns/topic:Topic",
       "aws:sns/topicPolicy:TopicPolicy",
       "pulumi:providers:aws",

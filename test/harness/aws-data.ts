@@ -565,11 +565,13 @@ function serviceFormats(
     case "aws:lambda/function:Function": {
       // arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}
       const functionArn = arn("lambda", `function:${physicalName}`);
+      // `publish: true` publishes version 1 on creation; otherwise the ARNs name $LATEST.
+      const version = inputs.publish === true ? "1" : "$LATEST";
       return {
         name: physicalName,
         arn: functionArn,
-        qualifiedArn: `${functionArn}:$LATEST`,
-        version: "$LATEST",
+        qualifiedArn: `${functionArn}:${version}`,
+        version,
         invokeArn: `arn:${MOCK_PARTITION}:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`,
       };
     }

@@ -13,6 +13,7 @@ import { answerInvoke } from "./invokes";
 import { checkKeyOrdering, checkPrincipals } from "./kms-rules";
 import {
   checkInvoke,
+  checkLambdaEdge,
   checkRegistration,
   DependencyGraph,
   disabledDefaults,
@@ -298,6 +299,7 @@ async function runIsolated(options: EngineRunOptions): Promise<EngineRun> {
   const violations = [
     ...mocks.violations,
     ...checkKeyOrdering(graph),
+    ...checkLambdaEdge(graph),
     ...checkPrincipals(graph, {
       invokeAnswers: mocks.invokeAnswers,
       configValues: stringsWithin(Object.values(options.config)),

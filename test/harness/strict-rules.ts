@@ -7,13 +7,19 @@
  *   monitor does (pulumi/pulumi `pkg/resource/deploy/source_eval.go`, diagnostic 2016
  *   "Default provider for '%v' disabled. '%v' must use an explicit provider.");
  * - invokes whose answer changes on every run (`UNSTABLE_INVOKES`);
- * - KMS ordering and unknown principals: see `./kms-rules`.
+ * - KMS ordering and unknown principals: see `./kms-rules`;
+ * - Lambda@Edge: a function a distribution associates must meet CloudFront's restrictions
+ *   (`checkLambdaEdge`).
  */
 import type { RecordedResource } from "./engine";
 
 /** The rules the offline engine enforces besides running the program. */
 export type EngineRule =
-  "default-provider" | "unstable-invoke" | "kms-key-policy-order" | "unknown-principal";
+  | "default-provider"
+  | "unstable-invoke"
+  | "kms-key-policy-order"
+  | "unknown-principal"
+  | "lambda-edge";
 
 /** One refusal: what the real engine or AWS would stop at, and on which resource or invoke. */
 export interface EngineViolation {
@@ -220,4 +226,223 @@ export class DependencyGraph {
     this.closures.set(urn, seen);
     return seen;
   }
+}
+
+const LAMBDA_EDGE_RESTRICTIONS =
+  "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-at-edge-function-restrictions.html";
+const LAMBDA_EDGE_QUOTAS =
+  "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html#limits-lambda-at-edge";
+
+/** The principals a Lambda@Edge execution role must trust. */
+const EDGE_ROLE_SERVICES = ["lambda.amazonaws.com", "edgelambda.amazonaws.com"] as const;
+
+/** Timeout (seconds) and memory (MB) limits of a Lambda@Edge function, by event (quotas). */
+const EDGE_EVENT_LIMITS: Readonly<
+  Record<string, { readonly timeoutSeconds: number; readonly memoryMb: number }>
+> = {
+  "viewer-request": { timeoutSeconds: 5, memoryMb: 128 },
+  "viewer-response": { timeoutSeconds: 5, memoryMb: 128 },
+  "origin-request": { timeoutSeconds: 30, memoryMb: 10_240 },
+  "origin-response": { timeoutSeconds: 30, memoryMb: 10_240 },
+};
+
+const LAMBDA_ARN =
+  /^arn:aws[a-z-]*:lambda:(?<region>[a-z0-9-]+):\d{12}:function:(?<name>[^:]+)(?::(?<qualifier>[^:]+))?$/;
+
+function objectOf(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+function listOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+}
+
+/** The services an IAM role's trust policy lets assume it (`sts:AssumeRole`, Allow). */
+export function trustedServices(assumeRolePolicy: unknown): Set<string> {
+  let document: unknown = assumeRolePolicy;
+  if (typeof assumeRolePolicy === "string") {
+    try {
+      document = JSON.parse(assumeRolePolicy);
+    } catch {
+      return new Set();
+    }
+  }
+  const services = new Set<string>();
+  for (const statement of listOf(objectOf(document).Statement).map(objectOf)) {
+    const actions = listOf(statement.Action);
+    if (
+      statement.Effect === "Allow" &&
+      actions.some((a) => a === "sts:AssumeRole" || a === "sts:*" || a === "*")
+    ) {
+      for (const service of listOf(objectOf(statement.Principal).Service)) {
+        if (typeof service === "string") {
+          services.add(service);
+        }
+      }
+    }
+  }
+  return services;
+}
+
+/** What Lambda@Edge refuses in one function's configuration, for an association on `event`. */
+function edgeFunctionProblems(
+  fn: RecordedResource,
+  event: string,
+  graph: DependencyGraph,
+): string[] {
+  const inputs = fn.inputs;
+  const problems: string[] = [];
+  const restriction = (what: string) => `${what} (${LAMBDA_EDGE_RESTRICTIONS})`;
+  const variables = objectOf(objectOf(inputs.environment).variables);
+  if (Object.keys(variables).length > 0) {
+    problems.push(
+      restriction(
+        `it sets environment variables (${Object.keys(variables).join(", ")}); Lambda@Edge supports none: bake values into the package`,
+      ),
+    );
+  }
+  if (listOf(objectOf(inputs.vpcConfig).subnetIds).length > 0) {
+    problems.push(restriction("it runs in a VPC; Lambda@Edge functions cannot"));
+  }
+  if (objectOf(inputs.deadLetterConfig).targetArn !== undefined) {
+    problems.push(restriction("it has a dead-letter queue; Lambda@Edge supports none"));
+  }
+  if (objectOf(inputs.tracingConfig).mode === "Active") {
+    problems.push(restriction("it has active X-Ray tracing; Lambda@Edge does not support X-Ray"));
+  }
+  if (listOf(inputs.layers).length > 0) {
+    problems.push(restriction("it uses layers; Lambda@Edge does not support them"));
+  }
+  if (listOf(inputs.architectures).includes("arm64")) {
+    problems.push(restriction("its architecture is arm64; Lambda@Edge runs x86_64 only"));
+  }
+  if (inputs.packageType === "Image" || inputs.imageUri !== undefined) {
+    problems.push(restriction("it is a container image; Lambda@Edge takes .zip packages only"));
+  }
+  const storage = objectOf(inputs.ephemeralStorage).size;
+  if (typeof storage === "number" && storage > 512) {
+    problems.push(restriction(`its ephemeral storage is ${storage} MB; at most 512 MB`));
+  }
+  if (inputs.sourceKmsKeyArn !== undefined) {
+    problems.push(
+      restriction("its package is encrypted with a customer managed key; Lambda@Edge refuses it"),
+    );
+  }
+  const runtime = inputs.runtime;
+  if (typeof runtime !== "string" || !/^(nodejs\d+\.x|python3\.\d+)$/.test(runtime)) {
+    problems.push(
+      restriction(
+        `its runtime is ${JSON.stringify(runtime)}; Lambda@Edge supports Node.js and Python runtimes only`,
+      ),
+    );
+  }
+  const limits = EDGE_EVENT_LIMITS[event];
+  if (limits !== undefined) {
+    // Lambda's defaults: 3 seconds, 128 MB.
+    const timeout = typeof inputs.timeout === "number" ? inputs.timeout : 3;
+    const memory = typeof inputs.memorySize === "number" ? inputs.memorySize : 128;
+    if (timeout > limits.timeoutSeconds) {
+      problems.push(
+        `its timeout is ${timeout} s; a function on ${event} may run ${limits.timeoutSeconds} s at most (${LAMBDA_EDGE_QUOTAS})`,
+      );
+    }
+    if (memory > limits.memoryMb) {
+      problems.push(
+        `its memory is ${memory} MB; a function on ${event} may have ${limits.memoryMb} MB at most (${LAMBDA_EDGE_QUOTAS})`,
+      );
+    }
+  }
+  const role = graph.resources.find(
+    (r) => r.type === "aws:iam/role:Role" && r.state.arn === inputs.role,
+  );
+  if (role !== undefined) {
+    const trusted = trustedServices(role.inputs.assumeRolePolicy);
+    const missing = EDGE_ROLE_SERVICES.filter((service) => !trusted.has(service));
+    if (missing.length > 0) {
+      problems.push(
+        restriction(
+          `its role ${role.urn} does not let ${missing.join(" and ")} assume it; both ${EDGE_ROLE_SERVICES.join(" and ")} must`,
+        ),
+      );
+    }
+  }
+  const names = new Set<unknown>([fn.state.name, fn.state.arn]);
+  for (const other of graph.resources) {
+    if (
+      other.type === "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig" &&
+      names.has(other.inputs.functionName)
+    ) {
+      problems.push(
+        restriction(`${other.urn} gives it provisioned concurrency; Lambda@Edge supports none`),
+      );
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every Lambda@Edge association of every distribution: the ARN must name a numbered version of a
+ * function in us-east-1 (not `$LATEST`, an alias or the bare function), and a function the run
+ * creates must meet Lambda@Edge's restrictions and the quotas of its event. CloudFront refuses
+ * the distribution otherwise (InvalidLambdaFunctionAssociation).
+ */
+export function checkLambdaEdge(graph: DependencyGraph): EngineViolation[] {
+  const violations: EngineViolation[] = [];
+  const functions = graph.resources.filter((r) => r.type === "aws:lambda/function:Function");
+  for (const distribution of graph.resources) {
+    if (distribution.type !== "aws:cloudfront/distribution:Distribution") {
+      continue;
+    }
+    const behaviours = [
+      ["default", objectOf(distribution.inputs.defaultCacheBehavior)] as const,
+      ...listOf(distribution.inputs.orderedCacheBehaviors)
+        .map(objectOf)
+        .map((b) => [String(b.pathPattern), b] as const),
+    ];
+    for (const [path, behaviour] of behaviours) {
+      for (const association of listOf(behaviour.lambdaFunctionAssociations).map(objectOf)) {
+        const event = String(association.eventType);
+        const arn = typeof association.lambdaArn === "string" ? association.lambdaArn : "";
+        const where = `behaviour ${path}, ${event}`;
+        const match = LAMBDA_ARN.exec(arn);
+        if (match?.groups === undefined) {
+          violations.push({
+            rule: "lambda-edge",
+            subject: distribution.urn,
+            message: `${where}: ${JSON.stringify(association.lambdaArn)} is not a Lambda function ARN`,
+          });
+          continue;
+        }
+        const { region, qualifier } = match.groups;
+        if (qualifier === undefined || !/^\d+$/.test(qualifier)) {
+          violations.push({
+            rule: "lambda-edge",
+            subject: distribution.urn,
+            message: `${where}: ${arn} must name a numbered version of the function, not ${qualifier ?? "the function itself"} (publish it and use its qualified ARN; ${LAMBDA_EDGE_RESTRICTIONS})`,
+          });
+        }
+        if (region !== "us-east-1") {
+          violations.push({
+            rule: "lambda-edge",
+            subject: distribution.urn,
+            message: `${where}: ${arn} is in ${region ?? "no region"}; Lambda@Edge functions must be in us-east-1 (${LAMBDA_EDGE_RESTRICTIONS})`,
+          });
+        }
+        const unqualified = arn.replace(/:[^:]+$/, "");
+        const fn = functions.find(
+          (candidate) => candidate.state.arn === (qualifier === undefined ? arn : unqualified),
+        );
+        for (const problem of fn === undefined ? [] : edgeFunctionProblems(fn, event, graph)) {
+          violations.push({
+            rule: "lambda-edge",
+            subject: fn?.urn ?? distribution.urn,
+            message: `associated with ${distribution.urn} (${where}): ${problem}`,
+          });
+        }
+      }
+    }
+  }
+  return violations;
 }
