@@ -176,10 +176,56 @@ export function keyUserStatement(user: KeyUser): aws.iam.PolicyStatement {
 }
 
 /**
+ * The encryption context of the values in the PII token vault (functions/pii-tokenize): only the
+ * principals named to decrypt under it may.
+ */
+export const VAULT_ENCRYPTION_CONTEXT = { key: "purpose", value: "pii-vault" } as const;
+
+const VAULT_CONTEXT_CONDITION_KEY = `kms:EncryptionContext:${VAULT_ENCRYPTION_CONTEXT.key}`;
+
+/** Whether a named user's statement is the one that decrypts vault values. */
+function decryptsVaultValues(user: KeyUser): boolean {
+  const equals = (user.condition as Record<string, Record<string, unknown>> | undefined)
+    ?.StringEquals;
+  return (
+    user.actions.includes("kms:Decrypt") &&
+    "AWS" in user.principal &&
+    equals?.[VAULT_CONTEXT_CONDITION_KEY] === VAULT_ENCRYPTION_CONTEXT.value
+  );
+}
+
+/**
+ * Vault values decrypt for their named reader only. Other statements of the key (the volume
+ * launchers', the data lake's, the EKS secrets encryption's) allow `kms:Decrypt` without an
+ * encryption-context condition, so without this Deny each of them could decrypt a vault value
+ * read from the vault. The Deny names the context the vault uses, so it never touches the
+ * contexts that AWS services send (`aws:s3:arn`, `aws:dynamodb:tableName`, ...). `ReEncryptFrom`
+ * is denied too: re-encrypting a vault value under another key would let its caller decrypt it
+ * there. https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-encryption-context
+ */
+export function vaultDecryptionGuard(users: readonly KeyUser[]): aws.iam.PolicyStatement {
+  const readers = users
+    .filter(decryptsVaultValues)
+    .flatMap((user) => ("AWS" in user.principal ? [user.principal.AWS] : []));
+  return {
+    Sid: "OnlyTheVaultReaderDecryptsVaultValues",
+    Effect: "Deny",
+    Principal: "*",
+    Action: ["kms:Decrypt", "kms:ReEncryptFrom"],
+    Resource: "*",
+    Condition: {
+      StringEquals: { [VAULT_CONTEXT_CONDITION_KEY]: VAULT_ENCRYPTION_CONTEXT.value },
+      ...(readers.length === 0 ? {} : { ArnNotEquals: { "aws:PrincipalArn": readers } }),
+    },
+  };
+}
+
+/**
  * The key policy of a data class's CMK. Nobody may use the key for data by default: the account
  * root administers it; this account's principals may use it only through the AWS services of its
  * class (`kms:ViaService`), which is how encrypted stores work; CloudWatch Logs may use the
  * telemetry key for this account's log groups; and each named user may do exactly its actions.
+ * On the user-data key, vault values decrypt for their named reader only (`vaultDecryptionGuard`).
  */
 export function dataKeyPolicy(
   dataClass: KeyedDataClass,
@@ -212,5 +258,8 @@ export function dataKeyPolicy(
     });
   }
   statements.push(...users.map(keyUserStatement));
+  if (dataClass === "user-data") {
+    statements.push(vaultDecryptionGuard(users));
+  }
   return { Version: "2012-10-17", Statement: statements };
 }

@@ -126,7 +126,18 @@ describe("Tokenization with a DynamoDB vault", async () => {
       "AccountUsesTheKeyThroughItsStores",
       "TokenizeEncryptsIntoTheVault",
       "DetokenizeDecryptsFromTheVault",
+      "OnlyTheVaultReaderDecryptsVaultValues",
     ]);
+    // Everyone but detokenize is denied vault values, whatever else the key policy allows.
+    expect(userData[4]).toMatchObject({
+      Effect: "Deny",
+      Principal: "*",
+      Action: ["kms:Decrypt", "kms:ReEncryptFrom"],
+      Condition: { StringEquals: { "kms:EncryptionContext:purpose": "pii-vault" } },
+    });
+    expect(String(record(record(userData[4]?.Condition).ArnNotEquals)["aws:PrincipalArn"])).toMatch(
+      /:role\/pii-detokenize-role-/,
+    );
     expect(userData[2]).toMatchObject({
       Action: ["kms:Encrypt"],
       Condition: { StringEquals: { "kms:EncryptionContext:purpose": "pii-vault" } },

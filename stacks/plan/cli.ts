@@ -5,12 +5,21 @@
  *   npm run plan -- [--stack NAME]... [--format text|json|mermaid] [--out FILE]
  *
  * Exit status: 0 when every stack planned with no mandatory violation, 1 on a mandatory
- * violation, 2 when a stack's program failed (for example on invalid config) or on bad usage.
+ * violation or a failed IAM path (a required path denied, a must-deny path allowed, a policy
+ * naming what the IAM catalogue does not know: `./iam`), 2 when a stack's program failed (for
+ * example on invalid config) or on bad usage.
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { listStacks } from "../../test/harness";
 import { planStack, type StackPlan } from "./document";
+import {
+  checkStackIam,
+  failureLines as iamFailureLines,
+  passed,
+  summaryLine,
+  type IamReport,
+} from "./iam/check";
 import { renderMermaid } from "./mermaid";
 import { renderReport } from "./report";
 
@@ -110,11 +119,25 @@ async function main(argv: readonly string[]): Promise<number> {
       `wrote the ${options.format} plan of ${plans.map((p) => p.document.stack).join(", ")} to ${options.out}\n`,
     );
   }
-  const status = exitStatus(plans);
-  if (status !== 0) {
+  const policyStatus = exitStatus(plans);
+  if (policyStatus !== 0) {
     process.stderr.write("mandatory policy violations; see the report\n");
   }
-  return status;
+  // IAM proven in the plan: every required path allowed, every must-deny path denied.
+  const iamReports: IamReport[] = [];
+  for (const plan of plans) {
+    iamReports.push(await checkStackIam(plan.document.stack, plan.config.region, plan.recorded));
+  }
+  // The summary joins the text report; beside JSON or Mermaid on stdout it goes to stderr.
+  const summaryStream =
+    options.format === "text" || options.out !== undefined ? process.stdout : process.stderr;
+  for (const report of iamReports) {
+    for (const line of iamFailureLines(report)) {
+      process.stderr.write(`${line}\n`);
+    }
+    summaryStream.write(`${summaryLine(report)}\n`);
+  }
+  return iamReports.every(passed) ? policyStatus : 1;
 }
 
 /**
