@@ -38,7 +38,11 @@ export interface BootSettings {
   readonly appPort: number;
   /** Path of the health check the load balancer and Route 53 call. */
   readonly healthCheckPath: string;
+  /** The app's environment (`KC_*` names), for PHP-FPM and the app's workers. */
+  readonly environment: Readonly<Record<string, string>>;
 }
+
+const ENVIRONMENT_NAME = /^KC_[A-Z0-9_]+$/;
 
 const SAFE = /^[A-Za-z0-9/_.:-]+$/;
 
@@ -48,7 +52,15 @@ const SAFE = /^[A-Za-z0-9/_.:-]+$/;
  * answers only when PHP-FPM is up. Every value is checked before it is put into the script.
  */
 export function bootScript(settings: BootSettings): string {
-  for (const [key, value] of Object.entries(settings)) {
+  const { environment, ...scalars } = settings;
+  for (const [key, value] of Object.entries(environment)) {
+    if (!ENVIRONMENT_NAME.test(key) || !SAFE.test(value)) {
+      throw new Error(
+        `boot script environment ${key} = ${JSON.stringify(value)}: names are KC_ and capitals, values have no characters a shell could misread`,
+      );
+    }
+  }
+  for (const [key, value] of Object.entries(scalars)) {
     if (!SAFE.test(String(value))) {
       throw new Error(
         `boot script setting ${key} = ${JSON.stringify(value)} has characters a shell could misread`,
@@ -56,7 +68,10 @@ export function bootScript(settings: BootSettings): string {
     }
   }
   const { agentConfigParameter, releaseParameter, releaseBucket, appPort, healthCheckPath } =
-    settings;
+    scalars;
+  const names = Object.keys(environment).sort();
+  const envFile = names.map((name) => `${name}=${environment[name]}`).join("\n");
+  const poolFile = names.map((name) => `env[${name}] = ${environment[name]}`).join("\n");
   return `#!/bin/bash
 set -euo pipefail
 dnf install -y amazon-cloudwatch-agent nginx php8.3 php8.3-fpm php8.3-mysqlnd php8.3-pgsql php8.3-opcache
@@ -92,6 +107,17 @@ server {
   }
 }
 NGINX
+
+# The app's environment: PHP-FPM passes these names to the app (a second [www] section adds to
+# the pool), and workers read the same file.
+install -d -m 0755 /etc/knowledgecity
+cat > /etc/knowledgecity/app.env <<'ENV'
+${envFile}
+ENV
+cat > /etc/php-fpm.d/zz-knowledgecity.conf <<'FPM'
+[www]
+${poolFile}
+FPM
 systemctl enable --now php-fpm nginx
 `;
 }

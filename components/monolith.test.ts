@@ -12,8 +12,45 @@ import { DataKeys } from "./data-keys";
 import { serviceLinkedRoleArns, type AccountSettingSource } from "./iam";
 import { BODY_SIZE_OUTSIDE_LARGE_BODY_PATHS, MANAGED_RULE_GROUPS } from "./waf-rules";
 import { ALB_TLS_POLICY, Monolith, type MonolithArgs } from "./monolith";
+import type { MonolithBackends, MonolithUserStore } from "./monolith-runtime";
 
 const HOSTNAMES = ["api.knowledgecity.com", "api.sa.knowledgecity.com"];
+
+const fn = (name: string) => ({
+  name,
+  arn: `arn:aws:lambda:me-south-1:111122223333:function:${name}`,
+});
+const BACKENDS: MonolithBackends = {
+  "upload-url": fn("kc-upload-url-1a2b3c4"),
+  "playback-auth": fn("kc-playback-auth-1a2b3c4"),
+  tokenize: fn("kc-pii-tokenize-1a2b3c4"),
+  detokenize: fn("kc-pii-detokenize-1a2b3c4"),
+  "home-region": fn("kc-home-region-1a2b3c4"),
+};
+const table = (name: string) => ({
+  name,
+  arn: `arn:aws:dynamodb:me-south-1:111122223333:table/${name}`,
+});
+const TABLES = {
+  users: table("kc-users-users-5d6e7f8"),
+  enrolments: table("kc-users-enrolments-5d6e7f8"),
+  progress: table("kc-users-progress-5d6e7f8"),
+};
+const USER_KEY = "arn:aws:kms:me-south-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const DYNAMODB_STORE: MonolithUserStore = {
+  kind: "dynamodb",
+  tables: TABLES,
+  keyArn: USER_KEY,
+};
+const AURORA_STORE: MonolithUserStore = {
+  kind: "aurora",
+  engine: "aurora-postgresql",
+  endpoint: "kc-users.cluster-c9akciq32.me-south-1.rds.amazonaws.com",
+  port: 5432,
+  database: "knowledgecity",
+  user: "kc_app",
+  clusterResourceId: "cluster-ABCDEFGHIJKLMNOPQRSTUVWXY1",
+};
 
 function run(overrides: Partial<MonolithArgs> = {}, serviceRoles: AccountSettingSource = "create") {
   return runComponent((provider) => {
@@ -36,7 +73,9 @@ function run(overrides: Partial<MonolithArgs> = {}, serviceRoles: AccountSetting
         privateSubnetIds: ["subnet-a", "subnet-b", "subnet-c"],
         keys,
         imageId: "ami-0123456789abcdef0",
-        autoScalingRoleArn: roles.autoScaling,
+        autoScalingRoleArn: roles.autoScaling ?? "",
+        backends: BACKENDS,
+        userStore: DYNAMODB_STORE,
         ...overrides,
       },
       { providers: [provider] },
@@ -179,6 +218,9 @@ describe("Monolith on EC2", async () => {
       "MessagesAreEncrypted",
       "ReadReleases",
       "ReleasesAreEncrypted",
+      "InvokeTheBackends",
+      "ReadAndWriteTheUserTables",
+      "UserTablesAreEncrypted",
       "ReadTheRelease",
     ]);
     const groups = recorded.ofType("aws:ec2/securityGroup:SecurityGroup");
@@ -290,16 +332,12 @@ describe("Monolith on EC2", async () => {
     });
   });
 
-  it("rejects impossible sizes and a mode without what it needs", async () => {
+  it("rejects impossible sizes and prefixes", async () => {
     await expect(run({ minSize: 5, maxSize: 3 })).rejects.toThrow(
       /minSize 5 is larger than maxSize 3/,
     );
     await expect(run({ desiredCapacity: 9 })).rejects.toThrow(
       /desiredCapacity 9 is outside minSize\.\.maxSize \(2\.\.6\)/,
-    );
-    await expect(run({ mode: "lambda" })).rejects.toThrow(/lambda mode needs the lambda settings/);
-    await expect(run({ autoScalingRoleArn: undefined })).rejects.toThrow(
-      /ec2 mode needs autoScalingRoleArn/,
     );
     await expect(run({ largeBodyPathPrefixes: ["/"] })).rejects.toThrow(
       'largeBodyPathPrefixes[0] = "/": expected a path prefix such as "/api/"',
@@ -307,38 +345,135 @@ describe("Monolith on EC2", async () => {
   });
 });
 
-describe("Monolith on Lambda", async () => {
-  const recorded = Recorded.of(
-    await run({
-      mode: "lambda",
-      imageId: undefined,
-      lambda: {
-        phpLayerArn: "arn:aws:lambda:me-south-1:534081306603:layer:arm-php-83:40",
-        codeKey: "monolith/1.0.0.zip",
-      },
+const stringMatching = (pattern: RegExp): string => expect.stringMatching(pattern) as string;
+
+/** The statements of the instances' inline policy, by Sid. */
+function instanceStatements(recorded: Recorded): Map<string, Record<string, unknown>> {
+  const policy = recorded.named("aws:iam/rolePolicy:RolePolicy", "app-instance");
+  return new Map(
+    list(json(policy.inputs.policy).Statement)
+      .map(record)
+      .map((statement) => [String(statement.Sid), statement]),
+  );
+}
+
+/** The app's environment as the boot script writes it for PHP-FPM. */
+function poolEnvironment(recorded: Recorded): Record<string, string> {
+  const template = one(recorded, "aws:ec2/launchTemplate:LaunchTemplate");
+  const script = Buffer.from(String(template.inputs.userData), "base64").toString("utf8");
+  const pool =
+    /cat > \/etc\/php-fpm\.d\/zz-knowledgecity\.conf <<'FPM'\n\[www\]\n([^]*?)\nFPM/.exec(script);
+  if (pool?.[1] === undefined) {
+    throw new Error("the boot script writes no PHP-FPM environment");
+  }
+  return Object.fromEntries(
+    pool[1].split("\n").map((line) => {
+      const match = /^env\[(KC_[A-Z0-9_]+)\] = (.+)$/.exec(line);
+      if (match?.[1] === undefined || match[2] === undefined) {
+        throw new Error(`not an environment line: ${line}`);
+      }
+      return [match[1], match[2]];
     }),
   );
+}
 
-  it("runs the app on a PHP runtime layer behind an HTTP API with a custom domain per hostname", () => {
-    const fn = one(recorded, "aws:lambda/function:Function");
-    expect(fn.inputs).toMatchObject({
-      runtime: "provided.al2023",
-      architectures: ["arm64"],
-      layers: ["arn:aws:lambda:me-south-1:534081306603:layer:arm-php-83:40"],
-      s3Key: "monolith/1.0.0.zip",
+describe("The monolith's backends and user store (DynamoDB)", async () => {
+  const recorded = Recorded.of(await run());
+  const statements = instanceStatements(recorded);
+
+  it("may invoke exactly the backend functions it calls", () => {
+    expect(statements.get("InvokeTheBackends")).toMatchObject({
+      Action: ["lambda:InvokeFunction"],
+      Resource: Object.values(BACKENDS).map((backend) => backend.arn),
     });
-    expect(
-      recorded
-        .ofType("aws:apigatewayv2/domainName:DomainName")
-        .map((d) => d.inputs.domainName)
-        .sort(),
-    ).toEqual([...HOSTNAMES].sort());
-    expect(one(recorded, "aws:apigatewayv2/api:Api").inputs.disableExecuteApiEndpoint).toBe(true);
-    expect(recorded.ofType("aws:autoscaling/group:Group")).toEqual([]);
+    const invoking = [...statements.values()].filter((statement) =>
+      list(statement.Action).some((action) => String(action).startsWith("lambda:")),
+    );
+    expect(invoking).toHaveLength(1);
   });
 
-  it("keeps the same queue and topic", () => {
-    expect(recorded.ofType("aws:sqs/queue:Queue")).toHaveLength(2);
-    expect(recorded.ofType("aws:sns/topic:Topic")).toHaveLength(1);
+  it("reads and writes the app's tables and their indexes through the user-data key, never the vault", () => {
+    const tables = statements.get("ReadAndWriteTheUserTables");
+    expect(list(tables?.Resource)).toEqual(
+      Object.values(TABLES).flatMap((t) => [t.arn, `${t.arn}/index/*`]),
+    );
+    expect(list(tables?.Action)).not.toContain("dynamodb:Scan");
+    expect(list(tables?.Action)).not.toContain("dynamodb:DeleteTable");
+    expect(JSON.stringify([...statements.values()])).not.toContain("pii-vault");
+    expect(statements.get("UserTablesAreEncrypted")).toMatchObject({
+      Resource: [USER_KEY],
+      Condition: { StringEquals: { "kms:ViaService": "dynamodb.me-south-1.amazonaws.com" } },
+    });
+    expect(statements.has("ConnectToTheUserStore")).toBe(false);
+  });
+
+  it("learns each backend's and table's name from its environment", () => {
+    expect(poolEnvironment(recorded)).toEqual({
+      KC_STACK: "me-south-1",
+      KC_REGION: "me-south-1",
+      KC_WORK_QUEUE_URL: stringMatching(/^https:\/\/sqs\.me-south-1\.amazonaws\.com\//),
+      KC_NOTIFICATIONS_TOPIC_ARN: stringMatching(/^arn:aws:sns:me-south-1:111122223333:/),
+      KC_FUNCTION_UPLOAD_URL: "kc-upload-url-1a2b3c4",
+      KC_FUNCTION_PLAYBACK_AUTH: "kc-playback-auth-1a2b3c4",
+      KC_FUNCTION_TOKENIZE: "kc-pii-tokenize-1a2b3c4",
+      KC_FUNCTION_DETOKENIZE: "kc-pii-detokenize-1a2b3c4",
+      KC_FUNCTION_HOME_REGION: "kc-home-region-1a2b3c4",
+      KC_USER_STORE: "dynamodb",
+      KC_TABLE_USERS: "kc-users-users-5d6e7f8",
+      KC_TABLE_ENROLMENTS: "kc-users-enrolments-5d6e7f8",
+      KC_TABLE_PROGRESS: "kc-users-progress-5d6e7f8",
+    });
+  });
+
+  it("opens no database port when the store is DynamoDB", () => {
+    const group = recorded.named("aws:ec2/securityGroup:SecurityGroup", "app-app");
+    expect(list(group.inputs.egress).map((rule) => record(rule).fromPort)).toEqual([443]);
+  });
+});
+
+describe("The monolith's backends and user store (Aurora)", async () => {
+  const partial: MonolithBackends = {
+    "playback-auth": BACKENDS["playback-auth"],
+    tokenize: BACKENDS.tokenize,
+    detokenize: BACKENDS.detokenize,
+  };
+  const recorded = Recorded.of(await run({ userStore: AURORA_STORE, backends: partial }));
+  const statements = instanceStatements(recorded);
+
+  it("signs in to its own cluster as the app user with IAM database authentication", () => {
+    expect(statements.get("ConnectToTheUserStore")).toEqual({
+      Sid: "ConnectToTheUserStore",
+      Effect: "Allow",
+      Action: ["rds-db:connect"],
+      Resource: [
+        "arn:aws:rds-db:me-south-1:111122223333:dbuser:cluster-ABCDEFGHIJKLMNOPQRSTUVWXY1/kc_app",
+      ],
+    });
+    expect(statements.has("ReadAndWriteTheUserTables")).toBe(false);
+  });
+
+  it("invokes only the functions the stack has", () => {
+    expect(list(statements.get("InvokeTheBackends")?.Resource)).toEqual([
+      BACKENDS["playback-auth"]?.arn,
+      BACKENDS.tokenize.arn,
+      BACKENDS.detokenize.arn,
+    ]);
+    const environment = poolEnvironment(recorded);
+    expect(environment.KC_FUNCTION_UPLOAD_URL).toBeUndefined();
+    expect(environment.KC_FUNCTION_HOME_REGION).toBeUndefined();
+    expect(environment).toMatchObject({
+      KC_USER_STORE: "aurora-postgresql",
+      KC_DB_HOST: "kc-users.cluster-c9akciq32.me-south-1.rds.amazonaws.com",
+      KC_DB_PORT: "5432",
+      KC_DB_NAME: "knowledgecity",
+      KC_DB_USER: "kc_app",
+    });
+  });
+
+  it("reaches the database's port in the VPC", () => {
+    const group = recorded.named("aws:ec2/securityGroup:SecurityGroup", "app-app");
+    expect(list(group.inputs.egress).map(record)).toContainEqual(
+      expect.objectContaining({ fromPort: 5432, toPort: 5432, cidrBlocks: ["10.20.0.0/16"] }),
+    );
   });
 });

@@ -3,10 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { validatedCertificate } from "./certificate";
 import type { AwsContext } from "./context";
 import type { DataKeys } from "./data-keys";
-import { serviceTrustPolicy } from "./iam";
 import { volumeLauncherKeyUsers } from "./key-policies";
 import { DEFAULT_LOG_RETENTION_DAYS, type LogRetentionDays } from "./logs";
 import { bootScript, cloudWatchAgentConfig, MEMORY_METRIC } from "./monolith-host";
+import {
+  runtimeEnvironment,
+  runtimePermissions,
+  type MonolithBackends,
+  type MonolithUserStore,
+} from "./monolith-runtime";
 import { SecureBucket } from "./secure-bucket";
 import { dataTags } from "./tags";
 import { largeBodyPathPrefixProblems, webAclRules } from "./waf-rules";
@@ -26,27 +31,10 @@ const ELB_LOG_ACCOUNTS: Readonly<Record<string, string>> = {
   "me-south-1": "076674570225",
 };
 
-/** How the PHP app runs. */
-export type MonolithMode = "ec2" | "lambda";
-
-/** Settings of the Lambda mode (the PHP app on a PHP runtime layer such as Bref's). */
-export interface MonolithLambdaSettings {
-  /** ARN of the PHP runtime layer for arm64 (for example Bref's `arm-php-83`). */
-  readonly phpLayerArn: string;
-  /** Key of the app's release archive (zip) in the releases bucket. */
-  readonly codeKey: string;
-  /** @default 1024 */
-  readonly memoryMb?: number;
-  /** @default 28 (API Gateway's integration limit is 30 s) */
-  readonly timeoutSeconds?: number;
-}
-
 /** Arguments of `Monolith`. */
 export interface MonolithArgs {
   readonly context: AwsContext;
   readonly stack: string;
-  /** @default "ec2" */
-  readonly mode?: MonolithMode;
   /** The API's hostnames; the first is the certificate's name, the others its alternatives. */
   readonly hostnames: readonly string[];
   /**
@@ -65,11 +53,14 @@ export interface MonolithArgs {
    * ARN of the account's Auto Scaling service-linked role (AWSServiceRoleForAutoScaling), from
    * the resource that creates it or the lookup that finds it (`accountServiceRoles`): the
    * user-data key policy names it, and KMS refuses a policy naming a role that does not exist.
-   * Required for ec2.
    */
-  readonly autoScalingRoleArn?: pulumi.Input<string>;
-  /** Amazon Linux 2023 image (arm64), resolved from the public SSM parameter. Required for ec2. */
-  readonly imageId?: string;
+  readonly autoScalingRoleArn: pulumi.Input<string>;
+  /** Amazon Linux 2023 image (arm64), resolved from the public SSM parameter. */
+  readonly imageId: string;
+  /** The functions the app calls: it may invoke these, and learns their names from its environment. */
+  readonly backends: MonolithBackends;
+  /** The region's user store, which the app reads and writes. */
+  readonly userStore: MonolithUserStore;
   /** @default "m7g.large" */
   readonly instanceType?: string;
   /** @default 2 */
@@ -93,8 +84,6 @@ export interface MonolithArgs {
    * @default ["/api/"]
    */
   readonly largeBodyPathPrefixes?: readonly string[];
-  /** Required for lambda mode. */
-  readonly lambda?: MonolithLambdaSettings;
   /** @default 365 */
   readonly logRetentionDays?: LogRetentionDays;
 }
@@ -110,32 +99,29 @@ const APP_PORT = 8080;
 /** Where the monolith's API takes request bodies over 8 KB. */
 export const DEFAULT_LARGE_BODY_PATH_PREFIXES: readonly string[] = ["/api/"];
 
-/**
- * The PHP monolith of one region. In `ec2` mode: an internet-facing ALB (HTTPS only, HTTP
- * redirected, TLS 1.2+, access logs, deletion protection) behind a regional WAF, in front of an
- * Auto Scaling group of Amazon Linux 2023 instances in the private subnets (IMDSv2 only, encrypted
- * gp3 volumes, SSM instead of SSH, rolling instance refresh) scaling on CPU and on memory. In
- * `lambda` mode: the app on Lambda with a PHP runtime layer behind an API Gateway HTTP API. Both
- * modes get the SQS work queue (with a dead-letter queue) and the SNS topic the app uses, encrypted
- * with the stack's user-data key because messages can carry user data.
- */
 /** What the platform's alarms and dashboard watch in the monolith. */
 export interface MonolithSignals {
-  /** The load balancer and its target group (ec2 mode), by their CloudWatch dimensions. */
-  readonly loadBalancer?: {
+  /** The load balancer and its target group, by their CloudWatch dimensions. */
+  readonly loadBalancer: {
     readonly arnSuffix: pulumi.Output<string>;
     readonly targetGroupArnSuffix: pulumi.Output<string>;
   };
-  /** The instances' group (ec2 mode) and the fewest instances it should have in service. */
-  readonly autoScalingGroup?: { readonly name: pulumi.Output<string>; readonly minSize: number };
+  /** The instances' group and the fewest instances it should have in service. */
+  readonly autoScalingGroup: { readonly name: pulumi.Output<string>; readonly minSize: number };
   readonly queueName: pulumi.Output<string>;
   readonly deadLetterQueueName: pulumi.Output<string>;
-  /** The app's function (lambda mode). */
-  readonly functionName?: pulumi.Output<string>;
 }
 
+/**
+ * The PHP monolith of one region: an internet-facing ALB (HTTPS only, HTTP redirected, TLS 1.2+,
+ * access logs, deletion protection) behind a regional WAF, in front of an Auto Scaling group of
+ * Amazon Linux 2023 instances in the private subnets (IMDSv2 only, encrypted gp3 volumes, SSM
+ * instead of SSH, rolling instance refresh) scaling on CPU and on memory; the SQS work queue (with
+ * a dead-letter queue) and the SNS topic the app uses, encrypted with the stack's user-data key
+ * because messages can carry user data. The app may invoke exactly its backend functions and
+ * read and write its region's user store, and its environment names them.
+ */
 export class Monolith extends pulumi.ComponentResource {
-  public readonly mode: MonolithMode;
   public readonly signals: MonolithSignals;
   /** Where each of the API's hostnames must point (its DNS alias target). */
   public readonly targets: Readonly<Record<string, AliasTarget>>;
@@ -144,18 +130,17 @@ export class Monolith extends pulumi.ComponentResource {
   public readonly topicArn: pulumi.Output<string>;
   /** Bucket CI uploads release archives to. */
   public readonly releasesBucketName: pulumi.Output<string>;
-  /** SSM parameter CI sets to the release the instances run (ec2 mode). */
-  public readonly releaseParameterName?: pulumi.Output<string>;
-  /** Security group of the app's compute, for the user store to admit (ec2 mode). */
-  public readonly computeSecurityGroupId?: pulumi.Output<string>;
-  /** The instances' role (ec2 mode): what exports learning events to the data lake. */
-  public readonly computeRoleArn?: pulumi.Output<string>;
+  /** SSM parameter CI sets to the release the instances run. */
+  public readonly releaseParameterName: pulumi.Output<string>;
+  /** Security group of the app's instances, for the user store to admit. */
+  public readonly computeSecurityGroupId: pulumi.Output<string>;
+  /** The instances' role: what calls the backends and exports learning events to the data lake. */
+  public readonly computeRoleArn: pulumi.Output<string>;
   public readonly healthCheckPath: string;
 
   constructor(name: string, args: MonolithArgs, opts?: pulumi.ComponentResourceOptions) {
     super("knowledgecity:app:Monolith", name, {}, opts);
     const settings = {
-      mode: args.mode ?? "ec2",
       instanceType: args.instanceType ?? "m7g.large",
       minSize: args.minSize ?? 2,
       maxSize: args.maxSize ?? 6,
@@ -174,13 +159,6 @@ export class Monolith extends pulumi.ComponentResource {
       desiredCapacity < settings.minSize || desiredCapacity > settings.maxSize
         ? `desiredCapacity ${desiredCapacity} is outside minSize..maxSize (${settings.minSize}..${settings.maxSize})`
         : undefined,
-      settings.mode === "ec2" && args.imageId === undefined ? "ec2 mode needs imageId" : undefined,
-      settings.mode === "ec2" && args.autoScalingRoleArn === undefined
-        ? "ec2 mode needs autoScalingRoleArn (the Auto Scaling service-linked role)"
-        : undefined,
-      settings.mode === "lambda" && args.lambda === undefined
-        ? "lambda mode needs the lambda settings"
-        : undefined,
       args.hostnames.length === 0 ? "at least one hostname is needed" : undefined,
       ...largeBodyPathPrefixProblems(settings.largeBodyPathPrefixes),
     ].filter((problem): problem is string => problem !== undefined);
@@ -189,8 +167,6 @@ export class Monolith extends pulumi.ComponentResource {
     }
     const parent = { parent: this };
     const userDataKey = args.keys.keyArns["user-data"];
-    // Telemetry goes to log groups, and CloudWatch Logs checks the key policy when it creates one.
-    const telemetryKey = args.keys.policyReadyKeyArns.telemetry;
 
     const certificate = createCertificate(name, args, this);
     const messaging = createMessaging(name, userDataKey, this);
@@ -245,52 +221,43 @@ export class Monolith extends pulumi.ComponentResource {
       },
     ];
 
-    this.mode = settings.mode;
+    const runtime = {
+      context: args.context,
+      stack: args.stack,
+      workQueueUrl: messaging.queue.url,
+      topicArn: messaging.topic.arn,
+      backends: args.backends,
+      userStore: args.userStore,
+    };
+    appPermissions.push(...runtimePermissions(runtime));
+
     this.healthCheckPath = settings.healthCheckPath;
     this.workQueueUrl = messaging.queue.url;
     this.deadLetterQueueUrl = messaging.deadLetterQueue.url;
     this.topicArn = messaging.topic.arn;
     this.releasesBucketName = releases.bucketName;
 
-    if (settings.mode === "ec2") {
-      const ec2 = createEc2(
-        name,
-        args,
-        { ...settings, desiredCapacity },
-        certificate,
-        releases,
-        appPermissions,
-        this,
-      );
-      // Every hostname points at the load balancer.
-      this.targets = Object.fromEntries(args.hostnames.map((hostname) => [hostname, ec2.target]));
-      this.computeSecurityGroupId = ec2.instanceSecurityGroupId;
-      this.computeRoleArn = ec2.roleArn;
-      this.releaseParameterName = ec2.releaseParameterName;
-      this.signals = {
-        loadBalancer: ec2.loadBalancer,
-        autoScalingGroup: { name: ec2.groupName, minSize: settings.minSize },
-        queueName: messaging.queue.name,
-        deadLetterQueueName: messaging.deadLetterQueue.name,
-      };
-    } else {
-      const lambda = createLambda(
-        name,
-        args,
-        settings,
-        certificate,
-        releases,
-        appPermissions,
-        telemetryKey,
-        this,
-      );
-      this.targets = lambda.targets;
-      this.signals = {
-        functionName: lambda.functionName,
-        queueName: messaging.queue.name,
-        deadLetterQueueName: messaging.deadLetterQueue.name,
-      };
-    }
+    const ec2 = createEc2(
+      name,
+      args,
+      { ...settings, desiredCapacity },
+      certificate,
+      releases,
+      appPermissions,
+      runtimeEnvironment(runtime),
+      this,
+    );
+    // Every hostname points at the load balancer.
+    this.targets = Object.fromEntries(args.hostnames.map((hostname) => [hostname, ec2.target]));
+    this.computeSecurityGroupId = ec2.instanceSecurityGroupId;
+    this.computeRoleArn = ec2.roleArn;
+    this.releaseParameterName = ec2.releaseParameterName;
+    this.signals = {
+      loadBalancer: ec2.loadBalancer,
+      autoScalingGroup: { name: ec2.groupName, minSize: settings.minSize },
+      queueName: messaging.queue.name,
+      deadLetterQueueName: messaging.deadLetterQueue.name,
+    };
     this.registerOutputs({ workQueueUrl: this.workQueueUrl, topicArn: this.topicArn });
   }
 }
@@ -415,6 +382,7 @@ function createEc2(
   certificateArn: pulumi.Output<string>,
   releases: SecureBucket,
   appPermissions: aws.iam.PolicyStatement[],
+  environment: Readonly<Record<string, pulumi.Input<string>>>,
   parent: pulumi.Resource,
 ): {
   target: AliasTarget;
@@ -475,13 +443,17 @@ function createEc2(
           toPort: 443,
           cidrBlocks: ["0.0.0.0/0"],
         },
-        {
-          description: "Databases in the VPC",
-          protocol: "tcp",
-          fromPort: 5432,
-          toPort: 5432,
-          cidrBlocks: [args.vpcCidr],
-        },
+        ...(args.userStore.kind === "aurora"
+          ? [
+              {
+                description: "The user store's database",
+                protocol: "tcp",
+                fromPort: args.userStore.port,
+                toPort: args.userStore.port,
+                cidrBlocks: [args.vpcCidr],
+              },
+            ]
+          : []),
       ],
       tags: { Name: `${name}-app` },
     },
@@ -683,11 +655,7 @@ function createEc2(
   const profile = new aws.iam.InstanceProfile(`${name}-instance`, { role: role.name }, opts);
   // Auto Scaling launches instances with encrypted volumes through its service-linked role,
   // which the key policy names: it must exist first (see AccountServiceRoles).
-  const autoScalingRoleArn = args.autoScalingRoleArn;
-  if (autoScalingRoleArn === undefined) {
-    throw new pulumi.ResourceError("ec2 mode needs autoScalingRoleArn", parent);
-  }
-  for (const user of volumeLauncherKeyUsers("AutoScaling", autoScalingRoleArn)) {
+  for (const user of volumeLauncherKeyUsers("AutoScaling", args.autoScalingRoleArn)) {
     args.keys.allow("user-data", user);
   }
 
@@ -721,15 +689,17 @@ function createEc2(
       ebsOptimized: "true",
       updateDefaultVersion: true,
       userData: pulumi
-        .all([agentConfig.name, release.name, releases.bucketName])
-        .apply(([agentConfigParameter, releaseParameter, releaseBucket]) =>
+        .all([agentConfig.name, release.name, releases.bucketName, pulumi.output(environment)])
+        .apply(([agentConfigParameter, releaseParameter, releaseBucket, appEnvironment]) =>
           Buffer.from(
+            // A changed backend or table name changes the script, so instances are refreshed.
             bootScript({
               agentConfigParameter,
               releaseParameter,
               releaseBucket,
               appPort: APP_PORT,
               healthCheckPath: settings.healthCheckPath,
+              environment: appEnvironment,
             }),
           ).toString("base64"),
         ),
@@ -810,173 +780,4 @@ function createEc2(
     groupName: group.name,
     releaseParameterName: release.name,
   };
-}
-
-function createLambda(
-  name: string,
-  args: MonolithArgs,
-  settings: { readonly logRetentionDays: LogRetentionDays },
-  certificateArn: pulumi.Output<string>,
-  releases: SecureBucket,
-  appPermissions: aws.iam.PolicyStatement[],
-  telemetryKey: pulumi.Output<string>,
-  parent: pulumi.Resource,
-): { targets: Record<string, AliasTarget>; functionName: pulumi.Output<string> } {
-  const lambda = args.lambda;
-  if (lambda === undefined) {
-    throw new pulumi.ResourceError("lambda mode needs the lambda settings", parent);
-  }
-  const { accountId, partition, region } = args.context;
-  const opts = { parent };
-  const logGroup = new aws.cloudwatch.LogGroup(
-    `${name}-app-logs`,
-    {
-      retentionInDays: settings.logRetentionDays,
-      kmsKeyId: telemetryKey,
-      tags: dataTags("telemetry"),
-    },
-    opts,
-  );
-  const role = new aws.iam.Role(
-    `${name}-app`,
-    {
-      description: "Monolith on Lambda",
-      assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", accountId),
-    },
-    opts,
-  );
-  new aws.iam.RolePolicy(
-    `${name}-app`,
-    {
-      role: role.id,
-      policy: pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [
-          ...appPermissions,
-          {
-            Sid: "WriteOwnLogs",
-            Effect: "Allow",
-            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resource: [pulumi.interpolate`${logGroup.arn}:*`],
-          },
-        ],
-      }),
-    },
-    opts,
-  );
-  const fn = new aws.lambda.Function(
-    `${name}-app`,
-    {
-      description: "KnowledgeCity PHP monolith",
-      runtime: "provided.al2023",
-      architectures: ["arm64"],
-      layers: [lambda.phpLayerArn],
-      handler: "public/index.php",
-      s3Bucket: releases.bucketName,
-      s3Key: lambda.codeKey,
-      role: role.arn,
-      memorySize: lambda.memoryMb ?? 1024,
-      timeout: lambda.timeoutSeconds ?? 28,
-      kmsKeyArn: telemetryKey,
-      loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-      tracingConfig: { mode: "Active" },
-    },
-    { parent, dependsOn: [logGroup] },
-  );
-  const api = new aws.apigatewayv2.Api(
-    `${name}-api`,
-    {
-      protocolType: "HTTP",
-      description: "KnowledgeCity PHP monolith",
-      disableExecuteApiEndpoint: true,
-    },
-    opts,
-  );
-  const integration = new aws.apigatewayv2.Integration(
-    `${name}-app`,
-    {
-      apiId: api.id,
-      integrationType: "AWS_PROXY",
-      integrationUri: fn.arn,
-      payloadFormatVersion: "2.0",
-    },
-    opts,
-  );
-  new aws.apigatewayv2.Route(
-    `${name}-default`,
-    {
-      apiId: api.id,
-      routeKey: "$default",
-      target: pulumi.interpolate`integrations/${integration.id}`,
-    },
-    opts,
-  );
-  const accessLogs = new aws.cloudwatch.LogGroup(
-    `${name}-api-access`,
-    {
-      retentionInDays: settings.logRetentionDays,
-      kmsKeyId: telemetryKey,
-      tags: dataTags("telemetry"),
-    },
-    opts,
-  );
-  const stage = new aws.apigatewayv2.Stage(
-    `${name}-default`,
-    {
-      apiId: api.id,
-      name: "$default",
-      autoDeploy: true,
-      defaultRouteSettings: { throttlingBurstLimit: 500, throttlingRateLimit: 1000 },
-      accessLogSettings: {
-        destinationArn: accessLogs.arn,
-        format: JSON.stringify({
-          requestId: "$context.requestId",
-          ip: "$context.identity.sourceIp",
-          method: "$context.httpMethod",
-          path: "$context.path",
-          status: "$context.status",
-          latencyMs: "$context.responseLatency",
-        }),
-      },
-    },
-    opts,
-  );
-  new aws.lambda.Permission(
-    `${name}-api`,
-    {
-      action: "lambda:InvokeFunction",
-      function: fn.name,
-      principal: "apigateway.amazonaws.com",
-      sourceArn: pulumi.interpolate`arn:${partition}:execute-api:${region}:${accountId}:${api.id}/*`,
-    },
-    opts,
-  );
-  // One custom domain per hostname, each with its own regional target.
-  const targets = Object.fromEntries(
-    args.hostnames.map((hostname) => {
-      const domain = new aws.apigatewayv2.DomainName(
-        `${name}-${hostname}`,
-        {
-          domainName: hostname,
-          domainNameConfiguration: {
-            certificateArn,
-            endpointType: "REGIONAL",
-            securityPolicy: "TLS_1_2",
-          },
-        },
-        opts,
-      );
-      new aws.apigatewayv2.ApiMapping(
-        `${name}-${hostname}`,
-        { apiId: api.id, domainName: domain.id, stage: stage.id },
-        opts,
-      );
-      const target: AliasTarget = {
-        dnsName: domain.domainNameConfiguration.targetDomainName,
-        zoneId: domain.domainNameConfiguration.hostedZoneId,
-      };
-      return [hostname, target] as const;
-    }),
-  );
-  return { targets, functionName: fn.name };
 }

@@ -38,9 +38,6 @@ export function platformSignals(parts: PlatformParts): ObservedResources {
     ...(parts.homeRegion === undefined
       ? []
       : [{ id: "home-region", name: parts.homeRegion.function.function.name }]),
-    ...(monolith.signals.functionName === undefined
-      ? []
-      : [{ id: "monolith", name: monolith.signals.functionName }]),
     ...(video === undefined
       ? []
       : entries(video.signals.functions).map(({ id, value }) => ({ id, name: value }))),
@@ -49,14 +46,8 @@ export function platformSignals(parts: PlatformParts): ObservedResources {
       : [{ id: "rtlog-ingest", name: analytics.ingest.functionName }]),
   ];
   return {
-    loadBalancers:
-      monolith.signals.loadBalancer === undefined
-        ? []
-        : [{ id: "monolith", ...monolith.signals.loadBalancer }],
-    autoScalingGroups:
-      monolith.signals.autoScalingGroup === undefined
-        ? []
-        : [{ id: "monolith", ...monolith.signals.autoScalingGroup }],
+    loadBalancers: [{ id: "monolith", ...monolith.signals.loadBalancer }],
+    autoScalingGroups: [{ id: "monolith", ...monolith.signals.autoScalingGroup }],
     queues: [
       { id: "monolith-work", name: monolith.signals.queueName },
       ...(video === undefined

@@ -11,9 +11,11 @@ import { HomeRegion } from "./home-region";
 import { serviceLinkedRoleArns, type AccountSettingSource } from "./iam";
 import { volumeLauncherKeyUsers } from "./key-policies";
 import type { LogRetentionDays } from "./logs";
-import { Monolith, type MonolithMode, type MonolithLambdaSettings } from "./monolith";
+import { Monolith } from "./monolith";
+import type { MonolithBackends, MonolithUserStore } from "./monolith-runtime";
 import { Microservices, type MicroservicesArgs } from "./microservices";
 import { Network } from "./network";
+import type { NodeFunction } from "./node-function";
 import { Observability, type AlarmThresholds } from "./observability";
 import { platformSignals } from "./platform-signals";
 import { Tokenization } from "./tokenization";
@@ -60,9 +62,8 @@ export interface RegionalDnsSettings {
 
 /** The monolith of a region (see `MonolithArgs` for each setting's default). */
 export interface RegionalMonolithSettings {
-  readonly mode: MonolithMode;
-  /** Amazon Linux 2023 arm64 image, resolved from the public SSM parameter (ec2 mode). */
-  readonly imageId?: string;
+  /** Amazon Linux 2023 arm64 image, resolved from the public SSM parameter. */
+  readonly imageId: string;
   readonly instanceType: string;
   readonly minSize: number;
   readonly maxSize: number;
@@ -72,7 +73,6 @@ export interface RegionalMonolithSettings {
   readonly healthCheckPath: string;
   readonly rateLimitPerFiveMinutes: number;
   readonly certificateArn?: string;
-  readonly lambda?: MonolithLambdaSettings;
 }
 
 /** The global edge, hosted by the primary stack only. */
@@ -233,10 +233,7 @@ export class RegionalPlatform extends pulumi.ComponentResource {
     const serviceRoles = serviceLinkedRoleArns(
       `${name}-account`,
       args.accountSetup?.serviceLinkedRoles ?? (args.primary ? "create" : "existing"),
-      [
-        ...(args.monolith.mode === "ec2" ? (["autoScaling"] as const) : []),
-        ...(args.analytics === undefined ? [] : (["ec2Spot"] as const)),
-      ],
+      ["autoScaling", ...(args.analytics === undefined ? [] : (["ec2Spot"] as const))],
       parent,
     );
     this.network = new Network(
@@ -252,44 +249,6 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       },
       parent,
     );
-    const hostnames = apiHostnames(args.dns.domain, args.dns.regionLabel);
-    const dnsOn = args.dns.enabled && args.dns.hostedZoneId !== undefined;
-    this.monolith = new Monolith(
-      `${name}-monolith`,
-      {
-        context,
-        stack: args.stack,
-        ...args.monolith,
-        hostnames: [hostnames.shared, hostnames.regional],
-        certificate:
-          args.monolith.certificateArn !== undefined
-            ? { certificateArn: args.monolith.certificateArn }
-            : { hostedZoneId: args.dns.hostedZoneId ?? "" },
-        vpcId: this.network.vpcId,
-        vpcCidr: this.network.cidr,
-        publicSubnetIds: this.network.publicSubnetIds,
-        privateSubnetIds: this.network.privateSubnetIds,
-        keys: this.keys,
-        autoScalingRoleArn: serviceRoles.autoScaling,
-        logRetentionDays: args.logRetentionDays,
-      },
-      parent,
-    );
-    if (dnsOn) {
-      this.dns = new GeoDns(
-        `${name}-dns`,
-        {
-          hostedZoneId: args.dns.hostedZoneId ?? "",
-          domain: args.dns.domain,
-          regionLabel: args.dns.regionLabel,
-          countries: args.dns.countries,
-          isDefault: args.dns.isDefault,
-          targets: this.monolith.targets,
-          healthCheckPath: args.monolith.healthCheckPath,
-        },
-        parent,
-      );
-    }
     const common = {
       context,
       allowedRegions: args.allowedRegions,
@@ -309,10 +268,6 @@ export class RegionalPlatform extends pulumi.ComponentResource {
             availabilityZones: args.availabilityZones,
             vpcId: this.network.vpcId,
             subnetIds: this.network.isolatedSubnetIds,
-            clientSecurityGroupIds:
-              this.monolith.computeSecurityGroupId === undefined
-                ? []
-                : [this.monolith.computeSecurityGroupId],
           },
       parent,
     );
@@ -321,6 +276,11 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       { context, stack: args.stack, keys: this.keys, vault: this.userStore.tokenVault },
       parent,
     );
+    // Only the vault's functions reach the vault's items, whatever other roles' policies allow.
+    this.userStore.restrictTables("vault", [
+      this.tokenization.tokenizeFunction.roleArn,
+      this.tokenization.detokenizeFunction.roleArn,
+    ]);
     this.compliance = new Compliance(
       `${name}-compliance`,
       {
@@ -391,6 +351,58 @@ export class RegionalPlatform extends pulumi.ComponentResource {
           ...(args.primary
             ? { directory: { replicaProviders: args.homeRegion.replicaProviders ?? {} } }
             : {}),
+        },
+        parent,
+      );
+    }
+    // Auto Scaling launches the monolith's instances, with volumes under the user-data key.
+    const autoScalingRoleArn = serviceRoles.autoScaling;
+    if (autoScalingRoleArn === undefined) {
+      throw new pulumi.ResourceError("the Auto Scaling service-linked role is missing", this);
+    }
+    const hostnames = apiHostnames(args.dns.domain, args.dns.regionLabel);
+    const dnsOn = args.dns.enabled && args.dns.hostedZoneId !== undefined;
+    this.monolith = new Monolith(
+      `${name}-monolith`,
+      {
+        context,
+        stack: args.stack,
+        ...args.monolith,
+        hostnames: [hostnames.shared, hostnames.regional],
+        certificate:
+          args.monolith.certificateArn !== undefined
+            ? { certificateArn: args.monolith.certificateArn }
+            : { hostedZoneId: args.dns.hostedZoneId ?? "" },
+        vpcId: this.network.vpcId,
+        vpcCidr: this.network.cidr,
+        publicSubnetIds: this.network.publicSubnetIds,
+        privateSubnetIds: this.network.privateSubnetIds,
+        keys: this.keys,
+        autoScalingRoleArn,
+        logRetentionDays: args.logRetentionDays,
+        backends: this.monolithBackends(),
+        userStore: this.monolithUserStore(),
+      },
+      parent,
+    );
+    this.userStore.admit(
+      `${name}-users-from-monolith`,
+      "The monolith's instances",
+      this.monolith.computeSecurityGroupId,
+    );
+    // Only the monolith reaches the app's user tables, whatever other roles' policies allow.
+    this.userStore.restrictTables("app", [this.monolith.computeRoleArn]);
+    if (dnsOn) {
+      this.dns = new GeoDns(
+        `${name}-dns`,
+        {
+          hostedZoneId: args.dns.hostedZoneId ?? "",
+          domain: args.dns.domain,
+          regionLabel: args.dns.regionLabel,
+          countries: args.dns.countries,
+          isDefault: args.dns.isDefault,
+          targets: this.monolith.targets,
+          healthCheckPath: args.monolith.healthCheckPath,
         },
         parent,
       );
@@ -514,5 +526,50 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       tokenizeFunctionArn: this.tokenization.tokenizeFunction.arn,
       workQueueUrl: this.monolith.workQueueUrl,
     });
+  }
+
+  /** The functions of this stack the monolith calls. */
+  private monolithBackends(): MonolithBackends {
+    const backend = (fn: NodeFunction) => ({ name: fn.function.name, arn: fn.arn });
+    return {
+      tokenize: backend(this.tokenization.tokenizeFunction),
+      detokenize: backend(this.tokenization.detokenizeFunction),
+      ...(this.video === undefined
+        ? {}
+        : {
+            "upload-url": backend(this.video.uploadUrlFunction),
+            "playback-auth": backend(this.video.playbackAuthFunction),
+          }),
+      ...(this.homeRegion === undefined
+        ? {}
+        : { "home-region": backend(this.homeRegion.function) }),
+    };
+  }
+
+  /** The region's user store, as the monolith reaches it. */
+  private monolithUserStore(): MonolithUserStore {
+    const store = this.userStore;
+    if (store.database !== undefined) {
+      const { database } = store;
+      return {
+        kind: "aurora",
+        engine: database.engine,
+        endpoint: database.endpoint,
+        port: database.port,
+        database: database.name,
+        user: database.appUser,
+        clusterResourceId: database.clusterResourceId,
+      };
+    }
+    const { users, enrolments, progress } = store.tables;
+    if (users === undefined || enrolments === undefined || progress === undefined) {
+      throw new pulumi.ResourceError("the DynamoDB user store lacks the app's tables", this);
+    }
+    const table = (resource: aws.dynamodb.Table) => ({ name: resource.name, arn: resource.arn });
+    return {
+      kind: "dynamodb",
+      tables: { users: table(users), enrolments: table(enrolments), progress: table(progress) },
+      keyArn: this.keys.keyArns["user-data"],
+    };
   }
 }

@@ -6,10 +6,13 @@ import { UserDataStore, type UserDataStoreArgs } from "./user-data-store";
 const KEY = "arn:aws:kms:me-south-1:111122223333:key/mrk-1";
 const ZONES = ["me-south-1a", "me-south-1b", "me-south-1c"];
 
-function run(args: Partial<UserDataStoreArgs> & Pick<UserDataStoreArgs, "kind">) {
+function run(
+  args: Partial<UserDataStoreArgs> & Pick<UserDataStoreArgs, "kind">,
+  admit: readonly string[] = [],
+) {
   return runComponent((provider) => {
     const common = { context: TEST_CONTEXT, allowedRegions: ["me-south-1"], userDataKeyArn: KEY };
-    new UserDataStore(
+    const store = new UserDataStore(
       "users",
       args.kind === "aurora"
         ? {
@@ -23,6 +26,9 @@ function run(args: Partial<UserDataStoreArgs> & Pick<UserDataStoreArgs, "kind">)
         : { ...common, ...args, kind: "dynamodb" },
       { providers: [provider, new random.Provider("random")] },
     );
+    for (const group of admit) {
+      store.admit(`users-from-${group}`, `From ${group}`, group);
+    }
   });
 }
 
@@ -78,24 +84,34 @@ describe("UserDataStore on Aurora", async () => {
       expect.objectContaining({ name: "rds.force_ssl", value: "1" }),
     ]);
     const group = recorded.referencedBy(list(cluster?.inputs.vpcSecurityGroupIds)[0]);
-    expect(group.inputs.ingress).toEqual([]);
+    // No inline rules: they would remove the admitted clients' separate rules on every update.
+    expect(group.inputs.ingress).toBeUndefined();
     expect(group.inputs.egress).toEqual([]);
+    expect(recorded.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")).toEqual(
+      [],
+    );
   });
 
-  it("opens the database port to the named client security groups only", async () => {
-    const withClients = Recorded.of(
-      await run({ kind: "aurora", clientSecurityGroupIds: ["sg-app"] }),
-    );
+  it("opens the database port to the admitted client security groups only", async () => {
+    const withClients = Recorded.of(await run({ kind: "aurora" }, ["sg-app"]));
     const group = withClients.named("aws:ec2/securityGroup:SecurityGroup", "users-db");
-    expect(list(group.inputs.ingress).map(record)).toEqual([
+    const rules = withClients.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+    expect(rules.map((rule) => rule.inputs)).toEqual([
       expect.objectContaining({
-        protocol: "tcp",
+        securityGroupId: group.id,
+        ipProtocol: "tcp",
         fromPort: 5432,
         toPort: 5432,
-        securityGroups: ["sg-app"],
+        referencedSecurityGroupId: "sg-app",
       }),
     ]);
-    expect(list(group.inputs.ingress).map(record)[0]?.cidrBlocks).toBeUndefined();
+    expect(rules[0]?.inputs.cidrIpv4).toBeUndefined();
+  });
+
+  it("admits clients on the engine's port (3306 for MySQL)", async () => {
+    const mysql = Recorded.of(await run({ kind: "aurora", engine: "aurora-mysql" }, ["sg-app"]));
+    const [rule] = mysql.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+    expect(rule?.inputs).toMatchObject({ fromPort: 3306, toPort: 3306 });
   });
 
   it("keeps the token vault's database user in a secret encrypted with the user-data key", () => {

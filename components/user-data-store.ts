@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { APP_DATABASE_USER } from "../contracts/monolith";
 import type { AwsContext } from "./context";
 import { serviceTrustPolicy } from "./iam";
 import { dataTags } from "./tags";
@@ -32,6 +33,16 @@ const AURORA_ENGINES = {
   },
 } as const;
 export type AuroraEngine = keyof typeof AURORA_ENGINES;
+
+/** How the app reaches the Aurora user store. */
+export interface AppDatabase {
+  readonly engine: AuroraEngine;
+  readonly endpoint: pulumi.Output<string>;
+  readonly port: number;
+  readonly name: string;
+  readonly appUser: string;
+  readonly clusterResourceId: pulumi.Output<string>;
+}
 
 /** Where the PII token vault lives, for the tokenization functions. */
 export type TokenVaultLocation =
@@ -70,8 +81,6 @@ export interface AuroraStoreArgs extends CommonArgs {
   readonly vpcId: pulumi.Input<string>;
   /** Isolated subnets: no route out of the VPC. */
   readonly subnetIds: pulumi.Input<string[]>;
-  /** Security groups of the compute that may connect; nothing else can. @default [] */
-  readonly clientSecurityGroupIds?: readonly pulumi.Input<string>[];
   /** Days of automated backups (1-35). @default 35 */
   readonly backupRetentionDays?: number;
   /**
@@ -107,11 +116,21 @@ export class UserDataStore extends pulumi.ComponentResource {
   public readonly cluster?: aws.rds.Cluster;
   /** Security group of the Aurora cluster (Saudi store only). */
   public readonly securityGroupId?: pulumi.Output<string>;
+  /** How the app reaches the Aurora cluster (Saudi store only). */
+  public readonly database?: AppDatabase;
   public readonly tokenVault: TokenVaultLocation;
+
+  private readonly baseName: string;
+  private readonly context: AwsContext;
+  private readonly replicaRegions: readonly string[];
+  private readonly restricted = new Set<UserTableGroup>();
 
   constructor(name: string, args: UserDataStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("knowledgecity:data:UserDataStore", name, {}, opts);
     this.kind = args.kind;
+    this.baseName = name;
+    this.context = args.context;
+    this.replicaRegions = args.kind === "dynamodb" ? Object.keys(args.replicaKeyArns ?? {}) : [];
     if (args.kind === "dynamodb") {
       const replicas = Object.keys(args.replicaKeyArns ?? {});
       this.checkReplicas(replicas, args);
@@ -136,6 +155,14 @@ export class UserDataStore extends pulumi.ComponentResource {
       this.tables = {};
       this.cluster = aurora.cluster;
       this.securityGroupId = aurora.securityGroup.id;
+      this.database = {
+        engine: args.engine ?? "aurora-postgresql",
+        endpoint: aurora.cluster.endpoint,
+        port: AURORA_ENGINES[args.engine ?? "aurora-postgresql"].port,
+        name: aurora.database,
+        appUser: APP_DATABASE_USER,
+        clusterResourceId: aurora.cluster.clusterResourceId,
+      };
       this.resourceArns = [aurora.cluster.arn];
       this.tokenVault = {
         kind: "aurora",
@@ -145,6 +172,77 @@ export class UserDataStore extends pulumi.ComponentResource {
       };
     }
     this.registerOutputs({ resourceArns: this.resourceArns });
+  }
+
+  /**
+   * Lets the compute behind a security group connect to the Aurora cluster's port (Saudi store);
+   * the DynamoDB store has no network boundary of its own.
+   */
+  public admit(name: string, description: string, securityGroupId: pulumi.Input<string>): void {
+    if (this.securityGroupId === undefined || this.database === undefined) {
+      return;
+    }
+    new aws.vpc.SecurityGroupIngressRule(
+      name,
+      {
+        securityGroupId: this.securityGroupId,
+        description,
+        ipProtocol: "tcp",
+        fromPort: this.database.port,
+        toPort: this.database.port,
+        referencedSecurityGroupId: securityGroupId,
+      },
+      { parent: this },
+    );
+  }
+
+  /**
+   * Names the only principals that may read or write the items of a group of tables (US store),
+   * with a DynamoDB resource policy on each table and on each of its replicas: a same-account
+   * principal whose IAM policies allow `dynamodb:*` is refused all the same. Call once per group,
+   * once the principals exist; the Aurora store has no resource policies (its boundary is IAM
+   * database authentication and its security group), so there this does nothing.
+   */
+  public restrictTables(
+    group: UserTableGroup,
+    principalArns: readonly pulumi.Input<string>[],
+  ): void {
+    if (this.kind !== "dynamodb") {
+      return;
+    }
+    if (this.restricted.has(group)) {
+      throw new pulumi.ResourceError(`the ${group} tables are restricted already`, this);
+    }
+    if (principalArns.length === 0) {
+      throw new pulumi.ResourceError(
+        `restrictTables(${group}): no principal named; name the roles that use the ${group} tables`,
+        this,
+      );
+    }
+    this.restricted.add(group);
+    for (const table of USER_TABLE_GROUPS[group]) {
+      const resource = this.tables[table];
+      if (resource === undefined) {
+        continue;
+      }
+      const regions = [this.context.region, ...this.replicaRegions];
+      for (const region of regions) {
+        const home = region === this.context.region;
+        // A replica is a table of its own region, with the same name and a policy of its own.
+        const arn = home
+          ? resource.arn
+          : pulumi.interpolate`arn:${this.context.partition}:dynamodb:${region}:${this.context.accountId}:table/${resource.name}`;
+        new aws.dynamodb.ResourcePolicy(
+          `${this.baseName}-${table}-access${home ? "" : `-${region}`}`,
+          {
+            resourceArn: arn,
+            policy: pulumi.jsonStringify(userTablePolicy(arn, principalArns, this.context)),
+            ...(home ? {} : { region }),
+          },
+          { parent: this },
+        );
+      }
+    }
   }
 
   private checkReplicas(replicas: readonly string[], args: CommonArgs): void {
@@ -162,6 +260,74 @@ export class UserDataStore extends pulumi.ComponentResource {
       );
     }
   }
+}
+
+/** Groups of user tables that the same principals use: the app's tables and the token vault. */
+export type UserTableGroup = "app" | "vault";
+
+/** The tables of each group. */
+export const USER_TABLE_GROUPS: Readonly<Record<UserTableGroup, readonly UserTable[]>> = {
+  app: ["users", "enrolments", "progress"],
+  vault: ["pii-vault"],
+};
+
+/**
+ * What the user tables' resource policies deny to every principal but the named ones: every
+ * action that reads or writes items, or copies them out (an export to S3). Table administration
+ * (DescribeTable, UpdateTable, the resource policy itself, backups) stays with the account's IAM
+ * policies, so no deployer is locked out of the table.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/access-control-resource-based.html
+ */
+export const USER_TABLE_ITEM_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:BatchGetItem",
+  "dynamodb:Query",
+  "dynamodb:Scan",
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:BatchWriteItem",
+  "dynamodb:ConditionCheckItem",
+  "dynamodb:PartiQLSelect",
+  "dynamodb:PartiQLInsert",
+  "dynamodb:PartiQLUpdate",
+  "dynamodb:PartiQLDelete",
+  "dynamodb:ExportTableToPointInTime",
+] as const;
+
+/**
+ * The role through which DynamoDB replicates a global table: a replica's policy must not deny it,
+ * or replication stops (REPLICATION_NOT_AUTHORIZED).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/globaltables-security.html
+ */
+export function replicationRoleArn(context: AwsContext): string {
+  return `arn:${context.partition}:iam::${context.accountId}:role/aws-service-role/replication.dynamodb.amazonaws.com/AWSServiceRoleForDynamoDBReplication`;
+}
+
+/**
+ * The resource policy of a user table: items are denied to every principal but the named ones
+ * and DynamoDB's replication role, whatever their IAM policies allow.
+ */
+export function userTablePolicy(
+  tableArn: pulumi.Input<string>,
+  principalArns: readonly pulumi.Input<string>[],
+  context: AwsContext,
+): aws.iam.PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "OnlyNamedPrincipalsReachTheItems",
+        Effect: "Deny",
+        Principal: "*",
+        Action: [...USER_TABLE_ITEM_ACTIONS],
+        Resource: [tableArn, pulumi.interpolate`${tableArn}/index/*`],
+        Condition: {
+          ArnNotEquals: { "aws:PrincipalArn": [...principalArns, replicationRoleArn(context)] },
+        },
+      },
+    ],
+  };
 }
 
 function createTables(
@@ -251,18 +417,8 @@ function createAurora(
     {
       vpcId: args.vpcId,
       description: "User store: database port from the platform's compute only",
-      ingress:
-        (args.clientSecurityGroupIds ?? []).length === 0
-          ? []
-          : [
-              {
-                description: "Database clients",
-                protocol: "tcp",
-                fromPort: spec.port,
-                toPort: spec.port,
-                securityGroups: [...(args.clientSecurityGroupIds ?? [])],
-              },
-            ],
+      // Clients are admitted one by one (`admit`), as separate rules: no inline ingress here,
+      // which would remove them on the next update.
       egress: [],
       tags: { Name: `${name}-db` },
     },

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { COURSES_PREFIX, SOURCE_CONTENT_TYPES, UPLOADS_PREFIX } from "../contracts/storage";
 import type { AwsContext } from "./context";
 import type { DataKeys } from "./data-keys";
 import { serviceTrustPolicy } from "./iam";
@@ -71,7 +72,7 @@ export interface VideoPipelineArgs {
 }
 
 const GIB = 1024 ** 3;
-const SOURCE_TYPES = ["video/mp4", "video/quicktime", "video/x-matroska", "video/webm"];
+const SOURCE_TYPES = Object.keys(SOURCE_CONTENT_TYPES);
 
 /**
  * The video path of one region: uploads (presigned POSTs to a raw bucket) -> S3 notifications ->
@@ -99,6 +100,10 @@ export class VideoPipeline extends pulumi.ComponentResource {
   public readonly playbackHostname: string;
   /** Kinesis stream receiving the distribution's real-time logs (the analytics input). */
   public readonly playbackLogStreamArn: pulumi.Output<string>;
+  /** What the app invokes for a presigned upload form. */
+  public readonly uploadUrlFunction: NodeFunction;
+  /** What the app invokes for a course's signed playback cookies. */
+  public readonly playbackAuthFunction: NodeFunction;
 
   constructor(name: string, args: VideoPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("knowledgecity:video:VideoPipeline", name, {}, opts);
@@ -156,13 +161,13 @@ export class VideoPipeline extends pulumi.ComponentResource {
             ? {
                 id: "raw-after-encode",
                 status: "Enabled",
-                filter: { prefix: "uploads/" },
+                filter: { prefix: UPLOADS_PREFIX },
                 expiration: { days: settings.rawUploads.days },
               }
             : {
                 id: "raw-after-encode",
                 status: "Enabled",
-                filter: { prefix: "uploads/" },
+                filter: { prefix: UPLOADS_PREFIX },
                 transitions: [{ days: settings.rawUploads.days, storageClass: "DEEP_ARCHIVE" }],
               },
           {
@@ -203,7 +208,7 @@ export class VideoPipeline extends pulumi.ComponentResource {
             Sid: "OnlyThisDistributionReadsRenditions",
             Principal: { Service: "cloudfront.amazonaws.com" },
             Action: "s3:GetObject",
-            objectPrefix: "courses/",
+            objectPrefix: COURSES_PREFIX,
             Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
           },
         ],
@@ -211,7 +216,7 @@ export class VideoPipeline extends pulumi.ComponentResource {
           {
             id: "renditions-tiering",
             status: "Enabled",
-            filter: { prefix: "courses/" },
+            filter: { prefix: COURSES_PREFIX },
             transitions: [
               { days: settings.infrequentAccessAfterDays, storageClass: "STANDARD_IA" },
               { days: settings.intelligentTieringAfterDays, storageClass: "INTELLIGENT_TIERING" },
@@ -318,7 +323,7 @@ export class VideoPipeline extends pulumi.ComponentResource {
               .all([ingest.arn, args.keys.policyReadyKeyArns.content])
               .apply(([queueArn]) => queueArn),
             events: ["s3:ObjectCreated:*"],
-            filterPrefix: "uploads/",
+            filterPrefix: UPLOADS_PREFIX,
           },
         ],
       },
@@ -355,13 +360,13 @@ export class VideoPipeline extends pulumi.ComponentResource {
               Sid: "ReadRawUploads",
               Effect: "Allow",
               Action: ["s3:GetObject"],
-              Resource: [pulumi.interpolate`${raw.arn}/uploads/*`],
+              Resource: [pulumi.interpolate`${raw.arn}/${UPLOADS_PREFIX}*`],
             },
             {
               Sid: "WriteRenditions",
               Effect: "Allow",
               Action: ["s3:PutObject"],
-              Resource: [pulumi.interpolate`${processed.arn}/courses/*`],
+              Resource: [pulumi.interpolate`${processed.arn}/${COURSES_PREFIX}*`],
             },
             {
               Sid: "ObjectsAreEncrypted",
@@ -385,7 +390,7 @@ export class VideoPipeline extends pulumi.ComponentResource {
       `${name}-encode-submit`,
       {
         ...functionDefaults,
-        entry: "encode-submit/handler",
+        contract: "encode-submit",
         description: "Submits one MediaConvert job per uploaded source video",
         timeoutSeconds: submitTimeoutSeconds,
         // Caps the jobs in flight, protecting the account's MediaConvert quota.
@@ -405,7 +410,7 @@ export class VideoPipeline extends pulumi.ComponentResource {
           {
             sid: "InspectUploads",
             actions: ["s3:GetObject"],
-            resources: [pulumi.interpolate`${raw.arn}/uploads/*`],
+            resources: [pulumi.interpolate`${raw.arn}/${UPLOADS_PREFIX}*`],
           },
           // Without ListBucket S3 answers HeadObject on a missing key with 403, not 404, and a
           // deleted upload would be retried as a permission problem instead of dead-lettered
@@ -503,7 +508,7 @@ export class VideoPipeline extends pulumi.ComponentResource {
       `${name}-encode-status`,
       {
         ...functionDefaults,
-        entry: "encode-status/handler",
+        contract: "encode-status",
         description: "Records MediaConvert job states in the video catalog",
         environment: { CATALOG_TABLE: catalog.name, TOPIC_ARN: topic.arn },
         permissions: [
@@ -602,7 +607,7 @@ export class VideoPipeline extends pulumi.ComponentResource {
       `${name}-upload-url`,
       {
         ...functionDefaults,
-        entry: "upload-url/handler",
+        contract: "upload-url",
         description: "Issues presigned POSTs for source videos",
         environment: {
           RAW_BUCKET: raw.bucketName,
@@ -615,7 +620,7 @@ export class VideoPipeline extends pulumi.ComponentResource {
           {
             sid: "SignUploads",
             actions: ["s3:PutObject"],
-            resources: [pulumi.interpolate`${raw.arn}/uploads/*`],
+            resources: [pulumi.interpolate`${raw.arn}/${UPLOADS_PREFIX}*`],
           },
           {
             sid: "UploadsAreEncrypted",
@@ -673,7 +678,7 @@ export class VideoPipeline extends pulumi.ComponentResource {
       `${name}-playback-auth`,
       {
         ...functionDefaults,
-        entry: "playback-auth/handler",
+        contract: "playback-auth",
         description: "Issues signed cookies for a course's video path",
         environment: {
           PLAYBACK_DOMAIN: args.hostname,
@@ -730,6 +735,8 @@ export class VideoPipeline extends pulumi.ComponentResource {
     this.topicArn = topic.arn;
     this.playbackHostname = args.hostname;
     this.playbackLogStreamArn = delivery.logStreamArn;
+    this.uploadUrlFunction = uploadUrl;
+    this.playbackAuthFunction = playbackAuth;
     this.signals = {
       functions: {
         "video-submit": submit.function.name,

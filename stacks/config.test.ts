@@ -336,14 +336,23 @@ const badCases: readonly BadCase[] = [
     mutations: [set("knowledgecity:monolith", { mode: "kubernetes" })],
     key: "knowledgecity:monolith.mode",
     value: '"kubernetes"',
-    allowed: 'expected "ec2" or "lambda"',
+    allowed:
+      'expected "ec2" (the Lambda mode was removed: an HTTP API takes no WAF and it had no path to the user store)',
   },
   {
-    name: "lambda mode without its layer and code",
+    name: "the removed Lambda mode",
     mutations: [set("knowledgecity:monolith", { mode: "lambda" })],
+    key: "knowledgecity:monolith.mode",
+    value: '"lambda"',
+    allowed:
+      'expected "ec2" (the Lambda mode was removed: an HTTP API takes no WAF and it had no path to the user store)',
+  },
+  {
+    name: "the removed Lambda mode's settings",
+    mutations: [set("knowledgecity:monolith", { lambda: { codeKey: "app.zip" } })],
     key: "knowledgecity:monolith.lambda",
-    value: "(missing)",
-    allowed: "required when mode is lambda: phpLayerArn and codeKey",
+    value: undefined,
+    allowed: "unknown key; allowed keys are mode, instanceType",
   },
   {
     name: "an x86 instance type for the arm64 image",

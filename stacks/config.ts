@@ -1,6 +1,7 @@
 import { isIPv4 } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { REGION_CODE_PATTERN } from "../contracts/ids";
 import { isPrivateIpv4Cidr } from "../components/cidr";
 import { GEOLOCATION_COUNTRY_CODES } from "../components/geo-dns";
 import { extraTagKeyProblem } from "../components/tags";
@@ -13,7 +14,7 @@ export const CONFIG_NAMESPACE = "knowledgecity";
 
 const awsRegion = z
   .string({ error: "expected an AWS region code such as me-south-1" })
-  .regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/, {
+  .regex(REGION_CODE_PATTERN, {
     error: "expected an AWS region code such as me-south-1",
   });
 
@@ -233,8 +234,16 @@ const integer = (min: number, max: number) =>
 
 const monolithSchema = z
   .strictObject({
-    /** How the PHP app runs: instances behind an ALB, or Lambda behind API Gateway. @default "ec2" */
-    mode: z.enum(["ec2", "lambda"], { error: 'expected "ec2" or "lambda"' }).default("ec2"),
+    /**
+     * How the PHP app runs: instances behind an ALB and its WAF. The Lambda mode was removed: an
+     * API Gateway HTTP API takes no WAF, and it had no VPC path to the user store. @default "ec2"
+     */
+    mode: z
+      .literal("ec2", {
+        error:
+          'expected "ec2" (the Lambda mode was removed: an HTTP API takes no WAF and it had no path to the user store)',
+      })
+      .default("ec2"),
     /** Instance type (Graviton, to match the arm64 image). @default "m7g.large" */
     instanceType: z
       .string()
@@ -264,25 +273,6 @@ const monolithSchema = z
       .string()
       .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/, {
         error: "expected an ACM certificate ARN",
-      })
-      .optional(),
-    /** Lambda mode only. */
-    lambda: z
-      .strictObject({
-        /** PHP runtime layer for arm64, such as Bref's arm-php-83. */
-        phpLayerArn: z
-          .string()
-          .regex(/^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$/, {
-            error: "expected a Lambda layer version ARN",
-          }),
-        /** Key of the release zip in the releases bucket. */
-        codeKey: z
-          .string()
-          .regex(/^[A-Za-z0-9/_.-]+\.zip$/, { error: "expected an S3 key ending in .zip" }),
-        /** @default 1024 */
-        memoryMb: integer(128, 10240).optional(),
-        /** @default 28 */
-        timeoutSeconds: integer(1, 29).optional(),
       })
       .optional(),
   })
@@ -851,14 +841,6 @@ const stackConfigSchema = z
         path: ["monolith", "desiredCapacity"],
         input: desired,
         message: `expected a value from minSize to maxSize (${monolith.minSize} to ${monolith.maxSize})`,
-      });
-    }
-    if (monolith.mode === "lambda" && monolith.lambda === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["monolith", "lambda"],
-        input: undefined,
-        message: "required when mode is lambda: phpLayerArn and codeKey",
       });
     }
     if (config.globalEdge.enabled === true && !config.primary) {

@@ -198,7 +198,6 @@ function functions(
     readonly arn: pulumi.Output<string>;
   }): pulumi.Output<FunctionOutput> =>
     pulumi.all([fn.function.name, fn.arn]).apply(([name, arn]) => ({ name, arn }));
-  const monolithFunction = platform.monolith.signals.functionName;
   const ingest = platform.analytics?.ingest;
   const all: Record<string, pulumi.Output<FunctionOutput>> = {
     "pii-tokenize": of(platform.tokenization.tokenizeFunction),
@@ -220,7 +219,6 @@ function functions(
             .all([ingest.functionName, ingest.functionArn])
             .apply(([name, arn]) => ({ name, arn })),
         }),
-    ...(monolithFunction === undefined ? {} : { monolith: byName(monolithFunction) }),
   };
   return pulumi.all(all).apply((resolved) => ({ ...resolved }));
 }

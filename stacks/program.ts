@@ -73,15 +73,12 @@ export async function program(): Promise<StackOutputs> {
     : undefined;
   // The monolith runs the current Amazon Linux 2023 image for arm64; a new image reaches the
   // instances through the launch template and a rolling instance refresh on the next update.
-  const imageId =
-    config.monolith.mode === "ec2"
-      ? (
-          await aws.ssm.getParameter(
-            { name: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64" },
-            { provider },
-          )
-        ).value
-      : undefined;
+  const imageId = (
+    await aws.ssm.getParameter(
+      { name: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-arm64" },
+      { provider },
+    )
+  ).value;
 
   const platform = new RegionalPlatform(
     "kc",

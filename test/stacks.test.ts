@@ -15,7 +15,6 @@ import {
   runStack,
   type RecordedResource,
 } from "./harness";
-import { MOCK_ACCOUNT_ID } from "./harness/aws-data";
 import { answerInvoke } from "./harness/invokes";
 
 const stacks = listStacks();
@@ -48,6 +47,48 @@ describe("the real stack files", () => {
     expect(outputs.availabilityZones).toHaveLength(3);
     expect(outputs.region).toBe(stack);
   });
+
+  it.each(stacks)(
+    "%s lets the monolith invoke exactly its backends, named in its environment",
+    (stack) => {
+      const { recorded } = planOf(stack);
+      const named = (type: string, name: string) => {
+        const found = recorded.find((r) => r.type === type && r.name === name);
+        if (found === undefined) {
+          throw new Error(`${stack} has no ${type} ${name}`);
+        }
+        return found;
+      };
+      const backends = {
+        KC_FUNCTION_UPLOAD_URL: "kc-video-upload-url-fn",
+        KC_FUNCTION_PLAYBACK_AUTH: "kc-video-playback-auth-fn",
+        KC_FUNCTION_TOKENIZE: "kc-pii-tokenize-fn",
+        KC_FUNCTION_DETOKENIZE: "kc-pii-detokenize-fn",
+        KC_FUNCTION_HOME_REGION: "kc-home-region-lookup-fn",
+      };
+      const functions = Object.entries(backends).map(([variable, name]) => {
+        const { state } = named("aws:lambda/function:Function", name);
+        return { variable, name: String(state.name), arn: String(state.arn) };
+      });
+      const policy = JSON.parse(
+        String(named("aws:iam/rolePolicy:RolePolicy", "kc-monolith-instance").inputs.policy),
+      ) as { Statement: { Sid: string; Action: string[]; Resource: string[] }[] };
+      const invoking = policy.Statement.filter((statement) =>
+        statement.Action.some((action) => action.startsWith("lambda:")),
+      );
+      expect(invoking).toEqual([
+        expect.objectContaining({
+          Action: ["lambda:InvokeFunction"],
+          Resource: functions.map((fn) => fn.arn),
+        }),
+      ]);
+      const template = named("aws:ec2/launchTemplate:LaunchTemplate", "kc-monolith-app");
+      const script = Buffer.from(String(template.inputs.userData), "base64").toString("utf8");
+      for (const fn of functions) {
+        expect(script).toContain(`env[${fn.variable}] = ${fn.name}\n`);
+      }
+    },
+  );
 
   it.each(stacks)("%s plans with zero policy violations", (stack) => {
     expect(planOf(stack).document.violations).toEqual([]);
@@ -90,12 +131,16 @@ describe("the real stack files", () => {
     const outside = document.resources.filter((r) => !document.allowedRegions.includes(r.region));
     // CloudFront takes certificates from us-east-1 only, and publishes its metrics only there, so
     // the CDN's 5xx alarm, its alert topic and that topic's key live there too. None holds user data.
+    // Lambda@Edge functions (the CDN's Cache-Control at origin response) must be in us-east-1 too.
     expect(outside.map((r) => `${r.type} ${r.name} in ${r.region}`).sort()).toEqual([
       "aws:acm/certificate:Certificate kc-video-cdn-cert in us-east-1",
       "aws:acm/certificateValidation:CertificateValidation kc-video-cdn-cert in us-east-1",
       "aws:cloudwatch/metricAlarm:MetricAlarm kc-observability-video-cloudfront-5xx-rate in us-east-1",
+      "aws:iam/role:Role kc-video-cdn-cache-control-role in us-east-1",
+      "aws:iam/rolePolicy:RolePolicy kc-video-cdn-cache-control-policy in us-east-1",
       "aws:kms/alias:Alias kc-observability-alerts-us-east-1 in us-east-1",
       "aws:kms/key:Key kc-observability-alerts-us-east-1 in us-east-1",
+      "aws:lambda/function:Function kc-video-cdn-cache-control-fn in us-east-1",
       "aws:sns/topic:Topic kc-observability-alerts-us-east-1 in us-east-1",
       "aws:sns/topicPolicy:TopicPolicy kc-observability-alerts-us-east-1 in us-east-1",
       "pulumi:providers:aws aws-us-east-1 in us-east-1",
@@ -201,8 +246,19 @@ describe("serving the platform", () => {
     const app = recorded.find(
       (r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name === "kc-monolith-app",
     );
-    expect(db?.inputs.ingress).toEqual([
-      expect.objectContaining({ fromPort: 5432, toPort: 5432, securityGroups: [app?.id] }),
+    expect(db?.inputs.ingress).toBeUndefined();
+    const rules = recorded.filter(
+      (r) =>
+        r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" &&
+        r.inputs.securityGroupId === db?.id,
+    );
+    expect(rules.map((rule) => rule.inputs)).toEqual([
+      expect.objectContaining({
+        ipProtocol: "tcp",
+        fromPort: 5432,
+        toPort: 5432,
+        referencedSecurityGroupId: app?.id,
+      }),
     ]);
   });
 
@@ -522,17 +578,10 @@ describe("the stack outputs", () => {
     expect([...documented.keys()].filter((key) => !exported.has(key))).toEqual([]);
   });
 
-  it("follow the stack's settings: a Lambda monolith's function, a microservice's repository", async () => {
+  it("follow the stack's settings: a microservice's repository", async () => {
     const file = readStackFile("me-south-1").config;
     const microservices = JSON.parse(file["knowledgecity:microservices"] ?? "{}") as object;
     const run = await runStack("me-south-1", {
-      "knowledgecity:monolith": JSON.stringify({
-        mode: "lambda",
-        lambda: {
-          phpLayerArn: "arn:aws:lambda:me-south-1:534081306603:layer:arm-php-83:41",
-          codeKey: "releases/app-1.4.2.zip",
-        },
-      }),
       "knowledgecity:microservices": JSON.stringify({
         ...microservices,
         services: [
@@ -541,16 +590,6 @@ describe("the stack outputs", () => {
       }),
     });
     const outputs = run.outputs as Record<string, unknown>;
-    const functionName = run.resources.find(
-      (r) => r.type === "aws:lambda/function:Function" && r.name.startsWith("kc-monolith"),
-    )?.id;
-    expect((outputs.functions as Record<string, unknown>).monolith).toEqual({
-      name: functionName,
-      arn: `arn:aws:lambda:me-south-1:${MOCK_ACCOUNT_ID}:function:${functionName ?? ""}`,
-    });
-    // No instances, so no release parameter for them; the releases bucket holds the zip.
-    expect(outputs).not.toHaveProperty("monolithReleaseParameterName");
-    expect(outputs.monolithReleasesBucketName).toMatch(/^kc-monolith-releases/);
     expect(Object.keys(outputs.ecrRepositoryUrls as object).sort()).toEqual([
       "analytics-api",
       "courses",
