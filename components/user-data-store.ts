@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { APP_DATABASE_USER } from "../contracts/monolith";
+import { APP_DATABASE_USER, APP_TABLES } from "../contracts/monolith";
 import type { AwsContext } from "./context";
 import { serviceTrustPolicy } from "./iam";
 import { dataTags } from "./tags";
@@ -267,7 +267,7 @@ export type UserTableGroup = "app" | "vault";
 
 /** The tables of each group. */
 export const USER_TABLE_GROUPS: Readonly<Record<UserTableGroup, readonly UserTable[]>> = {
-  app: ["users", "enrolments", "progress"],
+  app: APP_TABLES,
   vault: ["pii-vault"],
 };
 

@@ -6,6 +6,7 @@
  * caller's policies and the key policy.
  */
 import { APP_DATABASE_USER } from "../../../contracts/monolith";
+import { sourceKey, videoOutputPrefix } from "../../../contracts/storage";
 import { resourceKey, TYPES, type IamModel } from "./model";
 
 /** Who makes a request. */
@@ -47,6 +48,11 @@ export interface IamPath {
    */
   readonly identity?: "as-planned" | "unrestricted";
 }
+
+/** An upload and its renditions, in the key layout the functions use (contracts/storage.ts). */
+const SAMPLE_COURSE = "course-1";
+const SAMPLE_VIDEO = "5f0c6a8e-2d4b-4c1a-9e7f-3b2a1d0c9e8f";
+const SAMPLE_SOURCE_KEY = sourceKey(SAMPLE_COURSE, SAMPLE_VIDEO, "mp4");
 
 /** The encryption context purpose of PII vault values (functions/pii-tokenize). */
 export const VAULT_PURPOSE = "pii-vault";
@@ -150,14 +156,14 @@ export function requiredPaths(model: IamModel): readonly IamPath[] {
       {
         caller: role("kc-video-upload-url-role"),
         action: "s3:PutObject",
-        target: { type: "bucket", name: "kc-video-raw", suffix: "/uploads/course-1/lesson-1.mp4" },
+        target: { type: "bucket", name: "kc-video-raw", suffix: `/${SAMPLE_SOURCE_KEY}` },
         why: "upload-url: createPresignedPost under uploads/ (the upload is made as the role)",
       },
       // functions/encode-submit: HeadObject, Probe, CreateJob + PassRole, the ledger, the DLQ.
       {
         caller: role("kc-video-encode-submit-role"),
         action: "s3:GetObject",
-        target: { type: "bucket", name: "kc-video-raw", suffix: "/uploads/course-1/lesson-1.mp4" },
+        target: { type: "bucket", name: "kc-video-raw", suffix: `/${SAMPLE_SOURCE_KEY}` },
         why: "encode-submit: HeadObjectCommand on the upload",
       },
       {
@@ -213,7 +219,7 @@ export function requiredPaths(model: IamModel): readonly IamPath[] {
       {
         caller: role("kc-video-mediaconvert"),
         action: "s3:GetObject",
-        target: { type: "bucket", name: "kc-video-raw", suffix: "/uploads/course-1/lesson-1.mp4" },
+        target: { type: "bucket", name: "kc-video-raw", suffix: `/${SAMPLE_SOURCE_KEY}` },
         why: "MediaConvert reads the source video as its role",
       },
       {
@@ -222,7 +228,7 @@ export function requiredPaths(model: IamModel): readonly IamPath[] {
         target: {
           type: "bucket",
           name: "kc-video-processed",
-          suffix: "/courses/course-1/lesson-1/hls/index.m3u8",
+          suffix: `/${videoOutputPrefix(SAMPLE_COURSE, SAMPLE_VIDEO)}0123456789abcdef/cmaf/index.m3u8`,
         },
         why: "MediaConvert writes renditions under courses/ as its role",
       },
