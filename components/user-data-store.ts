@@ -199,17 +199,15 @@ export class UserDataStore extends pulumi.ComponentResource {
   /**
    * Names the only principals that may read or write the items of a group of tables (US store),
    * with a DynamoDB resource policy on each table and on each of its replicas: a same-account
-   * principal whose IAM policies allow `dynamodb:*` is refused all the same. Call once per group,
-   * once the principals exist; the Aurora store has no resource policies (its boundary is IAM
-   * database authentication and its security group), so there this does nothing.
+   * principal whose IAM policies allow `dynamodb:*` is refused all the same; each table's stream
+   * is readable by DynamoDB's replication only. Call once per group, once the principals exist. On
+   * the Aurora store (whose boundary is IAM database authentication and its security group) the
+   * vault group restricts the vault user's secret: only the named principals read its password.
    */
   public restrictTables(
     group: UserTableGroup,
     principalArns: readonly pulumi.Input<string>[],
   ): void {
-    if (this.kind !== "dynamodb") {
-      return;
-    }
     if (this.restricted.has(group)) {
       throw new pulumi.ResourceError(`the ${group} tables are restricted already`, this);
     }
@@ -220,6 +218,20 @@ export class UserDataStore extends pulumi.ComponentResource {
       );
     }
     this.restricted.add(group);
+    if (this.tokenVault.kind === "aurora") {
+      if (group === "vault") {
+        new aws.secretsmanager.SecretPolicy(
+          `${this.baseName}-pii-vault-user`,
+          {
+            secretArn: this.tokenVault.secretArn,
+            policy: pulumi.jsonStringify(vaultSecretPolicy(principalArns)),
+            blockPublicPolicy: true,
+          },
+          { parent: this },
+        );
+      }
+      return;
+    }
     for (const table of USER_TABLE_GROUPS[group]) {
       const resource = this.tables[table];
       if (resource === undefined) {
@@ -232,11 +244,25 @@ export class UserDataStore extends pulumi.ComponentResource {
         const arn = home
           ? resource.arn
           : pulumi.interpolate`arn:${this.context.partition}:dynamodb:${region}:${this.context.accountId}:table/${resource.name}`;
+        const suffix = home ? "" : `-${region}`;
         new aws.dynamodb.ResourcePolicy(
-          `${this.baseName}-${table}-access${home ? "" : `-${region}`}`,
+          `${this.baseName}-${table}-access${suffix}`,
           {
             resourceArn: arn,
             policy: pulumi.jsonStringify(userTablePolicy(arn, principalArns, this.context)),
+            ...(home ? {} : { region }),
+          },
+          { parent: this },
+        );
+        // The stream carries every change for 24 hours; only replication reads it.
+        const streamArn = home
+          ? resource.streamArn
+          : resource.replicas.apply((replicas) => replicaStreamArn(replicas ?? [], region));
+        new aws.dynamodb.ResourcePolicy(
+          `${this.baseName}-${table}-stream${suffix}`,
+          {
+            resourceArn: streamArn,
+            policy: pulumi.jsonStringify(userStreamPolicy(streamArn, this.context)),
             ...(home ? {} : { region }),
           },
           { parent: this },
@@ -328,6 +354,74 @@ export function userTablePolicy(
       },
     ],
   };
+}
+
+/**
+ * The resource policy of the Aurora vault user's secret: its value (the password of the database
+ * user that holds the vault) is denied to every principal but the named ones. In a secret's
+ * policy, `*` is the secret itself.
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_resource-policies.html
+ */
+export function vaultSecretPolicy(
+  principalArns: readonly pulumi.Input<string>[],
+): aws.iam.PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "OnlyTheVaultFunctionsReadThePassword",
+        Effect: "Deny",
+        Principal: "*",
+        Action: ["secretsmanager:GetSecretValue"],
+        Resource: "*",
+        Condition: { ArnNotEquals: { "aws:PrincipalArn": [...principalArns] } },
+      },
+    ],
+  };
+}
+
+/** The stream actions that read a table's changes. */
+export const USER_STREAM_READ_ACTIONS = [
+  "dynamodb:DescribeStream",
+  "dynamodb:GetShardIterator",
+  "dynamodb:GetRecords",
+] as const;
+
+/**
+ * The resource policy of a user table's stream: its records (every change, new and old images)
+ * are denied to every principal but DynamoDB's replication role. A stream takes a policy only once
+ * it exists, which the dependency on the table's stream ARN ensures.
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-considerations.html
+ */
+export function userStreamPolicy(
+  streamArn: pulumi.Input<string>,
+  context: AwsContext,
+): aws.iam.PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "OnlyReplicationReadsTheChanges",
+        Effect: "Deny",
+        Principal: "*",
+        Action: [...USER_STREAM_READ_ACTIONS],
+        Resource: streamArn,
+        Condition: { ArnNotEquals: { "aws:PrincipalArn": replicationRoleArn(context) } },
+      },
+    ],
+  };
+}
+
+/** The stream ARN of a global table's replica in a region. */
+function replicaStreamArn(
+  replicas: readonly { readonly regionName: string; readonly streamArn?: string }[],
+  region: string,
+): string {
+  const arn = replicas.find((replica) => replica.regionName === region)?.streamArn;
+  if (arn === undefined || arn === "") {
+    throw new Error(`the replica in ${region} reports no stream ARN`);
+  }
+  return arn;
 }
 
 function createTables(

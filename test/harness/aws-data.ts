@@ -502,12 +502,33 @@ function serviceFormats(
       // arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}[/stream/${StreamLabel}]
       const tableArn = arn("dynamodb", `table/${physicalName}`);
       const label = new Date(creationEpoch(type, name) * 1000).toISOString().replace("Z", "");
+      // Each replica is a table of its region with a stream of its own (the provider reports both).
+      const replicas = Array.isArray(inputs.replicas)
+        ? (inputs.replicas as Record<string, unknown>[]).map((replica) => {
+            const replicaArn = tableArn.replace(
+              `:dynamodb:${region}:`,
+              `:dynamodb:${String(replica.regionName)}:`,
+            );
+            const replicaLabel = new Date(
+              creationEpoch(type, `${name}@${String(replica.regionName)}`) * 1000,
+            )
+              .toISOString()
+              .replace("Z", "");
+            return {
+              ...replica,
+              arn: replicaArn,
+              streamArn: `${replicaArn}/stream/${replicaLabel}`,
+              streamLabel: replicaLabel,
+            };
+          })
+        : undefined;
       return {
         name: physicalName,
         arn: tableArn,
         ...(inputs.streamEnabled === true
           ? { streamArn: `${tableArn}/stream/${label}`, streamLabel: label }
           : {}),
+        ...(replicas === undefined ? {} : { replicas }),
       };
     }
     case "aws:mediaconvert/queue:Queue":

@@ -138,7 +138,7 @@ describe("IAM proven in the plan", () => {
     const lines = failed(await check(recorded));
     expect(lines).toEqual([
       expect.stringMatching(
-        /^IAM us-east-1: kc-video-upload-url-role s3:PutObject on arn:aws:s3:::kc-video-raw-\w+\/uploads\/course-1\/lesson-1\.mp4: ImplicitlyDenied, must be allowed \(upload-url: createPresignedPost/,
+        /^IAM us-east-1: kc-video-upload-url-role s3:PutObject on arn:aws:s3:::kc-video-raw-\w+\/uploads\/course-1\/[0-9a-f-]{36}\/source\.mp4: ImplicitlyDenied, must be allowed \(upload-url: createPresignedPost/,
       ),
     ]);
   });
@@ -195,6 +195,51 @@ describe("IAM proven in the plan", () => {
     expect(lines).toContainEqual(
       expect.stringMatching(
         /^IAM us-east-1: kc-analytics-lake-etl dynamodb:GetItem on .*table\/kc-users-users-\w+: Allowed, must be denied/,
+      ),
+    );
+  });
+
+  it("fails when a user table's stream (or its replica's) loses its policy: its changes are readable", async () => {
+    const recorded = us().recorded.filter(
+      (r) =>
+        !(
+          r.type === "aws:dynamodb/resourcePolicy:ResourcePolicy" &&
+          /-users-stream(-us-west-2)?$/.test(r.name)
+        ),
+    );
+    const lines = failed(await check(recorded));
+    for (const region of ["us-east-1", "us-west-2"]) {
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^IAM us-east-1: an account administrator \\(\\* on \\*\\) dynamodb:GetRecords on arn:aws:dynamodb:${region}:\\d{12}:table/kc-users-users-\\w+/stream/[\\d:.T-]+: Allowed, must be denied`,
+          ),
+        ),
+      );
+    }
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^IAM us-east-1: kc-monolith-instance dynamodb:GetRecords on .*table\/kc-users-users-\w+\/stream\/.*: Allowed, must be denied/,
+      ),
+    );
+    // The tables' own policies still hold.
+    expect(lines.filter((line) => / dynamodb:GetItem /.test(line))).toEqual([]);
+  });
+
+  it("fails when the Saudi vault user's secret loses its policy: other roles read the password", async () => {
+    const saudi = plans.get("me-south-1") as StackPlan;
+    const recorded = saudi.recorded.filter(
+      (r) => r.type !== "aws:secretsmanager/secretPolicy:SecretPolicy",
+    );
+    const lines = failureLines(await checkStackIam("me-south-1", saudi.config.region, recorded));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^IAM me-south-1: an account administrator \(\* on \*\) secretsmanager:GetSecretValue on arn:aws:secretsmanager:me-south-1:\d{12}:secret:kc-users-pii-vault-user-[\w-]+: Allowed, must be denied/,
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^IAM me-south-1: kc-monolith-instance secretsmanager:GetSecretValue on .*secret:kc-users-pii-vault-user-.*: Allowed, must be denied/,
       ),
     );
   });

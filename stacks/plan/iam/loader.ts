@@ -276,17 +276,32 @@ export function loadIamModel(
     if (inline !== undefined) {
       entry.policy = inline;
     }
-    // Each replica of a global table is a table of its own region, with a policy of its own.
+    // A table's stream (`<table>#stream`) is a resource with a policy of its own.
+    const streamArn = resource.state.streamArn;
+    if (typeof streamArn === "string" && streamArn !== "") {
+      add(resource, streamArn, entry.encryption, streamName(resource.name));
+    }
+    // Each replica of a global table is a table of its own region, with a policy and a stream
+    // of its own.
+    const replicaStates = arrayOf(resource.state.replicas);
     for (const replica of arrayOf(resource.inputs.replicas)) {
       const { regionName, kmsKeyArn } = replica as { regionName?: unknown; kmsKeyArn?: unknown };
       const replicaRegion = String(regionName);
+      const replicaName = `${resource.name}@${replicaRegion}`;
+      const replicaEncryption = encrypted("dynamodb", keyArnOf(resource, kmsKeyArn));
       add(
         resource,
         arn.replace(`:dynamodb:${resource.region}:`, `:dynamodb:${replicaRegion}:`),
-        encrypted("dynamodb", keyArnOf(resource, kmsKeyArn)),
-        `${resource.name}@${replicaRegion}`,
+        replicaEncryption,
+        replicaName,
         replicaRegion,
       );
+      const replicaStream = replicaStates
+        .map((state) => state as { regionName?: unknown; streamArn?: unknown })
+        .find((state) => state.regionName === regionName)?.streamArn;
+      if (typeof replicaStream === "string" && replicaStream !== "") {
+        add(resource, replicaStream, replicaEncryption, streamName(replicaName), replicaRegion);
+      }
     }
   }
   for (const resource of custom.filter((r) => r.type === TYPES.tablePolicy)) {
@@ -460,6 +475,11 @@ function dataClassOf(resource: RecordedResource): { dataClass?: string } {
 }
 
 /** A computed or input attribute that must be a non-empty string. */
+/** The model's name of a table's stream: `<table>#stream` (`<table>@<region>#stream`). */
+export function streamName(tableName: string): string {
+  return `${tableName}#stream`;
+}
+
 function stringOf(resource: RecordedResource, field: string): string {
   const value = resource.state[field] ?? resource.inputs[field];
   if (typeof value !== "string" || value === "") {

@@ -7,6 +7,7 @@
  */
 import { APP_DATABASE_USER } from "../../../contracts/monolith";
 import { sourceKey, videoOutputPrefix } from "../../../contracts/storage";
+import { streamName } from "./loader";
 import { resourceKey, TYPES, type IamModel } from "./model";
 
 /** Who makes a request. */
@@ -378,12 +379,29 @@ export function mustDenyPaths(model: IamModel): readonly IamPath[] {
         why: `only ${allowed.join(", ")} may reach ${table}, whatever other roles' policies say`,
       });
     }
-    // The table and each replica of it (a table of its own region, with a policy of its own).
+    // The table and each replica of it (a table of its own region, with a policy of its own),
+    // and their streams.
     const copies = [...model.resources.values()].filter(
       (entry) =>
-        entry.type === TYPES.table && (entry.name === table || entry.name.startsWith(`${table}@`)),
+        entry.type === TYPES.table &&
+        (entry.name === table ||
+          entry.name === streamName(table) ||
+          entry.name.startsWith(`${table}@`)),
     );
     for (const copy of copies) {
+      if (copy.name.endsWith(streamName(""))) {
+        // The stream holds every change: only DynamoDB's replication reads it.
+        for (const caller of [...roles.map(role), { synthetic: "admin" } as const]) {
+          paths.push({
+            caller,
+            action: "dynamodb:GetRecords",
+            target: { type: "table", name: copy.name },
+            ...("role" in caller ? { identity: "unrestricted" as const } : {}),
+            why: `only DynamoDB's replication reads the changes of ${table} (${copy.name})`,
+          });
+        }
+        continue;
+      }
       for (const action of ["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:PutItem"]) {
         paths.push({
           caller: { synthetic: "admin" },
@@ -405,7 +423,8 @@ export function mustDenyPaths(model: IamModel): readonly IamPath[] {
       });
     }
   }
-  // The Saudi store has no resource policies: other roles' own policies keep them out.
+  // The Saudi store: the Data API has no resource policy, so other roles' own policies keep them
+  // out of it; the vault user's secret has a policy of its own.
   if (has(model, "cluster", AURORA_CLUSTER)) {
     for (const caller of roles.filter((name) => ![TOKENIZE, DETOKENIZE].includes(name))) {
       paths.push(
@@ -419,10 +438,18 @@ export function mustDenyPaths(model: IamModel): readonly IamPath[] {
           caller: role(caller),
           action: "secretsmanager:GetSecretValue",
           target: { type: "secret", name: VAULT_SECRET },
+          // The secret's policy refuses everyone else, whatever their own policies say.
+          identity: "unrestricted",
           why: "only the vault functions read the vault user's password",
         },
       );
     }
+    paths.push({
+      caller: { synthetic: "admin" },
+      action: "secretsmanager:GetSecretValue",
+      target: { type: "secret", name: VAULT_SECRET },
+      why: "an account principal with broad IAM rights must not read the vault user's password",
+    });
   }
   // Vault values decrypt for detokenize only, whatever any other role's policies say.
   if (has(model, "key", USER_DATA_KEY)) {

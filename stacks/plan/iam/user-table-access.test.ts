@@ -2,7 +2,11 @@ import * as aws from "@pulumi/aws";
 import { describe, expect, it } from "vitest";
 import { Recorded, runComponent, TEST_CONTEXT, type RecordedResource } from "../../../test/harness";
 import { serviceTrustPolicy } from "../../../components/iam";
-import { UserDataStore, USER_TABLE_ITEM_ACTIONS } from "../../../components/user-data-store";
+import {
+  UserDataStore,
+  USER_STREAM_READ_ACTIONS,
+  USER_TABLE_ITEM_ACTIONS,
+} from "../../../components/user-data-store";
 import { checkModel, failureLines } from "./check";
 import { loadIamModel } from "./loader";
 import type { IamPath } from "./paths";
@@ -55,12 +59,39 @@ describe("UserDataStore.restrictTables", async () => {
   const resources: readonly RecordedResource[] = engineRun.resources;
   const recorded = Recorded.of(engineRun);
 
-  it("puts a resource policy on the table and on its replica, in the replica's region", () => {
-    const policies = recorded.ofType("aws:dynamodb/resourcePolicy:ResourcePolicy");
-    expect(policies.map((p) => `${p.name} ${p.region}`).sort()).toEqual([
+  it("puts a resource policy on the table and its stream, and on its replica's, in the replica's region", () => {
+    const all = recorded.ofType("aws:dynamodb/resourcePolicy:ResourcePolicy");
+    expect(all.map((p) => `${p.name} ${p.region}`).sort()).toEqual([
       "users-pii-vault-access us-east-1",
       "users-pii-vault-access-us-west-2 us-west-2",
+      "users-pii-vault-stream us-east-1",
+      "users-pii-vault-stream-us-west-2 us-west-2",
     ]);
+    const streams = all.filter((p) => p.name.includes("-stream"));
+    for (const stream of streams) {
+      expect(String(stream.inputs.resourceArn)).toMatch(
+        new RegExp(
+          `^arn:aws:dynamodb:${stream.region}:111122223333:table/users-pii-vault-\\w+/stream/[\\d:.T-]+$`,
+        ),
+      );
+      const document = JSON.parse(String(stream.inputs.policy)) as {
+        Statement: { Effect: string; Action: string[]; Condition: Record<string, unknown> }[];
+      };
+      // Nobody but replication reads the changes, not even the table's own roles.
+      expect(document.Statement).toEqual([
+        expect.objectContaining({
+          Effect: "Deny",
+          Action: [...USER_STREAM_READ_ACTIONS],
+          Condition: {
+            ArnNotEquals: {
+              "aws:PrincipalArn":
+                "arn:aws:iam::111122223333:role/aws-service-role/replication.dynamodb.amazonaws.com/AWSServiceRoleForDynamoDBReplication",
+            },
+          },
+        }),
+      ]);
+    }
+    const policies = all.filter((p) => p.name.includes("-access"));
     const replica = policies.find((p) => p.region === "us-west-2");
     expect(String(replica?.inputs.resourceArn)).toMatch(
       /^arn:aws:dynamodb:us-west-2:111122223333:table\/users-pii-vault-/,
