@@ -19,6 +19,7 @@ export default defineConfig({
             "bin/**",
             "**/*.integration.test.ts",
             "**/*.dynamodb.test.ts",
+            "**/*.postgres.test.ts",
           ],
         },
       },
@@ -43,6 +44,20 @@ export default defineConfig({
           exclude: ["**/node_modules/**", "bin/**"],
           globalSetup: ["test/dynamodb/global-setup.ts"],
           // Apt may install Java on a fresh machine before the first test.
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        // Tests against a real PostgreSQL server (POSTGRES_URL, or a cluster started for the run).
+        extends: true,
+        test: {
+          name: "postgres",
+          include: ["**/*.postgres.test.ts"],
+          exclude: ["**/node_modules/**", "bin/**"],
+          globalSetup: ["test/postgres/global-setup.ts"],
+          // Roles are the server's, not a database's: the files run one after another.
+          fileParallelism: false,
+          // Apt may install the server on a fresh machine before the first test.
           hookTimeout: 300_000,
         },
       },

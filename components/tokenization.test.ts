@@ -13,6 +13,11 @@ import { Tokenization } from "./tokenization";
 import type { TokenVaultLocation } from "./user-data-store";
 import * as pulumi from "@pulumi/pulumi";
 
+const SECRETS = {
+  tokenize: "arn:aws:secretsmanager:me-south-1:111122223333:secret:vault-tokenize-AbCdEf",
+  detokenize: "arn:aws:secretsmanager:me-south-1:111122223333:secret:vault-detokenize-AbCdEf",
+} as const;
+
 function run(vault: "dynamodb" | "aurora") {
   return runComponent((provider) => {
     const keys = new DataKeys(
@@ -31,9 +36,11 @@ function run(vault: "dynamodb" | "aurora") {
             kind: "aurora",
             clusterArn: pulumi.output("arn:aws:rds:me-south-1:111122223333:cluster:users"),
             database: "knowledgecity",
-            secretArn: pulumi.output(
-              "arn:aws:secretsmanager:me-south-1:111122223333:secret:vault-user",
-            ),
+            migrated: pulumi.output("{}"),
+            secretArns: {
+              tokenize: pulumi.output(SECRETS.tokenize),
+              detokenize: pulumi.output(SECRETS.detokenize),
+            },
           };
     new Tokenization(
       "pii",
@@ -178,20 +185,27 @@ describe("Tokenization with a DynamoDB vault", async () => {
 describe("Tokenization with an Aurora vault", async () => {
   const recorded = Recorded.of(await run("aurora"));
 
-  it("reaches the vault through the RDS Data API with the vault user's secret only", () => {
-    const statements = functionPolicy(recorded, "tokenize");
-    expect(statements.find((s) => s.Sid === "WriteTheVault")).toMatchObject({
-      Action: ["rds-data:ExecuteStatement"],
-      Resource: ["arn:aws:rds:me-south-1:111122223333:cluster:users"],
+  for (const [fn, other, sid] of [
+    ["tokenize", "detokenize", "WriteTheVault"],
+    ["detokenize", "tokenize", "ReadTheVault"],
+  ] as const) {
+    it(`lets ${fn} reach the vault through the Data API with its own database role's secret only`, () => {
+      const statements = functionPolicy(recorded, fn);
+      expect(statements.find((s) => s.Sid === sid)).toMatchObject({
+        Action: ["rds-data:ExecuteStatement"],
+        Resource: ["arn:aws:rds:me-south-1:111122223333:cluster:users"],
+      });
+      expect(statements.find((s) => s.Sid === "VaultRoleSecret")).toMatchObject({
+        Action: ["secretsmanager:GetSecretValue"],
+        Resource: [SECRETS[fn]],
+      });
+      expect(JSON.stringify(statements)).not.toContain(SECRETS[other]);
+      const lambda = recorded.named("aws:lambda/function:Function", `pii-${fn}-fn`);
+      expect(record(record(lambda.inputs.environment).variables)).toMatchObject({
+        VAULT_KIND: "aurora",
+        VAULT_SECRET_ARN: SECRETS[fn],
+        VAULT_DATABASE: "knowledgecity",
+      });
     });
-    expect(statements.find((s) => s.Sid === "VaultUserSecret")).toMatchObject({
-      Action: ["secretsmanager:GetSecretValue"],
-      Resource: ["arn:aws:secretsmanager:me-south-1:111122223333:secret:vault-user"],
-    });
-    const fn = recorded.named("aws:lambda/function:Function", "pii-tokenize-fn");
-    expect(record(record(fn.inputs.environment).variables)).toMatchObject({
-      VAULT_KIND: "aurora",
-      VAULT_DATABASE: "knowledgecity",
-    });
-  });
+  }
 });

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { VaultEnvironment } from "../contracts/functions";
+import type { VaultEnvironment, VaultFunction } from "../contracts/functions";
 import { accountRootArn, regionalServicePrincipal, type AwsContext } from "./context";
 import type { DataKeys } from "./data-keys";
 import { KEY_ADMIN_ACTIONS } from "./key-policies";
@@ -53,7 +53,8 @@ export class Tokenization extends pulumi.ComponentResource {
       parent,
     );
 
-    const vault = vaultAccess(args.vault, context, userDataKeyArn);
+    const tokenizeVault = vaultAccess(args.vault, "tokenize", context, userDataKeyArn);
+    const detokenizeVault = vaultAccess(args.vault, "detokenize", context, userDataKeyArn);
     // Vault values are encrypted under this context, so a key grant cannot decrypt anything else.
     const vaultContext = { StringEquals: { "kms:EncryptionContext:purpose": "pii-vault" } };
     this.tokenizeFunction = new NodeFunction(
@@ -66,7 +67,7 @@ export class Tokenization extends pulumi.ComponentResource {
         environment: {
           HMAC_KEY_ID: hmacKey.arn,
           DATA_KEY_ID: userDataKeyArn,
-          ...vault.environment,
+          ...tokenizeVault.environment,
         },
         permissions: [
           { sid: "MacWithTheTokenKey", actions: ["kms:GenerateMac"], resources: [hmacKey.arn] },
@@ -76,7 +77,7 @@ export class Tokenization extends pulumi.ComponentResource {
             resources: [userDataKeyArn],
             condition: vaultContext,
           },
-          ...vault.write,
+          ...tokenizeVault.permissions,
         ],
       },
       parent,
@@ -88,7 +89,7 @@ export class Tokenization extends pulumi.ComponentResource {
         contract: "detokenize",
         description: "Reads PII back from the region's token vault (audited)",
         kmsKeyArn: args.keys.policyReadyKeyArns.telemetry,
-        environment: { DATA_KEY_ID: userDataKeyArn, ...vault.environment },
+        environment: { DATA_KEY_ID: userDataKeyArn, ...detokenizeVault.environment },
         permissions: [
           {
             sid: "DecryptFromTheVault",
@@ -96,7 +97,7 @@ export class Tokenization extends pulumi.ComponentResource {
             resources: [userDataKeyArn],
             condition: vaultContext,
           },
-          ...vault.read,
+          ...detokenizeVault.permissions,
         ],
       },
       parent,
@@ -151,13 +152,18 @@ export class Tokenization extends pulumi.ComponentResource {
 
 interface VaultAccess {
   readonly environment: VaultEnvironment<pulumi.Input<string>>;
-  readonly write: FunctionPermission[];
-  readonly read: FunctionPermission[];
+  readonly permissions: FunctionPermission[];
 }
 
-/** What each function needs to reach the vault, and nothing more. */
+/**
+ * What one vault function needs to reach the vault, and nothing more: on DynamoDB, PutItem
+ * (tokenize) or BatchGetItem (detokenize) on the table; on Aurora, the Data API on the cluster
+ * with the secret of the function's own database role (INSERT only, or SELECT only, as the vault
+ * migration grants them).
+ */
 function vaultAccess(
   vault: TokenVaultLocation,
+  fn: VaultFunction,
   context: AwsContext,
   userDataKeyArn: pulumi.Input<string>,
 ): VaultAccess {
@@ -166,57 +172,65 @@ function vaultAccess(
     const viaDynamoDb = {
       StringEquals: { "kms:ViaService": regionalServicePrincipal("dynamodb", context) },
     };
-    return {
-      environment: { VAULT_KIND: "dynamodb", VAULT_TABLE: vault.tableName },
-      write: [
-        { sid: "WriteTheVault", actions: ["dynamodb:PutItem"], resources: [vault.tableArn] },
-        {
-          sid: "VaultTableEncryption",
-          actions: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
-          resources: [userDataKeyArn],
-          condition: viaDynamoDb,
-        },
-      ],
-      read: [
-        {
-          sid: "ReadTheVault",
-          actions: ["dynamodb:BatchGetItem"],
-          resources: [vault.tableArn],
-        },
-        {
-          sid: "VaultTableEncryption",
-          actions: ["kms:Decrypt"],
-          resources: [userDataKeyArn],
-          condition: viaDynamoDb,
-        },
-      ],
-    };
+    const environment = { VAULT_KIND: "dynamodb", VAULT_TABLE: vault.tableName } as const;
+    return fn === "tokenize"
+      ? {
+          environment,
+          permissions: [
+            { sid: "WriteTheVault", actions: ["dynamodb:PutItem"], resources: [vault.tableArn] },
+            {
+              sid: "VaultTableEncryption",
+              actions: ["kms:Encrypt", "kms:GenerateDataKey", "kms:Decrypt"],
+              resources: [userDataKeyArn],
+              condition: viaDynamoDb,
+            },
+          ],
+        }
+      : {
+          environment,
+          permissions: [
+            {
+              sid: "ReadTheVault",
+              actions: ["dynamodb:BatchGetItem"],
+              resources: [vault.tableArn],
+            },
+            {
+              sid: "VaultTableEncryption",
+              actions: ["kms:Decrypt"],
+              resources: [userDataKeyArn],
+              condition: viaDynamoDb,
+            },
+          ],
+        };
   }
-  const viaSecretsManager = {
-    StringEquals: { "kms:ViaService": regionalServicePrincipal("secretsmanager", context) },
-  };
-  const dataApi = (sid: string, actions: string[]): FunctionPermission[] => [
-    { sid, actions, resources: [vault.clusterArn] },
-    {
-      sid: "VaultUserSecret",
-      actions: ["secretsmanager:GetSecretValue"],
-      resources: [vault.secretArn],
-    },
-    {
-      sid: "VaultUserSecretEncryption",
-      actions: ["kms:Decrypt"],
-      resources: [userDataKeyArn],
-      condition: viaSecretsManager,
-    },
-  ];
+  const secretArn = vault.secretArns[fn];
   return {
     environment: {
       VAULT_KIND: "aurora",
       VAULT_CLUSTER_ARN: vault.clusterArn,
-      VAULT_SECRET_ARN: vault.secretArn,
-      VAULT_DATABASE: vault.database,
+      VAULT_SECRET_ARN: secretArn,
+      // Read once the migration has run: the function is created after its role exists.
+      VAULT_DATABASE: vault.migrated.apply(() => vault.database),
     },
-    write: dataApi("WriteTheVault", ["rds-data:ExecuteStatement"]),
-    read: dataApi("ReadTheVault", ["rds-data:ExecuteStatement"]),
+    permissions: [
+      {
+        sid: fn === "tokenize" ? "WriteTheVault" : "ReadTheVault",
+        actions: ["rds-data:ExecuteStatement"],
+        resources: [vault.clusterArn],
+      },
+      {
+        sid: "VaultRoleSecret",
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [secretArn],
+      },
+      {
+        sid: "VaultRoleSecretEncryption",
+        actions: ["kms:Decrypt"],
+        resources: [userDataKeyArn],
+        condition: {
+          StringEquals: { "kms:ViaService": regionalServicePrincipal("secretsmanager", context) },
+        },
+      },
+    ],
   };
 }

@@ -1,17 +1,21 @@
 import * as random from "@pulumi/random";
 import { describe, expect, it } from "vitest";
-import { list, record, Recorded, runComponent, TEST_CONTEXT } from "../test/harness";
+import { json, list, record, Recorded, runComponent, TEST_CONTEXT } from "../test/harness";
+import { AURORA_VAULT } from "../contracts/functions";
 import { UserDataStore, type UserDataStoreArgs } from "./user-data-store";
 
 const KEY = "arn:aws:kms:me-south-1:111122223333:key/mrk-1";
+const TELEMETRY_KEY = "arn:aws:kms:me-south-1:111122223333:key/telemetry-1";
 const ZONES = ["me-south-1a", "me-south-1b", "me-south-1c"];
 
 function run(
   args: Partial<UserDataStoreArgs> & Pick<UserDataStoreArgs, "kind">,
   admit: readonly string[] = [],
+  after?: (store: UserDataStore) => void,
 ) {
   return runComponent((provider) => {
     const common = { context: TEST_CONTEXT, allowedRegions: ["me-south-1"], userDataKeyArn: KEY };
+    const aurora = { functionKeyArn: TELEMETRY_KEY, vpcCidr: "10.20.0.0/16" };
     const store = new UserDataStore(
       "users",
       args.kind === "aurora"
@@ -20,6 +24,7 @@ function run(
             availabilityZones: ZONES,
             vpcId: "vpc-1",
             subnetIds: ["subnet-i1", "subnet-i2", "subnet-i3"],
+            ...aurora,
             ...args,
             kind: "aurora",
           }
@@ -29,6 +34,7 @@ function run(
     for (const group of admit) {
       store.admit(`users-from-${group}`, `From ${group}`, group);
     }
+    after?.(store);
   });
 }
 
@@ -41,11 +47,14 @@ describe("UserDataStore on Aurora", async () => {
     expect(cluster?.inputs).toMatchObject({
       storageEncrypted: true,
       kmsKeyId: KEY,
-      manageMasterUserPassword: true,
-      masterUserSecretKmsKeyId: KEY,
       iamDatabaseAuthenticationEnabled: true,
     });
-    expect(cluster?.inputs.masterPassword).toBeUndefined();
+    // Global database members cannot have an RDS-managed master password.
+    expect(cluster?.inputs.manageMasterUserPassword).toBeUndefined();
+    expect(cluster?.inputs.masterPassword).toBe("[secret]");
+    expect(recorded.named("aws:secretsmanager/secret:Secret", "users-master").inputs.kmsKeyId).toBe(
+      KEY,
+    );
     for (const instance of instances) {
       expect(instance.inputs).toMatchObject({
         performanceInsightsEnabled: true,
@@ -76,7 +85,7 @@ describe("UserDataStore on Aurora", async () => {
     }
   });
 
-  it("lives in the isolated subnets, refuses plain-text connections and admits no client by default", () => {
+  it("lives in the isolated subnets, refuses plain-text connections and admits no client but its rotation function by default", () => {
     const subnetGroup = recorded.referencedBy(cluster?.inputs.dbSubnetGroupName);
     expect(subnetGroup.inputs.subnetIds).toEqual(["subnet-i1", "subnet-i2", "subnet-i3"]);
     const parameters = recorded.referencedBy(cluster?.inputs.dbClusterParameterGroupName);
@@ -87,15 +96,27 @@ describe("UserDataStore on Aurora", async () => {
     // No inline rules: they would remove the admitted clients' separate rules on every update.
     expect(group.inputs.ingress).toBeUndefined();
     expect(group.inputs.egress).toEqual([]);
-    expect(recorded.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")).toEqual(
-      [],
-    );
+    const rotation = recorded.named("aws:ec2/securityGroup:SecurityGroup", "users-master-rotation");
+    expect(
+      recorded
+        .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        .map((rule) => rule.inputs),
+    ).toEqual([
+      expect.objectContaining({
+        securityGroupId: group.id,
+        fromPort: 5432,
+        toPort: 5432,
+        referencedSecurityGroupId: rotation.id,
+      }),
+    ]);
   });
 
   it("opens the database port to the admitted client security groups only", async () => {
     const withClients = Recorded.of(await run({ kind: "aurora" }, ["sg-app"]));
     const group = withClients.named("aws:ec2/securityGroup:SecurityGroup", "users-db");
-    const rules = withClients.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+    const rules = withClients
+      .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+      .filter((rule) => rule.name !== "users-from-master-rotation");
     expect(rules.map((rule) => rule.inputs)).toEqual([
       expect.objectContaining({
         securityGroupId: group.id,
@@ -108,58 +129,285 @@ describe("UserDataStore on Aurora", async () => {
     expect(rules[0]?.inputs.cidrIpv4).toBeUndefined();
   });
 
-  it("admits clients on the engine's port (3306 for MySQL)", async () => {
-    const mysql = Recorded.of(await run({ kind: "aurora", engine: "aurora-mysql" }, ["sg-app"]));
-    const [rule] = mysql.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
-    expect(rule?.inputs).toMatchObject({ fromPort: 3306, toPort: 3306 });
+  it("refuses Aurora MySQL: the token vault and its migration need PostgreSQL and the Data API", async () => {
+    await expect(run({ kind: "aurora", engine: "aurora-mysql" })).rejects.toThrow(
+      'engine = "aurora-mysql": the token vault and its migration run on Aurora PostgreSQL through the RDS Data API; use "aurora-postgresql"',
+    );
   });
 
-  it("keeps the token vault's database user in a secret encrypted with the user-data key", () => {
-    const secret = recorded.named("aws:secretsmanager/secret:Secret", "users-pii-vault-user");
-    expect(secret.inputs.kmsKeyId).toBe(KEY);
-    const [version] = recorded.ofType("aws:secretsmanager/secretVersion:SecretVersion");
-    expect(recorded.referencedBy(version?.inputs.secretId).name).toBe("users-pii-vault-user");
-    // The value is a secret: the engine, and so the plan, never shows it.
-    expect(version?.inputs.secretString).toBe("[secret]");
-  });
+  for (const fn of ["tokenize", "detokenize"] as const) {
+    it(`keeps ${fn}'s database role in a secret of its own, encrypted with the user-data key`, () => {
+      const secret = recorded.named("aws:secretsmanager/secret:Secret", `users-vault-${fn}`);
+      expect(secret.inputs.kmsKeyId).toBe(KEY);
+      const version = recorded.named(
+        "aws:secretsmanager/secretVersion:SecretVersion",
+        `users-vault-${fn}`,
+      );
+      expect(recorded.referencedBy(version.inputs.secretId).name).toBe(`users-vault-${fn}`);
+      // The value is a secret: the engine, and so the plan, never shows it.
+      expect(version.inputs.secretString).toBe("[secret]");
+    });
+  }
 
-  it("makes the vault user's password once, as a resource whose result stays in the state", async () => {
+  it("makes each vault role's password once, as a resource whose result stays in the state", async () => {
     // An invoke (Secrets Manager's GetRandomPassword) answers anew on every run: every preview
     // would diff and every update would change the password under the vault's users.
-    const password = recorded.named(
-      "random:index/randomPassword:RandomPassword",
-      "users-pii-vault-user",
+    const passwords = ["tokenize", "detokenize"].map((fn) =>
+      recorded.named("random:index/randomPassword:RandomPassword", `users-vault-${fn}`),
     );
-    expect(password.inputs).toMatchObject({
-      length: 40,
-      special: false,
-      upper: true,
-      lower: true,
-      numeric: true,
-      minUpper: 1,
-      minLower: 1,
-      minNumeric: 1,
-    });
-    expect(password.provider).toMatch(/pulumi:providers:random::random$/);
-    const [version] = recorded.ofType("aws:secretsmanager/secretVersion:SecretVersion");
-    expect(version?.dependsOn).toContain(password.urn);
     const again = Recorded.of(await run({ kind: "aurora" }));
-    expect(
-      again.named("random:index/randomPassword:RandomPassword", "users-pii-vault-user").state
-        .result,
-    ).toBe(password.state.result);
+    for (const password of passwords) {
+      expect(password.inputs).toMatchObject({
+        length: 40,
+        special: false,
+        upper: true,
+        lower: true,
+        numeric: true,
+        minUpper: 1,
+        minLower: 1,
+        minNumeric: 1,
+      });
+      expect(password.provider).toMatch(/pulumi:providers:random::random$/);
+      const version = recorded.named(
+        "aws:secretsmanager/secretVersion:SecretVersion",
+        password.name,
+      );
+      expect(version.dependsOn).toContain(password.urn);
+      expect(
+        again.named("random:index/randomPassword:RandomPassword", password.name).state.result,
+      ).toBe(password.state.result);
+    }
+    expect(passwords[0]?.state.result).not.toBe(passwords[1]?.state.result);
   });
 
-  it("refuses secondary regions, and any replica outside the allowed regions", async () => {
+  it("runs the vault migration once every instance exists, again when the schema or a secret changes", () => {
+    const invocation = recorded.named("aws:lambda/invocation:Invocation", "users-vault-migrate");
+    for (const instance of instances) {
+      expect(invocation.dependsOn).toContain(instance.urn);
+    }
+    const fn = recorded.named("aws:lambda/function:Function", "users-vault-migrate-fn");
+    expect(invocation.inputs.functionName).toBe(fn.state.name);
+    // A stable input: an `up` with nothing new leaves the invocation, so the migration, alone.
+    expect(invocation.inputs.input).toBe(JSON.stringify({ action: "migrate" }));
+    const versions = ["tokenize", "detokenize"].map((name) =>
+      recorded.named("aws:secretsmanager/secretVersion:SecretVersion", `users-vault-${name}`),
+    );
+    expect(invocation.inputs.triggers).toEqual({
+      schemaVersion: String(AURORA_VAULT.schemaVersion),
+      tokenizeSecretVersion: versions[0]?.state.versionId,
+      detokenizeSecretVersion: versions[1]?.state.versionId,
+    });
+  });
+
+  it("gives the migration the cluster, the master secret and the vault roles' secrets", () => {
+    const fn = recorded.named("aws:lambda/function:Function", "users-vault-migrate-fn");
+    const variables = record(record(fn.inputs.environment).variables);
+    const secretArn = (name: string) =>
+      recorded.named("aws:secretsmanager/secret:Secret", name).state.arn;
+    expect(variables).toEqual({
+      VAULT_CLUSTER_ARN: cluster?.state.arn,
+      VAULT_DATABASE: "knowledgecity",
+      MASTER_SECRET_ARN: secretArn("users-master"),
+      TOKENIZE_SECRET_ARN: secretArn("users-vault-tokenize"),
+      DETOKENIZE_SECRET_ARN: secretArn("users-vault-detokenize"),
+    });
+    expect(fn.inputs.kmsKeyArn).toBe(TELEMETRY_KEY);
+  });
+
+  it("lets only each vault function and the migration read that function's database password", async () => {
+    const roles = {
+      tokenize: "arn:aws:iam::111122223333:role/tokenize",
+      detokenize: "arn:aws:iam::111122223333:role/detokenize",
+    };
+    const restricted = Recorded.of(
+      await run({ kind: "aurora" }, [], (store) => {
+        store.restrictVault(roles);
+      }),
+    );
+    const migrateRole = restricted.named("aws:iam/role:Role", "users-vault-migrate-role").state.arn;
+    for (const fn of ["tokenize", "detokenize"] as const) {
+      const policy = restricted.named(
+        "aws:secretsmanager/secretPolicy:SecretPolicy",
+        `users-vault-${fn}`,
+      );
+      expect(policy.inputs.secretArn).toBe(
+        restricted.named("aws:secretsmanager/secret:Secret", `users-vault-${fn}`).state.arn,
+      );
+      expect(json(policy.inputs.policy)).toEqual({
+        Version: "2012-10-17",
+        Statement: [
+          expect.objectContaining({
+            Effect: "Deny",
+            Principal: "*",
+            Action: ["secretsmanager:GetSecretValue"],
+            Condition: { ArnNotEquals: { "aws:PrincipalArn": [roles[fn], migrateRole] } },
+          }),
+        ],
+      });
+    }
+    await expect(
+      run({ kind: "aurora" }, [], (store) => {
+        store.restrictTables("vault", [roles.tokenize]);
+      }),
+    ).rejects.toThrow(
+      /restrictTables\(vault\): the Aurora vault has one database role per function/,
+    );
+  });
+
+  it("is the primary of an encrypted, deletion-protected global database of the same engine and version", () => {
+    const global = recorded.named("aws:rds/globalCluster:GlobalCluster", "users-global");
+    expect(cluster?.inputs.globalClusterIdentifier).toBe(global.id);
+    expect(global.inputs).toMatchObject({
+      engine: cluster?.inputs.engine,
+      engineVersion: cluster?.inputs.engineVersion,
+      storageEncrypted: true,
+      deletionProtection: true,
+    });
+    expect(global.protect).toBe(true);
+  });
+
+  it("rotates the master password on a schedule with AWS's PostgreSQL single-user rotation function", () => {
+    const secret = recorded.named("aws:secretsmanager/secret:Secret", "users-master");
+    const stack = recorded.named(
+      "aws:serverlessrepository/cloudFormationStack:CloudFormationStack",
+      "users-master-rotation",
+    );
+    expect(stack.inputs.applicationId).toBe(
+      "arn:aws:serverlessrepo:us-east-1:297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser",
+    );
+    const rotationGroup = recorded.named(
+      "aws:ec2/securityGroup:SecurityGroup",
+      "users-master-rotation",
+    );
+    expect(stack.inputs.parameters).toMatchObject({
+      endpoint: "https://secretsmanager.me-south-1.amazonaws.com",
+      vpcSubnetIds: "subnet-i1,subnet-i2,subnet-i3",
+      vpcSecurityGroupIds: rotationGroup.id,
+      kmsKeyArn: KEY,
+    });
+    // Out of the VPC only to the database and the interface endpoints.
+    expect(list(rotationGroup.inputs.egress).map(record)).toEqual([
+      expect.objectContaining({
+        fromPort: 5432,
+        toPort: 5432,
+        securityGroups: [recorded.named("aws:ec2/securityGroup:SecurityGroup", "users-db").id],
+      }),
+      expect.objectContaining({ fromPort: 443, toPort: 443, cidrBlocks: ["10.20.0.0/16"] }),
+    ]);
+    const rotation = recorded.named(
+      "aws:secretsmanager/secretRotation:SecretRotation",
+      "users-master",
+    );
+    expect(rotation.inputs).toMatchObject({
+      secretId: secret.id,
+      rotationLambdaArn: record(stack.state.outputs).RotationLambdaARN,
+      rotationRules: { automaticallyAfterDays: 30 },
+      rotateImmediately: false,
+    });
+    for (const instance of instances) {
+      expect(rotation.dependsOn).toContain(instance.urn);
+    }
+    const version = recorded.named(
+      "aws:secretsmanager/secretVersion:SecretVersion",
+      "users-master",
+    );
+    expect(version.inputs.secretString).toBe("[secret]");
+  });
+
+  it("refuses a rotation schedule outside 1 to 1000 days", async () => {
+    await expect(run({ kind: "aurora", masterRotationDays: 0 })).rejects.toThrow(
+      "masterRotationDays = 0: expected a whole number of days from 1 to 1000",
+    );
+  });
+
+  it("refuses a secondary region where the stack has no network, naming what is missing", async () => {
     await expect(
       run({
         kind: "aurora",
         allowedRegions: ["me-south-1", "me-central-1"],
         replicaRegions: ["me-central-1"],
       }),
-    ).rejects.toThrow(/Aurora secondary clusters are not built yet/);
+    ).rejects.toThrow(
+      "replicaRegions lists me-central-1, where this stack has no network: an Aurora secondary needs this stack's VPC (isolated subnets), a provider and the user-data key's replica in its region; build them there or remove the region",
+    );
     await expect(run({ kind: "aurora", replicaRegions: ["eu-west-1"] })).rejects.toThrow(
       /replica regions eu-west-1 are outside the allowed regions \(me-south-1\); user data must not leave them/,
+    );
+  });
+});
+
+describe("UserDataStore on Aurora with a secondary region", async () => {
+  const SECONDARY_KEY = "arn:aws:kms:me-central-1:111122223333:key/mrk-1";
+  const secondaryRun = (allowedRegions: readonly string[]) =>
+    runComponent((provider, providerFor) => {
+      new UserDataStore(
+        "users",
+        {
+          kind: "aurora",
+          context: TEST_CONTEXT,
+          allowedRegions,
+          userDataKeyArn: KEY,
+          functionKeyArn: TELEMETRY_KEY,
+          vpcCidr: "10.20.0.0/16",
+          availabilityZones: ZONES,
+          vpcId: "vpc-1",
+          subnetIds: ["subnet-i1", "subnet-i2", "subnet-i3"],
+          replicaRegions: ["me-central-1"],
+          secondaries: {
+            "me-central-1": {
+              provider: providerFor("me-central-1"),
+              availabilityZones: ["me-central-1a", "me-central-1b"],
+              vpcId: "vpc-2",
+              subnetIds: ["subnet-c1", "subnet-c2"],
+              userDataKeyArn: SECONDARY_KEY,
+            },
+          },
+        },
+        { providers: [provider, new random.Provider("random")] },
+      );
+    });
+  const recorded = Recorded.of(await secondaryRun(["me-south-1", "me-central-1"]));
+
+  it("adds a cluster in the secondary region to the global database, as the primary's engine and version", () => {
+    const global = recorded.named("aws:rds/globalCluster:GlobalCluster", "users-global");
+    const primary = recorded.named("aws:rds/cluster:Cluster", "users-cluster");
+    const secondary = recorded.named("aws:rds/cluster:Cluster", "users-me-central-1-cluster");
+    expect(secondary.region).toBe("me-central-1");
+    expect(secondary.inputs).toMatchObject({
+      globalClusterIdentifier: global.id,
+      engine: primary.inputs.engine,
+      engineVersion: primary.inputs.engineVersion,
+      storageEncrypted: true,
+      kmsKeyId: SECONDARY_KEY,
+      deletionProtection: true,
+    });
+    // A secondary takes the primary's master user.
+    expect(secondary.inputs.masterUsername).toBeUndefined();
+    expect(secondary.inputs.masterPassword).toBeUndefined();
+    for (const instance of recorded
+      .ofType("aws:rds/clusterInstance:ClusterInstance")
+      .filter((i) => i.region === "me-south-1")) {
+      expect(secondary.dependsOn).toContain(instance.urn);
+    }
+    const instances = recorded
+      .ofType("aws:rds/clusterInstance:ClusterInstance")
+      .filter((i) => i.region === "me-central-1");
+    expect(instances.map((i) => i.inputs.availabilityZone)).toEqual([
+      "me-central-1a",
+      "me-central-1b",
+    ]);
+    for (const instance of instances) {
+      expect(instance.inputs.clusterIdentifier).toBe(secondary.id);
+      expect(instance.inputs.performanceInsightsKmsKeyId).toBe(SECONDARY_KEY);
+    }
+    const subnets = recorded.referencedBy(secondary.inputs.dbSubnetGroupName);
+    expect(subnets.region).toBe("me-central-1");
+    expect(subnets.inputs.subnetIds).toEqual(["subnet-c1", "subnet-c2"]);
+  });
+
+  it("refuses a secondary outside the allowed regions", async () => {
+    await expect(secondaryRun(["me-south-1"])).rejects.toThrow(
+      /replica regions me-central-1 are outside the allowed regions \(me-south-1\)/,
     );
   });
 });

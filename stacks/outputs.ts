@@ -116,14 +116,10 @@ export function stackOutputs(platform: RegionalPlatform, facts: StackFacts): Sta
           userStoreReaderEndpoint: cluster.readerEndpoint,
           userStorePort: cluster.port,
           ...(vault.kind === "aurora" ? { userStoreDatabase: vault.database } : {}),
-          // The master user's secret, which RDS manages and rotates; the ARN, not the password.
-          userStoreSecretArn: cluster.masterUserSecrets.apply((secrets) => {
-            const arn = secrets[0]?.secretArn;
-            if (arn === undefined) {
-              throw new Error("the Aurora cluster has no managed master user secret");
-            }
-            return arn;
-          }),
+          // The master user's secret, rotated on a schedule; the ARN, not the password.
+          ...(store.masterSecretArn === undefined
+            ? {}
+            : { userStoreSecretArn: store.masterSecretArn }),
         }),
     ...(edge === undefined
       ? {}

@@ -238,7 +238,7 @@ describe("serving the platform", () => {
     ).toEqual([]);
   });
 
-  it("admits the monolith's instances, and nothing else, to the Saudi user store", () => {
+  it("admits the monolith's instances and the master password's rotation, nothing else, to the Saudi user store", () => {
     const { recorded } = planOf("me-south-1");
     const db = recorded.find(
       (r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name === "kc-users-db",
@@ -252,7 +252,17 @@ describe("serving the platform", () => {
         r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" &&
         r.inputs.securityGroupId === db?.id,
     );
+    const rotation = recorded.find(
+      (r) =>
+        r.type === "aws:ec2/securityGroup:SecurityGroup" && r.name === "kc-users-master-rotation",
+    );
     expect(rules.map((rule) => rule.inputs)).toEqual([
+      expect.objectContaining({
+        ipProtocol: "tcp",
+        fromPort: 5432,
+        toPort: 5432,
+        referencedSecurityGroupId: rotation?.id,
+      }),
       expect.objectContaining({
         ipProtocol: "tcp",
         fromPort: 5432,
@@ -713,10 +723,11 @@ describe("the stack outputs", () => {
       );
       expect(outputs.userStorePort).toBe(5432);
       expect(outputs.userStoreDatabase).toMatch(/^[a-z_][a-z0-9_]{0,62}$/);
-      // RDS names the secrets it manages rds!cluster-<uuid>; Secrets Manager adds -<6 characters>.
+      // The program's own master secret (global database members have no RDS-managed one),
+      // auto-named; Secrets Manager adds -<6 characters> to its name.
       expect(outputs.userStoreSecretArn).toMatch(
         new RegExp(
-          `^arn:aws:secretsmanager:${region}:\\d{12}:secret:rds!cluster-[0-9a-f-]{36}-[A-Za-z0-9]{6}$`,
+          `^arn:aws:secretsmanager:${region}:\\d{12}:secret:kc-users-master-[0-9a-f]{7}-[A-Za-z0-9]{6}$`,
         ),
       );
     }

@@ -168,9 +168,9 @@ describe.each([
         secretArn: SECRET_ARN,
         database: DATABASE,
         sql:
-          "INSERT INTO pii_token_vault (token, field, ciphertext, created_at) " +
+          "INSERT INTO vault.pii_token_vault (token, field, ciphertext, created_at) " +
           "VALUES (:token, :field, :ciphertext, CAST(:created_at AS timestamptz)) " +
-          "ON CONFLICT (token) DO NOTHING",
+          "ON CONFLICT DO NOTHING",
         parameters: [
           { name: "token", value: { stringValue: token } },
           { name: "field", value: { stringValue: field } },

@@ -24,7 +24,6 @@ import {
 } from "./test-support";
 import {
   AURORA_INSERT_SQL,
-  AURORA_VAULT_DDL,
   AuroraTokenVault,
   DynamoDbTokenVault,
   auroraSelectSql,
@@ -224,17 +223,6 @@ describe("AuroraTokenVault", () => {
   const vault = (): AuroraTokenVault =>
     new AuroraTokenVault(new RDSDataClient({ region: "me-south-1" }), config);
 
-  it("exports the table DDL", () => {
-    expect(AURORA_VAULT_DDL).toBe(
-      "CREATE TABLE pii_token_vault (\n" +
-        "  token text PRIMARY KEY,\n" +
-        "  field text NOT NULL,\n" +
-        "  ciphertext bytea NOT NULL,\n" +
-        "  created_at timestamptz NOT NULL DEFAULT now()\n" +
-        ")",
-    );
-  });
-
   it("inserts with named parameters and ON CONFLICT DO NOTHING", async () => {
     rds.on(ExecuteStatementCommand).resolves({ numberOfRecordsUpdated: 1 });
     const item = record("a@b.example");
@@ -245,9 +233,9 @@ describe("AuroraTokenVault", () => {
         secretArn: SECRET_ARN,
         database: DATABASE,
         sql:
-          "INSERT INTO pii_token_vault (token, field, ciphertext, created_at) " +
+          "INSERT INTO vault.pii_token_vault (token, field, ciphertext, created_at) " +
           "VALUES (:token, :field, :ciphertext, CAST(:created_at AS timestamptz)) " +
-          "ON CONFLICT (token) DO NOTHING",
+          "ON CONFLICT DO NOTHING",
         parameters: [
           { name: "token", value: { stringValue: item.token } },
           { name: "field", value: { stringValue: "email" } },
@@ -276,7 +264,7 @@ describe("AuroraTokenVault", () => {
         resourceArn: CLUSTER_ARN,
         secretArn: SECRET_ARN,
         database: DATABASE,
-        sql: "SELECT token, field, ciphertext FROM pii_token_vault WHERE token IN (:token0, :token1)",
+        sql: "SELECT token, field, ciphertext FROM vault.pii_token_vault WHERE token IN (:token0, :token1)",
         parameters: [
           { name: "token0", value: { stringValue: a } },
           { name: "token1", value: { stringValue: b } },
@@ -284,7 +272,7 @@ describe("AuroraTokenVault", () => {
       },
     ]);
     expect(auroraSelectSql(1)).toBe(
-      "SELECT token, field, ciphertext FROM pii_token_vault WHERE token IN (:token0)",
+      "SELECT token, field, ciphertext FROM vault.pii_token_vault WHERE token IN (:token0)",
     );
   });
 

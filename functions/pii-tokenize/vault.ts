@@ -17,7 +17,12 @@ import {
   type ExecuteStatementCommandInput,
   type Field,
 } from "@aws-sdk/client-rds-data";
-import { VAULT_KINDS, VAULT_VARIANTS, type VaultKind } from "../../contracts/functions";
+import {
+  AURORA_VAULT,
+  VAULT_KINDS,
+  VAULT_VARIANTS,
+  type VaultKind,
+} from "../../contracts/functions";
 import {
   ConfigurationError,
   MAX_ITEMS_PER_REQUEST,
@@ -264,25 +269,23 @@ function dynamoRecord(item: Record<string, AttributeValue>): StoredRecord {
 // Aurora PostgreSQL through the RDS Data API
 // ---------------------------------------------------------------------------------------------
 
-/** The Aurora vault table. */
-export const AURORA_VAULT_TABLE = "pii_token_vault";
+/**
+ * The Aurora vault table, qualified by its schema: the vault migration (functions/vault-migrate)
+ * creates both and grants tokenize's role INSERT on it and detokenize's role SELECT, nothing else.
+ * The handlers never run DDL.
+ */
+export const AURORA_VAULT_TABLE = `${AURORA_VAULT.schema}.${AURORA_VAULT.table}`;
 
 /**
- * DDL of the Aurora vault table, for the schema migration that creates it. The handlers never run
- * it: they only insert and select.
+ * Inserts one record unless its token is already stored. The conflict has no target on purpose:
+ * `ON CONFLICT (token)` makes PostgreSQL require SELECT on `token` (it reads the arbiter index),
+ * while a bare `ON CONFLICT DO NOTHING` needs INSERT only, so tokenize's role reads nothing of the
+ * vault. The primary key on `token` is the table's only unique constraint, so the two agree.
  */
-export const AURORA_VAULT_DDL = `CREATE TABLE ${AURORA_VAULT_TABLE} (
-  token text PRIMARY KEY,
-  field text NOT NULL,
-  ciphertext bytea NOT NULL,
-  created_at timestamptz NOT NULL DEFAULT now()
-)`;
-
-/** Inserts one record unless its token is already stored. */
 export const AURORA_INSERT_SQL =
   `INSERT INTO ${AURORA_VAULT_TABLE} (token, field, ciphertext, created_at) ` +
   `VALUES (:token, :field, :ciphertext, CAST(:created_at AS timestamptz)) ` +
-  `ON CONFLICT (token) DO NOTHING`;
+  `ON CONFLICT DO NOTHING`;
 
 /** Most tokens in one select (one named parameter each). */
 export const AURORA_SELECT_LIMIT = MAX_ITEMS_PER_REQUEST;
@@ -336,7 +339,7 @@ export function auroraSelectInput(
   };
 }
 
-/** The vault in the Aurora PostgreSQL table `pii_token_vault` (see `AURORA_VAULT_DDL`). */
+/** The vault in the Aurora PostgreSQL table `vault.pii_token_vault` (`AURORA_VAULT_TABLE`). */
 export class AuroraTokenVault implements TokenVault {
   constructor(
     private readonly client: RDSDataClient,

@@ -677,6 +677,15 @@ function serviceFormats(
       const ruleId = `config-rule-${stableLowerAlnum(6, type, name)}`;
       return { name: physicalName, ruleId, arn: arn("config", `config-rule/${ruleId}`) };
     }
+    case "aws:cfg/configurationAggregator:ConfigurationAggregator":
+      // arn:${Partition}:config:${Region}:${Account}:config-aggregator/${AggregatorId}
+      return {
+        name: physicalName,
+        arn: arn(
+          "config",
+          `config-aggregator/config-aggregator-${stableLowerAlnum(8, type, name)}`,
+        ),
+      };
     case "aws:cloudwatch/metricAlarm:MetricAlarm":
       // arn:${Partition}:cloudwatch:${Region}:${Account}:alarm:${AlarmName}
       return { name: physicalName, arn: arn("cloudwatch", `alarm:${physicalName}`) };
@@ -717,6 +726,13 @@ function serviceFormats(
     }
     case "aws:route53/healthCheck:HealthCheck":
       return { arn: `arn:${MOCK_PARTITION}:route53:::healthcheck/${id}` };
+    case "aws:serverlessrepository/cloudFormationStack:CloudFormationStack": {
+      // The Secrets Manager rotation applications output the function's ARN as RotationLambdaARN.
+      const parameters = (inputs.parameters ?? {}) as Record<string, unknown>;
+      const functionName =
+        typeof parameters.functionName === "string" ? parameters.functionName : physicalName;
+      return { outputs: { RotationLambdaARN: arn("lambda", `function:${functionName}`) } };
+    }
     case "aws:cloudfront/keyGroup:KeyGroup":
     case "aws:cloudfront/cachePolicy:CachePolicy":
     case "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy":

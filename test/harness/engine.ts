@@ -13,6 +13,7 @@ import { answerInvoke } from "./invokes";
 import { checkKeyOrdering, checkPrincipals } from "./kms-rules";
 import {
   checkInvoke,
+  checkGlobalClusters,
   checkLambdaEdge,
   checkRegistration,
   DependencyGraph,
@@ -300,6 +301,7 @@ async function runIsolated(options: EngineRunOptions): Promise<EngineRun> {
     ...mocks.violations,
     ...checkKeyOrdering(graph),
     ...checkLambdaEdge(graph),
+    ...checkGlobalClusters(graph),
     ...checkPrincipals(graph, {
       invokeAnswers: mocks.invokeAnswers,
       configValues: stringsWithin(Object.values(options.config)),

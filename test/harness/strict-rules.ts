@@ -9,7 +9,9 @@
  * - invokes whose answer changes on every run (`UNSTABLE_INVOKES`);
  * - KMS ordering and unknown principals: see `./kms-rules`;
  * - Lambda@Edge: a function a distribution associates must meet CloudFront's restrictions
- *   (`checkLambdaEdge`).
+ *   (`checkLambdaEdge`);
+ * - Aurora global databases: a member cluster must match its global cluster's engine and version
+ *   and cannot have an RDS-managed master password (`checkGlobalClusters`).
  */
 import type { RecordedResource } from "./engine";
 
@@ -19,7 +21,8 @@ export type EngineRule =
   | "unstable-invoke"
   | "kms-key-policy-order"
   | "unknown-principal"
-  | "lambda-edge";
+  | "lambda-edge"
+  | "rds-global-cluster";
 
 /** One refusal: what the real engine or AWS would stop at, and on which resource or invoke. */
 export interface EngineViolation {
@@ -442,6 +445,44 @@ export function checkLambdaEdge(graph: DependencyGraph): EngineViolation[] {
           });
         }
       }
+    }
+  }
+  return violations;
+}
+
+/**
+ * Every cluster that joins a global cluster of the run: AWS refuses a member whose engine or
+ * engine version differs from the global cluster's (InvalidParameterCombination), and a member
+ * whose master password RDS would manage in Secrets Manager (not supported for global databases).
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-getting-started.html
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html#rds-secrets-manager-limitations
+ */
+export function checkGlobalClusters(graph: DependencyGraph): EngineViolation[] {
+  const violations: EngineViolation[] = [];
+  const globals = graph.resources.filter((r) => r.type === "aws:rds/globalCluster:GlobalCluster");
+  for (const member of graph.resources) {
+    if (member.type !== "aws:rds/cluster:Cluster") {
+      continue;
+    }
+    const global = globals.find((g) => g.id === member.inputs.globalClusterIdentifier);
+    if (global === undefined) {
+      continue;
+    }
+    const refuse = (message: string): void => {
+      violations.push({ rule: "rds-global-cluster", subject: member.urn, message });
+    };
+    for (const key of ["engine", "engineVersion"] as const) {
+      const wanted = global.inputs[key];
+      if (wanted !== undefined && member.inputs[key] !== wanted) {
+        refuse(
+          `${key} ${JSON.stringify(member.inputs[key])} differs from global cluster ${global.name}'s ${JSON.stringify(wanted)}; a member must match it`,
+        );
+      }
+    }
+    if (member.inputs.manageMasterUserPassword === true) {
+      refuse(
+        `manageMasterUserPassword is not supported for a member of global cluster ${global.name}; keep the master password in a secret of the program's own`,
+      );
     }
   }
   return violations;
