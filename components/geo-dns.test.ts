@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
+import { evaluate } from "../policy/rules";
+import { residencyRoutingFailsClosed } from "../policy/rules/routing";
 import { list, record, Recorded, runComponent } from "../test/harness";
 import { apiHostnames, GEOLOCATION_COUNTRY_CODES, GeoDns, type GeoDnsArgs } from "./geo-dns";
 
@@ -27,7 +29,7 @@ function run(overrides: Partial<GeoDnsArgs>) {
 }
 
 describe("GeoDns", () => {
-  it("routes the GCC countries of the Saudi stack to its API, each record health-checked", async () => {
+  it("routes the GCC countries of the Saudi stack to its API, failing closed: no record can be skipped", async () => {
     const recorded = Recorded.of(await run({ countries: ["SA", "AE", "BH", "KW", "OM", "QA"] }));
     const geo = recorded
       .ofType("aws:route53/record:Record")
@@ -35,6 +37,7 @@ describe("GeoDns", () => {
     expect(
       geo.map((r) => record(list(r.inputs.geolocationRoutingPolicies)[0]).country).sort(),
     ).toEqual(["AE", "BH", "KW", "OM", "QA", "SA"]);
+    // The health check stays, for monitoring the regional hostname.
     const [health] = recorded.ofType("aws:route53/healthCheck:HealthCheck");
     expect(health?.inputs).toMatchObject({
       type: "HTTPS",
@@ -43,16 +46,44 @@ describe("GeoDns", () => {
       port: 443,
     });
     for (const r of geo) {
-      expect(r.inputs.healthCheckId).toBe(health?.id);
+      // Either would let Route 53 skip the record during a Saudi outage and answer with the
+      // default record, the US stack's.
+      expect(r.inputs.healthCheckId, String(r.inputs.setIdentifier)).toBeUndefined();
       expect(String(r.inputs.setIdentifier)).toMatch(/^sa-[a-z]{2}$/);
-      expect(list(r.inputs.aliases).map(record)[0]).toMatchObject({
-        evaluateTargetHealth: true,
-        zoneId: "ZS929ML54UICD",
-      });
+      expect(list(r.inputs.aliases).map(record)).toEqual([
+        {
+          name: "alb-1.me-south-1.elb.amazonaws.com",
+          zoneId: "ZS929ML54UICD",
+          evaluateTargetHealth: false,
+        },
+      ]);
     }
     expect(
       geo.some((r) => record(list(r.inputs.geolocationRoutingPolicies)[0]).country === "*"),
     ).toBe(false);
+  });
+
+  it("passes the residency-routing-fails-closed rule, which catches a record that could fail over", async () => {
+    const recorded = Recorded.of(await run({ countries: ["SA", "AE"] }));
+    const settings = { stack: "me-south-1", allowedRegions: ["me-south-1"] };
+    expect(evaluate(recorded.resources, settings, [residencyRoutingFailsClosed])).toEqual([]);
+    // Plant the fault: the Saudi record health-checked, as it was before routing failed closed.
+    const [health] = recorded.ofType("aws:route53/healthCheck:HealthCheck");
+    const planted = recorded.resources.map((r) =>
+      r.name === "dns-api.knowledgecity.com-sa"
+        ? { ...r, inputs: { ...r.inputs, healthCheckId: health?.id } }
+        : r,
+    );
+    expect(
+      evaluate(planted, settings, [residencyRoutingFailsClosed]).map((v) => [v.rule, v.message]),
+    ).toEqual([
+      [
+        "residency-routing-fails-closed",
+        expect.stringMatching(
+          /^aws:route53\/record:Record dns-api\.knowledgecity\.com-sa routes SA, residency-bound to the jurisdiction of stack me-south-1, with a health check/,
+        ),
+      ],
+    ]);
   });
 
   it("gives the US stack the default record and its explicit hostname", async () => {

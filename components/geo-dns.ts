@@ -44,8 +44,19 @@ export function apiHostnames(
  * The stack's DNS in the shared hosted zone: `api.<label>.<domain>` (the explicit hostname a
  * signed-in user is pinned to), a Route 53 health check of it, and the stack's geolocation records
  * of `api.<domain>`: one per country it serves, plus the default (`*`) record in the stack that
- * holds it. A record whose health check fails is skipped, so Route 53 answers with the next
- * broader match: a failing region is routed around.
+ * holds it.
+ *
+ * Routing fails closed. A country a stack lists is residency-bound to that stack's jurisdiction:
+ * its viewers' accounts live there. Route 53 skips a geolocation record whose health check fails
+ * (or whose alias target is unhealthy, with `evaluateTargetHealth`) and answers with the next
+ * broader match, the continent record or the default record, which is another jurisdiction's
+ * stack (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-how-route-53-chooses-records.html,
+ * https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-geo.html). So no
+ * geolocation record carries a health check or evaluates its target's health: a record without
+ * one is always healthy to Route 53, and a Saudi viewer is answered with the Saudi stack during
+ * its outage too (and sees that region's errors), never with the US stack. The health check is
+ * kept for monitoring (its status is a CloudWatch metric), attached to no geolocation record; the
+ * `residency-routing-fails-closed` policy rule refuses a plan that attaches one.
  */
 export class GeoDns extends pulumi.ComponentResource {
   public readonly regionalHostname: string;
@@ -128,9 +139,14 @@ export class GeoDns extends pulumi.ComponentResource {
           type: "A",
           setIdentifier: `${args.regionLabel}-${identifier}`,
           geolocationRoutingPolicies: [location],
-          healthCheckId: health.id,
+          // No healthCheckId and no evaluateTargetHealth: either would let Route 53 skip this
+          // record and answer with another jurisdiction's record (see the class comment).
           aliases: [
-            { name: sharedTarget.dnsName, zoneId: sharedTarget.zoneId, evaluateTargetHealth: true },
+            {
+              name: sharedTarget.dnsName,
+              zoneId: sharedTarget.zoneId,
+              evaluateTargetHealth: false,
+            },
           ],
         },
         parent,

@@ -7,12 +7,18 @@ import {
   HomeRegion,
 } from "./home-region";
 import { KEY_ADMIN_ACTIONS, MULTI_REGION_KEY_ADMIN_ACTIONS } from "./key-policies";
+import { homeRegionFor, loadConfiguration } from "../functions/home-region/core";
 
 const HOSTNAMES = {
   "me-south-1": "api.sa.knowledgecity.com",
   "us-east-1": "api.us.knowledgecity.com",
 };
 const US = { ...TEST_CONTEXT, region: "us-east-1" };
+/** The stack files' home-region geolocation: the GCC in me-south-1, the default in us-east-1. */
+const GEOLOCATION = {
+  "me-south-1": { countries: ["SA", "AE", "BH", "KW", "OM", "QA"], default: false },
+  "us-east-1": { countries: [], default: true },
+};
 
 describe("HomeRegion in the primary stack", async () => {
   const recorded = Recorded.of(
@@ -23,6 +29,7 @@ describe("HomeRegion in the primary stack", async () => {
           context: US,
           stack: "us-east-1",
           hostnames: HOSTNAMES,
+          geolocation: GEOLOCATION,
           telemetryKeyArn: "arn:aws:kms:us-east-1:111122223333:key/telemetry",
           directory: { replicaProviders: { "me-south-1": providerFor("me-south-1") } },
         },
@@ -40,7 +47,7 @@ describe("HomeRegion in the primary stack", async () => {
       pointInTimeRecovery: { enabled: true },
       deletionProtectionEnabled: true,
     });
-    expect(record(table?.inputs.tags).DataClass).toBe("none");
+    expect(record(table?.inputs.tags).DataClass).toBe("pseudonymous-directory");
     expect(list(table?.inputs.replicas).map((r) => record(r).regionName)).toEqual(["me-south-1"]);
     expect(String(record(table?.inputs.serverSideEncryption).kmsKeyArn)).toMatch(
       /^arn:aws:kms:us-east-1:111122223333:key\/mrk-/,
@@ -74,6 +81,16 @@ describe("HomeRegion in the primary stack", async () => {
       HMAC_KEY_ID: `arn:aws:kms:us-east-1:111122223333:${HOME_REGION_KEY_ALIAS}`,
       HOME_REGIONS: "me-south-1,us-east-1",
       REGION_HOSTNAMES: JSON.stringify(HOSTNAMES),
+      COUNTRY_HOME_REGIONS: JSON.stringify({
+        SA: "me-south-1",
+        AE: "me-south-1",
+        BH: "me-south-1",
+        KW: "me-south-1",
+        OM: "me-south-1",
+        QA: "me-south-1",
+        "*": "us-east-1",
+      }),
+      STACK_REGION: "us-east-1",
     });
     const statements = list(
       json(recorded.named("aws:iam/rolePolicy:RolePolicy", "home-lookup-policy").inputs.policy)
@@ -141,6 +158,7 @@ describe("HomeRegion in a regional stack", () => {
             context: TEST_CONTEXT,
             stack: "me-south-1",
             hostnames: HOSTNAMES,
+            geolocation: GEOLOCATION,
             telemetryKeyArn: "arn:aws:kms:me-south-1:111122223333:key/t",
           },
           { providers: [provider] },
@@ -155,6 +173,84 @@ describe("HomeRegion in a regional stack", () => {
     );
   });
 
+  it("tells its function this stack's region and where each country's sign-ups are kept", async () => {
+    const recorded = Recorded.of(
+      await runComponent((provider) => {
+        new HomeRegion(
+          "home",
+          {
+            context: TEST_CONTEXT,
+            stack: "me-south-1",
+            hostnames: HOSTNAMES,
+            geolocation: GEOLOCATION,
+            telemetryKeyArn: "arn:aws:kms:me-south-1:111122223333:key/t",
+          },
+          { providers: [provider] },
+        );
+      }),
+    );
+    const variables = record(
+      record(recorded.named("aws:lambda/function:Function", "home-lookup-fn").inputs.environment)
+        .variables,
+    );
+    expect(variables.STACK_REGION).toBe("me-south-1");
+    expect(JSON.parse(String(variables.COUNTRY_HOME_REGIONS))).toEqual({
+      SA: "me-south-1",
+      AE: "me-south-1",
+      BH: "me-south-1",
+      KW: "me-south-1",
+      OM: "me-south-1",
+      QA: "me-south-1",
+      "*": "us-east-1",
+    });
+    // What the function's own loader makes of it: a US sign-up is not kept here.
+    const config = loadConfiguration(
+      Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, String(value)])),
+    );
+    expect(homeRegionFor(config.directory, "US")).toBe("us-east-1");
+    expect(homeRegionFor(config.directory, "OM")).toBe("me-south-1");
+    expect(config.directory.stackRegion).toBe("me-south-1");
+  });
+
+  it.each([
+    [
+      "a country in two home regions",
+      { ...GEOLOCATION, "us-east-1": { countries: ["SA"], default: true } },
+      "SA is listed by both me-south-1 and us-east-1: one home region each",
+    ],
+    [
+      "no default",
+      { ...GEOLOCATION, "us-east-1": { countries: ["US"], default: false } },
+      "no home region holds the default",
+    ],
+    [
+      "two defaults",
+      { ...GEOLOCATION, "me-south-1": { countries: ["SA"], default: true } },
+      "me-south-1 and us-east-1 both hold the default",
+    ],
+    [
+      "a home region without its geolocation",
+      { "me-south-1": GEOLOCATION["me-south-1"] },
+      "geolocation names the home regions me-south-1, hostnames me-south-1, us-east-1: expected the same regions",
+    ],
+  ])("refuses %s", async (_, geolocation, message) => {
+    await expect(
+      runComponent((provider) => {
+        new HomeRegion(
+          "home",
+          {
+            context: TEST_CONTEXT,
+            stack: "me-south-1",
+            hostnames: HOSTNAMES,
+            geolocation,
+            telemetryKeyArn: "k",
+          },
+          { providers: [provider] },
+        );
+      }),
+    ).rejects.toThrow(message);
+  });
+
   it("refuses a map of home regions without its own region", async () => {
     await expect(
       runComponent((provider) => {
@@ -164,6 +260,7 @@ describe("HomeRegion in a regional stack", () => {
             context: TEST_CONTEXT,
             stack: "me-south-1",
             hostnames: { "us-east-1": "api.us.knowledgecity.com" },
+            geolocation: { "us-east-1": GEOLOCATION["us-east-1"] },
             telemetryKeyArn: "k",
           },
           { providers: [provider] },

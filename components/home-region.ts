@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { countryHomeRegions, type HomeRegionGeolocation } from "../contracts/home-region";
 import { accountRootArn, regionalServicePrincipal, type AwsContext } from "./context";
 import { keyAdministration, KEY_USE_THROUGH_SERVICE_ACTIONS } from "./key-policies";
 import { NodeFunction } from "./node-function";
@@ -18,6 +19,12 @@ export interface HomeRegionArgs {
   /** Every home region with its explicit API hostname (the same map in every stack). */
   readonly hostnames: Readonly<Record<string, string>>;
   /**
+   * Every home region's geolocation (the same map in every stack): the countries its stack routes
+   * to itself, whose accounts it keeps, and whether it holds the default (every other country).
+   * Decides the home region of a sign-up by the country it declares (contracts/home-region.ts).
+   */
+  readonly geolocation: Readonly<Record<string, HomeRegionGeolocation>>;
+  /**
    * Set in the primary stack only: it owns the directory (the table replicated to every home
    * region and the multi-region HMAC key) and reaches the other regions through these providers.
    */
@@ -33,8 +40,9 @@ export interface HomeRegionArgs {
  * Home-region pinning: residency follows the account, not the traveller. A table maps a keyed
  * hash of the sign-in identity (never the identity) to the user's home region; every region's
  * `home-region` function computes the same hash with a multi-region KMS HMAC key and reads or
- * writes the table's replica in its own region. The table holds no personal data and is the only
- * state shared across jurisdictions; the primary stack owns it.
+ * writes the table's replica in its own region. The table holds pseudonymous personal data (a
+ * keyed hash, no identity; `DataClass=pseudonymous-directory`) and is the only state shared across
+ * jurisdictions, replicated to the home regions only; the primary stack owns it.
  */
 export class HomeRegion extends pulumi.ComponentResource {
   public readonly function: NodeFunction;
@@ -48,6 +56,19 @@ export class HomeRegion extends pulumi.ComponentResource {
         `hostnames must include this stack's region ${context.region}`,
         this,
       );
+    }
+    const geolocated = Object.keys(args.geolocation).sort();
+    const countries = countryHomeRegions(args.geolocation);
+    const problems = [
+      ...(geolocated.join() === regions.join()
+        ? []
+        : [
+            `geolocation names the home regions ${geolocated.join(", ") || "(none)"}, hostnames ${regions.join(", ")}: expected the same regions`,
+          ]),
+      ...("problems" in countries ? countries.problems : []),
+    ];
+    if (problems.length > 0 || !("map" in countries)) {
+      throw new pulumi.ResourceError(`geolocation: ${problems.join("; ")}`, this);
     }
     const parent = { parent: this };
 
@@ -69,6 +90,9 @@ export class HomeRegion extends pulumi.ComponentResource {
           HMAC_KEY_ID: `arn:${partition}:kms:${region}:${accountId}:${HOME_REGION_KEY_ALIAS}`,
           HOME_REGIONS: regions.join(","),
           REGION_HOSTNAMES: JSON.stringify(args.hostnames),
+          // Sign-up pinning: register refuses an account whose country is kept elsewhere.
+          COUNTRY_HOME_REGIONS: JSON.stringify(countries.map),
+          STACK_REGION: region,
         },
         permissions: [
           {
@@ -218,7 +242,8 @@ function createDirectory(
       billingMode: "PAY_PER_REQUEST",
       hashKey: "pk",
       attributes: [{ name: "pk", type: "S" }],
-      // Keyed hashes and region codes only: not personal data, so shared by every jurisdiction.
+      // Keyed hashes, region codes and versions, no identity: pseudonymous personal data, its
+      // own data class, replicated to every home region and nowhere else (README: the directory).
       serverSideEncryption: { enabled: true, kmsKeyArn: tableKey.primary.arn },
       pointInTimeRecovery: { enabled: true },
       deletionProtectionEnabled: true,
@@ -231,7 +256,7 @@ function createDirectory(
         deletionProtectionEnabled: true,
         propagateTags: true,
       })),
-      tags: dataTags("none"),
+      tags: dataTags("pseudonymous-directory"),
     },
     { parent, protect: true },
   );

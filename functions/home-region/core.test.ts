@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   ConfigurationError,
   HomeRegionConflictError,
+  HomeRegionElsewhereError,
   HomeRegionNotFoundError,
   InternalError,
   InvalidIdentityError,
@@ -39,19 +40,24 @@ import {
   type RegionDirectory,
 } from "./core";
 import {
+  EMIRATI_IDENTITY,
   LOOKUP_FROM_US,
   MOVE_SAUDI_TO_US,
   REGISTER_SAUDI,
   SAUDI_IDENTITY,
+  US_IDENTITY,
 } from "./fixtures/events";
-import { HANDLER_ENV, fakeMac, recordKeyOf, thrown } from "./test-support";
+import { COUNTRY_HOME_REGIONS, HANDLER_ENV, fakeMac, recordKeyOf, thrown } from "./test-support";
 
+/** The Saudi stack's directory: GCC accounts are kept here, every other country's in the US. */
 const DIRECTORY: RegionDirectory = {
   regions: ["me-south-1", "us-east-1"],
   hostnames: new Map([
     ["me-south-1", "api.sa.example.com"],
     ["us-east-1", "api.us.example.com"],
   ]),
+  countries: JSON.parse(COUNTRY_HOME_REGIONS) as Record<string, string>,
+  stackRegion: "me-south-1",
 };
 
 const NOW = new Date("2025-03-01T12:00:00.000Z");
@@ -320,6 +326,16 @@ describe("loadConfiguration", () => {
       ["me-south-1", "api.sa.example.com"],
       ["us-east-1", "api.us.example.com"],
     ]);
+    expect(config.directory.stackRegion).toBe("me-south-1");
+    expect(config.directory.countries).toEqual({
+      SA: "me-south-1",
+      AE: "me-south-1",
+      BH: "me-south-1",
+      KW: "me-south-1",
+      OM: "me-south-1",
+      QA: "me-south-1",
+      "*": "us-east-1",
+    });
   });
 
   it("trims the region list", () => {
@@ -335,6 +351,8 @@ describe("loadConfiguration", () => {
       "TABLE_NAME",
       "HOME_REGIONS",
       "REGION_HOSTNAMES",
+      "COUNTRY_HOME_REGIONS",
+      "STACK_REGION",
     ]);
   });
 
@@ -367,6 +385,32 @@ describe("loadConfiguration", () => {
       { REGION_HOSTNAMES: '{"me-south-1":1,"us-east-1":"api.us.example.com"}' },
       "entry for me-south-1",
     ],
+    [
+      "a stack region that is not a home region",
+      { STACK_REGION: "eu-west-1" },
+      "STACK_REGION eu-west-1 is not in HOME_REGIONS",
+    ],
+    ["a stack region that is no region", { STACK_REGION: "Bahrain" }, "STACK_REGION must be"],
+    [
+      "a country map that is not JSON",
+      { COUNTRY_HOME_REGIONS: "SA=me-south-1" },
+      'COUNTRY_HOME_REGIONS must be a JSON object of ISO 3166-1 alpha-2 country code (or "*") to home region',
+    ],
+    [
+      "a country map without the default",
+      { COUNTRY_HOME_REGIONS: '{"SA":"me-south-1"}' },
+      'COUNTRY_HOME_REGIONS has no "*" entry',
+    ],
+    [
+      "a country that is not an alpha-2 code",
+      { COUNTRY_HOME_REGIONS: '{"Saudi Arabia":"me-south-1","*":"us-east-1"}' },
+      'COUNTRY_HOME_REGIONS has the key "Saudi Arabia"',
+    ],
+    [
+      "a country kept in a region that is not a home region",
+      { COUNTRY_HOME_REGIONS: '{"SA":"me-central-1","*":"us-east-1"}' },
+      "COUNTRY_HOME_REGIONS entry for SA must be one of HOME_REGIONS",
+    ],
   ])("refuses %s", (_, overrides, problem) => {
     const error = thrown(() => loadConfiguration({ ...HANDLER_ENV, ...overrides }));
     expect(error).toBeInstanceOf(ConfigurationError);
@@ -374,10 +418,19 @@ describe("loadConfiguration", () => {
   });
 
   it("parses a directory on its own", () => {
-    expect(parseRegionDirectory("us-east-1", '{"us-east-1":"api.us.example.com"}')).toEqual({
+    expect(
+      parseRegionDirectory(
+        "us-east-1",
+        '{"us-east-1":"api.us.example.com"}',
+        '{"*":"us-east-1"}',
+        "us-east-1",
+      ),
+    ).toEqual({
       directory: {
         regions: ["us-east-1"],
         hostnames: new Map([["us-east-1", "api.us.example.com"]]),
+        countries: { "*": "us-east-1" },
+        stackRegion: "us-east-1",
       },
     });
   });
@@ -392,7 +445,7 @@ describe("parseEvent", () => {
     expect(parseEvent(REGISTER_SAUDI, DIRECTORY)).toEqual({
       action: "register",
       identity: SAUDI_NORMALIZED,
-      homeRegion: "me-south-1",
+      country: "SA",
     });
     expect(parseEvent(MOVE_SAUDI_TO_US, DIRECTORY)).toEqual({
       ...MOVE_SAUDI_TO_US,
@@ -423,19 +476,29 @@ describe("parseEvent", () => {
       ["action must be one of: lookup, register, move"],
     ],
     [
-      "register without a region",
-      { action: "register", identity: SAUDI_IDENTITY },
-      ["homeRegion is required"],
+      "register without a country (a region the caller picks is not taken)",
+      { action: "register", identity: SAUDI_IDENTITY, homeRegion: "me-south-1" },
+      ["country is required"],
     ],
     [
-      "register with an unknown region",
-      { ...REGISTER_SAUDI, homeRegion: "eu-west-1" },
-      ["homeRegion must be one of: me-south-1, us-east-1"],
+      "register with a country name",
+      { ...REGISTER_SAUDI, country: "Saudi Arabia" },
+      ["country must be an ISO 3166-1 alpha-2 code in capitals, such as SA"],
     ],
     [
-      "register with a region that is not a string",
-      { ...REGISTER_SAUDI, homeRegion: 1 },
-      ["homeRegion must be a string"],
+      "register with a country in lower case",
+      { ...REGISTER_SAUDI, country: "sa" },
+      ["country must be an ISO 3166-1 alpha-2 code in capitals, such as SA"],
+    ],
+    [
+      "register with the default location as a country",
+      { ...REGISTER_SAUDI, country: "*" },
+      ["country must be an ISO 3166-1 alpha-2 code in capitals, such as SA"],
+    ],
+    [
+      "register with a country that is not a string",
+      { ...REGISTER_SAUDI, country: 682 },
+      ["country must be a string"],
     ],
     [
       "move with nothing but the identity",
@@ -572,7 +635,7 @@ describe("flows", () => {
   it("register then lookup gives the home region and its API hostname", async () => {
     const deps = flowDeps();
     const registered = await registerHomeRegion(
-      { action: "register", identity: SAUDI, homeRegion: "me-south-1" },
+      { action: "register", identity: SAUDI, country: "SA" },
       deps,
     );
     expect(registered).toEqual({
@@ -594,19 +657,95 @@ describe("flows", () => {
     });
   });
 
-  it("register: the same region again is success, another is a conflict", async () => {
+  it("register: the same region again is success", async () => {
     const deps = flowDeps();
-    const request = { action: "register", identity: SAUDI, homeRegion: "me-south-1" } as const;
+    const request = { action: "register", identity: SAUDI, country: "SA" } as const;
     await registerHomeRegion(request, deps);
     await expect(registerHomeRegion(request, deps)).resolves.toMatchObject({
       response: { created: false, homeRegion: "me-south-1" },
       outcome: "existing",
     });
-    const error = await registerHomeRegion({ ...request, homeRegion: "us-east-1" }, deps).catch(
-      (caught: unknown) => caught,
+    // Another GCC country is kept in the same region: still the same registration.
+    await expect(registerHomeRegion({ ...request, country: "BH" }, deps)).resolves.toMatchObject({
+      response: { created: false, homeRegion: "me-south-1" },
+    });
+  });
+
+  it("register: an identity already kept in another region is a conflict", async () => {
+    const deps = flowDeps();
+    deps.store.records.set(SAUDI_KEY, {
+      key: SAUDI_KEY,
+      homeRegion: "us-east-1",
+      version: 2,
+      updatedAt: "2024-01-01T00:00:00.000Z",
+    });
+    const error = await registerHomeRegion(
+      { action: "register", identity: SAUDI, country: "SA" },
+      deps,
+    ).catch((caught: unknown) => caught);
+    expect(error).toEqual(new HomeRegionConflictError("us-east-1", "me-south-1"));
+    expect(deps.store.records.get(SAUDI_KEY)?.homeRegion).toBe("us-east-1");
+  });
+
+  it("register: keeps the accounts of every GCC country in the Saudi stack", async () => {
+    const deps = flowDeps();
+    for (const country of ["SA", "AE", "BH", "KW", "OM", "QA"]) {
+      const identity = normalizeIdentity(`user.${country.toLowerCase()}@example.com`);
+      await expect(
+        registerHomeRegion({ action: "register", identity, country }, deps),
+      ).resolves.toMatchObject({
+        response: { homeRegion: "me-south-1", apiHostname: "api.sa.example.com", created: true },
+      });
+    }
+    expect(deps.store.records.size).toBe(6);
+  });
+
+  it("register: refuses a sign-up kept in another region, naming its region and hostname, hashing and storing nothing", async () => {
+    const generated: Uint8Array[] = [];
+    const deps = {
+      ...flowDeps(),
+      mac: {
+        generateMac: (message: Uint8Array) => {
+          generated.push(message);
+          return Promise.resolve(fakeMac(message));
+        },
+      },
+    };
+    const error = await registerHomeRegion(
+      { action: "register", identity: normalizeIdentity(US_IDENTITY), country: "US" },
+      deps,
+    ).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(HomeRegionElsewhereError);
+    expect(error).toMatchObject({
+      name: "HomeRegionElsewhereError",
+      country: "US",
+      homeRegion: "us-east-1",
+      apiHostname: "api.us.example.com",
+      stackRegion: "me-south-1",
+      message:
+        "accounts of country US are kept in home region us-east-1, not me-south-1: sign up at api.us.example.com; nothing was stored",
+    });
+    expect(generated).toEqual([]);
+    expect(deps.store.records.size).toBe(0);
+  });
+
+  it("register: the US stack refuses a GCC sign-up with the Saudi hostname, and keeps any other country", async () => {
+    const deps = { ...flowDeps(), directory: { ...DIRECTORY, stackRegion: "us-east-1" } };
+    const emirati = normalizeIdentity(EMIRATI_IDENTITY);
+    await expect(
+      registerHomeRegion({ action: "register", identity: emirati, country: "AE" }, deps),
+    ).rejects.toThrow(
+      new HomeRegionElsewhereError("AE", "me-south-1", "api.sa.example.com", "us-east-1"),
     );
-    expect(error).toEqual(new HomeRegionConflictError("me-south-1", "us-east-1"));
-    expect(deps.store.records.get(SAUDI_KEY)?.homeRegion).toBe("me-south-1");
+    expect(deps.store.records.size).toBe(0);
+    // France is listed by no region: the default's, the US stack, keeps it.
+    await expect(
+      registerHomeRegion({ action: "register", identity: emirati, country: "FR" }, deps),
+    ).resolves.toEqual({
+      response: { homeRegion: "us-east-1", apiHostname: "api.us.example.com", created: true },
+      outcome: "created",
+      key: recordKeyOf(EMIRATI_IDENTITY),
+    });
   });
 
   it("refuses a stored region that is not configured", async () => {

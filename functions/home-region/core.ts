@@ -11,6 +11,12 @@
  */
 import { z } from "zod";
 import { requiredVariables, type RequiredVariable } from "../../contracts/functions";
+import {
+  COUNTRY_CODE_PATTERN,
+  homeRegionOfCountry,
+  OTHER_COUNTRIES,
+  type CountryHomeRegions,
+} from "../../contracts/home-region";
 import { REGION_CODE_PATTERN } from "../../contracts/ids";
 import { configurationMessage } from "../shared/configuration";
 
@@ -101,6 +107,26 @@ export class HomeRegionConflictError extends HomeRegionError {
   }
 }
 
+/**
+ * Sign-up pinning: the country a sign-up declares keeps its accounts in another home region than
+ * this stack's. Nothing was hashed or written; the client signs up again at `apiHostname`, the
+ * explicit hostname of `homeRegion`. The message carries both (Lambda hands callers the error's
+ * name and message only).
+ */
+export class HomeRegionElsewhereError extends HomeRegionError {
+  override readonly name = "HomeRegionElsewhereError";
+  constructor(
+    readonly country: string,
+    readonly homeRegion: string,
+    readonly apiHostname: string,
+    readonly stackRegion: string,
+  ) {
+    super(
+      `accounts of country ${country} are kept in home region ${homeRegion}, not ${stackRegion}: sign up at ${apiHostname}; nothing was stored`,
+    );
+  }
+}
+
 /** A move was asked for an identity that has no home region. */
 export class HomeRegionNotFoundError extends HomeRegionError {
   override readonly name = "HomeRegionNotFoundError";
@@ -179,12 +205,16 @@ export function toCallerError(error: unknown): HomeRegionError {
 // Configuration
 // ---------------------------------------------------------------------------------------------
 
-/** The home regions and the API hostname of each. */
+/** The home regions, the API hostname of each, which countries each keeps, and this stack's. */
 export interface RegionDirectory {
   /** Configured home regions, in configuration order. */
   readonly regions: readonly string[];
   /** The API hostname of each home region. */
   readonly hostnames: ReadonlyMap<string, string>;
+  /** Country (or `*`, every other country) to the home region keeping its accounts. */
+  readonly countries: CountryHomeRegions;
+  /** This stack's home region: the only one whose accounts `register` keeps here. */
+  readonly stackRegion: string;
 }
 
 /** Everything the handler reads from its environment. */
@@ -221,13 +251,17 @@ export function apiHostname(directory: RegionDirectory, region: string): string 
 }
 
 /**
- * Parses `HOME_REGIONS` (comma-separated region codes) and `REGION_HOSTNAMES` (a JSON object of
- * region code to API hostname). Returns the directory or the problems found; every home region
- * needs a hostname and every hostname entry a home region.
+ * Parses `HOME_REGIONS` (comma-separated region codes), `REGION_HOSTNAMES` (a JSON object of
+ * region code to API hostname), `COUNTRY_HOME_REGIONS` (a JSON object of country code, or `*`, to
+ * home region) and `STACK_REGION`. Returns the directory or the problems found; every home region
+ * needs a hostname and every hostname entry a home region; every country maps to a home region,
+ * exactly one entry is `*`, and this stack's region is a home region.
  */
 export function parseRegionDirectory(
   homeRegions: string,
   regionHostnames: string,
+  countryHomeRegions: string,
+  stackRegion: string,
 ): { directory: RegionDirectory } | { problems: string[] } {
   const problems: string[] = [];
   const regions = homeRegions.split(",").map((region) => region.trim());
@@ -262,8 +296,51 @@ export function parseRegionDirectory(
       }
     }
   }
+  const countries = parseCountryHomeRegions(countryHomeRegions, regions, problems);
+  if (REGION_CODE_PATTERN.test(stackRegion) && !regions.includes(stackRegion)) {
+    problems.push(`STACK_REGION ${stackRegion} is not in HOME_REGIONS`);
+  } else if (!REGION_CODE_PATTERN.test(stackRegion)) {
+    problems.push("STACK_REGION must be an AWS region code");
+  }
   if (problems.length > 0) return { problems };
-  return { directory: { regions, hostnames } };
+  return { directory: { regions, hostnames, countries, stackRegion } };
+}
+
+/** Parses `COUNTRY_HOME_REGIONS` against the home regions, adding what is wrong to `problems`. */
+function parseCountryHomeRegions(
+  text: string,
+  regions: readonly string[],
+  problems: string[],
+): CountryHomeRegions {
+  const allowed = `a JSON object of ISO 3166-1 alpha-2 country code (or "${OTHER_COUNTRIES}") to home region`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    problems.push(`COUNTRY_HOME_REGIONS must be ${allowed}`);
+    return {};
+  }
+  const countries: Record<string, string> = {};
+  for (const [country, region] of Object.entries(parsed)) {
+    if (country !== OTHER_COUNTRIES && !COUNTRY_CODE_PATTERN.test(country)) {
+      problems.push(
+        `COUNTRY_HOME_REGIONS has the key ${JSON.stringify(country)}; it must be ${allowed}`,
+      );
+    } else if (typeof region !== "string" || !regions.includes(region)) {
+      problems.push(`COUNTRY_HOME_REGIONS entry for ${country} must be one of HOME_REGIONS`);
+    } else {
+      countries[country] = region;
+    }
+  }
+  if (!Object.hasOwn(parsed, OTHER_COUNTRIES)) {
+    problems.push(
+      `COUNTRY_HOME_REGIONS has no "${OTHER_COUNTRIES}" entry: every other country needs a home region`,
+    );
+  }
+  return countries;
 }
 
 /**
@@ -282,10 +359,22 @@ export function loadConfiguration(
   const tableName = read("TABLE_NAME");
   const homeRegions = read("HOME_REGIONS");
   const regionHostnames = read("REGION_HOSTNAMES");
+  const countryHomeRegions = read("COUNTRY_HOME_REGIONS");
+  const stackRegion = read("STACK_REGION");
   const problems: string[] = [];
   let directory: RegionDirectory | undefined;
-  if (homeRegions !== undefined && regionHostnames !== undefined) {
-    const result = parseRegionDirectory(homeRegions, regionHostnames);
+  if (
+    homeRegions !== undefined &&
+    regionHostnames !== undefined &&
+    countryHomeRegions !== undefined &&
+    stackRegion !== undefined
+  ) {
+    const result = parseRegionDirectory(
+      homeRegions,
+      regionHostnames,
+      countryHomeRegions,
+      stackRegion,
+    );
     if ("problems" in result) {
       problems.push(...result.problems);
     } else {
@@ -428,11 +517,14 @@ export interface LookupRequest {
   readonly identity: NormalizedIdentity;
 }
 
-/** A validated registration. */
+/**
+ * A validated registration: the country the sign-up declares (ISO 3166-1 alpha-2) decides the
+ * home region; the caller does not choose it.
+ */
 export interface RegisterRequest {
   readonly action: "register";
   readonly identity: NormalizedIdentity;
-  readonly homeRegion: string;
+  readonly country: string;
 }
 
 /** A validated move. */
@@ -523,7 +615,9 @@ export function eventSchema(directory: RegionDirectory) {
       z.object({ action: z.literal("lookup") }),
       z.object({
         action: z.literal("register"),
-        homeRegion: regionSchema(directory, "homeRegion"),
+        country: z.string({ error: requiredString("country") }).regex(COUNTRY_CODE_PATTERN, {
+          error: "country must be an ISO 3166-1 alpha-2 code in capitals, such as SA",
+        }),
       }),
       z.object({
         action: z.literal("move"),
@@ -567,7 +661,7 @@ export function parseEvent(event: unknown, directory: RegionDirectory): HomeRegi
     case "lookup":
       return { action: "lookup", identity };
     case "register":
-      return { action: "register", identity, homeRegion: data.homeRegion };
+      return { action: "register", identity, country: data.country };
     case "move":
       return {
         action: "move",
@@ -706,31 +800,54 @@ export async function lookupHomeRegion(
 }
 
 /**
- * Registers an identity's home region at sign-up. Registering again with the same region is
- * success (`created: false`); with another region it is a `HomeRegionConflictError`.
+ * The home region that keeps the accounts of `country`, as configured. `InternalError` if the
+ * configuration has none (it always has the default).
+ */
+export function homeRegionFor(directory: RegionDirectory, country: string): string {
+  const region = homeRegionOfCountry(directory.countries, country);
+  if (region === undefined) throw new InternalError();
+  return region;
+}
+
+/**
+ * Registers an identity's home region at sign-up. The home region is the one that keeps the
+ * accounts of the declared country; when that is not this stack's region nothing is hashed or
+ * written, and `HomeRegionElsewhereError` names the region and hostname to sign up at.
+ * Registering again with the same region is success (`created: false`); an identity already
+ * registered with another region is a `HomeRegionConflictError`.
  */
 export async function registerHomeRegion(
   request: RegisterRequest,
   deps: HomeRegionDeps,
 ): Promise<OperationResult<RegisterResponse>> {
+  const { directory } = deps;
+  const homeRegion = homeRegionFor(directory, request.country);
+  if (homeRegion !== directory.stackRegion) {
+    throw new HomeRegionElsewhereError(
+      request.country,
+      homeRegion,
+      apiHostname(directory, homeRegion),
+      directory.stackRegion,
+    );
+  }
   const key = await recordKeyFor(request.identity, deps.mac);
   const updatedAt = (deps.now ?? (() => new Date()))().toISOString();
   const outcome = await deps.store.create({
     key,
-    homeRegion: request.homeRegion,
+    homeRegion,
     version: INITIAL_VERSION,
     updatedAt,
   });
   if (!outcome.created) {
-    const existingRegion = storedRegion(outcome.existing, deps.directory);
-    if (existingRegion !== request.homeRegion) {
-      throw new HomeRegionConflictError(existingRegion, request.homeRegion);
+    const existingRegion = storedRegion(outcome.existing, directory);
+    if (existingRegion !== homeRegion) {
+      throw new HomeRegionConflictError(existingRegion, homeRegion);
     }
   }
   return {
     response: {
-      homeRegion: request.homeRegion,
-      apiHostname: apiHostname(deps.directory, request.homeRegion),
+      homeRegion: homeRegion,
+      apiHostname: apiHostname(directory, homeRegion),
       created: outcome.created,
     },
     outcome: outcome.created ? "created" : "existing",

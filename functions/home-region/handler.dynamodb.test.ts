@@ -7,12 +7,21 @@ import {
   LOOKUP_FROM_US,
   LOOKUP_US_USER,
   MOVE_SAUDI_TO_US,
+  REGISTER_EMIRATI,
   REGISTER_SAUDI,
   REGISTER_US,
   SAUDI_IDENTITY,
+  US_IDENTITY,
 } from "./fixtures/events";
 import { LocalDirectory } from "./test-dynamodb";
-import { HMAC_KEY_ID, captureLogs, fakeKms, recordKeyOf, rejection } from "./test-support";
+import {
+  HMAC_KEY_ID,
+  US_HANDLER_ENV,
+  captureLogs,
+  fakeKms,
+  recordKeyOf,
+  rejection,
+} from "./test-support";
 
 // The home-region handler on DynamoDB Local: its conditions and its transaction run on a real
 // directory table (a fresh one per test), keyed as components/home-region.ts keys it. KMS is
@@ -34,8 +43,9 @@ type Core = typeof import("./core");
 /** The core module the last loaded handler uses: its error classes are the ones it throws. */
 let core: Core;
 
-async function loadHandler(): Promise<Handler> {
-  const handler = await directory.loadHandler();
+/** The handler of the Saudi stack, or of the stack `env` describes, on this test's table. */
+async function loadHandler(env?: typeof US_HANDLER_ENV): Promise<Handler> {
+  const handler = await directory.loadHandler(env);
   core = await import("./core");
   return handler;
 }
@@ -161,10 +171,11 @@ describe("register", () => {
     expect(logs.lines().at(-1)).toMatchObject({ outcome: "existing", action: "register" });
   });
 
-  it("registering with another region is a conflict; the user keeps their jurisdiction", async () => {
-    const handler = await loadHandler();
-    await signUpSaudiUser(handler);
-    const error = await rejection(handler({ ...REGISTER_SAUDI, homeRegion: "us-east-1" }, CONTEXT));
+  it("registering again through another region's API is a conflict; the user keeps their jurisdiction", async () => {
+    await signUpSaudiUser(await loadHandler());
+    // The same person signs up again at the US API, now declaring the US.
+    const usHandler = await loadHandler(US_HANDLER_ENV);
+    const error = await rejection(usHandler({ ...REGISTER_SAUDI, country: "US" }, CONTEXT));
     expect(error).toBeInstanceOf(core.HomeRegionConflictError);
     expect(error).toMatchObject({
       name: "HomeRegionConflictError",
@@ -179,16 +190,55 @@ describe("register", () => {
     });
   });
 
-  it("registers users of both jurisdictions side by side", async () => {
-    const handler = await loadHandler();
-    await handler(REGISTER_SAUDI, CONTEXT);
-    await handler(REGISTER_US, CONTEXT);
-    await expect(handler(LOOKUP_US_USER, CONTEXT)).resolves.toEqual({
+  it("registers users of both jurisdictions side by side, each through their own region's API", async () => {
+    await (
+      await loadHandler()
+    )(REGISTER_SAUDI, CONTEXT);
+    const usHandler = await loadHandler(US_HANDLER_ENV);
+    await usHandler(REGISTER_US, CONTEXT);
+    await expect(usHandler(LOOKUP_US_USER, CONTEXT)).resolves.toEqual({
       found: true,
       homeRegion: "us-east-1",
       apiHostname: "api.us.example.com",
     });
+    await expect(usHandler(LOOKUP_FROM_US, CONTEXT)).resolves.toMatchObject({
+      homeRegion: "me-south-1",
+    });
     expect((await directory.items()).size).toBe(2);
+  });
+
+  it("a sign-up kept in another region is refused and leaves the table untouched; its own region then keeps it", async () => {
+    const handler = await loadHandler();
+    const error = await rejection(handler(REGISTER_US, CONTEXT));
+    expect(error).toBeInstanceOf(core.HomeRegionElsewhereError);
+    expect(error).toMatchObject({ homeRegion: "us-east-1", apiHostname: "api.us.example.com" });
+    expect(directory.sent).toEqual([]);
+    expect(kms.commandCalls(GenerateMacCommand)).toHaveLength(0);
+    expect((await directory.items()).size).toBe(0);
+    await expect(handler(LOOKUP_US_USER, CONTEXT)).resolves.toEqual({ found: false });
+    // The client follows the refusal to the hostname it names.
+    const usHandler = await loadHandler(US_HANDLER_ENV);
+    await expect(usHandler(REGISTER_US, CONTEXT)).resolves.toEqual({
+      homeRegion: "us-east-1",
+      apiHostname: "api.us.example.com",
+      created: true,
+    });
+    expect([...(await directory.items()).keys()]).toEqual([recordKeyOf(US_IDENTITY)]);
+  });
+
+  it("the US API refuses a GCC sign-up, which the Saudi API then keeps", async () => {
+    const usHandler = await loadHandler(US_HANDLER_ENV);
+    await expect(usHandler(REGISTER_EMIRATI, CONTEXT)).rejects.toMatchObject({
+      name: "HomeRegionElsewhereError",
+      homeRegion: "me-south-1",
+      apiHostname: "api.sa.example.com",
+    });
+    expect((await directory.items()).size).toBe(0);
+    const handler = await loadHandler();
+    await expect(handler(REGISTER_EMIRATI, CONTEXT)).resolves.toMatchObject({
+      homeRegion: "me-south-1",
+      created: true,
+    });
   });
 });
 
@@ -278,7 +328,7 @@ describe("logs", () => {
     const handler = await loadHandler();
     await handler(REGISTER_SAUDI, CONTEXT);
     await handler(REGISTER_SAUDI, CONTEXT);
-    await rejection(handler({ ...REGISTER_SAUDI, homeRegion: "us-east-1" }, CONTEXT));
+    await rejection(handler({ ...REGISTER_SAUDI, country: "US" }, CONTEXT));
     await handler(LOOKUP_FROM_US, CONTEXT);
     await handler(MOVE_SAUDI_TO_US, CONTEXT);
     await rejection(handler(MOVE_SAUDI_TO_US, CONTEXT));
@@ -291,7 +341,7 @@ describe("logs", () => {
     expect(logs.lines().map((line) => [line.action, line.outcome ?? line.error])).toEqual([
       ["register", "created"],
       ["register", "existing"],
-      ["register", "HomeRegionConflictError"],
+      ["register", "HomeRegionElsewhereError"],
       ["lookup", "found"],
       ["move", "moved"],
       ["move", "StaleHomeRegionError"],

@@ -12,11 +12,14 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   LOOKUP_FROM_US,
   MOVE_SAUDI_TO_US,
+  REGISTER_EMIRATI,
   REGISTER_SAUDI,
+  REGISTER_US,
   SAUDI_IDENTITY,
 } from "./fixtures/events";
 import {
   HANDLER_ENV,
+  US_HANDLER_ENV,
   captureLogs,
   fakeKms,
   recordKeyOf,
@@ -89,13 +92,13 @@ describe("bad events are refused before any AWS call", () => {
     ["no action", { identity: SAUDI_IDENTITY }, "InvalidRequestError"],
     ["a string", "nora.alqahtani@example.sa", "InvalidRequestError"],
     [
-      "register without a region",
-      { action: "register", identity: SAUDI_IDENTITY },
+      "register without a country",
+      { action: "register", identity: SAUDI_IDENTITY, homeRegion: "me-south-1" },
       "InvalidRequestError",
     ],
     [
-      "register in an unknown region",
-      { ...REGISTER_SAUDI, homeRegion: "eu-central-1" },
+      "register with a country name",
+      { ...REGISTER_SAUDI, country: "Saudi Arabia" },
       "InvalidRequestError",
     ],
     [
@@ -132,6 +135,45 @@ describe("bad events are refused before any AWS call", () => {
     ]);
     expect(logs.text().toLowerCase()).not.toContain("nora");
     expect((error as Error).message.toLowerCase()).not.toContain("nora");
+  });
+});
+
+describe("sign-up pinning", () => {
+  it("refuses a sign-up whose country is kept in another region, before any AWS call, with that region's hostname", async () => {
+    const handler = await loadHandler();
+    const error = await rejection(handler(REGISTER_US, CONTEXT));
+    expect(error).toBeInstanceOf(core.HomeRegionElsewhereError);
+    expect(error).toMatchObject({
+      name: "HomeRegionElsewhereError",
+      homeRegion: "us-east-1",
+      apiHostname: "api.us.example.com",
+      message:
+        "accounts of country US are kept in home region us-east-1, not me-south-1: sign up at api.us.example.com; nothing was stored",
+    });
+    expect(awsCalls()).toBe(0);
+    expect(logs.lines()).toEqual([
+      {
+        level: "warn",
+        event: "home_region.refused",
+        time: NOW.toISOString(),
+        requestId: CONTEXT.awsRequestId,
+        action: "register",
+        country: "US",
+        error: "HomeRegionElsewhereError",
+        message: (error as Error).message,
+      },
+    ]);
+    expect(logs.text()).not.toContain("rivera");
+  });
+
+  it("the US stack refuses a GCC sign-up with the Saudi hostname", async () => {
+    const handler = await loadHandler(US_HANDLER_ENV);
+    await expect(handler(REGISTER_EMIRATI, CONTEXT)).rejects.toMatchObject({
+      name: "HomeRegionElsewhereError",
+      homeRegion: "me-south-1",
+      apiHostname: "api.sa.example.com",
+    });
+    expect(awsCalls()).toBe(0);
   });
 });
 
@@ -211,6 +253,14 @@ describe("configuration", () => {
       name: "ConfigurationError",
       missing: ["TABLE_NAME"],
     });
+  });
+
+  it("a stack region that is not a home region fails the cold start", async () => {
+    restoreEnvironment = setHandlerEnvironment({ ...HANDLER_ENV, STACK_REGION: "eu-west-1" });
+    vi.resetModules();
+    await expect(import("./handler")).rejects.toThrow(
+      "STACK_REGION eu-west-1 is not in HOME_REGIONS",
+    );
   });
 
   it("a home region without a hostname fails the cold start", async () => {

@@ -4,16 +4,20 @@
  * Events, discriminated by `action` (validated before any AWS call):
  * - `{ action: "lookup", identity }` -> `{ found: true, homeRegion, apiHostname }` or
  *   `{ found: false }`;
- * - `{ action: "register", identity, homeRegion }` -> `{ homeRegion, apiHostname, created }`;
- *   another region already registered throws `HomeRegionConflictError`;
+ * - `{ action: "register", identity, country }` (the ISO 3166-1 alpha-2 country the sign-up
+ *   declares) -> `{ homeRegion, apiHostname, created }`. The country decides the home region; when
+ *   that is not this stack's, nothing is stored and `HomeRegionElsewhereError` names the region
+ *   and the hostname to sign up at; another region already registered throws
+ *   `HomeRegionConflictError`;
  * - `{ action: "move", identity, fromRegion, toRegion, reason, requestedBy }` ->
  *   `{ homeRegion, apiHostname, previousRegion, movedAt }`; a `fromRegion` that is not the current
  *   home region throws `StaleHomeRegionError`.
  *
  * Environment: `HMAC_KEY_ID` (the multi-region KMS HMAC_256 key), `TABLE_NAME` (the global
- * table), `HOME_REGIONS` (`me-south-1,us-east-1`) and `REGION_HOSTNAMES` (JSON object of region
- * to API hostname). Read when the module loads; a missing or invalid variable fails the cold
- * start with `ConfigurationError`.
+ * table), `HOME_REGIONS` (`me-south-1,us-east-1`), `REGION_HOSTNAMES` (JSON object of region
+ * to API hostname), `COUNTRY_HOME_REGIONS` (JSON object of country, or `*`, to home region) and
+ * `STACK_REGION` (this stack's home region). Read when the module loads; a missing or invalid
+ * variable fails the cold start with `ConfigurationError`.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
@@ -21,6 +25,7 @@ import type { Context } from "aws-lambda";
 import {
   ConcurrentChangeError,
   HomeRegionConflictError,
+  HomeRegionElsewhereError,
   HomeRegionNotFoundError,
   InvalidIdentityError,
   InvalidRequestError,
@@ -48,6 +53,7 @@ const deps: HomeRegionDeps = {
 /** Errors that are answers about the record, not failures of the function. */
 const REFUSALS = [
   HomeRegionConflictError,
+  HomeRegionElsewhereError,
   StaleHomeRegionError,
   HomeRegionNotFoundError,
   ConcurrentChangeError,
@@ -59,7 +65,7 @@ function requestRegions(request: HomeRegionRequest): Record<string, string> {
     case "lookup":
       return {};
     case "register":
-      return { homeRegion: request.homeRegion };
+      return { country: request.country };
     case "move":
       return {
         fromRegion: request.fromRegion,

@@ -54,12 +54,13 @@ function forbiddenForms(identity: string): { text: string[]; digests: string[] }
 async function exerciseEveryAction(identity: string): Promise<void> {
   const context = { awsRequestId: "privacy-run" };
   await handler({ action: "lookup", identity }, context);
-  await handler({ action: "register", identity, homeRegion: "me-south-1" }, context);
+  await handler({ action: "register", identity, country: "SA" }, context);
   await handler(
-    { action: "register", identity: ` ${identity.toUpperCase()} `, homeRegion: "me-south-1" },
+    { action: "register", identity: ` ${identity.toUpperCase()} `, country: "SA" },
     context,
   );
-  await rejection(handler({ action: "register", identity, homeRegion: "us-east-1" }, context));
+  // Kept in another region: refused before anything is hashed or sent.
+  await rejection(handler({ action: "register", identity, country: "US" }, context));
   await handler({ action: "lookup", identity }, context);
   const move = {
     action: "move",
@@ -71,6 +72,8 @@ async function exerciseEveryAction(identity: string): Promise<void> {
   };
   await handler(move, context);
   await rejection(handler(move, context));
+  // Registered again here after the move: a conflict, found by the conditional write.
+  await rejection(handler({ action: "register", identity, country: "QA" }, context));
   await handler({ action: "lookup", identity }, context);
 }
 

@@ -306,11 +306,14 @@ describe("flows on the real table", () => {
       ["me-south-1", "api.sa.example.com"],
       ["us-east-1", "api.us.example.com"],
     ]),
+    countries: { SA: "me-south-1", "*": "us-east-1" },
+    stackRegion: "me-south-1",
   };
-  const deps = (): HomeRegionDeps => ({
+  /** The Saudi stack's function, or the US stack's. */
+  const deps = (stackRegion = "me-south-1"): HomeRegionDeps => ({
     mac: { generateMac: (message) => Promise.resolve(fakeMac(message)) },
     store: store(),
-    directory,
+    directory: { ...directory, stackRegion },
     now: () => new Date(MOVED_AT),
   });
 
@@ -321,13 +324,14 @@ describe("flows on the real table", () => {
       response: { found: false },
     });
     await expect(
-      registerHomeRegion({ action: "register", identity, homeRegion: "me-south-1" }, deps()),
+      registerHomeRegion({ action: "register", identity, country: "SA" }, deps()),
     ).resolves.toMatchObject({ response: { homeRegion: "me-south-1", created: true } });
     await expect(
-      registerHomeRegion({ action: "register", identity, homeRegion: "me-south-1" }, deps()),
+      registerHomeRegion({ action: "register", identity, country: "SA" }, deps()),
     ).resolves.toMatchObject({ response: { created: false }, outcome: "existing" });
+    // Declaring another country at the US stack's API: the stored record wins.
     await expect(
-      registerHomeRegion({ action: "register", identity, homeRegion: "us-east-1" }, deps()),
+      registerHomeRegion({ action: "register", identity, country: "US" }, deps("us-east-1")),
     ).rejects.toBeInstanceOf(HomeRegionConflictError);
     await expect(
       moveHomeRegion(

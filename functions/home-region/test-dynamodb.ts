@@ -75,9 +75,15 @@ export class LocalDirectory {
     };
   }
 
-  /** Loads the handler module afresh on this table, as a cold start would. */
-  async loadHandler(): Promise<(typeof import("./handler"))["handler"]> {
-    this.restoreEnvironment = setHandlerEnvironment({ ...HANDLER_ENV, TABLE_NAME: this.table });
+  /**
+   * Loads the handler module afresh on this table, as a cold start would, with `env` (the Saudi
+   * stack's by default; the table is always this one).
+   */
+  async loadHandler(
+    env: Readonly<Record<keyof typeof HANDLER_ENV, string>> = HANDLER_ENV,
+  ): Promise<(typeof import("./handler"))["handler"]> {
+    this.restoreEnvironment();
+    this.restoreEnvironment = setHandlerEnvironment({ ...env, TABLE_NAME: this.table });
     vi.resetModules();
     return (await import("./handler")).handler;
   }

@@ -25,8 +25,29 @@ export const REGION_HOSTNAMES = JSON.stringify({
   "us-east-1": "api.us.example.com",
 });
 
-/** The handler's environment. */
-export const HANDLER_ENV = { HMAC_KEY_ID, TABLE_NAME, HOME_REGIONS, REGION_HOSTNAMES };
+/** The GCC countries' accounts are kept in me-south-1, every other country's in us-east-1. */
+export const COUNTRY_HOME_REGIONS = JSON.stringify({
+  SA: "me-south-1",
+  AE: "me-south-1",
+  BH: "me-south-1",
+  KW: "me-south-1",
+  OM: "me-south-1",
+  QA: "me-south-1",
+  "*": "us-east-1",
+});
+
+/** The handler's environment in the Saudi stack. */
+export const HANDLER_ENV = {
+  HMAC_KEY_ID,
+  TABLE_NAME,
+  HOME_REGIONS,
+  REGION_HOSTNAMES,
+  COUNTRY_HOME_REGIONS,
+  STACK_REGION: "me-south-1",
+};
+
+/** The handler's environment in the US stack. */
+export const US_HANDLER_ENV = { ...HANDLER_ENV, STACK_REGION: "us-east-1" };
 
 const HMAC_SECRET = "test-home-region-hmac-secret";
 

@@ -24,6 +24,7 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
     "arn:aws:secretsmanager:me-south-1:111122223333:secret:clickhouse-ingest-AbCdEf",
   CLICKHOUSE_URL: "https://clickhouse.sa.knowledgecity.com:8443",
   CLICKHOUSE_USER: "ingest",
+  COUNTRY_HOME_REGIONS: JSON.stringify({ SA: "me-south-1", "*": "us-east-1" }),
   DATA_KEY_ID: "arn:aws:kms:me-south-1:111122223333:key/11111111-2222-3333-4444-555555555555",
   DEAD_LETTER_BUCKET: "kc-analytics-lake",
   DEAD_LETTER_KMS_KEY_ARN:
@@ -43,6 +44,7 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
   PLAYBACK_DOMAIN: "video.sa.knowledgecity.com",
   PRIVATE_KEY_SECRET_ARN: "arn:aws:secretsmanager:me-south-1:111122223333:secret:signing-AbCdEf",
   RAW_BUCKET: "raw",
+  STACK_REGION: "me-south-1",
   REGION_HOSTNAMES: JSON.stringify({
     "me-south-1": "api.sa.knowledgecity.com",
     "us-east-1": "api.us.knowledgecity.com",

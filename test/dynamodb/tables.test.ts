@@ -112,6 +112,10 @@ describe("the DynamoDB tests' tables", () => {
               "me-south-1": "api.sa.knowledgecity.com",
               "us-east-1": "api.us.knowledgecity.com",
             },
+            geolocation: {
+              "me-south-1": { countries: ["SA"], default: false },
+              "us-east-1": { countries: [], default: true },
+            },
             telemetryKeyArn: "arn:aws:kms:us-east-1:111122223333:key/telemetry",
             directory: { replicaProviders: { "me-south-1": providerFor("me-south-1") } },
           },
