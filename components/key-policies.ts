@@ -3,8 +3,11 @@ import type * as pulumi from "@pulumi/pulumi";
 import { accountRootArn, regionalServicePrincipal, type AwsContext } from "./context";
 import type { DataClass } from "./tags";
 
-/** Data classes that get a customer-managed key of their own. */
-export type KeyedDataClass = Exclude<DataClass, "none">;
+/**
+ * Data classes that get a customer-managed key of their own. The home-region directory has its
+ * own multi-region keys (components/home-region.ts), so it is not one of them.
+ */
+export type KeyedDataClass = Exclude<DataClass, "none" | "pseudonymous-directory">;
 export const KEYED_DATA_CLASSES: readonly KeyedDataClass[] = ["user-data", "content", "telemetry"];
 
 /**

@@ -52,6 +52,13 @@ function provider(
   };
 }
 
+const US_PROVIDER = provider("aws-us-east-1", {
+  region: "us-east-1",
+  defaultTags: JSON.stringify({
+    tags: { Project: "knowledgecity", Stack: "us-east-1", Jurisdiction: "US" },
+  }),
+});
+
 const SAUDI_PROVIDER = provider("aws-me-south-1", {
   region: "me-south-1",
   defaultTags: JSON.stringify({
@@ -211,7 +218,35 @@ describe("the pack's policies", () => {
     ]);
     expect(policies.filter((p) => p.configSchema !== undefined).map((p) => p.name)).toEqual([
       "user-data-residency",
+      "directory-residency",
     ]);
+  });
+
+  it("place the home-region directory with the home regions from the policy config, failing closed without them", () => {
+    const directory = (config: Record<string, unknown>) =>
+      analyzed(
+        "aws:dynamodb/table:Table",
+        "home-region-directory",
+        {
+          tags: { DataClass: "pseudonymous-directory" },
+          replicas: [{ regionName: "me-south-1" }, { regionName: "eu-west-1" }],
+        },
+        { provider: US_PROVIDER, config },
+      );
+    const us = { stack: "us-east-1", allowedRegions: ["us-east-1", "us-west-2"] };
+    expect(
+      validateResource(
+        "directory-residency",
+        directory({ ...us, homeRegions: ["me-south-1", "us-east-1"] }),
+      ),
+    ).toEqual([
+      "aws:dynamodb/table:Table home-region-directory sends a global-table replica to eu-west-1, outside the home regions (me-south-1, us-east-1)",
+    ]);
+    expect(validateResource("directory-residency", directory(us))).toEqual([
+      "aws:dynamodb/table:Table home-region-directory holds the home-region directory, but the home regions of stack us-east-1 are not known (homeRegions in the policy config); nothing can place it",
+    ]);
+    // The replica in me-south-1, outside us-east-1's allowed regions, is no user-data finding.
+    expect(validateResource("user-data-residency", directory(us))).toEqual([]);
   });
 
   it("stop a replica abroad per resource, with the allowed regions from the policy config", () => {
@@ -308,11 +343,14 @@ describe("the policy config of a stack", () => {
       const file = parse(readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
         config: Record<string, unknown>;
       };
+      const residency = {
+        stack,
+        allowedRegions: file.config["knowledgecity:allowedRegions"],
+        homeRegions: ["me-south-1", "us-east-1"],
+      };
       expect(JSON.parse(policyConfigText(ROOT, stack))).toEqual({
-        "user-data-residency": {
-          stack,
-          allowedRegions: file.config["knowledgecity:allowedRegions"],
-        },
+        "user-data-residency": residency,
+        "directory-residency": residency,
       });
     }
   });

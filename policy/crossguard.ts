@@ -34,6 +34,8 @@ export const PACK_NAME = "knowledgecity";
 export interface ResidencyConfig {
   readonly stack: string;
   readonly allowedRegions: readonly string[];
+  /** Every home region, where the home-region directory is replicated (directory-residency). */
+  readonly homeRegions?: readonly string[];
 }
 
 /** An AWS region name such as `me-south-1` or `us-gov-west-1`. */
@@ -54,6 +56,14 @@ export const RESIDENCY_CONFIG_SCHEMA: PolicyConfigSchema = {
       items: { type: "string", pattern: REGION_PATTERN },
       description: "The stack's knowledgecity:allowedRegions: where it may keep user data",
     },
+    homeRegions: {
+      type: "array",
+      minItems: 1,
+      uniqueItems: true,
+      items: { type: "string", pattern: REGION_PATTERN },
+      description:
+        "The keys of knowledgecity:homeRegion.hostnames: where the home-region directory is replicated",
+    },
   },
   required: ["stack", "allowedRegions"],
 };
@@ -68,7 +78,13 @@ export function policyConfigFor(
       .filter((rule) => rule.readsAllowedRegions)
       .map((rule) => [
         rule.name,
-        { stack: residency.stack, allowedRegions: [...residency.allowedRegions] },
+        {
+          stack: residency.stack,
+          allowedRegions: [...residency.allowedRegions],
+          ...(residency.homeRegions === undefined
+            ? {}
+            : { homeRegions: [...residency.homeRegions] }),
+        },
       ]),
   );
 }
@@ -169,11 +185,12 @@ export function residencyConfigOf(
   config: Readonly<Record<string, unknown>>,
 ): ResidencyConfig | undefined {
   const allowedRegions = stringsIn(config.allowedRegions);
+  const homeRegions = Array.isArray(config.homeRegions) ? stringsIn(config.homeRegions) : [];
   return typeof config.stack === "string" &&
     config.stack !== "" &&
     Array.isArray(config.allowedRegions) &&
     allowedRegions.length > 0
-    ? { stack: config.stack, allowedRegions }
+    ? { stack: config.stack, allowedRegions, ...(homeRegions.length > 0 ? { homeRegions } : {}) }
     : undefined;
 }
 
@@ -210,6 +227,7 @@ function validateResource(rule: ResourceRule) {
     const context: ResourceContext = {
       stack: residency?.stack ?? "",
       allowedRegions: residency?.allowedRegions ?? [],
+      ...(residency?.homeRegions === undefined ? {} : { homeRegions: residency.homeRegions }),
       ...(provider === undefined ? {} : { provider: toPlannedProvider(provider) }),
     };
     const problems = rule.checkResource(resource, context);
@@ -260,9 +278,12 @@ function validateStack(rule: ResourceRule) {
       }
     }
     const residency = registered ?? configured;
+    // The platform registers no home regions: they come from the config.
+    const homeRegions = registered?.homeRegions ?? configured?.homeRegions;
     const context = {
       stack: residency?.stack ?? "",
       allowedRegions: residency?.allowedRegions ?? [],
+      ...(homeRegions === undefined ? {} : { homeRegions }),
       resources: new Map(resources.map((resource) => [resource.urn, resource])),
     };
     for (const resource of resources) {

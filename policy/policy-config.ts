@@ -15,7 +15,11 @@ import { policyConfigFor, type ResidencyConfig } from "./crossguard";
 import { RULES } from "./rules";
 import { asObject } from "./rules/resource-facts";
 
-/** The stack's residency settings read from its stack file's text; throws naming what is wrong. */
+/**
+ * The stack's residency settings read from its stack file's text: its allowed regions and, when
+ * it names home regions (`homeRegion.hostnames`), those, where the home-region directory may be
+ * replicated. Throws naming what is wrong.
+ */
 export function residencyOfStackFile(
   stack: string,
   project: string,
@@ -37,7 +41,9 @@ export function residencyOfStackFile(
       `${where}: ${key} = ${JSON.stringify(value) ?? "(missing)"}; expected a non-empty list of region names`,
     );
   }
-  return { stack, allowedRegions: value };
+  const hostnames = asObject(config[`${project}:homeRegion`])?.hostnames;
+  const homeRegions = Object.keys(asObject(hostnames) ?? {});
+  return { stack, allowedRegions: value, ...(homeRegions.length > 0 ? { homeRegions } : {}) };
 }
 
 /** The project name, which prefixes the program's config keys. */

@@ -2,7 +2,8 @@
  * The residency and security rules, and how to run them over a stack's planned resources. The
  * offline plan and the CrossGuard pack (policy/index.ts) both run exactly these.
  */
-import { userDataResidency } from "./residency";
+import { directoryResidency, userDataResidency } from "./residency";
+import { residencyRoutingFailsClosed } from "./routing";
 import { encryptionAtRest, noPublicBuckets, noWildcardIam, noWorldOpenIngress } from "./security";
 import { dataClassTag, providerDefaultTagsRule } from "./tagging";
 import type {
@@ -25,6 +26,8 @@ export type {
 /** Every rule, in report order. */
 export const RULES: readonly ResourceRule[] = [
   userDataResidency,
+  directoryResidency,
+  residencyRoutingFailsClosed,
   dataClassTag,
   providerDefaultTagsRule,
   encryptionAtRest,

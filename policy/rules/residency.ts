@@ -8,11 +8,17 @@ import {
   stringsIn,
   tagsOf,
 } from "./resource-facts";
+import { readDataClass } from "./data-class";
 import type { PlannedResource, PolicyContext, ResourceContext, ResourceRule } from "./types";
-import { DATA_CLASS_TAG } from "./vocabulary";
+import { DATA_CLASS_TAG, DIRECTORY_DATA_CLASS, DIRECTORY_RESOURCE_TYPE } from "./vocabulary";
 
 function holdsUserData(resource: PlannedResource): boolean {
   return tagsOf(resource)[DATA_CLASS_TAG] === "user-data";
+}
+
+function holdsDirectory(resource: PlannedResource): boolean {
+  const reading = readDataClass(tagsOf(resource));
+  return reading.kind === "class" && reading.dataClass === DIRECTORY_DATA_CLASS;
 }
 
 interface CopyTarget {
@@ -127,5 +133,55 @@ export const userDataResidency: ResourceRule = {
     return holdsUserData(resource)
       ? targetProblems(resource, replicationTargets(resource, context), context)
       : [];
+  },
+};
+
+/**
+ * The home-region directory (`${DATA_CLASS_TAG}=pseudonymous-directory`) is the one class of
+ * personal data replicated across jurisdictions, by design: it lives, with every replica, in the
+ * home regions and nowhere else, and only the directory's DynamoDB table may carry the class (any
+ * other store so tagged would slip past user-data-residency). Unknown home regions, or a replica
+ * whose region cannot be proven, fail closed.
+ */
+export const directoryResidency: ResourceRule = {
+  name: "directory-residency",
+  description: `The home-region directory (${DATA_CLASS_TAG}=${DIRECTORY_DATA_CLASS}) is a DynamoDB table that lives and replicates in the home regions only`,
+  enforcement: "mandatory",
+  readsAllowedRegions: true,
+  checkResource(resource, context) {
+    if (!holdsDirectory(resource)) {
+      return [];
+    }
+    const problems: string[] = [];
+    if (resource.type !== DIRECTORY_RESOURCE_TYPE) {
+      problems.push(
+        `${describe(resource)} has ${DATA_CLASS_TAG}=${DIRECTORY_DATA_CLASS}, which only the home-region directory (a ${DIRECTORY_RESOURCE_TYPE}) may carry; tag it user-data or what it holds`,
+      );
+    }
+    const home = context.homeRegions ?? [];
+    if (home.length === 0) {
+      problems.push(
+        `${describe(resource)} holds the home-region directory, but the home regions of stack ${context.stack} are not known (homeRegions in the policy config); nothing can place it`,
+      );
+      return problems;
+    }
+    const where = `the home regions (${home.join(", ")})`;
+    if (!home.includes(resource.region)) {
+      problems.push(
+        `${describe(resource)} holds the home-region directory in ${resource.region}, outside ${where}`,
+      );
+    }
+    for (const target of ownCopyTargets(resource)) {
+      if (target.region === undefined) {
+        problems.push(
+          `${describe(resource)} sends ${target.label} to a region that cannot be proven to be in ${where}`,
+        );
+      } else if (!home.includes(target.region)) {
+        problems.push(
+          `${describe(resource)} sends ${target.label} to ${target.region}, outside ${where}`,
+        );
+      }
+    }
+    return problems;
   },
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { evaluate, RULES, type PlannedResource, type ResourceRule } from ".";
-import { userDataResidency } from "./residency";
+import { directoryResidency, userDataResidency } from "./residency";
 import { UNKNOWN } from "./resource-facts";
 import { encryptionAtRest, noPublicBuckets, noWildcardIam, noWorldOpenIngress } from "./security";
 import { dataClassTag, providerDefaultTagsRule } from "./tagging";
@@ -138,6 +138,81 @@ describe("user-data-residency", () => {
   });
 });
 
+describe("directory-residency", () => {
+  const home = { stack: "us-east-1", allowedRegions: ["us-east-1", "us-west-2"] };
+  const withHome = { ...home, homeRegions: ["me-south-1", "us-east-1"] };
+  const usProvider: PlannedResource = {
+    ...provider,
+    urn: PROVIDER_URN.replace(/me-south-1/g, "us-east-1"),
+    region: "us-east-1",
+  };
+  const directory = (replicas: readonly string[], type = "aws:dynamodb/table:Table") =>
+    resource({
+      type,
+      name: "home-region-directory",
+      region: "us-east-1",
+      provider: usProvider.urn,
+      inputs: {
+        tags: { DataClass: "pseudonymous-directory" },
+        replicas: replicas.map((regionName) => ({ regionName })),
+      },
+    });
+  const found = (subject: PlannedResource, context: typeof home): string[] =>
+    evaluate([usProvider, subject], context, [directoryResidency, userDataResidency]).map(
+      (v) => `${v.rule}: ${v.message}`,
+    );
+
+  it("allows the directory in every home region, outside the stack's allowed regions, and nothing else", () => {
+    expect(found(directory(["me-south-1"]), withHome)).toEqual([]);
+    expect(found(directory(["me-south-1", "us-west-2", "eu-west-1"]), withHome)).toEqual([
+      "directory-residency: aws:dynamodb/table:Table home-region-directory sends a global-table replica to us-west-2, outside the home regions (me-south-1, us-east-1)",
+      "directory-residency: aws:dynamodb/table:Table home-region-directory sends a global-table replica to eu-west-1, outside the home regions (me-south-1, us-east-1)",
+    ]);
+  });
+
+  it("fails closed without the home regions, and on a replica whose region is unknown", () => {
+    expect(found(directory(["me-south-1"]), home)).toEqual([
+      "directory-residency: aws:dynamodb/table:Table home-region-directory holds the home-region directory, but the home regions of stack us-east-1 are not known (homeRegions in the policy config); nothing can place it",
+    ]);
+    const unknown = resource({
+      ...directory([]),
+      inputs: {
+        tags: { DataClass: "pseudonymous-directory" },
+        replicas: [{ regionName: UNKNOWN }],
+      },
+    });
+    expect(found(unknown, withHome)).toEqual([
+      "directory-residency: aws:dynamodb/table:Table home-region-directory sends a global-table replica to a region that cannot be proven to be in the home regions (me-south-1, us-east-1)",
+    ]);
+  });
+
+  it("lets no store but the directory's DynamoDB table use the class to leave its allowed regions", () => {
+    const bucket = resource({
+      type: "aws:s3/bucket:Bucket",
+      name: "exports",
+      region: "me-south-1",
+      provider: usProvider.urn,
+      inputs: { tags: { DataClass: "pseudonymous-directory" } },
+    });
+    expect(found(bucket, withHome)).toEqual([
+      "directory-residency: aws:s3/bucket:Bucket exports has DataClass=pseudonymous-directory, which only the home-region directory (a aws:dynamodb/table:Table) may carry; tag it user-data or what it holds",
+    ]);
+  });
+
+  it("keeps user data to the allowed regions even where the directory may go", () => {
+    const users = resource({
+      type: "aws:dynamodb/table:Table",
+      name: "users",
+      region: "us-east-1",
+      provider: usProvider.urn,
+      inputs: { tags: userData, replicas: [{ regionName: "me-south-1" }] },
+    });
+    expect(found(users, withHome)).toEqual([
+      "user-data-residency: aws:dynamodb/table:Table users sends a global-table replica to me-south-1, outside the allowed regions of stack us-east-1 (us-east-1, us-west-2)",
+    ]);
+  });
+});
+
 describe("data-class-tag", () => {
   it("catches a store with no DataClass tag and one with an unknown class", () => {
     const untagged = resource({ type: "aws:dynamodb/table:Table", name: "progress" });
@@ -147,8 +222,25 @@ describe("data-class-tag", () => {
       inputs: { tags: { DataClass: "secret" } },
     });
     expect(messages(dataClassTag, untagged, wrong)).toEqual([
-      "aws:dynamodb/table:Table progress stores data but has no DataClass tag; set one of user-data, content, telemetry, none",
-      "aws:s3/bucket:Bucket uploads has DataClass=secret; expected one of user-data, content, telemetry, none",
+      "aws:dynamodb/table:Table progress stores data but has no DataClass tag; set one of user-data, pseudonymous-directory, content, telemetry, none",
+      'aws:s3/bucket:Bucket uploads has a malformed data-class tag: DataClass="secret" is no data class; expected DataClass=<user-data|pseudonymous-directory|content|telemetry|none>, spelled exactly',
+    ]);
+  });
+
+  it("catches a data-class tag spelled another way, on any resource", () => {
+    const lower = resource({
+      type: "aws:dynamodb/table:Table",
+      name: "users",
+      inputs: { tags: { dataclass: "user-data" } },
+    });
+    const padded = resource({
+      type: "aws:lambda/function:Function",
+      name: "worker",
+      inputs: { tags: { DataClass: " user-data" } },
+    });
+    expect(messages(dataClassTag, lower, padded)).toEqual([
+      'aws:dynamodb/table:Table users has a malformed data-class tag: tag key "dataclass" is not DataClass; expected DataClass=<user-data|pseudonymous-directory|content|telemetry|none>, spelled exactly',
+      'aws:lambda/function:Function worker has a malformed data-class tag: DataClass=" user-data" is not spelled user-data; expected DataClass=<user-data|pseudonymous-directory|content|telemetry|none>, spelled exactly',
     ]);
   });
 
@@ -454,6 +546,8 @@ describe("the rule set", () => {
     expect(new Set(names).size).toBe(names.length);
     expect(names).toEqual([
       "user-data-residency",
+      "directory-residency",
+      "residency-routing-fails-closed",
       "data-class-tag",
       "provider-default-tags",
       "encryption-at-rest",

@@ -6,27 +6,33 @@ import {
   providerDefaultTags,
   tagsOf,
 } from "./resource-facts";
+import { readDataClass } from "./data-class";
 import type { ResourceRule } from "./types";
 
-/** Every store says what it stores, so residency can be checked at all. */
+/**
+ * Every store says what it stores, so residency can be checked at all; and no resource carries a
+ * tag that only looks like a data class (`dataclass`, `Data-Class`, `DataClass=User-Data`), which
+ * the residency rules would not read. The runtime audit reads tags the same way (`readDataClass`).
+ */
 export const dataClassTag: ResourceRule = {
   name: "data-class-tag",
-  description: `Resources that store data carry a ${DATA_CLASS_TAG} tag (${DATA_CLASSES.join(", ")})`,
+  description: `Resources that store data carry a ${DATA_CLASS_TAG} tag (${DATA_CLASSES.join(", ")}), spelled exactly, and no resource carries a misspelled one`,
   enforcement: "mandatory",
   readsAllowedRegions: false,
   checkResource(resource) {
-    if (!DATA_STORE_TYPES.has(resource.type)) {
-      return [];
+    const reading = readDataClass(tagsOf(resource));
+    switch (reading.kind) {
+      case "class":
+        return [];
+      case "malformed":
+        return [`${describe(resource)} has a malformed data-class tag: ${reading.problem}`];
+      case "absent":
+        return DATA_STORE_TYPES.has(resource.type)
+          ? [
+              `${describe(resource)} stores data but has no ${DATA_CLASS_TAG} tag; set one of ${DATA_CLASSES.join(", ")}`,
+            ]
+          : [];
     }
-    const value = tagsOf(resource)[DATA_CLASS_TAG];
-    if (value !== undefined && (DATA_CLASSES as readonly string[]).includes(value)) {
-      return [];
-    }
-    return [
-      value === undefined
-        ? `${describe(resource)} stores data but has no ${DATA_CLASS_TAG} tag; set one of ${DATA_CLASSES.join(", ")}`
-        : `${describe(resource)} has ${DATA_CLASS_TAG}=${value}; expected one of ${DATA_CLASSES.join(", ")}`,
-    ];
   },
 };
 

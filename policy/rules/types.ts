@@ -26,6 +26,11 @@ export interface ResourceContext {
   readonly stack: string;
   /** Regions where this stack may keep user data. */
   readonly allowedRegions: readonly string[];
+  /**
+   * Every home region (the keys of `knowledgecity:homeRegion.hostnames`): where the home-region
+   * directory is replicated. Unknown means no directory placement can be proven.
+   */
+  readonly homeRegions?: readonly string[];
   /** The resource's explicit provider, if it has one (CrossGuard hands it over with the resource). */
   readonly provider?: PlannedResource;
 }

@@ -7,11 +7,13 @@
  * Exit status: 0 when every stack planned with no mandatory violation, 1 on a mandatory
  * violation or a failed IAM path (a required path denied, a must-deny path allowed, a policy
  * naming what the IAM catalogue does not know: `./iam`), 2 when a stack's program failed (for
- * example on invalid config) or on bad usage.
+ * example on invalid config), when the stack files break a cross-stack rule (../stack-set: every
+ * stack file is read, whichever stacks are planned) or on bad usage.
  */
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { listStacks } from "../../test/harness";
+import { checkStackSet } from "../stack-set";
 import { planStack, type StackPlan } from "./document";
 import {
   checkStackIam,
@@ -95,7 +97,13 @@ function render(plans: readonly StackPlan[], format: Format): string {
 async function main(argv: readonly string[]): Promise<number> {
   const options = parseOptions(argv);
   const plans: StackPlan[] = [];
-  const failures: string[] = [];
+  const failures: string[] = stackSetFailures();
+  if (failures.length > 0) {
+    for (const failure of failures) {
+      process.stderr.write(`${failure}\n`);
+    }
+    return 2;
+  }
   // Sequential on purpose: the Pulumi runtime is process-wide state.
   for (const stack of options.stacks) {
     try {
@@ -151,6 +159,18 @@ export function failureLines(stack: string, error: unknown): string[] {
     .split("\n")
     .filter((line) => line.trim() !== "")
     .map((line) => `plan failed: ${stack}: ${line}`);
+}
+
+/**
+ * The stack files' own config errors and the cross-stack rules' problems, one line each in the
+ * form of `failureLines`; empty when the set is sound.
+ */
+export function stackSetFailures(root?: string): string[] {
+  const { invalid, problems } = checkStackSet(root);
+  return [
+    ...invalid.flatMap(({ stack, message }) => failureLines(stack, new Error(message))),
+    ...problems.map((problem) => `plan failed: stack files: ${problem}`),
+  ];
 }
 
 /** The exit status for a set of plans: 1 when any has a mandatory violation, else 0. */

@@ -46,7 +46,11 @@ export async function planStack(
   // The program validated this config already; parse it again here to read it, not to judge it.
   const config = configOf(run);
   const resources = run.resources.map(toPlanResource);
-  const violations = evaluate(run.resources, { stack, allowedRegions: config.allowedRegions });
+  const violations = evaluate(run.resources, {
+    stack,
+    allowedRegions: config.allowedRegions,
+    homeRegions: Object.keys(config.homeRegion?.hostnames ?? {}),
+  });
   return {
     document: {
       project: run.project,

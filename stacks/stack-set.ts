@@ -1,0 +1,158 @@
+/**
+ * Rules that no single stack file can check: they hold between the stack files of the project.
+ * The offline plan reads every `Pulumi.<stack>.yaml` and runs them before it plans anything
+ * (stacks/plan/cli.ts), so a stack set that breaks them never plans, whichever stacks were asked for.
+ *
+ * - exactly one primary stack (it hosts the global edge: one SPA distribution, one global WAF);
+ * - exactly one geolocation default record (Route 53 takes one `*` record per name);
+ * - no country routed to two stacks (one geolocation record per country and name);
+ * - no two stacks' VPC CIDRs overlapping (they are peered or reach each other through VPN and DNS);
+ * - one domain, and one home-region map, the same in every file, naming every stack's region.
+ */
+import { basename } from "node:path";
+import { overlaps, parseCidr } from "../components/cidr";
+import { listStacks, readStackFile } from "../test/harness/stack-files";
+import { ConfigError, decodeConfigValue, parseStackConfig, type StackConfig } from "./config";
+
+/** One stack file and its validated config. */
+export interface StackFileConfig {
+  /** The file's name, `Pulumi.<stack>.yaml`, as messages name it. */
+  readonly file: string;
+  readonly stack: string;
+  readonly config: StackConfig;
+}
+
+/** The problems of a stack set, one line each, naming the files and the keys. */
+export function crossStackProblems(stacks: readonly StackFileConfig[]): string[] {
+  const files = (list: readonly StackFileConfig[]): string => list.map((s) => s.file).join(", ");
+  const problems: string[] = [];
+
+  const primaries = stacks.filter((s) => s.config.primary);
+  if (primaries.length !== 1) {
+    problems.push(
+      primaries.length === 0
+        ? `knowledgecity:primary: no stack file sets true; exactly one stack hosts the global edge (stack files: ${files(stacks)})`
+        : `knowledgecity:primary: ${files(primaries)} all set true; exactly one stack hosts the global edge`,
+    );
+  }
+
+  const defaults = stacks.filter((s) => s.config.dns.geolocation.default);
+  if (defaults.length !== 1) {
+    problems.push(
+      defaults.length === 0
+        ? `knowledgecity:dns.geolocation.default: no stack file sets true; exactly one stack takes the viewers of unlisted countries (stack files: ${files(stacks)})`
+        : `knowledgecity:dns.geolocation.default: ${files(defaults)} all set true; Route 53 takes one default record per name`,
+    );
+  }
+
+  const routed = new Map<string, StackFileConfig[]>();
+  for (const stack of stacks) {
+    for (const country of new Set(stack.config.dns.geolocation.countries)) {
+      routed.set(country, [...(routed.get(country) ?? []), stack]);
+    }
+  }
+  for (const [country, owners] of routed) {
+    if (owners.length > 1) {
+      problems.push(
+        `knowledgecity:dns.geolocation.countries: ${country} is routed by ${files(owners)}; a country goes to one stack`,
+      );
+    }
+  }
+
+  stacks.forEach((a, index) => {
+    for (const b of stacks.slice(index + 1)) {
+      const [cidrA, cidrB] = [a.config.network.cidr, b.config.network.cidr];
+      if (overlaps(parseCidr(cidrA), parseCidr(cidrB))) {
+        problems.push(
+          `knowledgecity:network.cidr: ${a.file} ${cidrA} overlaps ${b.file} ${cidrB}; every stack's VPC needs its own range`,
+        );
+      }
+    }
+  });
+
+  const domains = new Set(stacks.map((s) => s.config.dns.domain));
+  if (domains.size > 1) {
+    problems.push(
+      `knowledgecity:dns.domain: ${stacks.map((s) => `${s.file} ${s.config.dns.domain}`).join(", ")}; every stack serves one domain from one hosted zone`,
+    );
+  }
+
+  problems.push(...homeRegionMapProblems(stacks));
+  return problems;
+}
+
+/** One home-region map: the same in every file, naming exactly the stacks' regions. */
+function homeRegionMapProblems(stacks: readonly StackFileConfig[]): string[] {
+  const [first, ...rest] = stacks;
+  if (first === undefined) {
+    return [];
+  }
+  const text = (stack: StackFileConfig): string => canonical(stack.config.homeRegion ?? null);
+  const differing = rest.filter((stack) => text(stack) !== text(first));
+  if (differing.length > 0) {
+    return [
+      `knowledgecity:homeRegion: ${differing.map((s) => s.file).join(", ")} differ from ${first.file} (${stacks.map((s) => `${s.file}: ${text(s)}`).join("; ")}); every stack file carries the same map`,
+    ];
+  }
+  const mapped = Object.keys(first.config.homeRegion?.hostnames ?? {}).sort();
+  const regions = [...new Set(stacks.map((s) => s.config.region))].sort();
+  const unmapped = regions.filter((region) => !mapped.includes(region));
+  const orphans = mapped.filter((region) => !regions.includes(region));
+  return [
+    ...unmapped.map(
+      (region) =>
+        `knowledgecity:homeRegion.hostnames: no entry for ${region}, the region of ${stacks
+          .filter((s) => s.config.region === region)
+          .map((s) => s.file)
+          .join(", ")}; every stack's region is a home region`,
+    ),
+    ...orphans.map(
+      (region) =>
+        `knowledgecity:homeRegion.hostnames: ${region} has no stack file (stack regions: ${regions.join(", ")}); a home region is a stack's region`,
+    ),
+  ];
+}
+
+/** JSON with object keys sorted, so two equal maps read the same whatever their order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map(canonical).join(",")}]`;
+  }
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, field]) => field !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonical(field)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** What checking the stack files of a project found. */
+export interface StackSetCheck {
+  /** Each stack file whose config is invalid: its own problems (`ConfigError`), by stack. */
+  readonly invalid: readonly { readonly stack: string; readonly message: string }[];
+  /** The cross-stack problems, when every file is valid (else they would be noise). */
+  readonly problems: readonly string[];
+}
+
+/** Reads every stack file under `root` and checks the set. */
+export function checkStackSet(root?: string): StackSetCheck {
+  const parsed: StackFileConfig[] = [];
+  const invalid: { stack: string; message: string }[] = [];
+  for (const stack of listStacks(root)) {
+    const file = readStackFile(stack, root);
+    const raw: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(file.config)) {
+      raw[key] = decodeConfigValue(value);
+    }
+    try {
+      parsed.push({ file: basename(file.path), stack, config: parseStackConfig(stack, raw) });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) {
+        throw error;
+      }
+      invalid.push({ stack, message: error.message });
+    }
+  }
+  return { invalid, problems: invalid.length > 0 ? [] : crossStackProblems(parsed) };
+}
