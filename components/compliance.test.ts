@@ -177,11 +177,106 @@ describe("Compliance", async () => {
     one(existing, "aws:backup/selection:Selection");
   });
 
+  describe("the account-wide audit", async () => {
+    const JURISDICTIONS = { US: ["us-east-1", "us-west-2"], SA: ["me-south-1"] };
+    const primary = Recorded.of(
+      await run({
+        allowedRegions: ["us-east-1", "us-west-2"],
+        accountAggregator: { jurisdictionRegions: JURISDICTIONS },
+      }),
+    );
+    const auditPolicy = (recorded: Recorded) =>
+      list(
+        json(
+          recorded.named("aws:iam/rolePolicy:RolePolicy", "audit-residency-audit-policy").inputs
+            .policy,
+        ).Statement,
+      ).map(record);
+
+    it("aggregates this account's every region, present and future, in the primary only", () => {
+      expect(recorded.ofType("aws:cfg/configurationAggregator:ConfigurationAggregator")).toEqual(
+        [],
+      );
+      const aggregator = one(primary, "aws:cfg/configurationAggregator:ConfigurationAggregator");
+      expect(aggregator.inputs.accountAggregationSource).toEqual({
+        accountIds: ["111122223333"],
+        allRegions: true,
+      });
+      // An account source: no organization source, so no role to pass.
+      expect(aggregator.inputs.organizationAggregationSource).toBeUndefined();
+    });
+
+    it("lets the audit query the aggregator, and only it, instead of the region", () => {
+      const aggregator = one(primary, "aws:cfg/configurationAggregator:ConfigurationAggregator");
+      const arn = String(aggregator.state.arn);
+      expect(arn).toMatch(
+        /^arn:aws:config:me-south-1:111122223333:config-aggregator\/config-aggregator-[a-z0-9]{8}$/,
+      );
+      const statements = auditPolicy(primary);
+      const grants = statements.filter((s) =>
+        list(s.Action).includes("config:SelectAggregateResourceConfig"),
+      );
+      expect(grants).toEqual([
+        {
+          Sid: "QueryTheAccountAggregator",
+          Effect: "Allow",
+          Action: ["config:SelectAggregateResourceConfig"],
+          Resource: [arn],
+        },
+      ]);
+      const actions = statements.flatMap((s) => list(s.Action));
+      expect(actions).not.toContain("config:SelectResourceConfig");
+      // Without the aggregator the audit reads its own region, and no aggregator at all.
+      const regional = auditPolicy(recorded).flatMap((s) => list(s.Action));
+      expect(regional).toContain("config:SelectResourceConfig");
+      expect(regional).not.toContain("config:SelectAggregateResourceConfig");
+    });
+
+    it("tells the function the aggregator and the rule every jurisdiction's regions", () => {
+      const aggregator = one(primary, "aws:cfg/configurationAggregator:ConfigurationAggregator");
+      const fn = primary.named("aws:lambda/function:Function", "audit-residency-audit-fn");
+      expect(record(fn.inputs.environment).variables).toEqual({
+        AGGREGATOR_NAME: aggregator.state.name,
+      });
+      const residency = primary.named("aws:cfg/rule:Rule", "audit-user-data-residency");
+      expect(json(residency.inputs.inputParameters)).toEqual({
+        allowedRegions: "us-east-1,us-west-2",
+        jurisdictionRegions: "SA=me-south-1;US=us-east-1,us-west-2",
+      });
+      const regionalFn = recorded.named("aws:lambda/function:Function", "audit-residency-audit-fn");
+      expect(record(regionalFn.inputs.environment).variables ?? {}).toEqual({});
+    });
+
+    it("refuses a jurisdiction map the audit could not use, naming every problem", async () => {
+      await expect(
+        run({
+          accountAggregator: {
+            jurisdictionRegions: { sa: ["me-south-1"], US: [], GB: ["London"] },
+          },
+        }),
+      ).rejects.toThrow(
+        'accountAggregator.jurisdictionRegions: "sa" is not a two-letter jurisdiction code such as SA or US; US has no regions; expected at least one region code; GB: "London" is not an AWS region code such as me-south-1',
+      );
+    });
+  });
+
   it("refuses backups deleted before their 90 days in cold storage", async () => {
     await expect(
       run({ backup: { coldStorageAfterDays: 60, deleteAfterDays: 100 } }),
     ).rejects.toThrow(
       /backup.deleteAfterDays = 100: must be at least coldStorageAfterDays \+ 90 \(150\)/,
     );
+  });
+});
+
+describe("the residency rule and the home-region directory", async () => {
+  const recorded = Recorded.of(await run({ homeRegions: ["me-south-1", "us-east-1"] }));
+
+  it("tells the rule the home regions, where the directory may live", () => {
+    const residency = recorded.named("aws:cfg/rule:Rule", "audit-user-data-residency");
+    expect(json(residency.inputs.inputParameters)).toEqual({
+      allowedRegions: "me-south-1",
+      homeRegions: "me-south-1,us-east-1",
+    });
   });
 });

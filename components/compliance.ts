@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { REGION_CODE_PATTERN } from "../contracts/ids";
 import type { AwsContext } from "./context";
 import { serviceTrustPolicy, type AccountSettingSource } from "./iam";
 import { NodeFunction } from "./node-function";
@@ -46,6 +47,16 @@ export interface BackupSettings {
   readonly deleteAfterDays?: number;
 }
 
+/** The account-wide residency audit, which one stack per account (the primary) runs. */
+export interface AccountAggregatorSettings {
+  /**
+   * Where each jurisdiction's user data may live: jurisdiction code (as the stacks' `Jurisdiction`
+   * tag has it) -> region codes. The audit judges every user-data resource of the account, in any
+   * region, by its own jurisdiction's entry; user data whose jurisdiction is not here is a finding.
+   */
+  readonly jurisdictionRegions: Readonly<Record<string, readonly string[]>>;
+}
+
 /** Arguments of `Compliance`. */
 export interface ComplianceArgs {
   readonly context: AwsContext;
@@ -81,17 +92,34 @@ export interface ComplianceArgs {
    * in Aurora, RDS and DynamoDB (with DynamoDB's advanced features). @default "create"
    */
   readonly backupRegionSettings?: AccountSettingSource;
+  /**
+   * The account-wide audit (primary stack only): an AWS Config aggregator of this account over
+   * all regions, present and future, whose view the residency rule's daily run reads, so user data
+   * created in any region, including one without a stack, is judged. Absent: the rule's daily run
+   * reads this region only. Config must record in a region for the aggregator to see it.
+   * @default undefined
+   */
+  readonly accountAggregator?: AccountAggregatorSettings;
+  /**
+   * The home regions, where the home-region directory (`DataClass=pseudonymous-directory`) may
+   * live; without them the rule finds a directory table NON_COMPLIANT (its placement unproven).
+   * @default undefined
+   */
+  readonly homeRegions?: readonly string[];
 }
 
 /**
  * Proof of the platform's promises: AWS Config records every resource of the region and judges it
  * with the managed rules above and a custom rule (`functions/residency-audit`) that flags any
- * resource tagged `DataClass=user-data` outside the allowed regions; AWS Backup keeps daily,
+ * resource tagged `DataClass=user-data` outside the allowed regions (in the primary stack, daily,
+ * over every region of the account through an aggregator); AWS Backup keeps daily,
  * encrypted, lock-protected backups of the user store, moving them to cold storage.
  */
 export class Compliance extends pulumi.ComponentResource {
   /** The Config bucket, when this stack makes the recorder (`configRecorder: create`). */
   public readonly configBucketName?: pulumi.Output<string>;
+  /** The account's aggregator over all regions, in the stack given `accountAggregator`. */
+  public readonly aggregatorName?: pulumi.Output<string>;
   public readonly residencyRuleName: pulumi.Output<string>;
   public readonly backupVaultName: pulumi.Output<string>;
   public readonly auditFunction: NodeFunction;
@@ -112,9 +140,29 @@ export class Compliance extends pulumi.ComponentResource {
       );
     }
 
+    if (args.accountAggregator !== undefined) {
+      const problems = jurisdictionRegionsProblems(args.accountAggregator.jurisdictionRegions);
+      if (problems.length > 0) {
+        throw new pulumi.ResourceError(
+          `accountAggregator.jurisdictionRegions: ${problems.join("; ")}`,
+          this,
+        );
+      }
+    }
+
     // Recording: the account's own recorder, or one made here.
     const recording =
       (args.configRecorder ?? "create") === "create" ? createRecorder(name, args, this) : undefined;
+    // The account's view over every region. An account source needs no IAM role (only an
+    // organization source takes one: https://docs.aws.amazon.com/config/latest/APIReference/API_OrganizationAggregationSource.html).
+    const aggregator =
+      args.accountAggregator === undefined
+        ? undefined
+        : new aws.cfg.ConfigurationAggregator(
+            `${name}-account`,
+            { accountAggregationSource: { accountIds: [accountId], allRegions: true } },
+            parent,
+          );
 
     // Judging.
     for (const identifier of MANAGED_CONFIG_RULES) {
@@ -130,21 +178,33 @@ export class Compliance extends pulumi.ComponentResource {
         context: args.context,
         contract: "residency-audit",
         // Its allowed regions come from the rule's input parameters, not the environment.
-        environment: {},
+        environment: aggregator === undefined ? {} : { AGGREGATOR_NAME: aggregator.name },
         description: "AWS Config rule: user data outside the allowed regions",
         kmsKeyArn: args.telemetryKeyArn,
-        timeoutSeconds: 120,
-        // Config's APIs have no resource-level permissions for these calls.
+        timeoutSeconds: aggregator === undefined ? 120 : 300,
         permissions: [
           {
+            // Config's APIs have no resource-level permissions for these calls.
             sid: "ReportAndReadConfig",
             actions: [
               "config:PutEvaluations",
               "config:GetResourceConfigHistory",
-              "config:SelectResourceConfig",
+              // The daily run reads this region, or (below) the aggregator instead.
+              ...(aggregator === undefined ? ["config:SelectResourceConfig"] : []),
             ],
             resources: ["*"],
           },
+          ...(aggregator === undefined
+            ? []
+            : [
+                {
+                  // SelectAggregateResourceConfig takes the aggregator as its resource
+                  // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsconfig.html).
+                  sid: "QueryTheAccountAggregator",
+                  actions: ["config:SelectAggregateResourceConfig"],
+                  resources: [aggregator.arn],
+                },
+              ]),
         ],
       },
       parent,
@@ -163,7 +223,17 @@ export class Compliance extends pulumi.ComponentResource {
       `${name}-user-data-residency`,
       {
         description: `Resources tagged DataClass=user-data must stay in ${args.allowedRegions.join(", ")}`,
-        inputParameters: JSON.stringify({ allowedRegions: args.allowedRegions.join(",") }),
+        inputParameters: JSON.stringify({
+          allowedRegions: args.allowedRegions.join(","),
+          ...(args.homeRegions === undefined ? {} : { homeRegions: args.homeRegions.join(",") }),
+          ...(args.accountAggregator === undefined
+            ? {}
+            : {
+                jurisdictionRegions: formatJurisdictionRegions(
+                  args.accountAggregator.jurisdictionRegions,
+                ),
+              }),
+        }),
         source: {
           owner: "CUSTOM_LAMBDA",
           sourceIdentifier: this.auditFunction.arn,
@@ -260,14 +330,51 @@ export class Compliance extends pulumi.ComponentResource {
     );
 
     this.configBucketName = recording?.bucketName;
+    this.aggregatorName = aggregator?.name;
     this.residencyRuleName = residencyRule.name;
     this.backupVaultName = vault.name;
     this.registerOutputs({
       configBucketName: this.configBucketName,
+      aggregatorName: this.aggregatorName,
       residencyRuleName: this.residencyRuleName,
       backupVaultName: this.backupVaultName,
     });
   }
+}
+
+/**
+ * The `jurisdictionRegions` rule parameter (`SA=me-south-1;US=us-east-1,us-west-2`): Config rule
+ * parameters are strings, which the audit function parses back (functions/residency-audit/core.ts).
+ */
+export function formatJurisdictionRegions(
+  map: Readonly<Record<string, readonly string[]>>,
+): string {
+  return Object.keys(map)
+    .sort()
+    .map((code) => `${code}=${(map[code] ?? []).join(",")}`)
+    .join(";");
+}
+
+/** Every problem of a jurisdiction map, each naming the value and what is allowed. */
+export function jurisdictionRegionsProblems(
+  map: Readonly<Record<string, readonly string[]>>,
+): string[] {
+  const entries = Object.entries(map);
+  if (entries.length === 0) {
+    return ['is empty; expected every jurisdiction\'s regions, such as { SA: ["me-south-1"] }'];
+  }
+  return entries.flatMap(([code, regions]) => [
+    ...(/^[A-Z]{2}$/.test(code)
+      ? []
+      : [`${JSON.stringify(code)} is not a two-letter jurisdiction code such as SA or US`]),
+    ...(regions.length === 0 ? [`${code} has no regions; expected at least one region code`] : []),
+    ...regions
+      .filter((region) => !REGION_CODE_PATTERN.test(region))
+      .map(
+        (region) =>
+          `${code}: ${JSON.stringify(region)} is not an AWS region code such as me-south-1`,
+      ),
+  ]);
 }
 
 /**

@@ -7,7 +7,7 @@ import type { AwsContext } from "./context";
 import { DataKeys } from "./data-keys";
 import { apiHostnames, GeoDns } from "./geo-dns";
 import { GlobalEdge } from "./global-edge";
-import { HomeRegion } from "./home-region";
+import { HomeRegion, type HomeRegionArgs } from "./home-region";
 import { serviceLinkedRoleArns, type AccountSettingSource } from "./iam";
 import { volumeLauncherKeyUsers } from "./key-policies";
 import type { LogRetentionDays } from "./logs";
@@ -115,6 +115,8 @@ export interface RegionalObservabilitySettings {
 export interface HomeRegionSettings {
   /** Every home region and its explicit API hostname (the same map in every stack). */
   readonly hostnames: Readonly<Record<string, string>>;
+  /** Every home region's geolocation (the same map in every stack): where sign-ups are kept. */
+  readonly geolocation: HomeRegionArgs["geolocation"];
   /** Providers of the other home regions: the primary stack replicates the directory there. */
   readonly replicaProviders?: Readonly<Record<string, aws.Provider>>;
 }
@@ -148,6 +150,12 @@ export interface RegionalPlatformArgs {
   readonly allowedRegions: readonly string[];
   /** Whether this stack records the account's global resources in AWS Config. */
   readonly primary: boolean;
+  /**
+   * Where each jurisdiction's user data may live (jurisdiction code -> regions), for the primary
+   * stack's account-wide residency audit, which judges every region's user data by it.
+   * @default this stack's jurisdiction and allowed regions only
+   */
+  readonly jurisdictionRegions?: Readonly<Record<string, readonly string[]>>;
   /** Zones the region's network spans, in slot order. */
   readonly availabilityZones: readonly string[];
   /** The VPC. */
@@ -265,6 +273,8 @@ export class RegionalPlatform extends pulumi.ComponentResource {
             engineVersion: args.userStore.engineVersion,
             instanceClass: args.userStore.instanceClass,
             backupRetentionDays: args.userStore.backupRetentionDays,
+            functionKeyArn: this.keys.policyReadyKeyArns.telemetry,
+            vpcCidr: this.network.cidr,
             availabilityZones: args.availabilityZones,
             vpcId: this.network.vpcId,
             subnetIds: this.network.isolatedSubnetIds,
@@ -277,10 +287,10 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       parent,
     );
     // Only the vault's functions reach the vault's items, whatever other roles' policies allow.
-    this.userStore.restrictTables("vault", [
-      this.tokenization.tokenizeFunction.roleArn,
-      this.tokenization.detokenizeFunction.roleArn,
-    ]);
+    this.userStore.restrictVault({
+      tokenize: this.tokenization.tokenizeFunction.roleArn,
+      detokenize: this.tokenization.detokenizeFunction.roleArn,
+    });
     this.compliance = new Compliance(
       `${name}-compliance`,
       {
@@ -294,6 +304,19 @@ export class RegionalPlatform extends pulumi.ComponentResource {
         backup: args.backup,
         configRecorder: args.accountSetup?.configRecorder ?? "create",
         backupRegionSettings: args.accountSetup?.backupRegionSettings ?? "create",
+        ...(args.homeRegion === undefined
+          ? {}
+          : { homeRegions: Object.keys(args.homeRegion.hostnames).sort() }),
+        // The primary stack audits the whole account, every region, through an aggregator.
+        ...(args.primary
+          ? {
+              accountAggregator: {
+                jurisdictionRegions: args.jurisdictionRegions ?? {
+                  [args.jurisdiction]: args.allowedRegions,
+                },
+              },
+            }
+          : {}),
       },
       parent,
     );
@@ -347,6 +370,7 @@ export class RegionalPlatform extends pulumi.ComponentResource {
           context,
           stack: args.stack,
           hostnames: args.homeRegion.hostnames,
+          geolocation: args.homeRegion.geolocation,
           telemetryKeyArn: this.keys.policyReadyKeyArns.telemetry,
           ...(args.primary
             ? { directory: { replicaProviders: args.homeRegion.replicaProviders ?? {} } }

@@ -55,6 +55,22 @@ export type VaultEnvironment<V> = {
   >;
 }[VaultKind];
 
+/**
+ * The Aurora vault's database objects, which the vault migration (functions/vault-migrate) creates
+ * and the vault functions and the program name: the schema and table, one role per vault
+ * function, and the schema version the program expects (raising it re-runs the migration during
+ * deployment).
+ */
+export const AURORA_VAULT = {
+  schema: "vault",
+  table: "pii_token_vault",
+  roles: { tokenize: "vault_tokenize", detokenize: "vault_detokenize" },
+  schemaVersion: 2,
+} as const;
+
+/** A vault function with a database role of its own. */
+export type VaultFunction = keyof typeof AURORA_VAULT.roles;
+
 const VAULT_REQUIRED = {
   VAULT_KIND: `where the token vault lives: ${VAULT_KINDS.join(" or ")}`,
 } as const;
@@ -72,7 +88,10 @@ export const FUNCTION_CONTRACTS = {
     entry: "residency-audit/handler",
     // Its allowed regions come from the Config rule's input parameters, not the environment.
     required: {},
-    optional: {},
+    optional: {
+      AGGREGATOR_NAME:
+        "the account's Config aggregator (all regions), primary stack only: periodic runs query its view instead of this region's",
+    },
   },
   "edge-cache-control": {
     // Lambda@Edge takes no environment variables: its settings are a file of the package
@@ -88,6 +107,10 @@ export const FUNCTION_CONTRACTS = {
       TABLE_NAME: "the home-region DynamoDB global table",
       HOME_REGIONS: "comma-separated home regions, in order",
       REGION_HOSTNAMES: "JSON object: home region -> its API hostname",
+      COUNTRY_HOME_REGIONS:
+        'JSON object: ISO 3166-1 alpha-2 country -> the home region keeping its accounts; "*" for every other country (contracts/home-region.ts)',
+      STACK_REGION:
+        "this stack's home region: register keeps only the accounts whose home region it is",
     },
     optional: {},
   },
@@ -125,6 +148,17 @@ export const FUNCTION_CONTRACTS = {
     },
     optional: VAULT_BY_KIND,
     variants: { selector: "VAULT_KIND", required: VAULT_VARIANTS },
+  },
+  "vault-migrate": {
+    entry: "vault-migrate/handler",
+    required: {
+      VAULT_CLUSTER_ARN: "the Aurora cluster's ARN (RDS Data API)",
+      VAULT_DATABASE: "the database holding the vault",
+      MASTER_SECRET_ARN: "the secret of the cluster's master user, which runs the migration",
+      TOKENIZE_SECRET_ARN: "the secret of tokenize's database role (username and password)",
+      DETOKENIZE_SECRET_ARN: "the secret of detokenize's database role (username and password)",
+    },
+    optional: {},
   },
   "encode-submit": {
     entry: "encode-submit/handler",

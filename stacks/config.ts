@@ -1,6 +1,7 @@
 import { isIPv4 } from "node:net";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { countryHomeRegions, type HomeRegionGeolocation } from "../contracts/home-region";
 import { REGION_CODE_PATTERN } from "../contracts/ids";
 import { isPrivateIpv4Cidr } from "../components/cidr";
 import { GEOLOCATION_COUNTRY_CODES } from "../components/geo-dns";
@@ -8,6 +9,7 @@ import { extraTagKeyProblem } from "../components/tags";
 import { LOG_RETENTION_DAYS } from "../components/logs";
 import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from "../components/kubernetes-cluster";
 import { DEFAULT_INTERFACE_ENDPOINTS } from "../components/network";
+import { jurisdictionProblems } from "./jurisdictions";
 
 /** The config namespace of this project: keys are written `knowledgecity:<key>` in stack files. */
 export const CONFIG_NAMESPACE = "knowledgecity";
@@ -94,13 +96,17 @@ const userStoreSchema = z.discriminatedUnion(
     z.strictObject({
       /** Aurora global database: the Saudi stack's store. */
       kind: z.literal("aurora"),
-      /** Aurora engine. @default "aurora-postgresql" */
+      /**
+       * Aurora engine: PostgreSQL only, because the token vault and its migration run through the
+       * RDS Data API on PostgreSQL. @default "aurora-postgresql"
+       */
       engine: z
-        .enum(["aurora-postgresql", "aurora-mysql"], {
-          error: 'expected "aurora-postgresql" or "aurora-mysql"',
+        .literal("aurora-postgresql", {
+          error:
+            'expected "aurora-postgresql" (the token vault and its migration need PostgreSQL\'s Data API)',
         })
         .default("aurora-postgresql"),
-      /** Engine version. @default 16.6 (PostgreSQL) or 8.0.mysql_aurora.3.08.0 (MySQL) */
+      /** Engine version. @default 16.6 */
       engineVersion: z
         .string()
         .regex(/^[0-9][0-9a-z._-]*$/, { error: "expected an Aurora engine version such as 16.6" })
@@ -142,6 +148,14 @@ const userStoreSchema = z.discriminatedUnion(
 const ZONE_ID_ALLOWED =
   "expected a Route 53 hosted zone id: Z and 4 to 31 upper-case letters and digits, such as Z0123456789ABCDEFGHIJ";
 
+/** The viewers Route 53 geolocation sends to a stack, whose accounts its home region keeps. */
+const geolocationSchema = z.strictObject({
+  /** Countries routed to this stack. @default [] */
+  countries: z.array(countryCode).default([]),
+  /** Whether this stack holds the default record (`country: "*"`). @default false */
+  default: z.boolean().default(false),
+});
+
 const dnsSchema = z.strictObject({
   /** The platform's apex domain, for example knowledgecity.com. */
   domain: z.string().regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
@@ -179,12 +193,7 @@ const dnsSchema = z.strictObject({
     .regex(/^[a-z]{2,12}$/, { error: "expected 2 to 12 lower-case letters" })
     .optional(),
   /** Which viewers Route 53 geolocation sends to this stack. */
-  geolocation: z.strictObject({
-    /** Countries routed to this stack. @default [] */
-    countries: z.array(countryCode).default([]),
-    /** Whether this stack holds the default record (`country: "*"`). @default false */
-    default: z.boolean().default(false),
-  }),
+  geolocation: geolocationSchema,
 });
 
 const CIDR_ALLOWED =
@@ -299,6 +308,13 @@ const homeRegionSchema = z
       awsRegion,
       z.string().regex(/^api\.[a-z0-9.-]+$/, { error: "expected an api.* hostname" }),
     ),
+    /**
+     * Every home region's `dns.geolocation`, the same map in every stack file: a sign-up is kept
+     * in the home region that lists the country it declares, else in the one holding the default.
+     * The stack's own entry must be its dns.geolocation. Required (checked with the rest of the
+     * map, so every problem of homeRegion is reported at once).
+     */
+    geolocation: z.record(awsRegion, geolocationSchema).optional(),
   })
   .optional();
 
@@ -452,6 +468,69 @@ function clusterAccessProblems(analytics: {
         ]
       : []),
   ];
+}
+
+/**
+ * Where the home-region map's geolocation disagrees with itself or with the stack: the regions it
+ * names against `homeRegion.hostnames`, a country two regions list, not exactly one default
+ * (contracts/home-region.ts), and the stack's own entry against its `dns.geolocation`, so the
+ * countries a stack routes to itself are the ones whose sign-ups it keeps.
+ */
+function homeRegionGeolocationProblems(config: {
+  readonly region: string;
+  readonly dns: { readonly geolocation: HomeRegionGeolocation };
+  readonly homeRegion?: {
+    readonly hostnames: Readonly<Record<string, string>>;
+    readonly geolocation?: Readonly<Record<string, HomeRegionGeolocation>> | undefined;
+  };
+}): AccessIssue[] {
+  if (config.homeRegion === undefined) {
+    return [];
+  }
+  const { hostnames, geolocation } = config.homeRegion;
+  const path = ["homeRegion", "geolocation"];
+  if (geolocation === undefined) {
+    return [
+      {
+        path,
+        input: undefined,
+        message:
+          "expected every home region's dns.geolocation (the same map in every stack file): it decides where each country's sign-ups are kept",
+      },
+    ];
+  }
+  const named = Object.keys(geolocation).sort();
+  const expected = Object.keys(hostnames).sort();
+  const issues: AccessIssue[] = [];
+  if (named.join() !== expected.join()) {
+    issues.push({
+      path,
+      input: geolocation,
+      message: `expected one entry per home region of homeRegion.hostnames (${expected.join(", ")})`,
+    });
+  }
+  const map = countryHomeRegions(geolocation);
+  if ("problems" in map) {
+    issues.push({ path, input: geolocation, message: map.problems.join("; ") });
+  }
+  const own = geolocation[config.region];
+  const routed = config.dns.geolocation;
+  const same = (a: readonly string[], b: readonly string[]) =>
+    [...a].sort().join() === [...b].sort().join();
+  // A country that is no ISO code is reported on its own, once.
+  const known = routed.countries.every((country) => ISO_COUNTRY_CODES.has(country));
+  if (
+    own !== undefined &&
+    known &&
+    (!same(own.countries, routed.countries) || own.default !== routed.default)
+  ) {
+    issues.push({
+      path: [...path, config.region],
+      input: own,
+      message: `expected the stack's own dns.geolocation (${JSON.stringify(routed)}): the countries routed here are the ones whose sign-ups are kept here`,
+    });
+  }
+  return issues;
 }
 
 const iamRoleArn = z
@@ -789,6 +868,13 @@ const stackConfigSchema = z
       .prefault({}),
   })
   .superRefine((config, ctx) => {
+    // Residency is the jurisdiction's, not the stack file's: its regions bound the stack's
+    // (stacks/jurisdictions.ts). A jurisdiction that is no country is reported on its own.
+    if (ISO_COUNTRY_CODES.has(config.jurisdiction)) {
+      for (const problem of jurisdictionProblems(config)) {
+        ctx.addIssue({ code: "custom", ...problem, path: [...problem.path] });
+      }
+    }
     const allowed = new Set(config.allowedRegions);
     // An empty allowedRegions is reported on its own; checking regions against it is noise.
     if (allowed.size > 0 && !allowed.has(config.region)) {
@@ -986,6 +1072,9 @@ const stackConfigSchema = z
         input: homeRegions,
         message: `expected an entry for the stack's own region ${config.region}`,
       });
+    }
+    for (const issue of homeRegionGeolocationProblems(config)) {
+      ctx.addIssue({ code: "custom", ...issue });
     }
     const backup = config.compliance.backup;
     const coldAfter = backup.coldStorageAfterDays ?? 30;

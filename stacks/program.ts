@@ -7,6 +7,7 @@ import type { AwsContext } from "../components/context";
 import { RegionalPlatform } from "../components/regional-platform";
 import { defaultTags } from "../components/tags";
 import { loadStackConfig, serviceLinkedRolesSource } from "./config";
+import { jurisdictionRegions } from "./jurisdictions";
 import { stackOutputs, type StackOutputs } from "./outputs";
 import { chooseZones } from "./zones";
 
@@ -87,6 +88,8 @@ export async function program(): Promise<StackOutputs> {
       stack,
       jurisdiction: config.jurisdiction,
       allowedRegions: config.allowedRegions,
+      // The account-wide audit judges each resource by the regions of its own jurisdiction.
+      jurisdictionRegions: jurisdictionRegions(),
       primary: config.primary,
       availabilityZones,
       network: {
@@ -185,6 +188,8 @@ export async function program(): Promise<StackOutputs> {
           ? undefined
           : {
               hostnames: homeRegions,
+              // Required by the config check; HomeRegion refuses an empty map too.
+              geolocation: config.homeRegion.geolocation ?? {},
               replicaProviders: config.primary
                 ? Object.fromEntries(
                     Object.keys(homeRegions)

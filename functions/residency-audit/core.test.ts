@@ -4,6 +4,7 @@ import {
   ANNOTATION_MAX_LENGTH,
   dataCopies,
   evaluateResidency,
+  parseHomeRegions,
   parseRuleParameters,
   parseTags,
   regionOfArn,
@@ -60,7 +61,7 @@ describe("evaluateResidency", () => {
     const untagged = evaluateResidency(item({ awsRegion: "eu-west-1", tags: {} }), SAUDI);
     expect(untagged.complianceType).toBe("NOT_APPLICABLE");
     expect(untagged.annotation).toBe(
-      "No DataClass tag; residency applies to DataClass=user-data only.",
+      "No DataClass tag; residency applies to DataClass=user-data and DataClass=pseudonymous-directory only.",
     );
     const content = evaluateResidency(
       item({ awsRegion: "eu-west-1", tags: { DataClass: "content" } }),
@@ -68,7 +69,7 @@ describe("evaluateResidency", () => {
     );
     expect(content.complianceType).toBe("NOT_APPLICABLE");
     expect(content.annotation).toBe(
-      "Tagged DataClass=content; residency applies to DataClass=user-data only.",
+      "Tagged DataClass=content; residency applies to DataClass=user-data and DataClass=pseudonymous-directory only.",
     );
   });
 
@@ -83,15 +84,24 @@ describe("evaluateResidency", () => {
     }
   });
 
-  it("matches the tag key and value exactly", () => {
-    expect(
-      evaluateResidency(item({ awsRegion: "eu-west-1", tags: { dataclass: "user-data" } }), SAUDI)
-        .complianceType,
-    ).toBe("NOT_APPLICABLE");
-    expect(
-      evaluateResidency(item({ awsRegion: "eu-west-1", tags: { DataClass: "User-Data" } }), SAUDI)
-        .complianceType,
-    ).toBe("NOT_APPLICABLE");
+  it("reports a data-class tag not spelled exactly as a finding, saying what is wrong", () => {
+    // Read as "no class" such a tag would hide user data from the audit; it is a finding instead.
+    const key = evaluateResidency(
+      item({ awsRegion: "me-south-1", tags: { dataclass: "user-data" } }),
+      SAUDI,
+    );
+    expect(key.complianceType).toBe("NON_COMPLIANT");
+    expect(key.annotation).toBe(
+      'Malformed data-class tag: tag key "dataclass" is not DataClass; expected DataClass=<user-data|pseudonymous-directory|content|telemetry|none>, spelled exactly.',
+    );
+    const value = evaluateResidency(
+      item({ awsRegion: "me-south-1", tags: { DataClass: "User-Data" } }),
+      SAUDI,
+    );
+    expect(value.complianceType).toBe("NON_COMPLIANT");
+    expect(value.annotation).toMatch(
+      /^Malformed data-class tag: DataClass="User-Data" is not spelled user-data;/,
+    );
   });
 
   it("evaluates a resource type it has no copy reader for by tag and region only", () => {
@@ -457,6 +467,68 @@ describe("annotation length", () => {
           expect(result.annotation.length).toBeGreaterThan(0);
           expect(result.annotation.length).toBeLessThanOrEqual(ANNOTATION_MAX_LENGTH);
         },
+      ),
+    );
+  });
+});
+
+describe("the home-region directory (DataClass=pseudonymous-directory)", () => {
+  const HOME = ["me-south-1", "us-east-1"];
+  const US = ["us-east-1", "us-west-2"];
+  const directory = (region: string, replicas: readonly string[]): ConfigurationItem =>
+    item({
+      resourceType: "AWS::DynamoDB::Table",
+      resourceId: "knowledgecity-home-region",
+      awsRegion: region,
+      tags: { DataClass: "pseudonymous-directory" },
+      configuration: {
+        tableName: "knowledgecity-home-region",
+        replicas: replicas.map((regionName) => ({ regionName })),
+      },
+    });
+
+  it("is COMPLIANT replicated to every home region, though that is outside the allowed regions", () => {
+    const result = evaluateResidency(directory("us-east-1", ["me-south-1"]), US, HOME);
+    expect(result.complianceType).toBe("COMPLIANT");
+    expect(result.annotation).toBe(
+      "Home-region directory in us-east-1, replicas in me-south-1, all within the home regions (me-south-1, us-east-1).",
+    );
+  });
+
+  it("is NON_COMPLIANT with a replica outside the home regions, even an allowed one", () => {
+    const result = evaluateResidency(directory("us-east-1", ["me-south-1", "us-west-2"]), US, HOME);
+    expect(result.complianceType).toBe("NON_COMPLIANT");
+    expect(result.annotation).toBe(
+      "Home-region directory outside the home regions (me-south-1, us-east-1): DynamoDB replica in us-west-2.",
+    );
+    expect(result.outsideRegions).toEqual(["us-west-2"]);
+  });
+
+  it("is NON_COMPLIANT when the rule does not know the home regions", () => {
+    const result = evaluateResidency(directory("us-east-1", ["me-south-1"]), US);
+    expect(result.complianceType).toBe("NON_COMPLIANT");
+    expect(result.annotation).toMatch(
+      /^Home-region directory in us-east-1, but the rule has no homeRegions parameter/,
+    );
+  });
+
+  it("is NON_COMPLIANT on any other resource type: the class is no way around user-data residency", () => {
+    const bucket = item({ awsRegion: "me-south-1", tags: { DataClass: "pseudonymous-directory" } });
+    const result = evaluateResidency(bucket, SAUDI, HOME);
+    expect(result.complianceType).toBe("NON_COMPLIANT");
+    expect(result.annotation).toBe(
+      "Tagged DataClass=pseudonymous-directory, which only the home-region directory (an AWS::DynamoDB::Table) may carry; a AWS::S3::Bucket must be tagged by what it holds.",
+    );
+  });
+
+  it("reads the homeRegions rule parameter, absent as undefined, malformed as an error", () => {
+    expect(
+      parseHomeRegions('{"allowedRegions":"us-east-1","homeRegions":"me-south-1, us-east-1"}'),
+    ).toEqual(["me-south-1", "us-east-1"]);
+    expect(parseHomeRegions('{"allowedRegions":"us-east-1"}')).toBeUndefined();
+    expect(() => parseHomeRegions('{"homeRegions":"Bahrain"}')).toThrow(
+      new InvalidRuleParametersError(
+        'ruleParameters.homeRegions = "Bahrain": expected comma-separated region codes, such as {"allowedRegions":"us-east-1","homeRegions":"me-south-1,us-east-1"}',
       ),
     );
   });

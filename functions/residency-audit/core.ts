@@ -6,13 +6,22 @@
  */
 // The same vocabulary as the deploy-time policy rules (a module without dependencies, so the
 // function's bundle stays small).
-import { DATA_CLASS_TAG, type DataClass } from "../../policy/rules/vocabulary";
+import {
+  DATA_CLASS_TAG,
+  DIRECTORY_DATA_CLASS,
+  type DataClass,
+} from "../../policy/rules/vocabulary";
+import { readDataClass } from "../../policy/rules/data-class";
 import { REGION_CODE_PATTERN } from "../../contracts/ids";
 import { InvalidConfigurationItemError, InvalidRuleParametersError, quote } from "./errors";
 
 export { DATA_CLASS_TAG } from "../../policy/rules/vocabulary";
 /** The data class whose residency this rule audits. */
 export const USER_DATA: DataClass = "user-data";
+/** The home-region directory's class: audited against the home regions, not the allowed ones. */
+export const DIRECTORY: DataClass = DIRECTORY_DATA_CLASS;
+/** The only AWS Config resource type that may carry the directory class (the policy pack's rule too). */
+export const DIRECTORY_CONFIG_TYPE = "AWS::DynamoDB::Table";
 
 /** AWS Config's limit on an evaluation's annotation, in characters (UTF-16 code units). */
 export const ANNOTATION_MAX_LENGTH = 256;
@@ -114,6 +123,35 @@ export function parseRuleParameters(text: string | undefined): readonly string[]
   return [...new Set(regions)];
 }
 
+const HOME_REGIONS_EXAMPLE = '{"allowedRegions":"us-east-1","homeRegions":"me-south-1,us-east-1"}';
+
+/**
+ * Reads the optional `homeRegions` rule parameter (comma-separated region codes): where the
+ * home-region directory may live. Undefined when absent, so directory tables are then findings
+ * (their placement cannot be proven).
+ */
+export function parseHomeRegions(text: string | undefined): readonly string[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    // parseRuleParameters reports text that is not JSON.
+    return undefined;
+  }
+  const value = isRecord(parsed) ? parsed.homeRegions : undefined;
+  if (value === undefined) {
+    return undefined;
+  }
+  const regions = typeof value === "string" ? value.split(",").map((entry) => entry.trim()) : [];
+  const bad = regions.find((region) => !REGION_CODE.test(region));
+  if (typeof value !== "string" || bad !== undefined) {
+    throw new InvalidRuleParametersError(
+      `ruleParameters.homeRegions = ${quote(value)}: expected comma-separated region codes, such as ${HOME_REGIONS_EXAMPLE}`,
+    );
+  }
+  return [...new Set(regions)];
+}
+
 /**
  * Reads a configuration item's tags: a map of key to value (configuration items and
  * GetResourceConfigHistory), or a list of `{key, value}` (advanced query results). Absent tags
@@ -185,6 +223,7 @@ export function dataCopies(resourceType: string, configuration: unknown): DataCo
 export function evaluateResidency(
   item: ConfigurationItem,
   allowedRegions: readonly string[],
+  homeRegions?: readonly string[],
 ): ResidencyEvaluation {
   const verdict = (
     complianceType: ComplianceType,
@@ -204,13 +243,21 @@ export function evaluateResidency(
       `Resource deleted (${item.configurationItemStatus}); no data left to place.`,
     );
   }
-  const dataClass = item.tags[DATA_CLASS_TAG];
-  if (dataClass !== USER_DATA) {
+  const reading = readDataClass(item.tags);
+  if (reading.kind === "malformed") {
+    // Read as no class it would hide the resource from this rule; read leniently it would guess.
+    return verdict("NON_COMPLIANT", `Malformed data-class tag: ${reading.problem}.`);
+  }
+  if (reading.kind === "class" && reading.dataClass === DIRECTORY) {
+    return evaluateDirectory(item, homeRegions, verdict);
+  }
+  if (reading.kind === "absent" || reading.dataClass !== USER_DATA) {
+    const applies = `residency applies to ${DATA_CLASS_TAG}=${USER_DATA} and ${DATA_CLASS_TAG}=${DIRECTORY} only`;
     return verdict(
       "NOT_APPLICABLE",
-      dataClass === undefined
-        ? `No ${DATA_CLASS_TAG} tag; residency applies to ${DATA_CLASS_TAG}=${USER_DATA} only.`
-        : `Tagged ${DATA_CLASS_TAG}=${dataClass}; residency applies to ${DATA_CLASS_TAG}=${USER_DATA} only.`,
+      reading.kind === "absent"
+        ? `No ${DATA_CLASS_TAG} tag; ${applies}.`
+        : `Tagged ${DATA_CLASS_TAG}=${reading.dataClass}; ${applies}.`,
     );
   }
 
@@ -253,6 +300,59 @@ export function evaluateResidency(
 }
 
 /**
+ * The home-region directory: a DynamoDB table whose every replica is in a home region. Its
+ * placement cannot be proven without the home regions, so their absence is a finding.
+ */
+function evaluateDirectory(
+  item: ConfigurationItem,
+  homeRegions: readonly string[] | undefined,
+  verdict: (
+    type: ComplianceType,
+    annotation: string,
+    outside?: readonly string[],
+  ) => ResidencyEvaluation,
+): ResidencyEvaluation {
+  const tag = `${DATA_CLASS_TAG}=${DIRECTORY}`;
+  if (item.resourceType !== DIRECTORY_CONFIG_TYPE) {
+    return verdict(
+      "NON_COMPLIANT",
+      `Tagged ${tag}, which only the home-region directory (an ${DIRECTORY_CONFIG_TYPE}) may carry; a ${item.resourceType} must be tagged by what it holds.`,
+    );
+  }
+  if (homeRegions === undefined || homeRegions.length === 0) {
+    return verdict(
+      "NON_COMPLIANT",
+      `Home-region directory in ${item.awsRegion}, but the rule has no homeRegions parameter, so its replicas cannot be placed; expected {"homeRegions":"me-south-1,us-east-1"}.`,
+    );
+  }
+  const home = homeRegions.join(", ");
+  const copies = dataCopies(item.resourceType, item.configuration);
+  const inHome = (region: string | undefined): boolean =>
+    region !== undefined && homeRegions.includes(region);
+  const outsideCopies = copies.filter((copy) => !inHome(copy.region));
+  if (inHome(item.awsRegion) && outsideCopies.length === 0) {
+    return verdict(
+      "COMPLIANT",
+      `Home-region directory in ${item.awsRegion}, replicas in ${copies.map((c) => c.region ?? "").join(", ") || "no other region"}, all within the home regions (${home}).`,
+    );
+  }
+  const findings = [
+    ...(inHome(item.awsRegion) ? [] : [`stored in ${item.awsRegion}`]),
+    ...outsideCopies.map((copy) => `${copy.description} in ${copy.region ?? "an unknown region"}`),
+  ];
+  return verdict(
+    "NON_COMPLIANT",
+    `Home-region directory outside the home regions (${home}): ${findings.join("; ")}.`,
+    [
+      ...new Set([
+        ...(inHome(item.awsRegion) ? [] : [item.awsRegion]),
+        ...outsideCopies.map((copy) => copy.region ?? "unknown"),
+      ]),
+    ],
+  );
+}
+
+/**
  * Shortens text to at most `max` UTF-16 code units (AWS Config's measure), ending with an
  * ellipsis when cut, and never splitting a surrogate pair.
  */
@@ -268,6 +368,187 @@ export function truncateAnnotation(text: string, max: number = ANNOTATION_MAX_LE
     end -= 1;
   }
   return `${text.slice(0, end)}${ellipsis}`.slice(0, max);
+}
+
+// --- the account-wide audit (aggregated view) -------------------------------------------------
+
+/** The tag naming the jurisdiction whose law governs a resource's data (a stack default tag). */
+export const JURISDICTION_TAG = "Jurisdiction";
+
+/**
+ * The resource type of the account itself, which a periodic custom rule may evaluate (AWS
+ * Config's periodic sample rule reports `AWS::::Account` with the account id:
+ * https://docs.aws.amazon.com/config/latest/developerguide/evaluate-config_develop-rules_nodejs-sample.html).
+ */
+export const ACCOUNT_RESOURCE_TYPE = "AWS::::Account";
+
+/** Where each jurisdiction's user data may live: jurisdiction code -> region codes. */
+export type JurisdictionRegions = Readonly<Record<string, readonly string[]>>;
+
+const JURISDICTIONS_EXAMPLE = '{"jurisdictionRegions":"SA=me-south-1;US=us-east-1,us-west-2"}';
+
+/**
+ * Reads the `jurisdictionRegions` rule parameter (`SA=me-south-1;US=us-east-1,us-west-2`), which
+ * the account-wide audit needs to judge every jurisdiction's user data; undefined when absent.
+ */
+export function parseJurisdictionRegions(
+  text: string | undefined,
+): JurisdictionRegions | undefined {
+  if (text === undefined || text.trim() === "") {
+    return undefined;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new InvalidRuleParametersError(
+      `ruleParameters = ${quote(text)} is not valid JSON; expected JSON text such as ${JURISDICTIONS_EXAMPLE}`,
+    );
+  }
+  const value = isRecord(parsed) ? parsed.jurisdictionRegions : undefined;
+  if (value === undefined) {
+    return undefined;
+  }
+  const expected = `expected jurisdiction=regions pairs separated by ";", such as ${JURISDICTIONS_EXAMPLE}`;
+  if (typeof value !== "string" || value.trim() === "") {
+    throw new InvalidRuleParametersError(
+      `ruleParameters.jurisdictionRegions = ${quote(value)}: ${expected}`,
+    );
+  }
+  const map: Record<string, readonly string[]> = {};
+  for (const pair of value.split(";")) {
+    const [code, regions, ...rest] = pair.split("=").map((part) => part.trim());
+    const list = (regions ?? "").split(",").map((region) => region.trim());
+    const bad = list.find((region) => !REGION_CODE.test(region));
+    if (code === undefined || !/^[A-Z]{2}$/.test(code) || rest.length > 0 || bad !== undefined) {
+      throw new InvalidRuleParametersError(
+        `ruleParameters.jurisdictionRegions = ${quote(value)}: ${quote(pair)} is not a two-letter jurisdiction code = comma-separated region codes; ${expected}`,
+      );
+    }
+    if (map[code] !== undefined) {
+      throw new InvalidRuleParametersError(
+        `ruleParameters.jurisdictionRegions = ${quote(value)}: jurisdiction ${code} appears twice; ${expected}`,
+      );
+    }
+    map[code] = [...new Set(list)];
+  }
+  return map;
+}
+
+/** One user-data resource that is not where its jurisdiction allows. */
+export interface AccountFinding {
+  readonly resourceType: string;
+  readonly resourceId: string;
+  readonly awsRegion: string;
+  /** Why, in at most ANNOTATION_MAX_LENGTH characters. */
+  readonly reason: string;
+}
+
+/** The account-wide verdict over every region the aggregator sees. */
+export interface AccountAudit {
+  readonly complianceType: "COMPLIANT" | "NON_COMPLIANT";
+  readonly annotation: string;
+  /** User-data resources judged (deleted and other data classes are not counted). */
+  readonly judged: number;
+  readonly findings: readonly AccountFinding[];
+}
+
+/**
+ * Judges one resource of any region by its own jurisdiction: the `Jurisdiction` tag chooses the
+ * allowed regions. User data whose jurisdiction is missing or unknown is a finding (fail closed:
+ * nothing shows that its region is allowed). `judged` is false for what the rule does not judge
+ * (deleted, or not user data); `finding` is absent when the resource is where it may be.
+ */
+export function judgeByJurisdiction(
+  item: ConfigurationItem,
+  jurisdictions: JurisdictionRegions,
+): { readonly judged: boolean; readonly finding?: AccountFinding } {
+  const jurisdiction = item.tags[JURISDICTION_TAG];
+  const allowed = jurisdiction === undefined ? [] : (jurisdictions[jurisdiction] ?? []);
+  const verdict = evaluateResidency(item, allowed);
+  if (verdict.complianceType === "NOT_APPLICABLE") {
+    return { judged: false };
+  }
+  const at = {
+    resourceType: item.resourceType,
+    resourceId: item.resourceId,
+    awsRegion: item.awsRegion,
+  };
+  if (item.tags[DATA_CLASS_TAG] !== USER_DATA) {
+    // Not plainly user data (a malformed tag, another audited class): the verdict stands alone.
+    return verdict.complianceType === "NON_COMPLIANT"
+      ? { judged: true, finding: { ...at, reason: verdict.annotation } }
+      : { judged: true };
+  }
+  if (jurisdiction === undefined) {
+    return {
+      judged: true,
+      finding: {
+        ...at,
+        reason: `User data in ${item.awsRegion} without a ${JURISDICTION_TAG} tag: no region is known to be allowed for it.`,
+      },
+    };
+  }
+  if (jurisdictions[jurisdiction] === undefined) {
+    return {
+      judged: true,
+      finding: {
+        ...at,
+        reason: truncateAnnotation(
+          `User data in ${item.awsRegion} of jurisdiction ${quote(jurisdiction)}, which has no allowed regions (known: ${Object.keys(jurisdictions).join(", ")}).`,
+        ),
+      },
+    };
+  }
+  return verdict.complianceType === "NON_COMPLIANT"
+    ? { judged: true, finding: { ...at, reason: verdict.annotation } }
+    : { judged: true };
+}
+
+/**
+ * The account-wide audit: every resource the aggregated query returned, judged by its own
+ * jurisdiction; one verdict for the account whose annotation counts the findings and names as
+ * many as fit (the function's log lists them all).
+ */
+export function auditAccount(
+  items: readonly ConfigurationItem[],
+  jurisdictions: JurisdictionRegions,
+): AccountAudit {
+  let judged = 0;
+  const findings: AccountFinding[] = [];
+  const regions = new Set<string>();
+  for (const item of items) {
+    const result = judgeByJurisdiction(item, jurisdictions);
+    if (result.judged) {
+      judged += 1;
+      regions.add(item.awsRegion);
+    }
+    if (result.finding !== undefined) {
+      findings.push(result.finding);
+    }
+  }
+  if (findings.length === 0) {
+    const where = regions.size === 0 ? "" : ` (in ${[...regions].sort().join(", ")})`;
+    return {
+      complianceType: "COMPLIANT",
+      annotation: truncateAnnotation(
+        `All ${judged} user-data resources of the account${where} are in regions their jurisdiction allows.`,
+      ),
+      judged,
+      findings,
+    };
+  }
+  const named = findings
+    .map((finding) => `${finding.awsRegion} ${finding.resourceType} ${finding.resourceId}`)
+    .join("; ");
+  return {
+    complianceType: "NON_COMPLIANT",
+    annotation: truncateAnnotation(
+      `${findings.length} of ${judged} user-data resources outside their jurisdiction's regions: ${named}.`,
+    ),
+    judged,
+    findings,
+  };
 }
 
 // --- copies per resource type ---------------------------------------------------------------

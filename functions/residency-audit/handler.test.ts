@@ -31,6 +31,7 @@ import {
   ACCOUNT_ID,
   CAPTURE_TIME,
   NOTIFICATION_TIME,
+  PROJECT_TAGS,
   RESULT_TOKEN,
   bucketItem,
   changeEvent,
@@ -149,6 +150,35 @@ describe("ConfigurationItemChangeNotification", () => {
     expect(putInputs()[0]?.Evaluations?.[0]?.ComplianceType).toBe("NOT_APPLICABLE");
   });
 
+  it("reports a misspelled data-class tag as NON_COMPLIANT, not as untagged", async () => {
+    await handler(changeEvent(bucketItem("eu-west-1", { "Data-Class": "user-data" })));
+
+    const [evaluation] = putInputs()[0]?.Evaluations ?? [];
+    expect(evaluation?.ComplianceType).toBe("NON_COMPLIANT");
+    expect(evaluation?.Annotation).toMatch(
+      /^Malformed data-class tag: tag key "Data-Class" is not DataClass;/,
+    );
+  });
+
+  it("places the home-region directory with the homeRegions parameter, and fails closed without it", async () => {
+    const directory = dynamoDbTableItem({
+      replicas: ["me-south-1", "us-east-1"],
+      tags: { ...PROJECT_TAGS, DataClass: "pseudonymous-directory" },
+    });
+    const withHome = JSON.stringify({
+      allowedRegions: "me-south-1",
+      homeRegions: "me-south-1,us-east-1",
+    });
+    await handler(changeEvent(directory, { ruleParameters: withHome }));
+    await handler(changeEvent(directory));
+
+    const verdicts = putInputs().map((input) => input.Evaluations?.[0]?.ComplianceType);
+    expect(verdicts).toEqual(["COMPLIANT", "NON_COMPLIANT"]);
+    expect(putInputs()[1]?.Evaluations?.[0]?.Annotation).toMatch(
+      /^Home-region directory in me-south-1, but the rule has no homeRegions parameter/,
+    );
+  });
+
   it("reports a deleted resource as NOT_APPLICABLE", async () => {
     const deleted = { ...dynamoDbTableItem({ status: "ResourceDeleted" }), configuration: null };
     await handler(changeEvent(deleted));
@@ -186,7 +216,8 @@ describe("ConfigurationItemChangeNotification", () => {
 
     expect(putInputs()[0]?.Evaluations?.[0]).toMatchObject({
       ComplianceType: "NOT_APPLICABLE",
-      Annotation: "No DataClass tag; residency applies to DataClass=user-data only.",
+      Annotation:
+        "No DataClass tag; residency applies to DataClass=user-data and DataClass=pseudonymous-directory only.",
     });
   });
 
@@ -369,7 +400,7 @@ describe("ScheduledNotification", () => {
 
     const expression =
       "SELECT resourceId, resourceType, awsRegion, configurationItemStatus, tags, configuration " +
-      "WHERE tags.tag = 'DataClass=user-data' AND awsRegion = 'me-south-1'";
+      "WHERE tags.tag IN ('DataClass=user-data', 'DataClass=pseudonymous-directory') AND awsRegion = 'me-south-1'";
     expect(
       configMock.commandCalls(SelectResourceConfigCommand).map((call) => call.args[0].input),
     ).toEqual([

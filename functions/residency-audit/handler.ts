@@ -4,16 +4,30 @@
  * oversized item, or from an advanced query on a periodic run), asks the pure core for a verdict
  * on each, and reports them all with PutEvaluations.
  *
- * Rule parameters: `{"allowedRegions": "me-south-1"}` (comma-separated region codes).
+ * A periodic run queries this region (`SelectResourceConfig`), or, with `AGGREGATOR_NAME` set (the
+ * primary stack's account aggregator over all regions), the aggregated view
+ * (`SelectAggregateResourceConfig`): then every user-data resource of the account, in any region,
+ * is judged by its own jurisdiction's allowed regions, and the verdict is reported on the account
+ * (`AWS::::Account`), because an evaluation names a resource by type and id only, and a resource
+ * of another region with the same id (a global table's replica) would be taken for this region's.
+ * Resources of this region are still reported one by one.
+ *
+ * Rule parameters: `{"allowedRegions": "me-south-1"}` (comma-separated region codes); with the
+ * aggregator also `"jurisdictionRegions": "SA=me-south-1;US=us-east-1,us-west-2"`; and
+ * `"homeRegions": "me-south-1,us-east-1"`, where the home-region directory may be (without it a
+ * table tagged `DataClass=pseudonymous-directory` is NON_COMPLIANT: its placement is unproven).
  * Triggers: ConfigurationItemChangeNotification, OversizedConfigurationItemChangeNotification
  * and/or ScheduledNotification (periodic).
- * IAM: config:PutEvaluations, config:GetResourceConfigHistory, config:SelectResourceConfig.
- * Environment: none read directly; the SDK takes the region and credentials from Lambda's.
+ * IAM: config:PutEvaluations, config:GetResourceConfigHistory, and config:SelectResourceConfig or
+ * (with the aggregator) config:SelectAggregateResourceConfig on the aggregator.
+ * Environment: `AGGREGATOR_NAME` (optional, contracts/functions.ts); the SDK takes the region and
+ * credentials from Lambda's.
  */
 import {
   ConfigServiceClient,
   GetResourceConfigHistoryCommand,
   PutEvaluationsCommand,
+  SelectAggregateResourceConfigCommand,
   SelectResourceConfigCommand,
   type ConfigurationItem as HistoryItem,
   type Evaluation,
@@ -21,25 +35,35 @@ import {
 } from "@aws-sdk/client-config-service";
 import { z } from "zod";
 import {
+  ACCOUNT_RESOURCE_TYPE,
   DATA_CLASS_TAG,
   DELETED_STATUSES,
+  DIRECTORY,
   USER_DATA,
+  auditAccount,
   evaluateResidency,
   isRegionCode,
+  parseHomeRegions,
+  parseJurisdictionRegions,
   parseRuleParameters,
   parseTags,
   truncateAnnotation,
   type ComplianceType,
   type ConfigurationItem,
+  type JurisdictionRegions,
 } from "./core";
+import { loadAuditConfiguration } from "./configuration";
 import {
   ConfigServiceError,
   ConfigurationItemNotFoundError,
   FailedEvaluationsError,
   InvalidEventError,
+  InvalidRuleParametersError,
   UnevaluatedResourcesError,
   quote,
 } from "./errors";
+
+const settings = loadAuditConfiguration(process.env);
 
 /** Region and credentials come from the Lambda environment, read by the SDK itself. */
 const config = new ConfigServiceClient({});
@@ -156,8 +180,9 @@ type OversizedNotification = z.infer<typeof oversizedNotificationSchema>;
 type ScheduledNotification = z.infer<typeof scheduledNotificationSchema>;
 type InvokingEvent = ChangeNotification | OversizedNotification | ScheduledNotification;
 
-/** One row of the periodic run's advanced query. */
+/** One row of the periodic run's advanced query (the aggregated one adds `accountId`). */
 const queryRowSchema = z.object({
+  accountId: z.string().optional(),
   resourceId: text("the resource's id"),
   resourceType: text("an AWS resource type"),
   awsRegion: text("the resource's region code"),
@@ -184,8 +209,19 @@ export async function handler(event: ConfigRuleEvent): Promise<AuditSummary> {
     const ruleEvent = parse(configRuleEventSchema, event, "event", "AWS Config rule event");
     const invoking = parseInvokingEvent(ruleEvent.invokingEvent);
     const allowedRegions = parseRuleParameters(ruleEvent.ruleParameters);
+    // Where the home-region directory may be; without it a directory table is a finding.
+    const homeRegions = parseHomeRegions(ruleEvent.ruleParameters);
+    const jurisdictions =
+      invoking.messageType === "ScheduledNotification" && settings.aggregatorName !== undefined
+        ? requireJurisdictions(ruleEvent.ruleParameters, settings.aggregatorName)
+        : undefined;
 
-    const { evaluations, problems } = await evaluate(ruleEvent, invoking, allowedRegions);
+    const { evaluations, problems } = await evaluate(
+      ruleEvent,
+      invoking,
+      { allowedRegions, homeRegions },
+      jurisdictions,
+    );
     for (const evaluation of evaluations) {
       log("INFO", "residency decision", {
         configRuleName: ruleEvent.configRuleName,
@@ -264,7 +300,8 @@ interface Gathered {
 async function evaluate(
   event: ConfigRuleEvent,
   invoking: InvokingEvent,
-  allowedRegions: readonly string[],
+  regions: Placement,
+  jurisdictions: JurisdictionRegions | undefined,
 ): Promise<Gathered> {
   switch (invoking.messageType) {
     case "ConfigurationItemChangeNotification": {
@@ -281,7 +318,7 @@ async function evaluate(
         tags: parseTags(raw.tags, `${raw.resourceType} ${raw.resourceId}`),
         configuration: raw.configuration ?? null,
       };
-      return { evaluations: [judge(item, allowedRegions, at)], problems: [] };
+      return { evaluations: [judge(item, regions, at)], problems: [] };
     }
     case "OversizedConfigurationItemChangeNotification": {
       const summary = invoking.configurationItemSummary;
@@ -295,14 +332,33 @@ async function evaluate(
       if (DELETED_STATUSES.includes(summary.configurationItemStatus)) {
         // Deleted: not applicable whatever the history holds, so it is not fetched.
         const item = { ...summary, tags: {}, configuration: null };
-        return { evaluations: [judge(item, allowedRegions, at)], problems: [] };
+        return { evaluations: [judge(item, regions, at)], problems: [] };
       }
       const { item, capturedAt } = await fetchLatestItem(summary.resourceType, summary.resourceId);
-      return { evaluations: [judge(item, allowedRegions, capturedAt ?? at)], problems: [] };
+      return { evaluations: [judge(item, regions, capturedAt ?? at)], problems: [] };
     }
     case "ScheduledNotification":
-      return scheduledRun(invoking, allowedRegions);
+      return settings.aggregatorName === undefined || jurisdictions === undefined
+        ? scheduledRun(invoking, regions)
+        : aggregatedRun(event, invoking, regions, {
+            aggregatorName: settings.aggregatorName,
+            jurisdictions,
+          });
   }
+}
+
+/** The account-wide audit needs every jurisdiction's allowed regions. */
+function requireJurisdictions(
+  ruleParameters: string | undefined,
+  aggregatorName: string,
+): JurisdictionRegions {
+  const jurisdictions = parseJurisdictionRegions(ruleParameters);
+  if (jurisdictions === undefined) {
+    throw new InvalidRuleParametersError(
+      `ruleParameters.jurisdictionRegions is missing (ruleParameters = ${quote(ruleParameters)}); the account-wide audit over aggregator ${aggregatorName} judges each resource by its Jurisdiction tag, so it needs every jurisdiction's allowed regions, such as "SA=me-south-1;US=us-east-1,us-west-2"`,
+    );
+  }
+  return jurisdictions;
 }
 
 /** The full configuration item behind an oversized notification, from the configuration history. */
@@ -344,21 +400,23 @@ async function fetchLatestItem(
   };
 }
 
+/**
+ * The advanced query's condition on the data classes the rule audits: user data, and the
+ * home-region directory (checked against the home regions).
+ * https://docs.aws.amazon.com/config/latest/developerguide/query-components.html
+ */
+const AUDITED_TAGS = `tags.tag IN ('${DATA_CLASS_TAG}=${USER_DATA}', '${DATA_CLASS_TAG}=${DIRECTORY}')`;
+
 /** A periodic run: every resource of this region tagged as user data, from an advanced query. */
 async function scheduledRun(
   invoking: ScheduledNotification,
-  allowedRegions: readonly string[],
+  regions: Placement,
 ): Promise<Gathered> {
   const at = new Date(invoking.notificationCreationTime);
-  const region = await call("Resolving the function's region", () => config.config.region());
-  if (!isRegionCode(region)) {
-    throw new ConfigServiceError(
-      `The Config client's region = ${quote(region)}: expected an AWS region code such as me-south-1`,
-    );
-  }
+  const region = await ownRegion();
   const expression =
     "SELECT resourceId, resourceType, awsRegion, configurationItemStatus, tags, configuration " +
-    `WHERE tags.tag = '${DATA_CLASS_TAG}=${USER_DATA}' AND awsRegion = '${region}'`;
+    `WHERE ${AUDITED_TAGS} AND awsRegion = '${region}'`;
 
   const evaluations: TimedEvaluation[] = [];
   const problems: string[] = [];
@@ -377,7 +435,7 @@ async function scheduledRun(
     );
     for (const row of response.Results ?? []) {
       try {
-        evaluations.push(judge(parseQueryRow(row), allowedRegions, at));
+        evaluations.push(judge(parseQueryRow(row), regions, at));
       } catch (error) {
         problems.push(error instanceof Error ? error.message : String(error));
       }
@@ -387,27 +445,118 @@ async function scheduledRun(
   return { evaluations, problems };
 }
 
+/**
+ * A periodic run over the aggregator (all regions of the account): resources of this region are
+ * judged one by one against this stack's allowed regions, as a change would be; every resource of
+ * every region is judged by its own jurisdiction, and that verdict is reported on the account.
+ */
+async function aggregatedRun(
+  event: ConfigRuleEvent,
+  invoking: ScheduledNotification,
+  regions: Placement,
+  options: { readonly aggregatorName: string; readonly jurisdictions: JurisdictionRegions },
+): Promise<Gathered> {
+  const at = new Date(invoking.notificationCreationTime);
+  const region = await ownRegion();
+  const expression =
+    "SELECT accountId, awsRegion, resourceId, resourceType, configurationItemStatus, tags, configuration " +
+    `WHERE ${AUDITED_TAGS}`;
+  const source = "SelectAggregateResourceConfig";
+
+  const items: ConfigurationItem[] = [];
+  const evaluations: TimedEvaluation[] = [];
+  const problems: string[] = [];
+  let nextToken: string | undefined;
+  let page = 0;
+  do {
+    page += 1;
+    const response = await call(`${source} on ${options.aggregatorName} (page ${page})`, () =>
+      config.send(
+        new SelectAggregateResourceConfigCommand({
+          ConfigurationAggregatorName: options.aggregatorName,
+          Expression: expression,
+          Limit: QUERY_PAGE_SIZE,
+          NextToken: nextToken,
+        }),
+      ),
+    );
+    for (const row of response.Results ?? []) {
+      try {
+        const { item, accountId } = parseQueryRowWithAccount(row, source);
+        items.push(item);
+        // Only this account's and this region's resources are this rule's to name one by one.
+        if (item.awsRegion === region && (accountId ?? event.accountId) === event.accountId) {
+          evaluations.push(judge(item, regions, at));
+        }
+      } catch (error) {
+        problems.push(error instanceof Error ? error.message : String(error));
+      }
+    }
+    nextToken = response.NextToken === "" ? undefined : response.NextToken;
+  } while (nextToken !== undefined);
+
+  const audit = auditAccount(items, options.jurisdictions);
+  for (const finding of audit.findings) {
+    log("INFO", "residency finding", { aggregator: options.aggregatorName, ...finding });
+  }
+  // Unreadable results leave the account's verdict unproven: it fails closed.
+  const unreadable =
+    problems.length === 0
+      ? undefined
+      : `${problems.length} result(s) of the aggregated query could not be read (see the log). `;
+  evaluations.push({
+    resourceType: ACCOUNT_RESOURCE_TYPE,
+    resourceId: event.accountId,
+    complianceType: unreadable === undefined ? audit.complianceType : "NON_COMPLIANT",
+    annotation: truncateAnnotation(`${unreadable ?? ""}${audit.annotation}`),
+    awsRegion: region,
+    orderingTimestamp: at,
+  });
+  return { evaluations, problems };
+}
+
+/** The function's region (the Config client's), checked. */
+async function ownRegion(): Promise<string> {
+  const region = await call("Resolving the function's region", () => config.config.region());
+  if (!isRegionCode(region)) {
+    throw new ConfigServiceError(
+      `The Config client's region = ${quote(region)}: expected an AWS region code such as me-south-1`,
+    );
+  }
+  return region;
+}
+
 function parseQueryRow(row: string): ConfigurationItem {
+  return parseQueryRowWithAccount(row, "SelectResourceConfig").item;
+}
+
+function parseQueryRowWithAccount(
+  row: string,
+  source: string,
+): { item: ConfigurationItem; accountId: string | undefined } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(row);
   } catch {
     throw new InvalidEventError(
-      `SelectResourceConfig result ${quote(row)} is not valid JSON; expected a JSON object per resource`,
+      `${source} result ${quote(row)} is not valid JSON; expected a JSON object per resource`,
     );
   }
-  const fields = parse(queryRowSchema, parsed, "result", "SelectResourceConfig result");
+  const fields = parse(queryRowSchema, parsed, "result", `${source} result`);
   const resource = `${fields.resourceType} ${fields.resourceId}`;
   return {
-    resourceType: fields.resourceType,
-    resourceId: fields.resourceId,
-    awsRegion: fields.awsRegion,
-    configurationItemStatus: fields.configurationItemStatus ?? "OK",
-    tags: parseTags(fields.tags, resource),
-    configuration:
-      typeof fields.configuration === "string"
-        ? parseConfigurationText(fields.configuration, resource)
-        : (fields.configuration ?? null),
+    item: {
+      resourceType: fields.resourceType,
+      resourceId: fields.resourceId,
+      awsRegion: fields.awsRegion,
+      configurationItemStatus: fields.configurationItemStatus ?? "OK",
+      tags: parseTags(fields.tags, resource),
+      configuration:
+        typeof fields.configuration === "string"
+          ? parseConfigurationText(fields.configuration, resource)
+          : (fields.configuration ?? null),
+    },
+    accountId: fields.accountId,
   };
 }
 
@@ -444,12 +593,18 @@ async function report(evaluations: readonly TimedEvaluation[], resultToken: stri
 
 // --- helpers ----------------------------------------------------------------------------------
 
+/** Where this stack's data may be: user data in the allowed regions, the directory in the home regions. */
+interface Placement {
+  readonly allowedRegions: readonly string[];
+  readonly homeRegions: readonly string[] | undefined;
+}
+
 function judge(
   item: ConfigurationItem,
-  allowedRegions: readonly string[],
+  regions: Placement,
   orderingTimestamp: Date,
 ): TimedEvaluation {
-  const verdict = evaluateResidency(item, allowedRegions);
+  const verdict = evaluateResidency(item, regions.allowedRegions, regions.homeRegions);
   return {
     resourceType: verdict.resourceType,
     resourceId: verdict.resourceId,

@@ -333,6 +333,9 @@ export function loadIamModel(
     );
   }
 
+  for (const resource of custom.filter((r) => r.type === TYPES.configAggregator)) {
+    add(resource, stringOf(resource, "arn"));
+  }
   // Functions: their invoke permissions make up their resource policy.
   const functionByName = new Map<string, MutableEntry>();
   for (const resource of custom.filter((r) => r.type === TYPES.function)) {

@@ -131,4 +131,5 @@ export const TYPES = {
   permission: "aws:lambda/permission:Permission",
   cluster: "aws:rds/cluster:Cluster",
   mediaConvertQueue: "aws:mediaconvert/queue:Queue",
+  configAggregator: "aws:cfg/configurationAggregator:ConfigurationAggregator",
 } as const;

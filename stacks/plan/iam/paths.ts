@@ -63,12 +63,21 @@ const APP_TABLES = ["kc-users-users", "kc-users-enrolments", "kc-users-progress"
 const VAULT_TABLE = "kc-users-pii-vault";
 const USER_DATA_KEY = "kc-keys-user-data";
 const AURORA_CLUSTER = "kc-users-cluster";
-const VAULT_SECRET = "kc-users-pii-vault-user";
 
 const TOKENIZE = "kc-pii-tokenize-role";
 const DETOKENIZE = "kc-pii-detokenize-role";
+/** The secret of each vault function's database role (Saudi store), by the function's role. */
+const VAULT_SECRETS: Readonly<Record<string, string>> = {
+  [TOKENIZE]: "kc-users-vault-tokenize",
+  [DETOKENIZE]: "kc-users-vault-detokenize",
+};
+/** The vault migration's role (Saudi store): it runs the schema migration as the master user. */
+const VAULT_MIGRATE = "kc-users-vault-migrate-role";
 /** The monolith's compute role (EC2 mode). */
 export const MONOLITH_ROLE = "kc-monolith-instance";
+
+/** The primary stack's AWS Config aggregator of the account's every region. */
+const ACCOUNT_AGGREGATOR = "kc-compliance-account";
 
 /** The functions the monolith invokes, by Pulumi name. */
 const MONOLITH_BACKENDS = [
@@ -133,7 +142,7 @@ export function requiredPaths(model: IamModel): readonly IamPath[] {
     );
   }
   if (auroraStore) {
-    for (const caller of [TOKENIZE, DETOKENIZE]) {
+    for (const [caller, secret] of Object.entries(VAULT_SECRETS)) {
       paths.push(
         {
           caller: role(caller),
@@ -144,11 +153,40 @@ export function requiredPaths(model: IamModel): readonly IamPath[] {
         {
           caller: role(caller),
           action: "secretsmanager:GetSecretValue",
-          target: { type: "secret", name: VAULT_SECRET },
-          why: `${caller}: the Data API reads the vault user's secret as the caller`,
+          target: { type: "secret", name: secret },
+          why: `${caller}: the Data API reads its own database role's secret as the caller`,
         },
       );
     }
+    // functions/vault-migrate: one transaction per version through the Data API, as the master
+    // user, and the vault roles' passwords from their secrets.
+    for (const action of [
+      "rds-data:BeginTransaction",
+      "rds-data:ExecuteStatement",
+      "rds-data:CommitTransaction",
+      "rds-data:RollbackTransaction",
+    ]) {
+      paths.push({
+        caller: role(VAULT_MIGRATE),
+        action,
+        target: { type: "cluster", name: AURORA_CLUSTER },
+        why: `vault-migrate: migrateVault (${action.split(":")[1] ?? action})`,
+      });
+    }
+    for (const secret of Object.values(VAULT_SECRETS)) {
+      paths.push({
+        caller: role(VAULT_MIGRATE),
+        action: "secretsmanager:GetSecretValue",
+        target: { type: "secret", name: secret },
+        why: "vault-migrate: readRoleCredential sets the role's password from its secret",
+      });
+    }
+    paths.push({
+      caller: role(VAULT_MIGRATE),
+      action: "secretsmanager:GetSecretValue",
+      target: { type: "secret", name: "kc-users-master" },
+      why: "vault-migrate: the Data API signs in as the master user with its secret, as the caller",
+    });
   }
 
   // functions/upload-url: a presigned POST is signed with the function's own credentials.
@@ -254,6 +292,16 @@ export function requiredPaths(model: IamModel): readonly IamPath[] {
         why: "playback-auth: GetSecretValueCommand for the signing key",
       },
     );
+  }
+
+  // functions/residency-audit: the primary's daily run reads the account aggregator's view.
+  if (has(model, "configAggregator", ACCOUNT_AGGREGATOR)) {
+    paths.push({
+      caller: role("kc-compliance-residency-audit-role"),
+      action: "config:SelectAggregateResourceConfig",
+      target: { type: "configAggregator", name: ACCOUNT_AGGREGATOR },
+      why: "residency-audit: SelectAggregateResourceConfigCommand over every region (daily run)",
+    });
   }
 
   // functions/home-region: the directory table (primary stack) and the identity hash key.
@@ -424,32 +472,36 @@ export function mustDenyPaths(model: IamModel): readonly IamPath[] {
     }
   }
   // The Saudi store: the Data API has no resource policy, so other roles' own policies keep them
-  // out of it; the vault user's secret has a policy of its own.
+  // out of it; each vault role's secret has a policy of its own.
   if (has(model, "cluster", AURORA_CLUSTER)) {
-    for (const caller of roles.filter((name) => ![TOKENIZE, DETOKENIZE].includes(name))) {
-      paths.push(
-        {
-          caller: role(caller),
-          action: "rds-data:ExecuteStatement",
-          target: { type: "cluster", name: AURORA_CLUSTER },
-          why: "only the vault functions use the Data API on the user store",
-        },
-        {
+    for (const caller of roles.filter(
+      (name) => ![TOKENIZE, DETOKENIZE, VAULT_MIGRATE].includes(name),
+    )) {
+      paths.push({
+        caller: role(caller),
+        action: "rds-data:ExecuteStatement",
+        target: { type: "cluster", name: AURORA_CLUSTER },
+        why: "only the vault functions and the vault migration use the Data API on the user store",
+      });
+    }
+    for (const [owner, secret] of Object.entries(VAULT_SECRETS)) {
+      for (const caller of roles.filter((name) => ![owner, VAULT_MIGRATE].includes(name))) {
+        paths.push({
           caller: role(caller),
           action: "secretsmanager:GetSecretValue",
-          target: { type: "secret", name: VAULT_SECRET },
+          target: { type: "secret", name: secret },
           // The secret's policy refuses everyone else, whatever their own policies say.
           identity: "unrestricted",
-          why: "only the vault functions read the vault user's password",
-        },
-      );
+          why: `only ${owner} and the vault migration read the password of ${secret}`,
+        });
+      }
+      paths.push({
+        caller: { synthetic: "admin" },
+        action: "secretsmanager:GetSecretValue",
+        target: { type: "secret", name: secret },
+        why: `an account principal with broad IAM rights must not read the password of ${secret}`,
+      });
     }
-    paths.push({
-      caller: { synthetic: "admin" },
-      action: "secretsmanager:GetSecretValue",
-      target: { type: "secret", name: VAULT_SECRET },
-      why: "an account principal with broad IAM rights must not read the vault user's password",
-    });
   }
   // Vault values decrypt for detokenize only, whatever any other role's policies say.
   if (has(model, "key", USER_DATA_KEY)) {
