@@ -22,6 +22,12 @@ export interface DataKeysArgs {
    */
   readonly userDataReplicaRegions?: Readonly<Record<string, aws.Provider>>;
   /**
+   * Other regions where this stack keeps a network (an Aurora secondary's), with the provider of
+   * each: each gets a telemetry key of its own for its flow logs, since a log group can only use a
+   * key of its own region. @default {}
+   */
+  readonly telemetryRegions?: Readonly<Record<string, aws.Provider>>;
+  /**
    * Days a scheduled key deletion waits, during which it can be cancelled (7 to 30).
    * @default 30
    */
@@ -57,6 +63,11 @@ export class DataKeys extends pulumi.ComponentResource {
   public readonly policyReadyKeyArns: Readonly<Record<KeyedDataClass, pulumi.Output<string>>>;
   /** ARN of the user-data key's replica in each replica region. */
   public readonly userDataReplicaKeyArns: Readonly<Record<string, pulumi.Output<string>>>;
+  /**
+   * ARN of the telemetry key of each other region in `telemetryRegions`. Its policy is written with
+   * the key (it names no user, only CloudWatch Logs of that region), so it is policy-ready.
+   */
+  public readonly regionalTelemetryKeyArns: Readonly<Record<string, pulumi.Output<string>>>;
 
   private readonly baseName: string;
   private readonly context: AwsContext;
@@ -135,9 +146,33 @@ export class DataKeys extends pulumi.ComponentResource {
       return [region, replica.arn] as const;
     });
     this.userDataReplicaKeyArns = Object.fromEntries(replicas);
+    const telemetryKeys = Object.entries(args.telemetryRegions ?? {}).map(([region, provider]) => {
+      const key = new aws.kms.Key(
+        `${name}-telemetry-${region}`,
+        {
+          description: `KnowledgeCity ${args.stack}: telemetry data in ${region}`,
+          enableKeyRotation: true,
+          rotationPeriodInDays: 365,
+          deletionWindowInDays: deletionWindowDays,
+          keyUsage: "ENCRYPT_DECRYPT",
+          customerMasterKeySpec: "SYMMETRIC_DEFAULT",
+          policy: JSON.stringify(dataKeyPolicy("telemetry", { ...args.context, region })),
+          tags: dataTags("telemetry"),
+        },
+        { parent: this, provider },
+      );
+      new aws.kms.Alias(
+        `${name}-telemetry-${region}`,
+        { name: `alias/knowledgecity/${args.stack}/telemetry`, targetKeyId: key.keyId },
+        { parent: this, provider },
+      );
+      return [region, key.arn] as const;
+    });
+    this.regionalTelemetryKeyArns = Object.fromEntries(telemetryKeys);
     this.registerOutputs({
       keyArns: this.keyArns,
       userDataReplicaKeyArns: this.userDataReplicaKeyArns,
+      regionalTelemetryKeyArns: this.regionalTelemetryKeyArns,
     });
   }
 

@@ -46,6 +46,14 @@ export interface NetworkArgs {
    * @default 365
    */
   readonly flowLogRetentionDays?: LogRetentionDays;
+  /**
+   * Isolated subnets only: no public or private tier, no internet gateway, no NAT gateway, and
+   * interface endpoints (none by default) in the isolated subnets. For a VPC that only holds data
+   * stores, such as a secondary region's database. The subnet plan keeps its slots, so the
+   * isolated subnets have the CIDRs they would have in a full network.
+   * @default false
+   */
+  readonly isolatedOnly?: boolean;
 }
 
 /** The subnets of one tier, one per zone, in zone order. */
@@ -57,7 +65,8 @@ export type TierSubnets = readonly aws.ec2.Subnet[];
  * private and isolated route table, interface endpoints in the private subnets, the default
  * security group stripped of its rules, and flow logs of all traffic to an encrypted log group.
  *
- * Isolated subnets have no route out of the VPC: they are for data stores.
+ * Isolated subnets have no route out of the VPC: they are for data stores. With `isolatedOnly` the
+ * VPC has nothing else (no public or private tier, no internet or NAT gateway).
  */
 export class Network extends pulumi.ComponentResource {
   public readonly vpc: aws.ec2.Vpc;
@@ -83,8 +92,10 @@ export class Network extends pulumi.ComponentResource {
     } catch (error) {
       throw new pulumi.ResourceError(`cannot lay out subnets: ${(error as Error).message}`, this);
     }
+    const isolatedOnly = args.isolatedOnly ?? false;
     const settings = {
-      interfaceEndpoints: args.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS,
+      interfaceEndpoints:
+        args.interfaceEndpoints ?? (isolatedOnly ? [] : DEFAULT_INTERFACE_ENDPOINTS),
       flowLogRetentionDays: args.flowLogRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
     };
     const duplicates = settings.interfaceEndpoints.filter((s, i, all) => all.indexOf(s) !== i);
@@ -114,67 +125,22 @@ export class Network extends pulumi.ComponentResource {
       { vpcId: vpc.id, ingress: [], egress: [], tags: { Name: `${name}-default-locked` } },
       parent,
     );
-    const internetGateway = new aws.ec2.InternetGateway(
-      `${name}-igw`,
-      { vpcId: vpc.id, tags: { Name: `${name}-igw` } },
-      parent,
-    );
-
-    const subnets = createSubnets(name, vpc, subnetPlan, this);
-
-    const publicRouteTable = new aws.ec2.RouteTable(
-      `${name}-public`,
-      {
-        vpcId: vpc.id,
-        routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: internetGateway.id }],
-        tags: { Name: `${name}-public` },
-      },
-      parent,
-    );
+    const subnets = createSubnets(name, vpc, subnetPlan, isolatedOnly, this);
     // Data tiers have no route out of the VPC; one table serves every zone.
     const isolatedRouteTable = new aws.ec2.RouteTable(
       `${name}-isolated`,
       { vpcId: vpc.id, tags: { Name: `${name}-isolated` } },
       parent,
     );
-    const privateRouteTables = subnetPlan.map((zone, index) => {
-      const eip = new aws.ec2.Eip(
-        `${name}-nat-${zone.zone}`,
-        { domain: "vpc", tags: { Name: `${name}-nat-${zone.zone}` } },
-        { parent: this, dependsOn: [internetGateway] },
-      );
-      const natGateway = new aws.ec2.NatGateway(
-        `${name}-nat-${zone.zone}`,
-        {
-          allocationId: eip.id,
-          subnetId: subnetAt(subnets.public, index).id,
-          connectivityType: "public",
-          tags: { Name: `${name}-nat-${zone.zone}` },
-        },
-        { parent: this, dependsOn: [internetGateway] },
-      );
-      return new aws.ec2.RouteTable(
-        `${name}-private-${zone.zone}`,
-        {
-          vpcId: vpc.id,
-          routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: natGateway.id }],
-          tags: { Name: `${name}-private-${zone.zone}` },
-        },
+    const privateRouteTables = isolatedOnly
+      ? []
+      : createEgress(name, vpc, subnetPlan, subnets, this);
+    subnetPlan.forEach((zone, index) => {
+      new aws.ec2.RouteTableAssociation(
+        `${name}-isolated-${zone.zone}`,
+        { subnetId: subnetAt(subnets.isolated, index).id, routeTableId: isolatedRouteTable.id },
         parent,
       );
-    });
-
-    subnetPlan.forEach((zone, index) => {
-      const associate = (tier: SubnetTier, routeTable: aws.ec2.RouteTable): void => {
-        new aws.ec2.RouteTableAssociation(
-          `${name}-${tier}-${zone.zone}`,
-          { subnetId: subnetAt(subnets[tier], index).id, routeTableId: routeTable.id },
-          parent,
-        );
-      };
-      associate("public", publicRouteTable);
-      associate("private", privateRouteTables[index] ?? publicRouteTable);
-      associate("isolated", isolatedRouteTable);
     });
 
     for (const service of GATEWAY_ENDPOINTS) {
@@ -218,7 +184,7 @@ export class Network extends pulumi.ComponentResource {
           vpcId: vpc.id,
           vpcEndpointType: "Interface",
           serviceName: `com.amazonaws.${region}.${service}`,
-          subnetIds: subnets.private.map((subnet) => subnet.id),
+          subnetIds: (isolatedOnly ? subnets.isolated : subnets.private).map((subnet) => subnet.id),
           securityGroupIds: [endpointSecurityGroup.id],
           privateDnsEnabled: true,
           tags: { Name: `${name}-${service}` },
@@ -260,6 +226,7 @@ function createSubnets(
   name: string,
   vpc: aws.ec2.Vpc,
   plan: readonly ZoneSubnets[],
+  isolatedOnly: boolean,
   parent: pulumi.Resource,
 ): Record<SubnetTier, TierSubnets> {
   const tier = (kind: SubnetTier): TierSubnets =>
@@ -278,7 +245,74 @@ function createSubnets(
           { parent },
         ),
     );
+  if (isolatedOnly) {
+    return { public: [], private: [], isolated: tier("isolated") };
+  }
   return { public: tier("public"), private: tier("private"), isolated: tier("isolated") };
+}
+
+/**
+ * The way out of a full network: an internet gateway for the public tier, a NAT gateway per zone
+ * with its own route table for that zone's private subnet, and the public and private
+ * subnets' route table associations. Returns the private route tables, in zone order.
+ */
+function createEgress(
+  name: string,
+  vpc: aws.ec2.Vpc,
+  plan: readonly ZoneSubnets[],
+  subnets: Record<SubnetTier, TierSubnets>,
+  parent: pulumi.Resource,
+): aws.ec2.RouteTable[] {
+  const internetGateway = new aws.ec2.InternetGateway(
+    `${name}-igw`,
+    { vpcId: vpc.id, tags: { Name: `${name}-igw` } },
+    { parent },
+  );
+  const publicRouteTable = new aws.ec2.RouteTable(
+    `${name}-public`,
+    {
+      vpcId: vpc.id,
+      routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: internetGateway.id }],
+      tags: { Name: `${name}-public` },
+    },
+    { parent },
+  );
+  return plan.map((zone, index) => {
+    const eip = new aws.ec2.Eip(
+      `${name}-nat-${zone.zone}`,
+      { domain: "vpc", tags: { Name: `${name}-nat-${zone.zone}` } },
+      { parent, dependsOn: [internetGateway] },
+    );
+    const natGateway = new aws.ec2.NatGateway(
+      `${name}-nat-${zone.zone}`,
+      {
+        allocationId: eip.id,
+        subnetId: subnetAt(subnets.public, index).id,
+        connectivityType: "public",
+        tags: { Name: `${name}-nat-${zone.zone}` },
+      },
+      { parent, dependsOn: [internetGateway] },
+    );
+    const privateRouteTable = new aws.ec2.RouteTable(
+      `${name}-private-${zone.zone}`,
+      {
+        vpcId: vpc.id,
+        routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: natGateway.id }],
+        tags: { Name: `${name}-private-${zone.zone}` },
+      },
+      { parent },
+    );
+    const associate = (tier: SubnetTier, routeTable: aws.ec2.RouteTable): void => {
+      new aws.ec2.RouteTableAssociation(
+        `${name}-${tier}-${zone.zone}`,
+        { subnetId: subnetAt(subnets[tier], index).id, routeTableId: routeTable.id },
+        { parent },
+      );
+    };
+    associate("public", publicRouteTable);
+    associate("private", privateRouteTable);
+    return privateRouteTable;
+  });
 }
 
 function subnetAt(subnets: TierSubnets, index: number): aws.ec2.Subnet {

@@ -19,7 +19,7 @@ import type { NodeFunction } from "./node-function";
 import { Observability, type AlarmThresholds } from "./observability";
 import { platformSignals } from "./platform-signals";
 import { Tokenization } from "./tokenization";
-import { UserDataStore, type AuroraEngine } from "./user-data-store";
+import { UserDataStore, type AuroraEngine, type AuroraSecondary } from "./user-data-store";
 import { VideoPipeline, type LadderRung, type RawUploadPolicy } from "./video-pipeline";
 import type { VideoTaskSettings } from "./video-tasks";
 
@@ -41,12 +41,28 @@ export type RegionalUserStoreSettings =
       readonly engineVersion?: string;
       readonly instanceClass?: string;
       readonly backupRetentionDays?: number;
+      /**
+       * Secondary clusters of the global database, by region (each in the allowed regions): each
+       * gets an isolated-only VPC of this stack there, the user-data key's replica and a telemetry
+       * key for its flow logs. @default {}
+       */
+      readonly secondaries?: Readonly<Record<string, AuroraSecondarySettings>>;
     }
   | {
       readonly kind: "dynamodb";
       /** Providers of the replica regions, each in the allowed regions. @default {} */
       readonly replicaProviders?: Readonly<Record<string, aws.Provider>>;
     };
+
+/** Where an Aurora secondary region's network goes. */
+export interface AuroraSecondarySettings {
+  /** The region's provider. */
+  readonly provider: aws.Provider;
+  /** CIDR of this stack's VPC in that region; it must overlap no other VPC of the platform. */
+  readonly cidr: string;
+  /** Zones of that region to span, in slot order. */
+  readonly availabilityZones: readonly string[];
+}
 
 /** DNS of a region in the shared hosted zone. */
 export interface RegionalDnsSettings {
@@ -229,12 +245,23 @@ export class RegionalPlatform extends pulumi.ComponentResource {
     );
     const { context } = args;
     const parent = { parent: this };
+    const secondaries = args.userStore.kind === "aurora" ? (args.userStore.secondaries ?? {}) : {};
+    const secondaryProviders = Object.fromEntries(
+      Object.entries(secondaries).map(([region, secondary]) => [region, secondary.provider]),
+    );
     const replicaProviders =
-      args.userStore.kind === "dynamodb" ? (args.userStore.replicaProviders ?? {}) : {};
+      args.userStore.kind === "dynamodb"
+        ? (args.userStore.replicaProviders ?? {})
+        : secondaryProviders;
 
     this.keys = new DataKeys(
       `${name}-keys`,
-      { context, stack: args.stack, userDataReplicaRegions: replicaProviders },
+      {
+        context,
+        stack: args.stack,
+        userDataReplicaRegions: replicaProviders,
+        telemetryRegions: secondaryProviders,
+      },
       parent,
     );
     // The service-linked roles the user-data key policy names must exist before it is written.
@@ -257,6 +284,31 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       },
       parent,
     );
+    // An Aurora secondary's network: isolated subnets only, through its region's provider.
+    const secondaryStores = Object.fromEntries(
+      Object.entries(secondaries).map(([region, secondary]) => {
+        const network = new Network(
+          `${name}-network-${region}`,
+          {
+            context: { ...context, region },
+            cidr: secondary.cidr,
+            availabilityZones: secondary.availabilityZones,
+            isolatedOnly: true,
+            flowLogsKmsKeyArn: this.keys.regionalTelemetryKeyArns[region] ?? missingKey(region),
+            flowLogRetentionDays: args.network.flowLogRetentionDays,
+          },
+          { parent: this, providers: [secondary.provider] },
+        );
+        const store: AuroraSecondary = {
+          provider: secondary.provider,
+          availabilityZones: secondary.availabilityZones,
+          vpcId: network.vpcId,
+          subnetIds: network.isolatedSubnetIds,
+          userDataKeyArn: this.keys.userDataReplicaKeyArns[region] ?? missingKey(region),
+        };
+        return [region, store] as const;
+      }),
+    );
     const common = {
       context,
       allowedRegions: args.allowedRegions,
@@ -278,6 +330,8 @@ export class RegionalPlatform extends pulumi.ComponentResource {
             availabilityZones: args.availabilityZones,
             vpcId: this.network.vpcId,
             subnetIds: this.network.isolatedSubnetIds,
+            replicaRegions: Object.keys(secondaryStores),
+            secondaries: secondaryStores,
           },
       parent,
     );
@@ -596,4 +650,9 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       keyArn: this.keys.keyArns["user-data"],
     };
   }
+}
+
+/** DataKeys makes a key in every secondary region; reaching this is a bug in the composition. */
+function missingKey(region: string): never {
+  throw new Error(`DataKeys made no key in ${region}, where an Aurora secondary is configured`);
 }

@@ -86,6 +86,7 @@ describe("parseStackConfig with a valid config", () => {
       kind: "aurora",
       engine: "aurora-postgresql",
       replicaRegions: [],
+      secondaryCidrs: {},
     });
     expect(config.dns.geolocation).toEqual({
       countries: ["SA", "AE", "BH", "KW", "OM", "QA"],
@@ -153,6 +154,7 @@ describe("parseStackConfig with a valid config", () => {
       kind: "aurora",
       engine: "aurora-postgresql",
       replicaRegions: [],
+      secondaryCidrs: {},
     });
   });
 
@@ -528,14 +530,55 @@ const badCases: readonly BadCase[] = [
     allowed: "expected an entry for the stack's own region me-south-1",
   },
   {
-    name: "an Aurora secondary region, even an allowed one",
+    name: "an Aurora secondary region without the CIDR of its VPC",
     mutations: [
-      set("knowledgecity:allowedRegions", ["me-south-1", "me-central-1"]),
-      setField("knowledgecity:userStore", "replicaRegions", ["me-central-1"]),
+      set("knowledgecity:allowedRegions", ["me-south-1", "me-west-1"]),
+      setField("knowledgecity:userStore", "replicaRegions", ["me-west-1"]),
     ],
-    key: "knowledgecity:userStore.replicaRegions",
-    value: '["me-central-1"]',
-    allowed: "Aurora secondary clusters are not built yet",
+    key: "knowledgecity:userStore.secondaryCidrs",
+    value: "(missing)",
+    allowed: "expected an entry for me-west-1 (replicaRegions)",
+  },
+  {
+    name: "an Aurora secondary outside allowedRegions, though in the jurisdiction",
+    mutations: [
+      setField("knowledgecity:userStore", "replicaRegions", ["me-west-1"]),
+      setField("knowledgecity:userStore", "secondaryCidrs", { "me-west-1": "10.21.0.0/16" }),
+    ],
+    key: "knowledgecity:userStore.replicaRegions[0]",
+    value: '"me-west-1"',
+    allowed: "a replica of user data must stay in allowedRegions (me-south-1)",
+  },
+  {
+    name: "an Aurora secondary whose VPC overlaps the stack's",
+    mutations: [
+      set("knowledgecity:allowedRegions", ["me-south-1", "me-west-1"]),
+      setField("knowledgecity:userStore", "replicaRegions", ["me-west-1"]),
+      setField("knowledgecity:userStore", "secondaryCidrs", { "me-west-1": "10.20.64.0/18" }),
+    ],
+    key: "knowledgecity:userStore.secondaryCidrs.me-west-1",
+    value: '"10.20.64.0/18"',
+    allowed: "overlaps network.cidr (10.20.0.0/16)",
+  },
+  {
+    name: "a secondary VPC for a region that is no replica",
+    mutations: [
+      setField("knowledgecity:userStore", "secondaryCidrs", { "me-west-1": "10.21.0.0/16" }),
+    ],
+    key: "knowledgecity:userStore.secondaryCidrs.me-west-1",
+    value: '"10.21.0.0/16"',
+    allowed: "me-west-1 is not one of userStore.replicaRegions (none)",
+  },
+  {
+    name: "a secondary VPC CIDR that is public",
+    mutations: [
+      set("knowledgecity:allowedRegions", ["me-south-1", "me-west-1"]),
+      setField("knowledgecity:userStore", "replicaRegions", ["me-west-1"]),
+      setField("knowledgecity:userStore", "secondaryCidrs", { "me-west-1": "8.8.0.0/16" }),
+    ],
+    key: "knowledgecity:userStore.secondaryCidrs.me-west-1",
+    value: '"8.8.0.0/16"',
+    allowed: "not a private (RFC 1918) range",
   },
   {
     name: "an RDS instance class that is not one",
@@ -1125,7 +1168,6 @@ describe("parseStackConfig with a bad config", () => {
         "knowledgecity:network.cidr",
         "knowledgecity:network.availabilityZones",
         "knowledgecity:network.availabilityZones[1]",
-        "knowledgecity:userStore.replicaRegions",
         "knowledgecity:userStore.replicaRegions[0]",
         "knowledgecity:userStore.replicaRegions[1]",
       ],

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { countryHomeRegions, type HomeRegionGeolocation } from "../contracts/home-region";
 import { REGION_CODE_PATTERN } from "../contracts/ids";
-import { isPrivateIpv4Cidr } from "../components/cidr";
+import { isPrivateIpv4Cidr, overlaps, parseCidr } from "../components/cidr";
 import { GEOLOCATION_COUNTRY_CODES } from "../components/geo-dns";
 import { extraTagKeyProblem } from "../components/tags";
 import { LOG_RETENTION_DAYS } from "../components/logs";
@@ -126,10 +126,20 @@ const userStoreSchema = z.discriminatedUnion(
         .max(35, { error: "expected an integer from 1 to 35" })
         .optional(),
       /**
-       * Regions of secondary clusters; each must be in allowedRegions. Not built yet, so it must
-       * stay empty (see the README). @default []
+       * Regions of secondary clusters of the global database; each must be in allowedRegions and
+       * have an entry in `secondaryCidrs`. @default []
        */
       replicaRegions: regionList.default([]),
+      /**
+       * CIDR of this stack's VPC in each secondary region (isolated subnets only): a private range
+       * from /16 to /19 overlapping neither `network.cidr` nor another secondary's. @default {}
+       */
+      secondaryCidrs: z
+        .record(
+          awsRegion,
+          z.lazy(() => networkSchema.shape.cidr),
+        )
+        .default({}),
     }),
     z.strictObject({
       /** DynamoDB global tables: the US stack's store. */
@@ -902,14 +912,10 @@ const stackConfigSchema = z
         });
       }
     });
-    if (config.userStore.kind === "aurora" && config.userStore.replicaRegions.length > 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["userStore", "replicaRegions"],
-        input: config.userStore.replicaRegions,
-        message:
-          "Aurora secondary clusters are not built yet (they need this stack's VPC in each secondary region); keep the list empty",
-      });
+    if (config.userStore.kind === "aurora") {
+      for (const problem of secondaryCidrProblems(config.userStore, config)) {
+        ctx.addIssue({ code: "custom", ...problem, path: [...problem.path] });
+      }
     }
     const monolith = config.monolith;
     if (monolith.minSize > monolith.maxSize) {
@@ -1133,6 +1139,70 @@ export function serviceLinkedRolesSource(
 /** What a stack file may contain, before defaults. */
 export type StackConfigInput = z.input<typeof stackConfigSchema>;
 export type UserStoreConfig = StackConfig["userStore"];
+
+/**
+ * What is wrong with the VPC CIDRs of an Aurora store's secondary regions: a replica region
+ * without one, one for a region that is not a replica, or one overlapping the stack's VPC or
+ * another secondary's (Aurora replicates over AWS's network, not the VPCs, but the platform's
+ * VPCs must stay routable to each other, as between stacks).
+ */
+function secondaryCidrProblems(
+  store: {
+    readonly replicaRegions: readonly string[];
+    readonly secondaryCidrs: Record<string, string>;
+  },
+  stack: {
+    readonly region: string;
+    readonly allowedRegions: readonly string[];
+    readonly network: { readonly cidr: string };
+  },
+): { path: readonly (string | number)[]; input: unknown; message: string }[] {
+  const problems: { path: readonly (string | number)[]; input: unknown; message: string }[] = [];
+  const cidrs = store.secondaryCidrs;
+  const stackCidr = stack.network.cidr;
+  // A replica region refused on its own (outside allowedRegions, or the stack's) needs no CIDR.
+  const missing = store.replicaRegions.filter(
+    (region) =>
+      cidrs[region] === undefined &&
+      region !== stack.region &&
+      (stack.allowedRegions.length === 0 || stack.allowedRegions.includes(region)),
+  );
+  if (missing.length > 0) {
+    problems.push({
+      path: ["userStore", "secondaryCidrs"],
+      input: cidrs,
+      message: `expected an entry for ${missing.join(", ")} (replicaRegions): the CIDR of this stack's isolated VPC for the Aurora secondary there, a private range from /16 to /19 that overlaps no other VPC of the platform`,
+    });
+  }
+  const placed: { region: string; cidr: string }[] = [{ region: "network.cidr", cidr: stackCidr }];
+  for (const [region, cidr] of Object.entries(cidrs)) {
+    if (!store.replicaRegions.includes(region)) {
+      problems.push({
+        path: ["userStore", "secondaryCidrs", region],
+        input: cidr,
+        message: `${region} is not one of userStore.replicaRegions (${store.replicaRegions.join(", ") || "none"}); remove the entry or add the region`,
+      });
+      continue;
+    }
+    if (ipv4CidrProblem(cidr, 16, 19) !== undefined) {
+      continue; // reported by the schema
+    }
+    const clash = placed.find(
+      (other) =>
+        ipv4CidrProblem(other.cidr, 16, 19) === undefined &&
+        overlaps(parseCidr(cidr), parseCidr(other.cidr)),
+    );
+    if (clash !== undefined) {
+      problems.push({
+        path: ["userStore", "secondaryCidrs", region],
+        input: cidr,
+        message: `overlaps ${clash.region === "network.cidr" ? "network.cidr" : `secondaryCidrs.${clash.region}`} (${clash.cidr}); every VPC of the platform needs its own range`,
+      });
+    }
+    placed.push({ region, cidr });
+  }
+  return problems;
+}
 export type NetworkConfig = StackConfig["network"];
 
 /**

@@ -4,9 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import type { AwsContext } from "../components/context";
-import { RegionalPlatform } from "../components/regional-platform";
+import { RegionalPlatform, type AuroraSecondarySettings } from "../components/regional-platform";
 import { defaultTags } from "../components/tags";
-import { loadStackConfig, serviceLinkedRolesSource } from "./config";
+import { loadStackConfig, serviceLinkedRolesSource, type NetworkConfig } from "./config";
 import { jurisdictionRegions } from "./jurisdictions";
 import { stackOutputs, type StackOutputs } from "./outputs";
 import { chooseZones } from "./zones";
@@ -66,6 +66,11 @@ export async function program(): Promise<StackOutputs> {
     dnsSuffix: partition.dnsSuffix,
   };
   const availabilityZones = chooseZones(stack, config.region, config.network, zones.names);
+  // An Aurora secondary spans as many zones of its region as the stack's network does here.
+  const secondaries =
+    config.userStore.kind === "aurora"
+      ? await auroraSecondaries(stack, config.userStore.secondaryCidrs, config.network, providerIn)
+      : {};
   // The shared public hosted zone: the configured id, else the public zone named after the domain.
   const hostedZoneId = config.dns.enabled
     ? (config.dns.hostedZoneId ??
@@ -106,6 +111,7 @@ export async function program(): Promise<StackOutputs> {
               engineVersion: config.userStore.engineVersion,
               instanceClass: config.userStore.instanceClass,
               backupRetentionDays: config.userStore.backupRetentionDays,
+              secondaries,
             },
       backup: config.compliance.backup,
       accountSetup: {
@@ -218,4 +224,34 @@ export async function program(): Promise<StackOutputs> {
     allowedRegions: config.allowedRegions,
     availabilityZones,
   });
+}
+
+/**
+ * Where each Aurora secondary region's network goes: its provider, the CIDR the config gives it
+ * and the first `network.azCount` availability zones of that region (zones pinned in
+ * `network.availabilityZones` name the stack's own region, so they do not apply there).
+ */
+async function auroraSecondaries(
+  stack: string,
+  cidrs: Readonly<Record<string, string>>,
+  network: NetworkConfig,
+  providerIn: (region: string) => aws.Provider,
+): Promise<Record<string, AuroraSecondarySettings>> {
+  const entries = await Promise.all(
+    Object.entries(cidrs).map(async ([region, cidr]) => {
+      const provider = providerIn(region);
+      const zones = await aws.getAvailabilityZones(
+        { state: "available", filters: [{ name: "zone-type", values: ["availability-zone"] }] },
+        { provider },
+      );
+      const availabilityZones = chooseZones(
+        stack,
+        region,
+        { ...network, availabilityZones: undefined },
+        zones.names,
+      );
+      return [region, { provider, cidr, availabilityZones }] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
 }

@@ -83,6 +83,20 @@ describe("the cross-stack rules", () => {
       ],
     ],
     [
+      "a Saudi secondary's VPC overlapping the US stack's",
+      (stack, config) => {
+        if (stack === "me-south-1") {
+          config["knowledgecity:allowedRegions"] = ["me-south-1", "me-west-1"];
+          const store = nested(config, "knowledgecity:userStore");
+          store.replicaRegions = ["me-west-1"];
+          store.secondaryCidrs = { "me-west-1": "10.10.64.0/18" };
+        }
+      },
+      [
+        "plan failed: stack files: knowledgecity:userStore.secondaryCidrs.me-west-1, knowledgecity:network.cidr: Pulumi.me-south-1.yaml 10.10.64.0/18 overlaps Pulumi.us-east-1.yaml 10.10.0.0/16; every stack's VPC needs its own range",
+      ],
+    ],
+    [
       "a home-region map that differs between files",
       (stack, config) => {
         if (stack === "us-east-1") {

@@ -59,13 +59,27 @@ export function crossStackProblems(stacks: readonly StackFileConfig[]): string[]
     }
   }
 
+  // Every VPC of a stack: its own, and an Aurora secondary's in each secondary region.
+  const vpcs = (stack: (typeof stacks)[number]) => [
+    { key: "knowledgecity:network.cidr", cidr: stack.config.network.cidr },
+    ...Object.entries(
+      stack.config.userStore.kind === "aurora" ? stack.config.userStore.secondaryCidrs : {},
+    ).map(([region, cidr]) => ({
+      key: `knowledgecity:userStore.secondaryCidrs.${region}`,
+      cidr,
+    })),
+  ];
   stacks.forEach((a, index) => {
     for (const b of stacks.slice(index + 1)) {
-      const [cidrA, cidrB] = [a.config.network.cidr, b.config.network.cidr];
-      if (overlaps(parseCidr(cidrA), parseCidr(cidrB))) {
-        problems.push(
-          `knowledgecity:network.cidr: ${a.file} ${cidrA} overlaps ${b.file} ${cidrB}; every stack's VPC needs its own range`,
-        );
+      for (const vpcA of vpcs(a)) {
+        for (const vpcB of vpcs(b)) {
+          if (overlaps(parseCidr(vpcA.cidr), parseCidr(vpcB.cidr))) {
+            const key = vpcA.key === vpcB.key ? vpcA.key : `${vpcA.key}, ${vpcB.key}`;
+            problems.push(
+              `${key}: ${a.file} ${vpcA.cidr} overlaps ${b.file} ${vpcB.cidr}; every stack's VPC needs its own range`,
+            );
+          }
+        }
       }
     }
   });

@@ -60,6 +60,14 @@ const REGIONS: Readonly<Record<string, RegionData>> = {
       ["me-central-1c", "mec1-az3"],
     ],
   },
+  "me-west-1": {
+    description: "Middle East (Saudi Arabia)",
+    zones: [
+      ["me-west-1a", "mew1-az1"],
+      ["me-west-1b", "mew1-az2"],
+      ["me-west-1c", "mew1-az3"],
+    ],
+  },
 };
 
 let rsaKeyPair: { publicKeyPem: string; privateKeyPem: string } | undefined;
