@@ -262,6 +262,14 @@ describe("the core tests' in-memory ledger", () => {
       submission(video, { token: TOKEN_V2, jobId: "1740830000000-newer1" }),
       submission(video),
       submission(video, { jobId: "1740840000000-third1" }),
+      // With S3 sequencers: a later event replaces, an earlier one is superseded, a short one
+      // orders as padded with zeros, and one without a sequencer replaces as before.
+      submission(video, { token: TOKEN_V2, jobId: "1740850000000-seq001", sequencer: "FF" }),
+      submission(video, { jobId: "1740850000000-seq002", sequencer: "0F" }),
+      submission(video, { jobId: "1740850000000-seq003", sequencer: "100" }),
+      submission(video, { token: TOKEN_V2, jobId: "1740850000000-seq004", sequencer: "0100" }),
+      submission(video, { token: TOKEN_V2, jobId: "1740850000000-seq005" }),
+      submission(video, { jobId: "1740850000000-seq006", sequencer: "01" }),
     ];
     const real = new DynamoDbSubmissionLedger(client, table);
     const fake = new FakeSubmissionLedger();
