@@ -5,7 +5,7 @@
  * resource it also evaluates the KMS call the service makes on the caller's behalf, against the
  * caller's policies and the key policy.
  */
-import { APP_DATABASE_USER } from "../../../contracts/monolith";
+import { APP_DATABASE_USER, APP_TABLES as APP_TABLE_ROLES } from "../../../contracts/monolith";
 import { sourceKey, videoOutputPrefix } from "../../../contracts/storage";
 import { streamName } from "./loader";
 import { resourceKey, TYPES, type IamModel } from "./model";
@@ -59,7 +59,7 @@ const SAMPLE_SOURCE_KEY = sourceKey(SAMPLE_COURSE, SAMPLE_VIDEO, "mp4");
 export const VAULT_PURPOSE = "pii-vault";
 
 /** The tables of the US user store that hold the app's user data (not the vault). */
-const APP_TABLES = ["kc-users-users", "kc-users-enrolments", "kc-users-progress"] as const;
+const APP_TABLES = APP_TABLE_ROLES.map((table) => `kc-users-${table}`);
 const VAULT_TABLE = "kc-users-pii-vault";
 const USER_DATA_KEY = "kc-keys-user-data";
 const AURORA_CLUSTER = "kc-users-cluster";
@@ -402,9 +402,7 @@ export function requiredPaths(model: IamModel): readonly IamPath[] {
  */
 export const TABLE_PRINCIPALS: Readonly<Record<string, readonly string[]>> = {
   [VAULT_TABLE]: [TOKENIZE, DETOKENIZE],
-  "kc-users-users": [MONOLITH_ROLE],
-  "kc-users-enrolments": [MONOLITH_ROLE],
-  "kc-users-progress": [MONOLITH_ROLE],
+  ...Object.fromEntries(APP_TABLES.map((table) => [table, [MONOLITH_ROLE]])),
 };
 
 /** The paths that must be denied in this stack. */
