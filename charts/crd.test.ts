@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chartsPath, THIRD_PARTY_CHARTS } from "../components/helm";
+import { chartsPath, THIRD_PARTY_CHARTS } from "../components/kubernetes/helm";
 import { evaluateCel, readCrd, UnsupportedCel, validateCustomObject } from "./crd";
 
 const KARPENTER_CRDS = [

@@ -1,27 +1,27 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PLATFORM_TYPE } from "../policy/rules/vocabulary";
-import { AnalyticsCluster, type AnalyticsSettings } from "./analytics-cluster";
-import { Compliance, type BackupSettings } from "./compliance";
-import type { AwsContext } from "./context";
-import { DataKeys } from "./data-keys";
-import { apiHostnames, GeoDns } from "./geo-dns";
-import { GlobalEdge } from "./global-edge";
-import { HomeRegion, type HomeRegionArgs } from "./home-region";
-import { serviceLinkedRoleArns, type AccountSettingSource } from "./iam";
-import { volumeLauncherKeyUsers } from "./key-policies";
-import type { LogRetentionDays } from "./logs";
-import { Monolith } from "./monolith";
-import type { MonolithBackends, MonolithUserStore } from "./monolith-runtime";
-import { Microservices, type MicroservicesArgs } from "./microservices";
-import { Network } from "./network";
-import type { NodeFunction } from "./node-function";
-import { Observability, type AlarmThresholds } from "./observability";
-import { platformSignals } from "./platform-signals";
-import { Tokenization } from "./tokenization";
-import { UserDataStore, type AuroraEngine, type AuroraSecondary } from "./user-data-store";
-import { VideoPipeline, type LadderRung, type RawUploadPolicy } from "./video-pipeline";
-import type { VideoTaskSettings } from "./video-tasks";
+import { AnalyticsCluster, type AnalyticsSettings } from "./analytics/analytics-cluster";
+import { Compliance, type BackupSettings } from "./security/compliance";
+import type { AwsContext } from "./shared/context";
+import { DataKeys } from "./security/data-keys";
+import { apiHostnames, GeoDns } from "./edge/geo-dns";
+import { GlobalEdge } from "./edge/global-edge";
+import { HomeRegion, type HomeRegionArgs } from "./data/home-region";
+import { serviceLinkedRoleArns, type AccountSettingSource } from "./shared/iam";
+import { volumeLauncherKeyUsers } from "./security/key-policies";
+import type { LogRetentionDays } from "./shared/logs";
+import { Monolith } from "./app/monolith";
+import type { MonolithBackends, MonolithUserStore } from "./app/monolith-runtime";
+import { Microservices, type MicroservicesArgs } from "./services/microservices";
+import { Network } from "./network/network";
+import type { NodeFunction } from "./shared/node-function";
+import { Observability, type AlarmThresholds } from "./operations/observability";
+import { platformSignals } from "./operations/platform-signals";
+import { Tokenization } from "./security/tokenization";
+import { UserDataStore, type AuroraEngine, type AuroraSecondary } from "./data/user-data-store";
+import { VideoPipeline, type LadderRung, type RawUploadPolicy } from "./video/video-pipeline";
+import type { VideoTaskSettings } from "./video/video-tasks";
 
 /** Network settings of a region. */
 export interface RegionalNetworkSettings {

@@ -1,13 +1,13 @@
 /**
  * The Lambda@Edge origin-response function that sets the Cache-Control of cached objects
- * (`functions/edge-cache-control`), as the component that deploys it and the handler share it.
+ * (`functions/edge/edge-cache-control`), as the component that deploys it and the handler share it.
  * Lambda@Edge has no environment variables, so its settings travel as a JSON file of the
  * deployment package, beside the bundle, written by the component and read by the handler once
  * when it loads.
  */
 
 /** The handler module under `functions/`. */
-export const EDGE_CACHE_CONTROL_ENTRY = "edge-cache-control/handler";
+export const EDGE_CACHE_CONTROL_ENTRY = "edge/edge-cache-control/handler";
 
 /** The file of the deployment package that holds `EdgeCacheSettings`, beside `index.js`. */
 export const EDGE_CACHE_SETTINGS_FILE = "cache-settings.json";

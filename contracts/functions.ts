@@ -56,7 +56,7 @@ export type VaultEnvironment<V> = {
 }[VaultKind];
 
 /**
- * The Aurora vault's database objects, which the vault migration (functions/vault-migrate) creates
+ * The Aurora vault's database objects, which the vault migration (functions/security/vault-migrate) creates
  * and the vault functions and the program name: the schema and table, one role per vault
  * function, and the schema version the program expects (raising it re-runs the migration during
  * deployment).
@@ -85,7 +85,7 @@ const VAULT_BY_KIND = {
 /** Every deployed function's contract, by function. */
 export const FUNCTION_CONTRACTS = {
   "residency-audit": {
-    entry: "residency-audit/handler",
+    entry: "security/residency-audit/handler",
     // Its allowed regions come from the Config rule's input parameters, not the environment.
     required: {},
     optional: {
@@ -101,7 +101,7 @@ export const FUNCTION_CONTRACTS = {
     optional: {},
   },
   "home-region": {
-    entry: "home-region/handler",
+    entry: "data/home-region/handler",
     required: {
       HMAC_KEY_ID: "the multi-region HMAC_256 KMS key (id, alias or ARN) that hashes identities",
       TABLE_NAME: "the home-region DynamoDB global table",
@@ -115,7 +115,7 @@ export const FUNCTION_CONTRACTS = {
     optional: {},
   },
   "rtlog-ingest": {
-    entry: "rtlog-ingest/handler",
+    entry: "analytics/rtlog-ingest/handler",
     required: {
       CLICKHOUSE_URL: "ClickHouse HTTPS endpoint (https://host:8443), no credentials or path",
       CLICKHOUSE_DATABASE: "the analytics database (a plain identifier)",
@@ -131,7 +131,7 @@ export const FUNCTION_CONTRACTS = {
     },
   },
   tokenize: {
-    entry: "pii-tokenize/tokenize",
+    entry: "security/pii-tokenize/tokenize",
     required: {
       HMAC_KEY_ID: "the KMS HMAC_256 key that derives tokens",
       DATA_KEY_ID: "the region's user-data key: vault values are encrypted with it",
@@ -141,7 +141,7 @@ export const FUNCTION_CONTRACTS = {
     variants: { selector: "VAULT_KIND", required: VAULT_VARIANTS },
   },
   detokenize: {
-    entry: "pii-tokenize/detokenize",
+    entry: "security/pii-tokenize/detokenize",
     required: {
       DATA_KEY_ID: "the region's user-data key: vault values are decrypted with it",
       ...VAULT_REQUIRED,
@@ -150,7 +150,7 @@ export const FUNCTION_CONTRACTS = {
     variants: { selector: "VAULT_KIND", required: VAULT_VARIANTS },
   },
   "vault-migrate": {
-    entry: "vault-migrate/handler",
+    entry: "security/vault-migrate/handler",
     required: {
       VAULT_CLUSTER_ARN: "the Aurora cluster's ARN (RDS Data API)",
       VAULT_DATABASE: "the database holding the vault",
@@ -161,7 +161,7 @@ export const FUNCTION_CONTRACTS = {
     optional: {},
   },
   "encode-submit": {
-    entry: "encode-submit/handler",
+    entry: "video/encode-submit/handler",
     required: {
       MEDIACONVERT_QUEUE_ARN: "the MediaConvert queue jobs are submitted to",
       MEDIACONVERT_ROLE_ARN: "the role MediaConvert assumes to read sources and write outputs",
@@ -177,7 +177,7 @@ export const FUNCTION_CONTRACTS = {
     },
   },
   "encode-status": {
-    entry: "encode-status/handler",
+    entry: "video/encode-status/handler",
     required: {
       CATALOG_TABLE: "the video catalog table job states are recorded in",
       TOPIC_ARN: "the SNS topic that announces finished and failed encodes",
@@ -185,7 +185,7 @@ export const FUNCTION_CONTRACTS = {
     optional: {},
   },
   "upload-url": {
-    entry: "upload-url/handler",
+    entry: "video/upload-url/handler",
     required: {
       RAW_BUCKET: "the raw bucket uploads land in (under uploads/)",
       KMS_KEY_ARN: "the KMS key every upload must be encrypted with",
@@ -197,7 +197,7 @@ export const FUNCTION_CONTRACTS = {
     },
   },
   "playback-auth": {
-    entry: "playback-auth/handler",
+    entry: "video/playback-auth/handler",
     required: {
       PLAYBACK_DOMAIN: "the video distribution's custom hostname",
       KEY_PAIR_ID: "the CloudFront public key id whose private key signs",

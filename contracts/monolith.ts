@@ -1,6 +1,6 @@
 /**
  * What the PHP monolith reads from its environment and calls: the names the stack gives it
- * (`components/monolith-runtime.ts` sets them on the instances) and the backends it may invoke.
+ * (`components/app/monolith-runtime.ts` sets them on the instances) and the backends it may invoke.
  */
 
 /**

@@ -20,7 +20,7 @@ import type * as EmptyPb from "google-protobuf/google/protobuf/empty_pb";
 import type * as StructPb from "google-protobuf/google/protobuf/struct_pb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RegionalPlatform } from "../components/regional-platform";
-import { planStack, type StackPlan } from "../stacks/plan/document";
+import { planStack, type StackPlan } from "../tools/plan/document";
 import { PACK_NAME, RESIDENCY_CONFIG_SCHEMA } from "./crossguard";
 import { policyConfigText } from "./policy-config";
 import { RULES } from "./rules";

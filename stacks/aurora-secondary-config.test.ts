@@ -4,7 +4,7 @@
  * naming the key.
  */
 import { describe, expect, it } from "vitest";
-import { readStackFile } from "../test/harness/stack-files";
+import { readStackFile } from "./stack-files";
 import { ConfigError, decodeConfigValue, parseStackConfig, type RawConfig } from "./config";
 
 function saudiStack(changes: Readonly<Record<string, unknown>>): RawConfig {

@@ -2,9 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_INTERFACE_ENDPOINTS } from "../components/network";
-import { defaultTags } from "../components/tags";
-import { PROJECT_ROOT, readStackFile, toCliConfig } from "../test/harness/stack-files";
+import { DEFAULT_INTERFACE_ENDPOINTS } from "../components/network/network";
+import { defaultTags } from "../components/shared/tags";
+import { PROJECT_ROOT, readStackFile, toCliConfig } from "./stack-files";
 import {
   ConfigError,
   configKey,

@@ -3,12 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { countryHomeRegions, type HomeRegionGeolocation } from "../contracts/home-region";
 import { REGION_CODE_PATTERN } from "../contracts/ids";
-import { isPrivateIpv4Cidr, overlaps, parseCidr } from "../components/cidr";
-import { GEOLOCATION_COUNTRY_CODES } from "../components/geo-dns";
-import { extraTagKeyProblem } from "../components/tags";
-import { LOG_RETENTION_DAYS } from "../components/logs";
-import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from "../components/kubernetes-cluster";
-import { DEFAULT_INTERFACE_ENDPOINTS } from "../components/network";
+import { isPrivateIpv4Cidr, overlaps, parseCidr } from "../components/network/cidr";
+import { GEOLOCATION_COUNTRY_CODES } from "../components/edge/geo-dns";
+import { extraTagKeyProblem } from "../components/shared/tags";
+import { LOG_RETENTION_DAYS } from "../components/shared/logs";
+import {
+  DEFAULT_KUBERNETES_VERSION,
+  KUBERNETES_VERSIONS,
+} from "../components/kubernetes/kubernetes-cluster";
+import { DEFAULT_INTERFACE_ENDPOINTS } from "../components/network/network";
 import { jurisdictionProblems } from "./jurisdictions";
 
 /** The config namespace of this project: keys are written `knowledgecity:<key>` in stack files. */
@@ -334,7 +337,7 @@ const videoSchema = z
     enabled: z.boolean({ error: "expected true or false" }).default(true),
     /**
      * Encoding ladder for lectures, lowest rung first; each rung `{ width, height, maxBitrateKbps,
-     * qvbrQualityLevel? }`. @default the lecture ladder of functions/encode-submit
+     * qvbrQualityLevel? }`. @default the lecture ladder of functions/video/encode-submit
      */
     ladder: z
       .array(
@@ -672,7 +675,7 @@ const observabilitySchema = z
       )
       .max(20, { error: "expected at most 20 addresses" })
       .default([]),
-    /** Alarm thresholds; see components/observability.ts for each signal. */
+    /** Alarm thresholds; see components/operations/observability.ts for each signal. */
     thresholds: z
       .strictObject({
         alb5xxPerMinute: positive("expected a positive number").default(10),

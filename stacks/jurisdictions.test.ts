@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listStacks, readStackFile } from "../test/harness/stack-files";
+import { listStacks, readStackFile } from "./stack-files";
 import { ConfigError, decodeConfigValue, parseStackConfig } from "./config";
 import { JURISDICTIONS, jurisdictionProblems, jurisdictionRegions } from "./jurisdictions";
 

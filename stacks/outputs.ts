@@ -5,7 +5,7 @@
  * the table and the exports agree.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsContext } from "../components/context";
+import type { AwsContext } from "../components/shared/context";
 import type { RegionalPlatform } from "../components/regional-platform";
 
 /** A Lambda function: what operators invoke and watch, and what IAM policies name. */

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { overlaps, parseCidr } from "../components/cidr";
-import { listStacks, readStackFile } from "../test/harness/stack-files";
+import { overlaps, parseCidr } from "../components/network/cidr";
+import { listStacks, readStackFile } from "./stack-files";
 import {
   decodeConfigValue,
   defaultProvidersProblem,

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { listStacks, PROJECT_ROOT, readStackFile } from "../test/harness/stack-files";
+import { listStacks, PROJECT_ROOT, readStackFile } from "./stack-files";
 import { decodeConfigValue, parseStackConfig } from "./config";
-import { stackSetFailures } from "./plan/cli";
+import { stackSetFailures } from "../tools/plan/cli";
 import { checkStackSet, crossStackProblems, type StackFileConfig } from "./stack-set";
 
 type Config = Record<string, unknown>;

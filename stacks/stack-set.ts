@@ -1,7 +1,7 @@
 /**
  * Rules that no single stack file can check: they hold between the stack files of the project.
  * The offline plan reads every `Pulumi.<stack>.yaml` and runs them before it plans anything
- * (stacks/plan/cli.ts), so a stack set that breaks them never plans, whichever stacks were asked for.
+ * (tools/plan/cli.ts), so a stack set that breaks them never plans, whichever stacks were asked for.
  *
  * - exactly one primary stack (it hosts the global edge: one SPA distribution, one global WAF);
  * - exactly one geolocation default record (Route 53 takes one `*` record per name);
@@ -10,8 +10,8 @@
  * - one domain, and one home-region map, the same in every file, naming every stack's region.
  */
 import { basename } from "node:path";
-import { overlaps, parseCidr } from "../components/cidr";
-import { listStacks, readStackFile } from "../test/harness/stack-files";
+import { overlaps, parseCidr } from "../components/network/cidr";
+import { listStacks, readStackFile } from "./stack-files";
 import { ConfigError, decodeConfigValue, parseStackConfig, type StackConfig } from "./config";
 
 /** One stack file and its validated config. */

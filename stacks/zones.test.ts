@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ConfigError, decodeConfigValue, parseStackConfig, type NetworkConfig } from "./config";
-import { readStackFile } from "../test/harness/stack-files";
+import { readStackFile } from "./stack-files";
 import { chooseZones } from "./zones";
 
 /** A network block as parseStackConfig resolves it, from the real me-south-1 file plus overrides. */

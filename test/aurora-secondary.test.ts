@@ -5,10 +5,10 @@
  * global database, and the plan's residency rules and IAM check still pass.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { planStack, type StackPlan } from "../stacks/plan/document";
-import { checkStackIam, failureLines, passed } from "../stacks/plan/iam/check";
-import { overlaps, parseCidr } from "../components/cidr";
-import type { RecordedResource } from "./harness";
+import { planStack, type StackPlan } from "../tools/plan/document";
+import { checkStackIam, failureLines, passed } from "../tools/plan/iam/check";
+import { overlaps, parseCidr } from "../components/network/cidr";
+import type { RecordedResource } from "../tools/plan/engine";
 
 const SECONDARY = "me-west-1";
 const SECONDARY_CIDR = "10.21.0.0/16";

@@ -3,7 +3,7 @@
  * environment its component sets is run through the handler's own configuration loader, with an
  * environment object that records what the loader reads.
  */
-import { loadAuditConfiguration } from "../functions/residency-audit/configuration";
+import { loadAuditConfiguration } from "../functions/security/residency-audit/configuration";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
@@ -14,17 +14,17 @@ import {
   functionContract,
   type FunctionName,
 } from "../contracts/functions";
-import { loadConfiguration as loadEncodeStatus } from "../functions/encode-status/core";
-import { loadConfiguration as loadEncodeSubmit } from "../functions/encode-submit/config";
-import { loadConfiguration as loadHomeRegion } from "../functions/home-region/core";
+import { loadConfiguration as loadEncodeStatus } from "../functions/video/encode-status/core";
+import { loadConfiguration as loadEncodeSubmit } from "../functions/video/encode-submit/config";
+import { loadConfiguration as loadHomeRegion } from "../functions/data/home-region/core";
 import {
   loadDetokenizeConfiguration,
   loadTokenizeConfiguration,
-} from "../functions/pii-tokenize/config";
-import { loadConfiguration as loadPlaybackAuth } from "../functions/playback-auth/core";
-import { loadConfiguration as loadRtlogIngest } from "../functions/rtlog-ingest/config";
-import { loadConfiguration as loadUploadUrl } from "../functions/upload-url/core";
-import { loadConfiguration as loadVaultMigrate } from "../functions/vault-migrate/config";
+} from "../functions/security/pii-tokenize/config";
+import { loadConfiguration as loadPlaybackAuth } from "../functions/video/playback-auth/core";
+import { loadConfiguration as loadRtlogIngest } from "../functions/analytics/rtlog-ingest/config";
+import { loadConfiguration as loadUploadUrl } from "../functions/video/upload-url/core";
+import { loadConfiguration as loadVaultMigrate } from "../functions/security/vault-migrate/config";
 import {
   listStacks,
   PROJECT_ROOT,
@@ -32,18 +32,18 @@ import {
   runStack,
   type EngineRun,
   type RecordedResource,
-} from "./harness";
+} from "../tools/plan/engine";
 
 /** Each `NodeFunction` the program constructs: its resource name and its contract. */
 const constructed = vi.hoisted(() => [] as { name: string; contract: string }[]);
 
 // Observes the real class (nothing is replaced): which contract each deployed function carries.
-vi.mock("../components/node-function", async (importOriginal) => {
-  const original = await importOriginal<typeof import("../components/node-function")>();
+vi.mock("../components/shared/node-function", async (importOriginal) => {
+  const original = await importOriginal<typeof import("../components/shared/node-function")>();
   class ObservedNodeFunction<F extends FunctionName> extends original.NodeFunction<F> {
     constructor(
       name: string,
-      args: import("../components/node-function").NodeFunctionArgs<F>,
+      args: import("../components/shared/node-function").NodeFunctionArgs<F>,
       opts?: import("@pulumi/pulumi").ComponentResourceOptions,
     ) {
       super(name, args, opts);

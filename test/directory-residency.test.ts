@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluate, type PlannedResource } from "../policy/rules";
-import { planStack, type StackPlan } from "../stacks/plan/document";
+import { planStack, type StackPlan } from "../tools/plan/document";
 
 let plan: StackPlan;
 

@@ -5,8 +5,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluate } from "../policy/rules";
-import { planStack, type StackPlan } from "../stacks/plan/document";
-import { list, record, type RecordedResource } from "./harness";
+import { planStack, type StackPlan } from "../tools/plan/document";
+import { list, record, type RecordedResource } from "../tools/plan/engine";
 
 let saudi: StackPlan;
 beforeAll(async () => {

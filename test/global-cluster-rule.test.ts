@@ -3,7 +3,7 @@
  */
 import * as aws from "@pulumi/aws";
 import { describe, expect, it } from "vitest";
-import { runComponent } from "./harness";
+import { runComponent } from "../tools/plan/engine";
 
 function member(overrides: Partial<aws.rds.ClusterArgs>) {
   return runComponent((provider) => {

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { runInMockEngine } from "./harness";
+import { runInMockEngine } from "../tools/plan/engine";
 
 const base = { project: "knowledgecity", stack: "test", config: { "aws:region": "me-south-1" } };
 

@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { edgeTrustPolicy } from "../components/edge-cache-control";
-import { serviceTrustPolicy } from "../components/iam";
-import { runInMockEngine, type EngineRun } from "./harness";
-import { EngineRuleError } from "./harness/strict-rules";
+import { edgeTrustPolicy } from "../components/edge/edge-cache-control";
+import { serviceTrustPolicy } from "../components/shared/iam";
+import { runInMockEngine, type EngineRun } from "../tools/plan/engine";
+import { EngineRuleError } from "../tools/plan/engine/strict-rules";
 
 const CONFIG = { "aws:region": "me-south-1", "pulumi:disable-default-providers": '["*"]' };
 

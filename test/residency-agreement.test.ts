@@ -1,10 +1,10 @@
 /**
  * The deploy-time rules (policy/rules, run by the plan and the CrossGuard pack) and the runtime
- * audit (functions/residency-audit, an AWS Config rule) judge the same resources the same way: one
+ * audit (functions/security/residency-audit, an AWS Config rule) judge the same resources the same way: one
  * list of planted cases goes through both, and each case must be a finding in both or in neither.
  */
 import { describe, expect, it } from "vitest";
-import { evaluateResidency } from "../functions/residency-audit/core";
+import { evaluateResidency } from "../functions/security/residency-audit/core";
 import { evaluate, type PlannedResource } from "../policy/rules";
 import { directoryResidency, userDataResidency } from "../policy/rules/residency";
 import { dataClassTag } from "../policy/rules/tagging";

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { tagsOf } from "../policy/rules/resource-facts";
-import { planStack, type StackPlan } from "../stacks/plan/document";
-import { record, type RecordedResource } from "./harness";
+import { planStack, type StackPlan } from "../tools/plan/document";
+import { record, type RecordedResource } from "../tools/plan/engine";
 
 const plans = new Map<string, StackPlan>();
 beforeAll(async () => {

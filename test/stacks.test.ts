@@ -1,21 +1,21 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { REQUIRED_TAG_KEYS } from "../components/tags";
-import { USER_TABLES } from "../components/user-data-store";
+import { REQUIRED_TAG_KEYS } from "../components/shared/tags";
+import { USER_TABLES } from "../components/data/user-data-store";
 import { providerDefaultTags, tagsOf } from "../policy/rules/resource-facts";
 import { ConfigError, type StackConfig } from "../stacks/config";
-import { planStack, type StackPlan } from "../stacks/plan/document";
-import { renderMermaid } from "../stacks/plan/mermaid";
-import { renderReport } from "../stacks/plan/report";
+import { planStack, type StackPlan } from "../tools/plan/document";
+import { renderMermaid } from "../tools/plan/mermaid";
+import { renderReport } from "../tools/plan/report";
 import {
   listStacks,
   PROJECT_ROOT,
   readStackFile,
   runStack,
   type RecordedResource,
-} from "./harness";
-import { answerInvoke } from "./harness/invokes";
+} from "../tools/plan/engine";
+import { answerInvoke } from "../tools/plan/engine/invokes";
 
 const stacks = listStacks();
 const plans = new Map<string, StackPlan>();

@@ -4,10 +4,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { describe, expect, it } from "vitest";
-import { planStack } from "../stacks/plan/document";
-import { runComponent, runInMockEngine, type EngineRun, type RecordedResource } from "./harness";
-import { stableHex } from "./harness/aws-data";
-import { EngineRuleError, UNSTABLE_INVOKES } from "./harness/strict-rules";
+import { planStack } from "../tools/plan/document";
+import {
+  runComponent,
+  runInMockEngine,
+  type EngineRun,
+  type RecordedResource,
+} from "../tools/plan/engine";
+import { stableHex } from "../tools/plan/engine/aws-data";
+import { EngineRuleError, UNSTABLE_INVOKES } from "../tools/plan/engine/strict-rules";
 
 const STRICT = { "aws:region": "me-south-1", "pulumi:disable-default-providers": '["*"]' };
 

@@ -3,7 +3,7 @@
  * exist and before the functions that use the vault, and with the grants it needs.
  */
 import { describe, expect, it } from "vitest";
-import { Recorded, runStack, type RecordedResource } from "./harness";
+import { Recorded, runStack, type RecordedResource } from "../tools/plan/engine";
 
 /** Whether `resource` depends on the resource with `urn`, directly or through others. */
 function dependsOn(recorded: Recorded, resource: RecordedResource, urn: string): boolean {

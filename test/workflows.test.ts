@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { PROJECT_ROOT } from "./harness";
+import { PROJECT_ROOT } from "../tools/plan/engine";
 
 interface Step {
   readonly id?: string;

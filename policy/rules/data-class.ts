@@ -1,6 +1,6 @@
 /**
  * Reading a resource's data class from its tags, the one way both the deploy-time rules and the
- * runtime audit (functions/residency-audit) read it. A tag that looks like a data class but is not
+ * runtime audit (functions/security/residency-audit) read it. A tag that looks like a data class but is not
  * spelled exactly (`dataclass`, `Data-Class`, ` DataClass`, `DataClass=User-Data`) is a finding of
  * its own: read leniently it would place data; read strictly, as "no data class", it would hide a
  * store from every residency rule. Neither is safe, so it is reported instead.

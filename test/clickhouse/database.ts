@@ -8,7 +8,7 @@ import { inject } from "vitest";
 import {
   createAnalyticsClient,
   type AnalyticsClientOptions,
-} from "../../functions/clickhouse/client";
+} from "../../functions/analytics/clickhouse/client";
 
 /** Connection options for the run's server, credentials taken from its URL. */
 export function serverOptions(): AnalyticsClientOptions {

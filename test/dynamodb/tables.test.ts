@@ -1,9 +1,9 @@
 import * as random from "@pulumi/random";
 import { describe, expect, it } from "vitest";
-import { DataKeys } from "../../components/data-keys";
-import { HomeRegion } from "../../components/home-region";
-import { UserDataStore } from "../../components/user-data-store";
-import { VideoPipeline } from "../../components/video-pipeline";
+import { DataKeys } from "../../components/security/data-keys";
+import { HomeRegion } from "../../components/data/home-region";
+import { UserDataStore } from "../../components/data/user-data-store";
+import { VideoPipeline } from "../../components/video/video-pipeline";
 import {
   list,
   record,
@@ -11,7 +11,7 @@ import {
   runComponent,
   TEST_CONTEXT,
   type RecordedResource,
-} from "../harness";
+} from "../../tools/plan/engine";
 import {
   HOME_REGION_SCHEMA,
   PII_VAULT_SCHEMA,

@@ -12,7 +12,7 @@ import {
   type KeySchemaElement,
 } from "@aws-sdk/client-dynamodb";
 import { inject } from "vitest";
-import { USER_TABLES } from "../../components/user-data-store";
+import { USER_TABLES } from "../../components/data/user-data-store";
 import { LOCAL_CLIENT_SETTINGS } from "./server";
 
 /** The keys (all strings, as every table of the program has them) and stream of a table. */
@@ -23,16 +23,16 @@ export interface TableSchema {
   readonly stream?: "NEW_AND_OLD_IMAGES";
 }
 
-/** The home-region directory, as `components/home-region.ts` defines it. */
+/** The home-region directory, as `components/data/home-region.ts` defines it. */
 export const HOME_REGION_SCHEMA: TableSchema = { hashKey: "pk", stream: "NEW_AND_OLD_IMAGES" };
 
 /**
- * The video catalog, as `components/video-pipeline.ts` defines it: encode-status's records and
+ * The video catalog, as `components/video/video-pipeline.ts` defines it: encode-status's records and
  * encode-submit's submission ledger live on the same item.
  */
 export const VIDEO_CATALOG_SCHEMA: TableSchema = { hashKey: "videoId" };
 
-/** The US user store's PII token vault, as `components/user-data-store.ts` defines it. */
+/** The US user store's PII token vault, as `components/data/user-data-store.ts` defines it. */
 export const PII_VAULT_SCHEMA: TableSchema = {
   ...USER_TABLES["pii-vault"],
   stream: "NEW_AND_OLD_IMAGES",

@@ -1,0 +1,226 @@
+import * as dockerBuild from "@pulumi/docker-build";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { validatedCertificate } from "../shared/certificate";
+import { CLICKHOUSE_CLUSTER, USERS_SECRET, type ClickHouse } from "./clickhouse";
+import { helmRelease } from "../kubernetes/helm";
+import { imageRepository, pushedImage, type ImageSource } from "../shared/image-repository";
+import { placementOn } from "../kubernetes/karpenter";
+import type { KubernetesCluster } from "../kubernetes/kubernetes-cluster";
+import { ANALYTICS_DATABASE } from "../../contracts/analytics";
+
+/** How the API runs. */
+export interface AnalyticsApiSettings {
+  /** @default 2 */
+  readonly minReplicas: number;
+  /** @default 10 */
+  readonly maxReplicas: number;
+  /** CPU utilisation the autoscaler aims for. @default 70 */
+  readonly cpuTargetPercent: number;
+  /** Whether the ALB faces the internet (else reachable from the VPC only). @default false */
+  readonly internetFacing: boolean;
+  /** Days raw playback rows are kept, where the server supports TTL. @default 400 */
+  readonly rawRetentionDays: number;
+}
+
+/** Arguments of `AnalyticsApi`. */
+export interface AnalyticsApiArgs {
+  readonly cluster: Pick<KubernetesCluster, "provider" | "ready">;
+  /** The ClickHouse installation: its users' passwords, its in-cluster URL and its release. */
+  readonly clickhouse: {
+    readonly passwords: Pick<ClickHouse["passwords"], "api" | "migrator">;
+    readonly internalUrl: string;
+    readonly release: pulumi.Resource;
+  };
+  readonly settings: AnalyticsApiSettings;
+  /** `analytics.<label>.<domain>`. */
+  readonly hostname: string;
+  readonly hostedZoneId: pulumi.Input<string>;
+  /** KMS key of the image repository (the stack's content key). */
+  readonly imageKeyArn: pulumi.Input<string>;
+  /** What the release waits for: the load balancer controller, DNS, node pools. */
+  readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** The data lake, loaded into ClickHouse every night; no loader without it. */
+  readonly lake?: {
+    readonly bucketName: pulumi.Input<string>;
+    readonly region: string;
+    readonly curatedPrefix: string;
+  };
+}
+
+/** The namespace of the API. */
+export const ANALYTICS_NAMESPACE = "analytics";
+
+/**
+ * The API's image: the service, its migrations Job and the lake loader, built for the Graviton
+ * (arm64) nodes of the general NodePool from the folders its bundles import (a test bundles the
+ * entry points and fails on any file read from outside this list).
+ */
+export const ANALYTICS_API_IMAGE: ImageSource = {
+  dockerfile: "functions/analytics/analytics-api/Dockerfile",
+  include: [
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "functions/analytics/analytics-api",
+    "functions/analytics/clickhouse",
+    "functions/shared",
+    "contracts",
+  ],
+  platforms: [dockerBuild.Platform.Linux_arm64],
+};
+
+/**
+ * Why `value` is not the digest of a pushed image (`sha256:<64 hex>`, as the chart's schema
+ * requires), or undefined when it is one.
+ */
+export function imageDigestProblem(value: string): string | undefined {
+  return /^sha256:[a-f0-9]{64}$/.test(value)
+    ? undefined
+    : `image digest = ${JSON.stringify(value)}: expected sha256:<64 hex> of the image pushed to the repository`;
+}
+
+/**
+ * The analytics API on the cluster: its ECR repository (scan on push, immutable tags, KMS,
+ * lifecycle), its image built from this repository and pushed there by the deployment (through a
+ * docker-build provider of its own, which logs in to the registry with the Docker credentials of
+ * the machine that deploys), its namespace and the Secret with its and the migrator's ClickHouse
+ * passwords, and `charts/analytics-api` at the image's digest, installed only once the image is
+ * pushed (Deployment with probes and anti-affinity on the general NodePool, Service, HPA on CPU,
+ * PDB, the migrations hook Job, and an HTTPS Ingress that the load balancer controller turns into
+ * an ALB with the certificate of `hostname`).
+ */
+export class AnalyticsApi extends pulumi.ComponentResource {
+  public readonly repositoryUrl: pulumi.Output<string>;
+  /** The deployed image, `<repositoryUrl>@sha256:<digest>`. */
+  public readonly imageRef: pulumi.Output<string>;
+  public readonly url: string;
+  public readonly release: k8s.helm.v3.Release;
+
+  constructor(name: string, args: AnalyticsApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("knowledgecity:analytics:AnalyticsApi", name, {}, opts);
+    const { settings } = args;
+    const problems = [
+      ...(settings.minReplicas < 2 ? [`minReplicas = ${settings.minReplicas}: at least 2`] : []),
+      ...(settings.maxReplicas < settings.minReplicas
+        ? [`maxReplicas = ${settings.maxReplicas}: at least minReplicas`]
+        : []),
+    ];
+    if (problems.length > 0) {
+      throw new pulumi.ResourceError(problems.join("; "), this);
+    }
+    this.url = `https://${args.hostname}`;
+
+    const repository = imageRepository(
+      `${name}-image`,
+      { repositoryName: "knowledgecity/analytics-api", kmsKeyArn: args.imageKeyArn },
+      this,
+    );
+    this.repositoryUrl = repository.repositoryUrl;
+    const builder = new dockerBuild.Provider(`${name}-image-builder`, {}, { parent: this });
+    const image = pushedImage(
+      `${name}-image`,
+      { repository, source: ANALYTICS_API_IMAGE, provider: builder },
+      this,
+    );
+    // A build that pushed nothing has no digest: stop here rather than install a chart whose
+    // migrations Job waits ten minutes on an image that does not exist.
+    const digest = image.digest.apply((value) => {
+      const problem = imageDigestProblem(value);
+      if (problem !== undefined) {
+        throw new pulumi.ResourceError(problem, this);
+      }
+      return value;
+    });
+    this.imageRef = pulumi.interpolate`${repository.repositoryUrl}@${digest}`;
+
+    const k8sOptions = {
+      parent: this,
+      provider: args.cluster.provider,
+      dependsOn: args.cluster.ready,
+    };
+    const namespace = new k8s.core.v1.Namespace(
+      `${name}-namespace`,
+      {
+        metadata: {
+          name: ANALYTICS_NAMESPACE,
+          labels: { "pod-security.kubernetes.io/enforce": "restricted" },
+        },
+      },
+      k8sOptions,
+    );
+    const secret = new k8s.core.v1.Secret(
+      `${name}-clickhouse`,
+      {
+        metadata: { name: USERS_SECRET, namespace: ANALYTICS_NAMESPACE },
+        type: "Opaque",
+        stringData: {
+          api: args.clickhouse.passwords.api,
+          migrator: args.clickhouse.passwords.migrator,
+        },
+      },
+      { ...k8sOptions, dependsOn: [namespace] },
+    );
+    const certificateArn = validatedCertificate(
+      `${name}-tls`,
+      { hostnames: [args.hostname], hostedZoneId: args.hostedZoneId },
+      this,
+    );
+    const placement = placementOn("general");
+    this.release = helmRelease(
+      "analytics-api",
+      {
+        source: { local: "analytics-api" },
+        namespace: ANALYTICS_NAMESPACE,
+        provider: args.cluster.provider,
+        // The image first: the chart's pre-install migrations Job runs it.
+        dependsOn: [image, secret, args.clickhouse.release, ...args.dependsOn],
+        values: {
+          image: { repository: repository.repositoryUrl, digest },
+          serviceAccount: { name: "analytics-api" },
+          clickhouse: {
+            url: args.clickhouse.internalUrl,
+            database: ANALYTICS_DATABASE,
+            username: "api",
+            passwordSecret: { name: USERS_SECRET, key: "api" },
+            migrator: {
+              username: "migrator",
+              passwordSecret: { name: USERS_SECRET, key: "migrator" },
+              cluster: CLICKHOUSE_CLUSTER,
+              rawRetentionDays: settings.rawRetentionDays,
+            },
+          },
+          autoscaling: {
+            minReplicas: settings.minReplicas,
+            maxReplicas: settings.maxReplicas,
+            targetCPUUtilizationPercentage: settings.cpuTargetPercent,
+          },
+          ingress: {
+            enabled: true,
+            host: args.hostname,
+            certificateArn,
+            scheme: settings.internetFacing ? "internet-facing" : "internal",
+            deletionProtection: true,
+          },
+          lakeLoader:
+            args.lake === undefined
+              ? { enabled: false }
+              : {
+                  enabled: true,
+                  bucket: args.lake.bucketName,
+                  region: args.lake.region,
+                  prefix: args.lake.curatedPrefix,
+                },
+          nodeSelector: placement.nodeSelector,
+          tolerations: placement.tolerations,
+        },
+      },
+      this,
+    );
+    this.registerOutputs({
+      repositoryUrl: this.repositoryUrl,
+      imageRef: this.imageRef,
+      url: this.url,
+    });
+  }
+}

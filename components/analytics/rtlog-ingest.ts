@@ -1,0 +1,239 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { ClickHouse } from "./clickhouse";
+import type { AwsContext } from "../shared/context";
+import type { LogRetentionDays } from "../shared/logs";
+import { NodeFunction } from "../shared/node-function";
+import { dataTags } from "../shared/tags";
+import { ANALYTICS_DATABASE } from "../../contracts/analytics";
+import type { ClickHouseUserName } from "../../contracts/clickhouse-users";
+
+/** How the ingest reads the stream. */
+export interface RtlogIngestSettings {
+  /** Records per invocation, 1-10000. @default 1000 */
+  readonly batchSize: number;
+  /** Seconds to gather a batch, 0-300. @default 5 */
+  readonly batchingWindowSeconds: number;
+  /** Concurrent batches per shard, 1-10. @default 1 */
+  readonly parallelizationFactor: number;
+  /** Retries of a failing batch before it goes to the failure queue, 0-10000. @default 10 */
+  readonly maximumRetryAttempts: number;
+}
+
+/** Arguments of `RtlogIngest`. */
+export interface RtlogIngestArgs {
+  readonly context: AwsContext;
+  readonly settings: RtlogIngestSettings;
+  /** The VideoPipeline's real-time log stream. */
+  readonly streamArn: pulumi.Input<string>;
+  /**
+   * Key of the stream and of the function's logs and failure queue (telemetry), as
+   * `DataKeys.policyReadyKeyArns.telemetry`: CloudWatch Logs checks the key policy when it creates
+   * the function's log group.
+   */
+  readonly telemetryKeyArn: pulumi.Input<string>;
+  /** Key of the ClickHouse password secret and the dead letters (user data). */
+  readonly userDataKeyArn: pulumi.Input<string>;
+  /** Where the rows go: the cluster's ClickHouse (its URL, ingest secret and load balancer). */
+  readonly clickhouse: Pick<
+    ClickHouse,
+    "url" | "ingestSecretArn" | "loadBalancerSecurityGroupId" | "admit"
+  >;
+  /** Malformed records are kept under `<prefix>rtlog/` in this bucket (the data lake). */
+  readonly deadLetterBucketName: pulumi.Input<string>;
+  readonly deadLetterBucketArn: pulumi.Input<string>;
+  readonly deadLetterPrefix: string;
+  readonly vpcId: pulumi.Input<string>;
+  readonly privateSubnetIds: pulumi.Input<string[]>;
+  readonly logRetentionDays?: LogRetentionDays;
+}
+
+/**
+ * The real-time-log ingest: a Lambda in the private subnets that reads the playback log stream
+ * in batches, parses each CloudFront record into a typed row, keeps malformed records under a
+ * dead-letter prefix in S3, and inserts the rest into ClickHouse over TLS. Failing batches are
+ * retried a bounded number of times, bisected to isolate a bad record, and then reported to a
+ * failure queue (shard and sequence range) instead of blocking the shard.
+ */
+export class RtlogIngest extends pulumi.ComponentResource {
+  public readonly functionArn: pulumi.Output<string>;
+  public readonly functionName: pulumi.Output<string>;
+  public readonly failureQueueUrl: pulumi.Output<string>;
+  public readonly failureQueueName: pulumi.Output<string>;
+
+  constructor(name: string, args: RtlogIngestArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("knowledgecity:analytics:RtlogIngest", name, {}, opts);
+    const { context, settings } = args;
+    const bounds: [keyof RtlogIngestSettings, number, number][] = [
+      ["batchSize", 1, 10_000],
+      ["batchingWindowSeconds", 0, 300],
+      ["parallelizationFactor", 1, 10],
+      ["maximumRetryAttempts", 0, 10_000],
+    ];
+    const problems = bounds
+      .filter(([key, min, max]) => {
+        const value = settings[key];
+        return !Number.isInteger(value) || value < min || value > max;
+      })
+      .map(([key, min, max]) => `${key} = ${settings[key]}: an integer from ${min} to ${max}`);
+    if (problems.length > 0) {
+      throw new pulumi.ResourceError(problems.join("; "), this);
+    }
+    const parent = { parent: this };
+    const timeoutSeconds = 60;
+
+    const failures = new aws.sqs.Queue(
+      `${name}-failures`,
+      {
+        messageRetentionSeconds: 1_209_600,
+        kmsMasterKeyId: args.telemetryKeyArn,
+        kmsDataKeyReusePeriodSeconds: 300,
+        tags: dataTags("telemetry"),
+      },
+      parent,
+    );
+    this.failureQueueUrl = failures.url;
+    this.failureQueueName = failures.name;
+
+    const securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-function`,
+      {
+        vpcId: args.vpcId,
+        description: "Real-time log ingest: ClickHouse over TLS and AWS APIs only",
+        egress: [
+          {
+            description: "AWS APIs (Kinesis, S3, Secrets Manager) over HTTPS",
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrBlocks: ["0.0.0.0/0"],
+          },
+        ],
+      },
+      parent,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-to-clickhouse`,
+      {
+        securityGroupId: securityGroup.id,
+        referencedSecurityGroupId: args.clickhouse.loadBalancerSecurityGroupId,
+        ipProtocol: "tcp",
+        fromPort: 8443,
+        toPort: 8443,
+        description: "ClickHouse load balancer",
+      },
+      parent,
+    );
+    args.clickhouse.admit(`${name}-admitted`, securityGroup.id, "Real-time log ingest");
+
+    const deadLetterPrefix = `${args.deadLetterPrefix}rtlog/`;
+    const fn = new NodeFunction(
+      name,
+      {
+        context,
+        contract: "rtlog-ingest",
+        description: "CloudFront real-time playback logs into ClickHouse",
+        memoryMb: 512,
+        timeoutSeconds,
+        kmsKeyArn: args.telemetryKeyArn,
+        ...(args.logRetentionDays === undefined ? {} : { logRetentionDays: args.logRetentionDays }),
+        vpc: { subnetIds: args.privateSubnetIds, securityGroupIds: [securityGroup.id] },
+        environment: {
+          CLICKHOUSE_URL: args.clickhouse.url,
+          CLICKHOUSE_DATABASE: ANALYTICS_DATABASE,
+          CLICKHOUSE_USER: "ingest" satisfies ClickHouseUserName,
+          CLICKHOUSE_PASSWORD_SECRET_ARN: args.clickhouse.ingestSecretArn,
+          DEAD_LETTER_BUCKET: args.deadLetterBucketName,
+          DEAD_LETTER_PREFIX: deadLetterPrefix,
+          DEAD_LETTER_KMS_KEY_ARN: args.userDataKeyArn,
+        },
+        permissions: [
+          {
+            // The mapping polls the stream itself (shared throughput), which takes these actions
+            // on the stream. kinesis:SubscribeToShard is for enhanced fan-out only, and is
+            // authorized on the registered consumer's ARN, never on the stream's:
+            // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonkinesisdatastreams.html
+            // https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html
+            sid: "ReadThePlaybackLogStream",
+            actions: [
+              "kinesis:DescribeStream",
+              "kinesis:DescribeStreamSummary",
+              "kinesis:GetRecords",
+              "kinesis:GetShardIterator",
+              "kinesis:ListShards",
+            ],
+            resources: [args.streamArn],
+          },
+          {
+            sid: "DecryptTheStream",
+            actions: ["kms:Decrypt"],
+            resources: [args.telemetryKeyArn],
+            condition: {
+              StringEquals: { "kms:ViaService": `kinesis.${context.region}.amazonaws.com` },
+            },
+          },
+          {
+            sid: "ReadTheClickHousePassword",
+            actions: ["secretsmanager:GetSecretValue"],
+            resources: [args.clickhouse.ingestSecretArn],
+          },
+          {
+            sid: "DecryptThePassword",
+            actions: ["kms:Decrypt"],
+            resources: [args.userDataKeyArn],
+            condition: {
+              StringEquals: { "kms:ViaService": `secretsmanager.${context.region}.amazonaws.com` },
+            },
+          },
+          {
+            sid: "KeepMalformedRecords",
+            actions: ["s3:PutObject"],
+            resources: [pulumi.interpolate`${args.deadLetterBucketArn}/${deadLetterPrefix}*`],
+          },
+          {
+            sid: "EncryptMalformedRecords",
+            actions: ["kms:GenerateDataKey"],
+            resources: [args.userDataKeyArn],
+            condition: {
+              StringEquals: { "kms:ViaService": `s3.${context.region}.amazonaws.com` },
+            },
+          },
+          {
+            sid: "ReportFailedBatches",
+            actions: ["sqs:SendMessage"],
+            resources: [failures.arn],
+          },
+          {
+            sid: "EncryptFailureReports",
+            actions: ["kms:GenerateDataKey", "kms:Decrypt"],
+            resources: [args.telemetryKeyArn],
+            condition: {
+              StringEquals: { "kms:ViaService": `sqs.${context.region}.amazonaws.com` },
+            },
+          },
+        ],
+      },
+      parent,
+    );
+    new aws.lambda.EventSourceMapping(
+      `${name}-stream`,
+      {
+        functionName: fn.function.name,
+        eventSourceArn: args.streamArn,
+        startingPosition: "LATEST",
+        batchSize: settings.batchSize,
+        maximumBatchingWindowInSeconds: settings.batchingWindowSeconds,
+        parallelizationFactor: settings.parallelizationFactor,
+        maximumRetryAttempts: settings.maximumRetryAttempts,
+        maximumRecordAgeInSeconds: 86_400,
+        bisectBatchOnFunctionError: true,
+        functionResponseTypes: ["ReportBatchItemFailures"],
+        destinationConfig: { onFailure: { destinationArn: failures.arn } },
+      },
+      { parent: this, dependsOn: [fn] },
+    );
+    this.functionArn = fn.arn;
+    this.functionName = fn.function.name;
+    this.registerOutputs({ functionArn: this.functionArn, failureQueueUrl: this.failureQueueUrl });
+  }
+}
