@@ -14,16 +14,16 @@ import {
   functionContract,
   type FunctionName,
 } from "../contracts/functions";
-import { loadConfiguration as loadEncodeStatus } from "../functions/video/encode-status/core";
+import { loadConfiguration as loadEncodeStatus } from "../functions/video/encode-status/config";
 import { loadConfiguration as loadEncodeSubmit } from "../functions/video/encode-submit/config";
-import { loadConfiguration as loadHomeRegion } from "../functions/data/home-region/core";
+import { loadConfiguration as loadHomeRegion } from "../functions/data/home-region/config";
 import {
   loadDetokenizeConfiguration,
   loadTokenizeConfiguration,
 } from "../functions/security/pii-tokenize/config";
-import { loadConfiguration as loadPlaybackAuth } from "../functions/video/playback-auth/core";
+import { loadConfiguration as loadPlaybackAuth } from "../functions/video/playback-auth/config";
 import { loadConfiguration as loadRtlogIngest } from "../functions/analytics/rtlog-ingest/config";
-import { loadConfiguration as loadUploadUrl } from "../functions/video/upload-url/core";
+import { loadConfiguration as loadUploadUrl } from "../functions/video/upload-url/config";
 import { loadConfiguration as loadVaultMigrate } from "../functions/security/vault-migrate/config";
 import {
   listStacks,

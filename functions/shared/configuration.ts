@@ -1,13 +1,5 @@
 /**
- * The message of a handler's configuration error (raised when its module loads): the missing
- * environment variables, then each other problem, in one line.
+ * @deprecated import `configurationMessage` and `ConfigurationError` from `./errors`, and read
+ * variables with `EnvironmentReader` from `./environment`; this module only re-exports.
  */
-export function configurationMessage(
-  missing: readonly string[],
-  problems: readonly string[] = [],
-): string {
-  return [
-    ...(missing.length > 0 ? [`missing environment variables: ${missing.join(", ")}`] : []),
-    ...problems,
-  ].join("; ");
-}
+export { configurationMessage } from "./errors";

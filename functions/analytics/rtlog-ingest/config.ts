@@ -9,6 +9,7 @@ import {
   type RequiredVariable,
   type RuntimeVariable,
 } from "../../../contracts/functions";
+import { readVariables, type Environment } from "../../shared/environment";
 import { ConfigurationError } from "./errors";
 
 /** A variable the function reads: its contract's, and `AWS_LAMBDA_FUNCTION_NAME` from Lambda. */
@@ -102,19 +103,12 @@ const schema = z.object({
 } satisfies Record<EnvironmentVariable, z.ZodType>);
 
 /** Reads and validates the environment; throws `ConfigurationError` listing every problem. */
-export function loadConfiguration(
-  env: Readonly<Record<string, string | undefined>>,
-): RtlogIngestConfig {
-  // Blank counts as unset.
-  const values = Object.fromEntries(
-    ENVIRONMENT.map((name) => {
-      const value = env[name]?.trim();
-      return [name, value === "" ? undefined : value];
-    }),
-  );
+export function loadConfiguration(env: Environment): RtlogIngestConfig {
+  const values = readVariables(env, ENVIRONMENT);
   const result = schema.safeParse(values, { reportInput: true });
   if (!result.success) {
     throw new ConfigurationError(
+      [],
       result.error.issues.map((issue) => {
         const name = issue.path.map(String).join(".");
         // A URL is not echoed: it can carry credentials.
@@ -122,6 +116,7 @@ export function loadConfiguration(
           ? `${name} ${issue.message}, got ${JSON.stringify(issue.input)}`
           : `${name} ${issue.message}`;
       }),
+      "invalid environment",
     );
   }
   const parsed = result.data;

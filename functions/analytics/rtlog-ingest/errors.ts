@@ -3,13 +3,7 @@
  * password, a record's contents or a raw service message.
  */
 
-/** Required environment variables are missing or invalid (raised when the module loads). */
-export class ConfigurationError extends Error {
-  override readonly name = "ConfigurationError";
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid environment: ${problems.join("; ")}`);
-  }
-}
+export { ConfigurationError } from "../../shared/errors";
 
 /** The ClickHouse password secret has no usable string value. */
 export class SecretValueError extends Error {

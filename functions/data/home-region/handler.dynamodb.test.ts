@@ -2,7 +2,7 @@ import { PutItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { GenerateMacCommand, KMSClient } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { macMessage, normalizeIdentity } from "./core";
+import { macMessage, normalizeIdentity } from "./identity";
 import {
   LOOKUP_FROM_US,
   LOOKUP_US_USER,
@@ -38,15 +38,15 @@ let directory: LocalDirectory;
 let logs: ReturnType<typeof captureLogs>;
 
 type Handler = Awaited<ReturnType<LocalDirectory["loadHandler"]>>;
-type Core = typeof import("./core");
+type Errors = typeof import("./errors");
 
-/** The core module the last loaded handler uses: its error classes are the ones it throws. */
-let core: Core;
+/** The errors module the last loaded handler uses: its error classes are the ones it throws. */
+let errors: Errors;
 
 /** The handler of the Saudi stack, or of the stack `env` describes, on this test's table. */
 async function loadHandler(env?: typeof US_HANDLER_ENV): Promise<Handler> {
   const handler = await directory.loadHandler(env);
-  core = await import("./core");
+  errors = await import("./errors");
   return handler;
 }
 
@@ -176,7 +176,7 @@ describe("register", () => {
     // The same person signs up again at the US API, now declaring the US.
     const usHandler = await loadHandler(US_HANDLER_ENV);
     const error = await rejection(usHandler({ ...REGISTER_SAUDI, country: "US" }, CONTEXT));
-    expect(error).toBeInstanceOf(core.HomeRegionConflictError);
+    expect(error).toBeInstanceOf(errors.HomeRegionConflictError);
     expect(error).toMatchObject({
       name: "HomeRegionConflictError",
       existingRegion: "me-south-1",
@@ -210,7 +210,7 @@ describe("register", () => {
   it("a sign-up kept in another region is refused and leaves the table untouched; its own region then keeps it", async () => {
     const handler = await loadHandler();
     const error = await rejection(handler(REGISTER_US, CONTEXT));
-    expect(error).toBeInstanceOf(core.HomeRegionElsewhereError);
+    expect(error).toBeInstanceOf(errors.HomeRegionElsewhereError);
     expect(error).toMatchObject({ homeRegion: "us-east-1", apiHostname: "api.us.example.com" });
     expect(directory.sent).toEqual([]);
     expect(kms.commandCalls(GenerateMacCommand)).toHaveLength(0);
@@ -281,7 +281,7 @@ describe("move", () => {
     const error = await rejection(
       handler({ ...MOVE_SAUDI_TO_US, fromRegion: "us-east-1", toRegion: "me-south-1" }, CONTEXT),
     );
-    expect(error).toBeInstanceOf(core.StaleHomeRegionError);
+    expect(error).toBeInstanceOf(errors.StaleHomeRegionError);
     expect(error).toMatchObject({ fromRegion: "us-east-1", currentRegion: "me-south-1" });
     expect(directory.names()).not.toContain("TransactWriteItemsCommand");
   });
@@ -294,7 +294,7 @@ describe("move", () => {
       overwriteSaudiRecord({ homeRegion: { S: "us-east-1" }, version: { N: "2" } }),
     );
     const error = await rejection(handler(MOVE_SAUDI_TO_US, CONTEXT));
-    expect(error).toBeInstanceOf(core.StaleHomeRegionError);
+    expect(error).toBeInstanceOf(errors.StaleHomeRegionError);
     expect(error).toMatchObject({ fromRegion: "me-south-1", currentRegion: "us-east-1" });
     expect(directory.names()).toEqual(["GetItemCommand", "TransactWriteItemsCommand"]);
     // Neither half of the transaction was written: no audit item.
@@ -306,7 +306,7 @@ describe("move", () => {
     await signUpSaudiUser(handler);
     directory.afterNext("GetItemCommand", () => overwriteSaudiRecord({ version: { N: "3" } }));
     await expect(handler(MOVE_SAUDI_TO_US, CONTEXT)).rejects.toBeInstanceOf(
-      core.StaleHomeRegionError,
+      errors.StaleHomeRegionError,
     );
     const items = await directory.items();
     expect(items.get(SAUDI_KEY)?.homeRegion).toEqual({ S: "me-south-1" });
@@ -316,7 +316,7 @@ describe("move", () => {
   it("an identity without a home region cannot be moved", async () => {
     const handler = await loadHandler();
     await expect(handler(MOVE_SAUDI_TO_US, CONTEXT)).rejects.toBeInstanceOf(
-      core.HomeRegionNotFoundError,
+      errors.HomeRegionNotFoundError,
     );
     expect(directory.names()).not.toContain("TransactWriteItemsCommand");
     expect((await directory.items()).size).toBe(0);

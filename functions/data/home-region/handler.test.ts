@@ -39,10 +39,10 @@ let restoreEnvironment: () => void = () => undefined;
 let logs: ReturnType<typeof captureLogs>;
 
 type Handler = (typeof import("./handler"))["handler"];
-type Core = typeof import("./core");
+type Errors = typeof import("./errors");
 
-/** The core module the last loaded handler uses: its error classes are the ones it throws. */
-let core: Core;
+/** The errors module the last loaded handler uses: its error classes are the ones it throws. */
+let errors: Errors;
 
 /** Loads the handler module afresh under `env`, as a cold start would. */
 async function loadHandler(
@@ -51,7 +51,7 @@ async function loadHandler(
   restoreEnvironment = setHandlerEnvironment(env);
   vi.resetModules();
   const { handler } = await import("./handler");
-  core = await import("./core");
+  errors = await import("./errors");
   return handler;
 }
 
@@ -127,7 +127,7 @@ describe("bad events are refused before any AWS call", () => {
   ] as const)("%s", async (_, event, errorName) => {
     const handler = await loadHandler();
     const error = await rejection(handler(event, CONTEXT));
-    expect(error).toBeInstanceOf(core[errorName]);
+    expect(error).toBeInstanceOf(errors[errorName]);
     expect(error).toMatchObject({ name: errorName });
     expect(awsCalls()).toBe(0);
     expect(logs.lines()).toEqual([
@@ -142,7 +142,7 @@ describe("sign-up pinning", () => {
   it("refuses a sign-up whose country is kept in another region, before any AWS call, with that region's hostname", async () => {
     const handler = await loadHandler();
     const error = await rejection(handler(REGISTER_US, CONTEXT));
-    expect(error).toBeInstanceOf(core.HomeRegionElsewhereError);
+    expect(error).toBeInstanceOf(errors.HomeRegionElsewhereError);
     expect(error).toMatchObject({
       name: "HomeRegionElsewhereError",
       homeRegion: "us-east-1",
@@ -187,7 +187,7 @@ describe("AWS failures become named errors", () => {
       }),
     );
     const error = await rejection(handler(LOOKUP_FROM_US, CONTEXT));
-    expect(error).toBeInstanceOf(core.KeyServiceError);
+    expect(error).toBeInstanceOf(errors.KeyServiceError);
     expect(ddb.calls()).toHaveLength(0);
     expect(logs.lines()[0]).toEqual({
       level: "error",
@@ -210,7 +210,7 @@ describe("AWS failures become named errors", () => {
       }),
     );
     const error = await rejection(handler(REGISTER_SAUDI, CONTEXT));
-    expect(error).toBeInstanceOf(core.StoreError);
+    expect(error).toBeInstanceOf(errors.StoreError);
     expect((error as Error).message).toBe("home region store register failed");
     expect(logs.lines()[0]).toEqual({
       level: "error",
@@ -236,7 +236,7 @@ describe("AWS failures become named errors", () => {
         CancellationReasons: [{ Code: "ThrottlingError" }, { Code: "None" }],
       }),
     );
-    await expect(handler(MOVE_SAUDI_TO_US, CONTEXT)).rejects.toBeInstanceOf(core.StoreError);
+    await expect(handler(MOVE_SAUDI_TO_US, CONTEXT)).rejects.toBeInstanceOf(errors.StoreError);
     expect(logs.lines().find((line) => line.event === "store.failed")).toMatchObject({
       operation: "move",
       reasons: ["ThrottlingError", "None"],

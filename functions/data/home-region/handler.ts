@@ -22,6 +22,8 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
 import type { Context } from "aws-lambda";
+import { loadConfiguration } from "./config";
+import { performRequest, type HomeRegionDeps } from "./core";
 import {
   ConcurrentChangeError,
   HomeRegionConflictError,
@@ -29,23 +31,18 @@ import {
   HomeRegionNotFoundError,
   InvalidIdentityError,
   InvalidRequestError,
-  keyPrefix,
-  loadConfiguration,
-  parseEvent,
-  performRequest,
   StaleHomeRegionError,
-  toCallerError,
-  type HomeRegionDeps,
-  type HomeRegionRequest,
-  type HomeRegionResponse,
-} from "./core";
-import { KmsMacGenerator } from "./kms";
+} from "./errors";
+import { toCallerError } from "../../shared/errors";
+import { keyPrefix } from "./identity";
+import { parseEvent, type HomeRegionRequest, type HomeRegionResponse } from "./requests";
+import { createMacGenerator } from "./kms";
 import { describeError, log } from "../../shared/log";
 import { DynamoDbHomeRegionStore } from "./store";
 
 const config = loadConfiguration(process.env);
 const deps: HomeRegionDeps = {
-  mac: new KmsMacGenerator(new KMSClient({}), config.hmacKeyId),
+  mac: createMacGenerator(new KMSClient({}), config.hmacKeyId),
   store: new DynamoDbHomeRegionStore(new DynamoDBClient({}), config.tableName),
   directory: config.directory,
 };

@@ -6,9 +6,10 @@ import {
 } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { KeyServiceError, macMessage, normalizeIdentity } from "./core";
+import { KeyServiceError } from "./errors";
+import { macMessage, normalizeIdentity } from "./identity";
 import { SAUDI_IDENTITY } from "./fixtures/events";
-import { KmsMacGenerator } from "./kms";
+import { createMacGenerator } from "./kms";
 import { HMAC_KEY_ID, captureLogs, fakeKms, fakeMac, rejection } from "./test-support";
 
 const kms = mockClient(KMSClient);
@@ -25,10 +26,10 @@ afterEach(() => {
 
 const MESSAGE = macMessage(normalizeIdentity(SAUDI_IDENTITY));
 
-describe("KmsMacGenerator", () => {
+describe("createMacGenerator", () => {
   it("asks KMS for HMAC_SHA_256 under the configured key", async () => {
     fakeKms(kms);
-    const generator = new KmsMacGenerator(new KMSClient({}), HMAC_KEY_ID);
+    const generator = createMacGenerator(new KMSClient({}), HMAC_KEY_ID);
     await expect(generator.generateMac(MESSAGE)).resolves.toEqual(fakeMac(MESSAGE));
     expect(kms.commandCalls(GenerateMacCommand).map(({ args }) => args[0].input)).toEqual([
       { KeyId: HMAC_KEY_ID, MacAlgorithm: "HMAC_SHA_256", Message: MESSAGE },
@@ -54,7 +55,7 @@ describe("KmsMacGenerator", () => {
     ],
   ])("turns %s into KeyServiceError, logging only safe fields", async (_, failure, logged) => {
     kms.on(GenerateMacCommand).rejects(failure);
-    const generator = new KmsMacGenerator(new KMSClient({}), HMAC_KEY_ID);
+    const generator = createMacGenerator(new KMSClient({}), HMAC_KEY_ID);
     const error = await rejection(generator.generateMac(MESSAGE));
     expect(error).toBeInstanceOf(KeyServiceError);
     expect((error as Error).message).toBe("key service call GenerateMac failed");
@@ -76,7 +77,7 @@ describe("KmsMacGenerator", () => {
     ["no MAC", {}],
   ])("refuses %s", async (_, output) => {
     kms.on(GenerateMacCommand).resolves(output);
-    const generator = new KmsMacGenerator(new KMSClient({}), HMAC_KEY_ID);
+    const generator = createMacGenerator(new KMSClient({}), HMAC_KEY_ID);
     await expect(generator.generateMac(MESSAGE)).rejects.toBeInstanceOf(KeyServiceError);
     expect(logs.lines()[0]).toMatchObject({ event: "kms.failed", errorName: "Error" });
   });

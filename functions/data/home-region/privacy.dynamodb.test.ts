@@ -9,7 +9,7 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { MAX_IDENTITY_LENGTH, macMessage, normalizeIdentity } from "./core";
+import { MAX_IDENTITY_LENGTH, macMessage, normalizeIdentity } from "./identity";
 import { SAUDI_IDENTITY, US_IDENTITY } from "./fixtures/events";
 import { AUDIT_ATTRIBUTES, RECORD_ATTRIBUTES } from "./store";
 import { LocalDirectory } from "./test-dynamodb";

@@ -12,21 +12,22 @@ import {
   testClient,
   uniqueTable,
 } from "../../../test/dynamodb/tables";
+import type { RegionDirectory } from "./config";
+import {
+  lookupHomeRegion,
+  moveHomeRegion,
+  registerHomeRegion,
+  type HomeRegionDeps,
+  type HomeRegionRecord,
+  type MoveWrite,
+} from "./core";
 import {
   ConcurrentChangeError,
   HomeRegionConflictError,
   StaleHomeRegionError,
   StoreError,
-  auditKey,
-  lookupHomeRegion,
-  moveHomeRegion,
-  normalizeIdentity,
-  registerHomeRegion,
-  type HomeRegionDeps,
-  type HomeRegionRecord,
-  type MoveWrite,
-  type RegionDirectory,
-} from "./core";
+} from "./errors";
+import { auditKey, normalizeIdentity } from "./identity";
 import { AUDIT_ATTRIBUTES, DynamoDbHomeRegionStore, RECORD_ATTRIBUTES } from "./store";
 import { captureLogs, fakeMac, recordKeyOf, rejection } from "./test-support";
 

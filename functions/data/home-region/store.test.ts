@@ -11,14 +11,9 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  ConcurrentChangeError,
-  StoreError,
-  StoreIntegrityError,
-  auditKey,
-  type HomeRegionRecord,
-  type MoveWrite,
-} from "./core";
+import type { HomeRegionRecord, MoveWrite } from "./core";
+import { ConcurrentChangeError, StoreError, StoreIntegrityError } from "./errors";
+import { auditKey } from "./identity";
 import { SAUDI_IDENTITY } from "./fixtures/events";
 import { DynamoDbHomeRegionStore, recordFromItem } from "./store";
 import { TABLE_NAME, captureLogs, recordKeyOf, thrown } from "./test-support";

@@ -22,17 +22,14 @@ import {
   type PutItemCommandInput,
   type TransactWriteItemsCommandInput,
 } from "@aws-sdk/client-dynamodb";
+import type { CreateOutcome, HomeRegionRecord, HomeRegionStore, MoveWrite } from "./core";
 import {
   ConcurrentChangeError,
   StaleHomeRegionError,
   StoreError,
   StoreIntegrityError,
-  keyPrefix,
-  type CreateOutcome,
-  type HomeRegionRecord,
-  type HomeRegionStore,
-  type MoveWrite,
-} from "./core";
+} from "./errors";
+import { keyPrefix } from "./identity";
 import { describeError, log } from "../../shared/log";
 
 /** The table's partition key attribute (string). */

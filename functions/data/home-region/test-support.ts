@@ -12,7 +12,8 @@ import {
   type KMSClient,
 } from "@aws-sdk/client-kms";
 import type { AwsClientStub } from "aws-sdk-client-mock";
-import { macMessage, normalizeIdentity, recordKey } from "./core";
+import type { RegionDirectory } from "./config";
+import { macMessage, normalizeIdentity, recordKey } from "./identity";
 import { setEnvironment } from "../../shared/test-support";
 export { captureLogs, rejection, thrown } from "../../shared/test-support";
 
@@ -35,6 +36,17 @@ export const COUNTRY_HOME_REGIONS = JSON.stringify({
   QA: "me-south-1",
   "*": "us-east-1",
 });
+
+/** The Saudi stack's directory: GCC accounts are kept here, every other country's in the US. */
+export const DIRECTORY: RegionDirectory = {
+  regions: ["me-south-1", "us-east-1"],
+  hostnames: new Map([
+    ["me-south-1", "api.sa.example.com"],
+    ["us-east-1", "api.us.example.com"],
+  ]),
+  countries: JSON.parse(COUNTRY_HOME_REGIONS) as Record<string, string>,
+  stackRegion: "me-south-1",
+};
 
 /** The handler's environment in the Saudi stack. */
 export const HANDLER_ENV = {

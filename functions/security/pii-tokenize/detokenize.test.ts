@@ -22,6 +22,7 @@ import {
   captureLogs,
   setHandlerEnvironment,
   tokenFor,
+  rejection,
 } from "./test-support";
 
 const kms = mockClient(KMSClient);
@@ -42,15 +43,6 @@ async function loadHandler(env: Parameters<typeof setHandlerEnvironment>[0]): Pr
   restoreEnvironment = setHandlerEnvironment(env);
   vi.resetModules();
   return (await import("./detokenize")).handler;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 interface Row {

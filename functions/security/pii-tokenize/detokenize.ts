@@ -14,14 +14,10 @@
  */
 import { KMSClient } from "@aws-sdk/client-kms";
 import type { Context } from "aws-lambda";
-import {
-  InvalidRequestError,
-  detokenizeTokens,
-  parseDetokenizeEvent,
-  toCallerError,
-  type DetokenizeDeps,
-  type DetokenizeResponse,
-} from "./core";
+import { detokenizeTokens, type DetokenizeDeps } from "./core";
+import { InvalidRequestError } from "./errors";
+import { toCallerError } from "../../shared/errors";
+import { parseDetokenizeEvent, type DetokenizeResponse } from "./requests";
 import { KmsDecrypter } from "./kms";
 import { describeError, log } from "../../shared/log";
 import { loadDetokenizeConfiguration } from "./config";

@@ -2,21 +2,10 @@
  * KMS implementations of the core's key dependencies. Raw KMS errors are logged (name, status and
  * request id only) and replaced by the core's named errors.
  */
-import {
-  DecryptCommand,
-  EncryptCommand,
-  GenerateMacCommand,
-  type KMSClient,
-} from "@aws-sdk/client-kms";
-import {
-  KeyServiceError,
-  MAC_BYTES,
-  VaultIntegrityError,
-  type Decrypter,
-  type Encrypter,
-  type MacGenerator,
-  type VaultEncryptionContext,
-} from "./core";
+import { DecryptCommand, EncryptCommand, type KMSClient } from "@aws-sdk/client-kms";
+import type { Decrypter, Encrypter, MacGenerator, VaultEncryptionContext } from "./core";
+import { KeyServiceError, VaultIntegrityError } from "./errors";
+import { KmsMacClient } from "../../shared/kms-mac";
 import { describeError, log } from "../../shared/log";
 
 /** KMS errors that mean "this ciphertext does not belong to this key and context". */
@@ -27,32 +16,12 @@ function keyServiceFailure(operation: string, error: unknown, fields = {}): KeyS
   return new KeyServiceError(operation);
 }
 
-/** `GenerateMac` with `HMAC_SHA_256` under an HMAC_256 key. */
-export class KmsMacGenerator implements MacGenerator {
-  constructor(
-    private readonly client: KMSClient,
-    private readonly keyId: string,
-  ) {}
-
-  async generateMac(message: Uint8Array): Promise<Uint8Array> {
-    let mac: Uint8Array | undefined;
-    try {
-      const output = await this.client.send(
-        new GenerateMacCommand({
-          KeyId: this.keyId,
-          MacAlgorithm: "HMAC_SHA_256",
-          Message: message,
-        }),
-      );
-      mac = output.Mac;
-    } catch (error) {
-      throw keyServiceFailure("GenerateMac", error);
-    }
-    if (mac?.length !== MAC_BYTES) {
-      throw keyServiceFailure("GenerateMac", new Error("unexpected MAC length"));
-    }
-    return mac;
-  }
+/**
+ * The MAC generator of the tokenization key `keyId` (an HMAC_256 key), through the shared KMS MAC
+ * client: a failed call is logged and replaced by `KeyServiceError`.
+ */
+export function createMacGenerator(client: KMSClient, keyId: string): MacGenerator {
+  return new KmsMacClient(client, keyId, (operation) => new KeyServiceError(operation));
 }
 
 /** `Encrypt` under the region's user-data key, bound to the vault encryption context. */

@@ -17,9 +17,10 @@ import {
   type GenerateMacCommandInput,
 } from "@aws-sdk/client-kms";
 import type { AwsClientStub } from "aws-sdk-client-mock";
-import { formatToken, macMessage, normalizeValue } from "./core";
+import fc from "fast-check";
+import { FIELD_NAME_PATTERN, MAC_BYTES, formatToken, macMessage, normalizeValue } from "./token";
 import { setEnvironment } from "../../shared/test-support";
-export { captureLogs } from "../../shared/test-support";
+export { captureLogs, rejection, thrown } from "../../shared/test-support";
 
 export const HMAC_KEY_ID = "arn:aws:kms:me-south-1:111122223333:key/hmac-0000";
 export const DATA_KEY_ID = "arn:aws:kms:me-south-1:111122223333:key/data-0000";
@@ -30,6 +31,14 @@ export const DATABASE = "users";
 
 const HMAC_SECRET = "test-hmac-secret";
 const encoder = new TextEncoder();
+
+/** A fixed 32-byte MAC, and its base64url text. */
+export const MAC = new Uint8Array(Array.from({ length: MAC_BYTES }, (_, index) => index * 7));
+/** `MAC` in unpadded base64url, as it ends a token. */
+export const MAC_TEXT = Buffer.from(MAC).toString("base64url");
+
+/** Any field name the pattern allows. */
+export const fieldArb = fc.stringMatching(FIELD_NAME_PATTERN);
 
 /** UTF-8 bytes of a string. */
 export const utf8 = (text: string): Uint8Array => encoder.encode(text);

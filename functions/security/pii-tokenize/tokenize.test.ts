@@ -9,7 +9,7 @@ import {
 import { ExecuteStatementCommand, RDSDataClient } from "@aws-sdk/client-rds-data";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { macMessage } from "./core";
+import { macMessage } from "./token";
 import {
   AURORA_ENV,
   CLUSTER_ARN,
@@ -24,6 +24,7 @@ import {
   setHandlerEnvironment,
   tokenFor,
   utf8,
+  rejection,
 } from "./test-support";
 
 const kms = mockClient(KMSClient);
@@ -43,16 +44,6 @@ async function loadHandler(env: Parameters<typeof setHandlerEnvironment>[0]): Pr
   restoreEnvironment = setHandlerEnvironment(env);
   vi.resetModules();
   return (await import("./tokenize")).handler;
-}
-
-/** The error a promise rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 beforeEach(() => {

@@ -11,15 +11,11 @@
  */
 import { KMSClient } from "@aws-sdk/client-kms";
 import type { Context } from "aws-lambda";
-import {
-  InvalidRequestError,
-  parseTokenizeEvent,
-  toCallerError,
-  tokenizeItems,
-  type TokenizeDeps,
-  type TokenizeResponse,
-} from "./core";
-import { KmsEncrypter, KmsMacGenerator } from "./kms";
+import { tokenizeItems, type TokenizeDeps } from "./core";
+import { InvalidRequestError } from "./errors";
+import { toCallerError } from "../../shared/errors";
+import { parseTokenizeEvent, type TokenizeResponse } from "./requests";
+import { KmsEncrypter, createMacGenerator } from "./kms";
 import { describeError, log } from "../../shared/log";
 import { loadTokenizeConfiguration } from "./config";
 import { createTokenVault } from "./vault";
@@ -27,7 +23,7 @@ import { createTokenVault } from "./vault";
 const environment = loadTokenizeConfiguration(process.env);
 const kms = new KMSClient({});
 const deps: TokenizeDeps = {
-  mac: new KmsMacGenerator(kms, environment.values.HMAC_KEY_ID),
+  mac: createMacGenerator(kms, environment.values.HMAC_KEY_ID),
   encrypter: new KmsEncrypter(kms, environment.values.DATA_KEY_ID),
   vault: createTokenVault(environment.vault),
 };

@@ -15,7 +15,8 @@ import {
   testClient,
   uniqueTable,
 } from "../../../test/dynamodb/tables";
-import { VaultIntegrityError, type VaultRecord } from "./core";
+import type { VaultRecord } from "./core";
+import { VaultIntegrityError } from "./errors";
 import {
   DYNAMODB_ENV,
   FakeKms,

@@ -12,7 +12,8 @@ import {
 } from "@aws-sdk/client-rds-data";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConfigurationError, VaultError, VaultIntegrityError, type VaultRecord } from "./core";
+import type { VaultRecord } from "./core";
+import { VaultError, VaultIntegrityError } from "./errors";
 import {
   CLUSTER_ARN,
   DATABASE,
@@ -28,7 +29,6 @@ import {
   DynamoDbTokenVault,
   auroraSelectSql,
   createTokenVault,
-  loadEnvironment,
 } from "./vault";
 
 const ddb = mockClient(DynamoDBClient);
@@ -58,54 +58,7 @@ const ddbItem = (token: string): Record<string, AttributeValue> => ({
   ciphertext: { B: utf8(`c-${token}`) },
 });
 
-describe("loadEnvironment", () => {
-  it("reads a handler's variables and the DynamoDB vault", () => {
-    expect(
-      loadEnvironment({ A: "a", B: " b ", VAULT_KIND: "dynamodb", VAULT_TABLE: "t" }, ["A", "B"]),
-    ).toEqual({ values: { A: "a", B: "b" }, vault: { kind: "dynamodb", tableName: "t" } });
-  });
-
-  it("reads the Aurora vault", () => {
-    expect(
-      loadEnvironment(
-        {
-          VAULT_KIND: "aurora",
-          VAULT_CLUSTER_ARN: CLUSTER_ARN,
-          VAULT_SECRET_ARN: SECRET_ARN,
-          VAULT_DATABASE: DATABASE,
-        },
-        [],
-      ).vault,
-    ).toEqual({
-      kind: "aurora",
-      clusterArn: CLUSTER_ARN,
-      secretArn: SECRET_ARN,
-      database: DATABASE,
-    });
-  });
-
-  it.each([
-    [{}, "missing environment variables: A, VAULT_KIND"],
-    [{ A: "a", VAULT_KIND: "dynamodb" }, "missing environment variables: VAULT_TABLE"],
-    [
-      { A: " ", VAULT_KIND: "dynamodb", VAULT_TABLE: "" },
-      "missing environment variables: A, VAULT_TABLE",
-    ],
-    [
-      { VAULT_KIND: "aurora", VAULT_SECRET_ARN: SECRET_ARN },
-      "missing environment variables: A, VAULT_CLUSTER_ARN, VAULT_DATABASE",
-    ],
-    [{ A: "a", VAULT_KIND: "postgres" }, "VAULT_KIND must be one of: dynamodb, aurora"],
-    [
-      { VAULT_KIND: "s3" },
-      "missing environment variables: A; VAULT_KIND must be one of: dynamodb, aurora",
-    ],
-  ])("fails on %j", (env, message) => {
-    const load = (): unknown => loadEnvironment(env, ["A"]);
-    expect(load).toThrow(ConfigurationError);
-    expect(load).toThrow(message);
-  });
-
+describe("createTokenVault", () => {
   it("creates the vault of the configured kind", () => {
     expect(createTokenVault({ kind: "dynamodb", tableName: "t" })).toBeInstanceOf(
       DynamoDbTokenVault,

@@ -9,6 +9,7 @@ import {
   PutItemCommand,
   DynamoDBClient,
   type AttributeValue,
+  type BatchGetItemCommandOutput,
   type PutItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import {
@@ -17,95 +18,13 @@ import {
   type ExecuteStatementCommandInput,
   type Field,
 } from "@aws-sdk/client-rds-data";
-import {
-  AURORA_VAULT,
-  VAULT_KINDS,
-  VAULT_VARIANTS,
-  type VaultKind,
-} from "../../../contracts/functions";
-import {
-  ConfigurationError,
-  MAX_ITEMS_PER_REQUEST,
-  VaultError,
-  VaultIntegrityError,
-  type PutOutcome,
-  type StoredRecord,
-  type TokenVault,
-  type VaultRecord,
-} from "./core";
+import { AURORA_VAULT } from "../../../contracts/functions";
+import type { VaultConfig } from "./config";
+import type { PutOutcome, StoredRecord, TokenVault, VaultRecord } from "./core";
+import { VaultError, VaultIntegrityError } from "./errors";
+import { MAX_ITEMS_PER_REQUEST } from "./requests";
 import { describeError, log } from "../../shared/log";
-
-// ---------------------------------------------------------------------------------------------
-// Configuration
-// ---------------------------------------------------------------------------------------------
-
-/** The vault implementations `VAULT_KIND` selects (the contract's). */
-export { VAULT_KINDS, type VaultKind };
-
-/** Where the vault is. */
-export type VaultConfig =
-  | { readonly kind: "dynamodb"; readonly tableName: string }
-  | {
-      readonly kind: "aurora";
-      readonly clusterArn: string;
-      readonly secretArn: string;
-      readonly database: string;
-    };
-
-/** The environment variables each vault kind needs, besides `VAULT_KIND` (the contract's). */
-export const VAULT_ENVIRONMENT: Readonly<Record<VaultKind, readonly string[]>> = VAULT_VARIANTS;
-
-/** A handler's configuration: its own variables, and the vault's. */
-export interface HandlerEnvironment<K extends string> {
-  readonly values: Readonly<Record<K, string>>;
-  readonly vault: VaultConfig;
-}
-
-function isVaultKind(value: string): value is VaultKind {
-  return (VAULT_KINDS as readonly string[]).includes(value);
-}
-
-/**
- * Reads a handler's variables (`names`), `VAULT_KIND` and the variables of that vault kind. Empty
- * or blank values count as missing. Throws one `ConfigurationError` that lists every missing
- * variable, and an unknown `VAULT_KIND`.
- */
-export function loadEnvironment<K extends string>(
-  env: Readonly<Record<string, string | undefined>>,
-  names: readonly K[],
-): HandlerEnvironment<K> {
-  const read = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === undefined || value === "" ? undefined : value;
-  };
-  const kind = read("VAULT_KIND");
-  const problems: string[] = [];
-  // The handlers' contracts list VAULT_KIND among their own variables; it is required once.
-  const required: string[] = [...new Set<string>([...names, "VAULT_KIND"])];
-  if (kind !== undefined) {
-    if (isVaultKind(kind)) {
-      required.push(...VAULT_ENVIRONMENT[kind]);
-    } else {
-      problems.push(`VAULT_KIND must be one of: ${VAULT_KINDS.join(", ")}`);
-    }
-  }
-  const missing = required.filter((name) => read(name) === undefined);
-  if (missing.length > 0 || problems.length > 0 || kind === undefined || !isVaultKind(kind)) {
-    throw new ConfigurationError(missing, problems);
-  }
-  const value = (name: string): string => read(name) ?? "";
-  const values = Object.fromEntries(names.map((name) => [name, value(name)])) as Record<K, string>;
-  const vault: VaultConfig =
-    kind === "dynamodb"
-      ? { kind, tableName: value("VAULT_TABLE") }
-      : {
-          kind,
-          clusterArn: value("VAULT_CLUSTER_ARN"),
-          secretArn: value("VAULT_SECRET_ARN"),
-          database: value("VAULT_DATABASE"),
-        };
-  return { values, vault };
-}
+import { retryWhile, type RetryEnvironment } from "../../shared/retry";
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
@@ -138,10 +57,12 @@ export interface RetryOptions {
   readonly random?: () => number;
 }
 
-const wait = (ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    setTimeout(resolve, ms);
-  });
+/** Keys `BatchGetItem` left unprocessed (it returns them when throttled); retried with backoff. */
+class UnprocessedKeysError extends Error {
+  constructor(readonly keys: number) {
+    super(`${keys} keys unprocessed`);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // DynamoDB
@@ -171,10 +92,7 @@ export function dynamoPutItemInput(tableName: string, record: VaultRecord): PutI
  */
 export class DynamoDbTokenVault implements TokenVault {
   private readonly maxAttempts: number;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
+  private readonly retry: RetryEnvironment;
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -182,10 +100,15 @@ export class DynamoDbTokenVault implements TokenVault {
     options: RetryOptions = {},
   ) {
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 5);
-    this.baseDelayMs = options.baseDelayMs ?? 50;
-    this.maxDelayMs = options.maxDelayMs ?? 1000;
-    this.sleep = options.sleep ?? wait;
-    this.random = options.random ?? Math.random;
+    this.retry = {
+      retry: {
+        maxRetries: this.maxAttempts - 1,
+        baseDelayMs: options.baseDelayMs ?? 50,
+        maxDelayMs: options.maxDelayMs ?? 1000,
+      },
+      ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+      ...(options.random === undefined ? {} : { random: options.random }),
+    };
   }
 
   async putIfAbsent(record: VaultRecord): Promise<PutOutcome> {
@@ -206,49 +129,59 @@ export class DynamoDbTokenVault implements TokenVault {
       let pending: Record<string, AttributeValue>[] = batch.map((token) => ({
         token: { S: token },
       }));
-      for (let attempt = 1; ; attempt += 1) {
-        let output;
-        try {
-          output = await this.client.send(
-            new BatchGetItemCommand({
-              RequestItems: {
-                [this.tableName]: {
-                  Keys: pending,
-                  ConsistentRead: true,
-                  ProjectionExpression: "#token, #field, #ciphertext",
-                  ExpressionAttributeNames: {
-                    "#token": "token",
-                    "#field": "field",
-                    "#ciphertext": "ciphertext",
-                  },
-                },
-              },
-            }),
-          );
-        } catch (error) {
-          throw vaultFailure("read", error, { keys: pending.length });
-        }
+      let attempt = 0;
+      const readPending = async (): Promise<void> => {
+        attempt += 1;
+        const output = await this.batchGet(pending);
         for (const item of output.Responses?.[this.tableName] ?? []) {
           const record = dynamoRecord(item);
           found.set(record.token, record);
         }
         pending = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-        if (pending.length === 0) break;
-        if (attempt >= this.maxAttempts) {
-          log("error", "vault.read_unprocessed", {
-            unprocessed: pending.length,
-            attempts: attempt,
-          });
-          throw new VaultError(
-            `vault read incomplete: ${pending.length} keys still unprocessed after ${attempt} attempts`,
-          );
-        }
-        log("warn", "vault.read_retry", { unprocessed: pending.length, attempt });
-        const ceiling = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
-        await this.sleep(Math.floor(this.random() * ceiling));
+        if (pending.length > 0) throw new UnprocessedKeysError(pending.length);
+      };
+      const retryable = (error: unknown): boolean => {
+        if (!(error instanceof UnprocessedKeysError) || attempt >= this.maxAttempts) return false;
+        log("warn", "vault.read_retry", { unprocessed: error.keys, attempt });
+        return true;
+      };
+      try {
+        await retryWhile(readPending, retryable, this.retry);
+      } catch (error) {
+        if (!(error instanceof UnprocessedKeysError)) throw error;
+        log("error", "vault.read_unprocessed", { unprocessed: error.keys, attempts: attempt });
+        throw new VaultError(
+          `vault read incomplete: ${error.keys} keys still unprocessed after ${attempt} attempts`,
+        );
       }
     }
     return found;
+  }
+
+  /** One strongly consistent `BatchGetItem` of `keys`; a failure is a `VaultError`. */
+  private async batchGet(
+    keys: Record<string, AttributeValue>[],
+  ): Promise<BatchGetItemCommandOutput> {
+    try {
+      return await this.client.send(
+        new BatchGetItemCommand({
+          RequestItems: {
+            [this.tableName]: {
+              Keys: keys,
+              ConsistentRead: true,
+              ProjectionExpression: "#token, #field, #ciphertext",
+              ExpressionAttributeNames: {
+                "#token": "token",
+                "#field": "field",
+                "#ciphertext": "ciphertext",
+              },
+            },
+          },
+        }),
+      );
+    } catch (error) {
+      throw vaultFailure("read", error, { keys: keys.length });
+    }
   }
 }
 

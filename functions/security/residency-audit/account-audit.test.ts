@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  ANNOTATION_MAX_LENGTH,
-  auditAccount,
-  judgeByJurisdiction,
-  parseJurisdictionRegions,
-  type ConfigurationItem,
-  type JurisdictionRegions,
-} from "./core";
+import { auditAccount, judgeByJurisdiction } from "./account-audit";
+import { ANNOTATION_MAX_LENGTH, type ConfigurationItem } from "./core";
+import { parseJurisdictionRegions, type JurisdictionRegions } from "./parameters";
 import { InvalidRuleParametersError } from "./errors";
 
 const JURISDICTIONS: JurisdictionRegions = {

@@ -11,11 +11,7 @@ import {
 } from "@aws-sdk/client-config-service";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
-import {
-  AuditConfigurationError,
-  InvalidRuleParametersError,
-  UnevaluatedResourcesError,
-} from "./errors";
+import { InvalidRuleParametersError, UnevaluatedResourcesError } from "./errors";
 import {
   ACCOUNT_ID,
   NOTIFICATION_TIME,
@@ -25,6 +21,7 @@ import {
   scheduledEvent,
 } from "./fixtures/events";
 import { loadAuditConfiguration } from "./configuration";
+import { ConfigurationError } from "../../shared/errors";
 import { handler } from "./handler";
 
 const AGGREGATOR = "kc-compliance-account-3f2a9c1";
@@ -316,8 +313,11 @@ describe("loadAuditConfiguration", () => {
 
   it("refuses a name AWS Config would refuse", () => {
     expect(() => loadAuditConfiguration({ AGGREGATOR_NAME: "arn:aws:config:x" })).toThrow(
-      new AuditConfigurationError(
-        'AGGREGATOR_NAME = "arn:aws:config:x": expected a configuration aggregator\'s name (1-256 letters, digits, _ or -)',
+      new ConfigurationError(
+        [],
+        [
+          'AGGREGATOR_NAME = "arn:aws:config:x": expected a configuration aggregator\'s name (1-256 letters, digits, _ or -)',
+        ],
       ),
     );
   });

@@ -1,16 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { dataCopies, parseTags, regionOfArn } from "./configuration-item";
 import {
   ANNOTATION_MAX_LENGTH,
-  dataCopies,
   evaluateResidency,
-  parseHomeRegions,
-  parseRuleParameters,
-  parseTags,
-  regionOfArn,
   truncateAnnotation,
   type ConfigurationItem,
 } from "./core";
+import { parseHomeRegions, parseRuleParameters } from "./parameters";
 import { InvalidConfigurationItemError, InvalidRuleParametersError } from "./errors";
 
 const SAUDI = ["me-south-1"];

@@ -27,11 +27,6 @@ export class InvalidEventError extends Error {
   override readonly name = "InvalidEventError";
 }
 
-/** The function's environment (contracts/functions.ts) is not what its contract allows. */
-export class AuditConfigurationError extends Error {
-  override readonly name = "AuditConfigurationError";
-}
-
 /** The rule parameters (`ruleParameters`) are missing or do not name the allowed regions. */
 export class InvalidRuleParametersError extends Error {
   override readonly name = "InvalidRuleParametersError";

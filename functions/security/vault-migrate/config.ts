@@ -3,7 +3,7 @@
  * handler's module loads: every variable is required; blank counts as missing.
  */
 import { requiredVariables } from "../../../contracts/functions";
-import { configurationMessage } from "../../shared/configuration";
+import { EnvironmentReader, type Environment } from "../../shared/environment";
 
 /** Where the migration runs and whose secrets it reads. */
 export interface VaultMigrateConfig {
@@ -14,14 +14,6 @@ export interface VaultMigrateConfig {
   readonly detokenizeSecretArn: string;
 }
 
-/** A missing or malformed variable. */
-export class ConfigurationError extends Error {
-  constructor(missing: readonly string[], problems: readonly string[] = []) {
-    super(configurationMessage(missing, problems));
-    this.name = "ConfigurationError";
-  }
-}
-
 const ARN = {
   VAULT_CLUSTER_ARN: /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster:[a-z][a-z0-9-]*$/,
   MASTER_SECRET_ARN: /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
@@ -30,18 +22,20 @@ const ARN = {
 } as const;
 
 /** Reads the configuration; throws one `ConfigurationError` naming every problem. */
-export function loadConfiguration(
-  env: Readonly<Record<string, string | undefined>>,
-): VaultMigrateConfig {
-  const names = requiredVariables("vault-migrate");
-  const read = (name: string): string => env[name]?.trim() ?? "";
-  const missing = names.filter((name) => read(name) === "");
-  const problems = (Object.keys(ARN) as (keyof typeof ARN)[])
-    .filter((name) => read(name) !== "" && !ARN[name].test(read(name)))
-    .map((name) => `${name} is not an ARN of the expected kind, got ${JSON.stringify(read(name))}`);
-  if (missing.length > 0 || problems.length > 0) {
-    throw new ConfigurationError(missing, problems);
+export function loadConfiguration(env: Environment): VaultMigrateConfig {
+  const reader = new EnvironmentReader(env);
+  const value = Object.fromEntries(
+    requiredVariables("vault-migrate").map((name) => [name, reader.required(name)]),
+  );
+  const read = (name: string): string => value[name] ?? "";
+  for (const name of Object.keys(ARN) as (keyof typeof ARN)[]) {
+    if (read(name) !== "" && !ARN[name].test(read(name))) {
+      reader.problem(
+        `${name} is not an ARN of the expected kind, got ${JSON.stringify(read(name))}`,
+      );
+    }
   }
+  reader.done();
   return {
     clusterArn: read("VAULT_CLUSTER_ARN"),
     database: read("VAULT_DATABASE"),

@@ -9,7 +9,7 @@ import { AURORA_VAULT } from "../../../contracts/functions";
 import { APP_DATABASE_USER } from "../../../contracts/monolith";
 import { dataApiClient, type SecretLogin } from "../../../test/postgres/data-api";
 import { AuroraTokenVault } from "../pii-tokenize/vault";
-import { VaultError } from "../pii-tokenize/core";
+import { VaultError } from "../pii-tokenize/errors";
 import { migrateVault, type DataApiTarget, type RoleCredential } from "./core";
 import { BOOTSTRAP_STATEMENTS, VAULT_MIGRATIONS, type Migration } from "./migrations";
 

@@ -13,9 +13,9 @@ import {
   uniqueTable,
 } from "../../../test/dynamodb/tables";
 import { DynamoDbSubmissionLedger } from "../encode-submit/aws";
-import { clientRequestToken } from "../encode-submit/core";
+import { clientRequestToken } from "../encode-submit/message";
 import { DynamoDbVideoCatalog } from "./catalog";
-import { parseJobStateChange, type CatalogUpdate } from "./core";
+import { parseJobStateChange, type CatalogUpdate } from "./job-event";
 import {
   COURSE_ID,
   DASH_KEY,

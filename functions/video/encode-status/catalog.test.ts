@@ -6,7 +6,8 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DynamoDbVideoCatalog } from "./catalog";
-import { CatalogError, parseJobStateChange, type CatalogUpdate } from "./core";
+import { CatalogError } from "./errors";
+import { parseJobStateChange, type CatalogUpdate } from "./job-event";
 import { publishInput } from "./notifier";
 import {
   CATALOG_TABLE,

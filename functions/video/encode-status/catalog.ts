@@ -31,15 +31,9 @@ import {
   type DynamoDBClient,
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
-import {
-  CatalogError,
-  TERMINAL_STATUSES,
-  isTerminal,
-  type CatalogUpdate,
-  type CurrentRecord,
-  type RecordOutcome,
-  type VideoCatalog,
-} from "./core";
+import { type CurrentRecord, type RecordOutcome, type VideoCatalog } from "./core";
+import { CatalogError } from "./errors";
+import { TERMINAL_STATUSES, isTerminal, type CatalogUpdate } from "./job-event";
 import { describeError, log } from "../../shared/log";
 
 /** The table's partition key. */

@@ -2,7 +2,7 @@ import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { MediaConvertJobStateChange } from "./core";
+import { type MediaConvertJobStateChange } from "./job-event";
 import {
   CATALOG_TABLE,
   HANDLER_ENV,

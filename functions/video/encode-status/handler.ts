@@ -17,15 +17,10 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SNSClient } from "@aws-sdk/client-sns";
 import type { Context } from "aws-lambda";
 import { DynamoDbVideoCatalog } from "./catalog";
-import {
-  InvalidEventError,
-  loadConfiguration,
-  processJobStateChange,
-  toReportedError,
-  type EncodeStatusDeps,
-  type MediaConvertJobStateChange,
-  type StatusOutcome,
-} from "./core";
+import { processJobStateChange, type EncodeStatusDeps, type StatusOutcome } from "./core";
+import { loadConfiguration } from "./config";
+import { InvalidEventError, toCallerError } from "./errors";
+import { type MediaConvertJobStateChange } from "./job-event";
 import { describeError, log } from "../../shared/log";
 import { SnsStatusNotifier } from "./notifier";
 
@@ -115,7 +110,7 @@ export async function handler(
     }
     return result;
   } catch (error) {
-    const reported = toReportedError(error);
+    const reported = toCallerError(error);
     if (error instanceof InvalidEventError) {
       log("warn", "encode_status.rejected", { requestId, eventId, issues: error.issues });
     } else {

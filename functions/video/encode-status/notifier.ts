@@ -3,7 +3,8 @@
  * message attributes `status` and `courseId` for subscription filter policies.
  */
 import { PublishCommand, type PublishCommandInput, type SNSClient } from "@aws-sdk/client-sns";
-import { NotificationError, type StatusNotification, type StatusNotifier } from "./core";
+import { type StatusNotification, type StatusNotifier } from "./core";
+import { NotificationError } from "./errors";
 import { describeError, log } from "../../shared/log";
 
 /** The `Publish` input for `notification`. */

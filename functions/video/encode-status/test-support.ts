@@ -3,7 +3,7 @@
  * events, and environment and log helpers. The catalog's update and condition expressions run on
  * DynamoDB Local (catalog.dynamodb.test.ts), not on a copy of them.
  */
-import { DETAIL_TYPE, EVENT_SOURCE, type MediaConvertJobStateChange } from "./core";
+import { DETAIL_TYPE, EVENT_SOURCE, type MediaConvertJobStateChange } from "./job-event";
 import { setEnvironment } from "../../shared/test-support";
 export { captureLogs } from "../../shared/test-support";
 

@@ -18,6 +18,7 @@ import {
 } from "@aws-sdk/client-mediaconvert";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { type ProbedSource, type SourceObjectHead } from "./source";
 import {
   deadLetterBody,
   orderedSequencer,
@@ -25,14 +26,12 @@ import {
   type DeadLetterQueue,
   type JobSubmitter,
   type LedgerOutcome,
-  type ProbedSource,
   type RecordedSubmission,
-  type SourceObjectHead,
   type SourceObjects,
   type SourceProber,
   type Submission,
   type SubmissionLedger,
-} from "./core";
+} from "./deps";
 import { sdkMetadata } from "../../shared/log";
 
 /** HeadObject errors that mean "no such object" (or no such version). */

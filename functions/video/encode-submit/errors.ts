@@ -91,3 +91,17 @@ export class TransientFailureError extends RecordFailureError {
     super(detail, options);
   }
 }
+
+/** Longest `detail` attached to a dead-lettered message. */
+export const MAX_DETAIL_LENGTH = 240;
+
+/** `text` cut to `MAX_DETAIL_LENGTH` characters, ending in `...` when cut. */
+export function truncate(text: string): string {
+  return text.length <= MAX_DETAIL_LENGTH ? text : `${text.slice(0, MAX_DETAIL_LENGTH - 3)}...`;
+}
+
+/** A value from outside (a content type) made safe to quote: printable ASCII, short. */
+export function quoteOutside(value: string): string {
+  const printable = value.replace(/[^\x20-\x7e]/g, "?");
+  return JSON.stringify(printable.length <= 80 ? printable : `${printable.slice(0, 80)}...`);
+}

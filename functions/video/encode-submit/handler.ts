@@ -32,7 +32,8 @@ import {
   SqsDeadLetterQueue,
 } from "./aws";
 import { loadConfiguration } from "./config";
-import { processBatch, type EncodeSubmitDeps, type ObjectOutcome } from "./core";
+import { processBatch, type ObjectOutcome } from "./core";
+import { type EncodeSubmitDeps } from "./deps";
 import { log, type LogLevel } from "../../shared/log";
 
 const config = loadConfiguration(process.env);

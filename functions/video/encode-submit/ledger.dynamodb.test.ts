@@ -24,7 +24,8 @@ import {
   uniqueTable,
 } from "../../../test/dynamodb/tables";
 import { DynamoDbSubmissionLedger } from "./aws";
-import { clientRequestToken, type Submission } from "./core";
+import { type Submission } from "./deps";
+import { clientRequestToken } from "./message";
 import {
   ETAG,
   RAW_BUCKET,

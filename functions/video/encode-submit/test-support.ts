@@ -6,25 +6,26 @@
  * the handler tests.
  */
 import type { CreateJobRequest } from "@aws-sdk/client-mediaconvert";
+import fc from "fast-check";
 import { ENVIRONMENT, type EncodeSubmitConfig } from "./config";
-import type {
-  DeadLetter,
-  DeadLetterQueue,
-  EncodeSubmitDeps,
-  JobSubmitter,
-  LedgerOutcome,
-  ProbedSource,
-  RecordedSubmission,
-  SourceObjectHead,
-  SourceObjects,
-  SourceProber,
-  Submission,
-  SubmissionLedger,
-} from "./core";
-import { orderedSequencer } from "./core";
+import { type ProbedSource, type SourceObjectHead } from "./source";
+import {
+  orderedSequencer,
+  type DeadLetter,
+  type DeadLetterQueue,
+  type EncodeSubmitDeps,
+  type JobSubmitter,
+  type LedgerOutcome,
+  type RecordedSubmission,
+  type SourceObjects,
+  type SourceProber,
+  type Submission,
+  type SubmissionLedger,
+} from "./deps";
 import { DEFAULT_LECTURE_LADDER } from "./job-settings";
 import { ACCOUNT, ETAG, REGION, SOURCE_SIZE, VERSION_ID } from "./fixtures/events";
 import { setEnvironment } from "../../shared/test-support";
+import { type Ladder, type LadderRung } from "./job-settings";
 export { captureLogs } from "../../shared/test-support";
 
 export const QUEUE_ARN = `arn:aws:mediaconvert:${REGION}:${ACCOUNT}:queues/kc-video-on-demand`;
@@ -253,3 +254,33 @@ export function fakeDeps(
 export function setHandlerEnvironment(values: Readonly<Record<string, string>>): () => void {
   return setEnvironment(ENVIRONMENT, values);
 }
+
+const evenIn = (min: number, max: number): fc.Arbitrary<number> =>
+  fc.integer({ min: min / 2, max: max / 2 }).map((half) => half * 2);
+
+const rungShape = fc.record({
+  width: evenIn(128, 3840),
+  height: evenIn(72, 2160),
+  quality: fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
+});
+
+/** Any valid ladder: 1-10 rungs, even sizes in range, strictly increasing bitrates. */
+export const validLadder: fc.Arbitrary<Ladder> = fc.integer({ min: 1, max: 10 }).chain((length) =>
+  fc
+    .tuple(
+      fc.array(rungShape, { minLength: length, maxLength: length }),
+      fc.uniqueArray(fc.integer({ min: 100, max: 20_000 }), {
+        minLength: length,
+        maxLength: length,
+      }),
+    )
+    .map(([shapes, bitrates]) => {
+      const sorted = [...bitrates].sort((a, b) => a - b);
+      return shapes.map((shape, index): LadderRung => ({
+        width: shape.width,
+        height: shape.height,
+        maxBitrateKbps: sorted[index] ?? 0,
+        ...(shape.quality === undefined ? {} : { qvbrQualityLevel: shape.quality }),
+      }));
+    }),
+);

@@ -1,6 +1,5 @@
 /**
- * Playback authorization: the pure part. Configuration and request validation, the CloudFront
- * custom policy for one course, and the three `Set-Cookie` headers that carry it, over an injected
+ * Playback authorization: the pure part. Request validation, the CloudFront custom policy for one course, and the three `Set-Cookie` headers that carry it, over an injected
  * `PolicySigner` and clock. Nothing here talks to AWS.
  *
  * A grant lets the browser fetch everything under `https://<playback domain>/courses/<courseId>/`
@@ -8,10 +7,10 @@
  * segment of the course is covered by the same three cookies.
  */
 import { z } from "zod";
-import { requiredVariables, type ContractVariable } from "../../../contracts/functions";
 import { COURSE_ID_PATTERN } from "../../../contracts/ids";
 import { coursePath as courseFolderPath } from "../../../contracts/storage";
-import { configurationMessage } from "../../shared/configuration";
+import type { PlaybackConfig } from "./config";
+import { InvalidRequestError, PolicyFormatError, SigningError } from "./errors";
 
 // ---------------------------------------------------------------------------------------------
 // Limits and constants
@@ -33,213 +32,6 @@ export const COOKIE_NAMES = [
 ] as const;
 /** A CloudFront cookie name. */
 export type CookieName = (typeof COOKIE_NAMES)[number];
-
-// ---------------------------------------------------------------------------------------------
-// Errors. Every error a caller can see is one of these: a fixed name and a message that carries
-// the course id, numbers and fixed reasons, never a cookie value, a signature or key material.
-// ---------------------------------------------------------------------------------------------
-
-/** Base of the errors this function returns to callers. */
-export abstract class PlaybackAuthError extends Error {
-  abstract override readonly name: string;
-}
-
-/** The request is invalid; nothing was fetched or signed. */
-export class InvalidRequestError extends PlaybackAuthError {
-  override readonly name = "InvalidRequestError";
-  constructor(readonly issues: readonly string[]) {
-    super(`invalid request: ${issues.join("; ")}`);
-  }
-}
-
-/** Required environment variables are missing or invalid (raised when the module loads). */
-export class ConfigurationError extends PlaybackAuthError {
-  override readonly name = "ConfigurationError";
-  constructor(
-    readonly missing: readonly string[],
-    readonly problems: readonly string[] = [],
-  ) {
-    super(configurationMessage(missing, problems));
-  }
-}
-
-/**
- * The signing key could not be read: Secrets Manager failed or refused, or the secret does not
- * hold an RSA private key in PEM. The details are in the function's logs. Safe to retry.
- */
-export class SigningKeyUnavailableError extends PlaybackAuthError {
-  override readonly name = "SigningKeyUnavailableError";
-  constructor() {
-    super("signing key is unavailable");
-  }
-}
-
-/** Signing the policy failed, or the signer returned something that is not a valid cookie. */
-export class SigningError extends PlaybackAuthError {
-  override readonly name = "SigningError";
-}
-
-/** A string is not a policy this function issues (see `policyExpiry`). */
-export class PolicyFormatError extends PlaybackAuthError {
-  override readonly name = "PolicyFormatError";
-}
-
-/** Anything unexpected; the details are in the function's logs, not in the message. */
-export class InternalError extends PlaybackAuthError {
-  override readonly name = "InternalError";
-  constructor() {
-    super("internal error");
-  }
-}
-
-/** The error to hand a caller: ours as they are, anything else as an `InternalError`. */
-export function toCallerError(error: unknown): PlaybackAuthError {
-  return error instanceof PlaybackAuthError ? error : new InternalError();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Configuration
-// ---------------------------------------------------------------------------------------------
-
-/** The environment variables the handler requires (its contract's). */
-export const REQUIRED_ENVIRONMENT = requiredVariables("playback-auth");
-
-/** The handler's configuration, validated. */
-export interface PlaybackConfig {
-  /** Host of the distribution's alternate domain name, lower-case (`media.example.com`). */
-  readonly playbackDomain: string;
-  /** The cookies' `Domain`: the playback domain, or a parent of it. */
-  readonly cookieDomain: string;
-  /** The CloudFront public key id whose private key signs (`K2JCJMDEHXQW5F`). */
-  readonly keyPairId: string;
-  /** The Secrets Manager secret whose string is the private key in PEM. */
-  readonly privateKeySecretArn: string;
-  /** Session length when a request does not give one. */
-  readonly defaultSessionSeconds: number;
-}
-
-const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const KEY_PAIR_ID_PATTERN = /^[A-Z0-9]{1,128}$/;
-const SECRET_ARN_PATTERN =
-  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
-const WHOLE_NUMBER = /^\d+$/;
-
-/**
- * Whether `value` is a DNS hostname of two or more labels whose last label has a letter (so not an
- * IP address): no scheme, port, path, wildcard or trailing dot.
- */
-export function isHostname(value: string): boolean {
-  if (value.length > 253) return false;
-  const labels = value.split(".");
-  const last = labels.at(-1) ?? "";
-  return labels.length >= 2 && labels.every((label) => DNS_LABEL.test(label)) && /[a-z]/.test(last);
-}
-
-/** Whether `host` is CloudFront's own domain or one of its `*.cloudfront.net` names. */
-export function isCloudFrontDomain(host: string): boolean {
-  return host === "cloudfront.net" || host.endsWith(".cloudfront.net");
-}
-
-function domainProblems(name: string, host: string): string[] {
-  if (!isHostname(host)) {
-    return [`${name} must be a hostname such as media.example.com (no scheme, port or path)`];
-  }
-  if (isCloudFrontDomain(host)) {
-    return [
-      `${name} must be a custom domain, not a *.cloudfront.net hostname: ` +
-        "CloudFront signed cookies need the distribution's alternate domain name",
-    ];
-  }
-  return [];
-}
-
-/**
- * Reads and validates the handler's environment:
- * - `PLAYBACK_DOMAIN` (required): the distribution's custom hostname; lower-cased.
- * - `KEY_PAIR_ID` (required): the CloudFront public key id (upper-case letters and digits; not the
- *   key group id, which is a UUID).
- * - `PRIVATE_KEY_SECRET_ARN` (required): the ARN of the secret holding the PEM private key.
- * - `DEFAULT_SESSION_SECONDS` (optional, default 3600): a whole number from 60 to 14400.
- * - `COOKIE_DOMAIN` (optional, default `PLAYBACK_DOMAIN`): the cookies' `Domain`; the playback
- *   domain or a parent of it (see `handler.ts`).
- * Empty or blank values count as missing. Throws one `ConfigurationError` listing every problem.
- */
-export function loadConfiguration(
-  env: Readonly<Record<string, string | undefined>>,
-): PlaybackConfig {
-  const read = (name: ContractVariable<"playback-auth">): string | undefined => {
-    const value = env[name]?.trim();
-    return value === undefined || value === "" ? undefined : value;
-  };
-  const missing = REQUIRED_ENVIRONMENT.filter((name) => read(name) === undefined);
-  const problems: string[] = [];
-
-  const playbackDomain = read("PLAYBACK_DOMAIN")?.toLowerCase();
-  if (playbackDomain !== undefined) {
-    problems.push(...domainProblems("PLAYBACK_DOMAIN", playbackDomain));
-  }
-
-  const cookieDomainSetting = read("COOKIE_DOMAIN")?.toLowerCase();
-  if (cookieDomainSetting !== undefined) {
-    const cookieProblems = domainProblems("COOKIE_DOMAIN", cookieDomainSetting);
-    problems.push(...cookieProblems);
-    if (
-      cookieProblems.length === 0 &&
-      playbackDomain !== undefined &&
-      playbackDomain !== cookieDomainSetting &&
-      !playbackDomain.endsWith(`.${cookieDomainSetting}`)
-    ) {
-      problems.push("COOKIE_DOMAIN must be PLAYBACK_DOMAIN or a parent domain of it");
-    }
-  }
-
-  const keyPairId = read("KEY_PAIR_ID");
-  if (keyPairId !== undefined && !KEY_PAIR_ID_PATTERN.test(keyPairId)) {
-    problems.push(
-      "KEY_PAIR_ID must be a CloudFront public key id (upper-case letters and digits), " +
-        "not a key group id",
-    );
-  }
-
-  const privateKeySecretArn = read("PRIVATE_KEY_SECRET_ARN");
-  if (privateKeySecretArn !== undefined && !SECRET_ARN_PATTERN.test(privateKeySecretArn)) {
-    problems.push("PRIVATE_KEY_SECRET_ARN must be a Secrets Manager secret ARN");
-  }
-
-  const sessionSetting = read("DEFAULT_SESSION_SECONDS");
-  let defaultSessionSeconds = DEFAULT_SESSION_SECONDS;
-  if (sessionSetting !== undefined) {
-    defaultSessionSeconds = WHOLE_NUMBER.test(sessionSetting) ? Number(sessionSetting) : NaN;
-    if (!isSessionInRange(defaultSessionSeconds)) {
-      problems.push(
-        `DEFAULT_SESSION_SECONDS must be a whole number from ${MIN_SESSION_SECONDS} to ${MAX_SESSION_SECONDS}`,
-      );
-    }
-  }
-
-  if (
-    missing.length > 0 ||
-    problems.length > 0 ||
-    playbackDomain === undefined ||
-    keyPairId === undefined ||
-    privateKeySecretArn === undefined
-  ) {
-    throw new ConfigurationError(missing, problems);
-  }
-  return {
-    playbackDomain,
-    cookieDomain: cookieDomainSetting ?? playbackDomain,
-    keyPairId,
-    privateKeySecretArn,
-    defaultSessionSeconds,
-  };
-}
-
-function isSessionInRange(seconds: number): boolean {
-  return (
-    Number.isInteger(seconds) && seconds >= MIN_SESSION_SECONDS && seconds <= MAX_SESSION_SECONDS
-  );
-}
 
 // ---------------------------------------------------------------------------------------------
 // Requests

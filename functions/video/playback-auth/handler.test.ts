@@ -28,7 +28,7 @@ const NOW_SECONDS = NOW.getTime() / 1000;
 const CONTEXT = { awsRequestId: "0b7c3e58-2f4d-4a61-8c9e-1d2f3a4b5c6d" };
 
 type Handler = (typeof import("./handler"))["handler"];
-type Core = typeof import("./core");
+type Core = typeof import("./errors");
 
 /** The core module the last loaded handler uses: its error classes are the ones it throws. */
 let core: Core;
@@ -45,7 +45,7 @@ async function loadHandler(
   restoreEnvironment = setHandlerEnvironment(env);
   vi.resetModules();
   const { handler } = await import("./handler");
-  core = await import("./core");
+  core = await import("./errors");
   return handler;
 }
 

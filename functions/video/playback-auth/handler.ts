@@ -25,14 +25,13 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { Context } from "aws-lambda";
 import {
   authorizePlayback,
-  InvalidRequestError,
-  loadConfiguration,
   parsePlaybackRequest,
-  toCallerError,
   type PlaybackAuthDeps,
   type PlaybackGrant,
   type ValidPlaybackRequest,
 } from "./core";
+import { loadConfiguration } from "./config";
+import { InvalidRequestError, toCallerError } from "./errors";
 import { describeError, log } from "../../shared/log";
 import { CachedPrivateKey, CloudFrontPolicySigner, SecretsManagerKeySource } from "./signer";
 

@@ -6,12 +6,8 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  SigningError,
-  SigningKeyUnavailableError,
-  buildPolicy,
-  type PlaybackAuthError,
-} from "./core";
+import { buildPolicy } from "./core";
+import { SigningError, SigningKeyUnavailableError, type PlaybackAuthError } from "./errors";
 import {
   CachedPrivateKey,
   CloudFrontPolicySigner,

@@ -9,12 +9,8 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { getSignedCookies } from "@aws-sdk/cloudfront-signer";
-import {
-  SigningError,
-  SigningKeyUnavailableError,
-  type PolicySigner,
-  type SignedCookieValues,
-} from "./core";
+import { type PolicySigner, type SignedCookieValues } from "./core";
+import { SigningError, SigningKeyUnavailableError } from "./errors";
 import { describeError, log } from "../../shared/log";
 
 // ---------------------------------------------------------------------------------------------

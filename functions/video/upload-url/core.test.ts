@@ -2,32 +2,20 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   CONTENT_TYPE_EXTENSIONS,
-  ConfigurationError,
-  InvalidRequestError,
-  MAX_SINGLE_UPLOAD_BYTES,
   fileExtension,
   issueUploadUrl,
-  loadConfiguration,
   parseUploadRequest,
   requestSchema,
   uploadKey,
   type VideoContentType,
 } from "./core";
-import { CONFIG, HANDLER_ENV, KMS_KEY_ARN, RAW_BUCKET, RecordingSigner } from "./test-support";
+import { InvalidRequestError } from "./errors";
+import { thrown } from "../../shared/test-support";
+import { CONFIG, KMS_KEY_ARN, RAW_BUCKET, RecordingSigner } from "./test-support";
 
 const VIDEO_ID = "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b";
 const NOW = new Date("2025-03-01T12:00:00.250Z");
 const schema = requestSchema(CONFIG);
-
-/** The error `fn` throws. */
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected an error");
-}
 
 function deps(signer = new RecordingSigner(), config = CONFIG) {
   return { config, signer, newVideoId: () => VIDEO_ID, now: () => NOW };
@@ -38,69 +26,6 @@ const VALID = {
   contentType: "video/mp4",
   contentLength: 734_003_200,
 };
-
-describe("loadConfiguration", () => {
-  it("reads the environment, trimming and de-duplicating the content types", () => {
-    expect(
-      loadConfiguration({
-        ...HANDLER_ENV,
-        ALLOWED_CONTENT_TYPES: "video/mp4, video/quicktime,video/webm,video/mp4",
-      }),
-    ).toEqual(CONFIG);
-  });
-
-  it("takes URL_TTL_SECONDS from 1 to 3600", () => {
-    expect(loadConfiguration({ ...HANDLER_ENV, URL_TTL_SECONDS: "3600" }).urlTtlSeconds).toBe(3600);
-    expect(loadConfiguration({ ...HANDLER_ENV, URL_TTL_SECONDS: " " }).urlTtlSeconds).toBe(900);
-    for (const value of ["3601", "0", "15m", "-5", "90.5"]) {
-      expect(() => loadConfiguration({ ...HANDLER_ENV, URL_TTL_SECONDS: value })).toThrow(
-        `URL_TTL_SECONDS must be a whole number of seconds from 1 to 3600, got ${value}`,
-      );
-    }
-  });
-
-  it("caps MAX_UPLOAD_BYTES at what S3 takes in one POST", () => {
-    expect(
-      loadConfiguration({ ...HANDLER_ENV, MAX_UPLOAD_BYTES: String(MAX_SINGLE_UPLOAD_BYTES) })
-        .maxUploadBytes,
-    ).toBe(5_368_709_120);
-    expect(() => loadConfiguration({ ...HANDLER_ENV, MAX_UPLOAD_BYTES: "10737418240" })).toThrow(
-      "MAX_UPLOAD_BYTES must be a whole number of bytes from 1 to 5368709120 (5 GiB, the most S3 " +
-        "accepts in one POST), got 10737418240",
-    );
-    for (const value of ["0", "1e9", "2GB", "-1"]) {
-      expect(() => loadConfiguration({ ...HANDLER_ENV, MAX_UPLOAD_BYTES: value })).toThrow(
-        "MAX_UPLOAD_BYTES must be a whole number of bytes",
-      );
-    }
-  });
-
-  it("lists every problem at once", () => {
-    const error = thrown(() =>
-      loadConfiguration({
-        RAW_BUCKET: "Not_A_Bucket",
-        KMS_KEY_ARN: "alias/uploads",
-        ALLOWED_CONTENT_TYPES: "video/mp4,video/avi",
-      }),
-    );
-    expect(error).toBeInstanceOf(ConfigurationError);
-    expect(error).toMatchObject({
-      name: "ConfigurationError",
-      problems: [
-        "RAW_BUCKET must be an S3 bucket name",
-        "KMS_KEY_ARN must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
-        "MAX_UPLOAD_BYTES is required",
-        'ALLOWED_CONTENT_TYPES: "video/avi" is not one of video/mp4, video/quicktime, video/x-matroska, video/webm',
-      ],
-    });
-  });
-
-  it("requires at least one content type", () => {
-    expect(() => loadConfiguration({ ...HANDLER_ENV, ALLOWED_CONTENT_TYPES: "" })).toThrow(
-      "invalid configuration: ALLOWED_CONTENT_TYPES is required",
-    );
-  });
-});
 
 describe("parseUploadRequest", () => {
   it("accepts a valid request and keeps only the file name's extension", () => {

@@ -1,6 +1,6 @@
 /**
- * Upload URLs, the pure part: configuration, request validation, the object key, and the POST
- * policy, over an injected `PostSigner`. Nothing here talks to AWS.
+ * Upload URLs, the pure part: request validation, the object key, and the POST policy, over an
+ * injected `PostSigner`. Nothing here talks to AWS; the configuration is read in `./config`.
  *
  * Every upload gets a fresh video id and the key `uploads/<courseId>/<videoId>/source.<ext>`,
  * with the extension taken from the content type; the client never chooses any part of the key.
@@ -8,9 +8,10 @@
  * the course id in the object's metadata.
  */
 import { z } from "zod";
-import type { ContractVariable, RequiredVariable } from "../../../contracts/functions";
 import { COURSE_ID_PATTERN } from "../../../contracts/ids";
 import { SOURCE_CONTENT_TYPES, sourceKey } from "../../../contracts/storage";
+import type { UploadUrlConfig } from "./config";
+import { InternalError, InvalidRequestError, type RequestIssue } from "./errors";
 
 // ---------------------------------------------------------------------------------------------
 // Constants
@@ -39,156 +40,11 @@ export const MAX_SINGLE_UPLOAD_BYTES = 5 * 1024 ** 3;
 /** The server-side encryption every upload must ask for. */
 export const SSE_KMS = "aws:kms";
 
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const PATH_SEPARATOR = /[/\\]/;
 const EXTENSION = /\.([A-Za-z0-9]{1,10})$/;
 
 function isKnownContentType(value: string): value is VideoContentType {
   return Object.hasOwn(CONTENT_TYPE_EXTENSIONS, value);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Errors. Callers see these names and messages; messages never carry a raw AWS error.
-// ---------------------------------------------------------------------------------------------
-
-/** Base of the errors this function returns to callers. */
-export abstract class UploadUrlError extends Error {
-  abstract override readonly name: string;
-}
-
-/** One problem with a request: the field (null for the request as a whole) and why. */
-export interface RequestIssue {
-  readonly field: string | null;
-  readonly reason: string;
-}
-
-/** The request is invalid; nothing was signed. */
-export class InvalidRequestError extends UploadUrlError {
-  override readonly name = "InvalidRequestError";
-  constructor(readonly issues: readonly RequestIssue[]) {
-    super(`invalid request: ${issues.map((issue) => issue.reason).join("; ")}`);
-  }
-}
-
-/** Required environment variables are missing or invalid (raised when the module loads). */
-export class ConfigurationError extends UploadUrlError {
-  override readonly name = "ConfigurationError";
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration: ${problems.join("; ")}`);
-  }
-}
-
-/** Signing the POST policy failed (no credentials, no region). Safe to retry. */
-export class SigningError extends UploadUrlError {
-  override readonly name = "SigningError";
-  constructor() {
-    super("signing the upload policy failed");
-  }
-}
-
-/** Anything unexpected; the details are in the function's logs, not in the message. */
-export class InternalError extends UploadUrlError {
-  override readonly name = "InternalError";
-  constructor() {
-    super("internal error");
-  }
-}
-
-/** The error to hand a caller: ours as they are, anything else as an `InternalError`. */
-export function toCallerError(error: unknown): UploadUrlError {
-  return error instanceof UploadUrlError ? error : new InternalError();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Configuration
-// ---------------------------------------------------------------------------------------------
-
-/** The function's settings. */
-export interface UploadUrlConfig {
-  /** The raw bucket (`RAW_BUCKET`). */
-  readonly bucket: string;
-  /** The key uploads are encrypted under (`KMS_KEY_ARN`). */
-  readonly kmsKeyArn: string;
-  /** Largest upload in bytes (`MAX_UPLOAD_BYTES`). */
-  readonly maxUploadBytes: number;
-  /** Content types clients may upload (`ALLOWED_CONTENT_TYPES`), in the configured order. */
-  readonly allowedContentTypes: readonly VideoContentType[];
-  /** Lifetime of an upload URL in seconds (`URL_TTL_SECONDS`). */
-  readonly urlTtlSeconds: number;
-}
-
-function parseWholeNumber(value: string): number | undefined {
-  if (!/^\d{1,16}$/.test(value)) return undefined;
-  const number = Number(value);
-  return Number.isSafeInteger(number) ? number : undefined;
-}
-
-/**
- * Reads `RAW_BUCKET`, `KMS_KEY_ARN`, `MAX_UPLOAD_BYTES`, `ALLOWED_CONTENT_TYPES` and the optional
- * `URL_TTL_SECONDS`. Blank counts as missing. Throws one `ConfigurationError` listing every
- * problem.
- */
-export function loadConfiguration(
-  env: Readonly<Record<string, string | undefined>>,
-): UploadUrlConfig {
-  const problems: string[] = [];
-  const read = (name: ContractVariable<"upload-url">): string | undefined => {
-    const value = env[name]?.trim();
-    return value === undefined || value === "" ? undefined : value;
-  };
-  const required = (name: RequiredVariable<"upload-url">): string => {
-    const value = read(name);
-    if (value === undefined) problems.push(`${name} is required`);
-    return value ?? "";
-  };
-
-  const bucket = required("RAW_BUCKET");
-  if (bucket !== "" && !BUCKET_NAME.test(bucket)) {
-    problems.push("RAW_BUCKET must be an S3 bucket name");
-  }
-
-  const kmsKeyArn = required("KMS_KEY_ARN");
-  if (kmsKeyArn !== "" && !KMS_KEY_ARN.test(kmsKeyArn)) {
-    problems.push("KMS_KEY_ARN must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)");
-  }
-
-  const maxText = required("MAX_UPLOAD_BYTES");
-  const maxUploadBytes = parseWholeNumber(maxText) ?? 0;
-  if (maxText !== "" && (maxUploadBytes < 1 || maxUploadBytes > MAX_SINGLE_UPLOAD_BYTES)) {
-    problems.push(
-      `MAX_UPLOAD_BYTES must be a whole number of bytes from 1 to ${MAX_SINGLE_UPLOAD_BYTES} ` +
-        `(5 GiB, the most S3 accepts in one POST), got ${maxText}`,
-    );
-  }
-
-  const typesText = required("ALLOWED_CONTENT_TYPES");
-  const allowedContentTypes: VideoContentType[] = [];
-  if (typesText !== "") {
-    for (const entry of typesText.split(",").map((type) => type.trim())) {
-      if (isKnownContentType(entry)) {
-        if (!allowedContentTypes.includes(entry)) allowedContentTypes.push(entry);
-      } else {
-        problems.push(
-          `ALLOWED_CONTENT_TYPES: ${JSON.stringify(entry)} is not one of ${KNOWN_CONTENT_TYPES.join(", ")}`,
-        );
-      }
-    }
-  }
-
-  const ttlText = read("URL_TTL_SECONDS");
-  const urlTtlSeconds =
-    ttlText === undefined ? DEFAULT_URL_TTL_SECONDS : (parseWholeNumber(ttlText) ?? 0);
-  if (urlTtlSeconds < 1 || urlTtlSeconds > MAX_URL_TTL_SECONDS) {
-    problems.push(
-      `URL_TTL_SECONDS must be a whole number of seconds from 1 to ${MAX_URL_TTL_SECONDS}, got ${String(ttlText)}`,
-    );
-  }
-
-  if (problems.length > 0) {
-    throw new ConfigurationError(problems);
-  }
-  return { bucket, kmsKeyArn, maxUploadBytes, allowedContentTypes, urlTtlSeconds };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,17 +17,16 @@
 import { randomUUID } from "node:crypto";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { Context } from "aws-lambda";
+import { loadConfiguration } from "./config";
 import {
-  InvalidRequestError,
   issueUploadUrl,
-  loadConfiguration,
   parseUploadRequest,
   requestSchema,
-  toCallerError,
   type UploadUrlDeps,
   type UploadUrlRequest,
   type UploadUrlResponse,
 } from "./core";
+import { InvalidRequestError, toCallerError } from "./errors";
 import { describeError, log } from "../../shared/log";
 import { S3PostSigner } from "./s3";
 

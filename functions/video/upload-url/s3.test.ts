@@ -1,6 +1,6 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SigningError } from "./core";
+import { SigningError } from "./errors";
 import { S3PostSigner } from "./s3";
 import { RAW_BUCKET, captureLogs } from "./test-support";
 

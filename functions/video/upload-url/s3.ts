@@ -5,7 +5,8 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
-import { SigningError, type PostSigner, type SignPostInput } from "./core";
+import type { PostSigner, SignPostInput } from "./core";
+import { SigningError } from "./errors";
 import { describeError, log } from "../../shared/log";
 
 /** Signs POST policies with an S3 client's credentials and region. */

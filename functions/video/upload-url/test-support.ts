@@ -4,7 +4,8 @@
  * independently of the SDK, the decoded POST policy, a recording signer, and log helpers.
  */
 import { createHmac } from "node:crypto";
-import type { PostSigner, SignPostInput, UploadUrlConfig } from "./core";
+import type { UploadUrlConfig } from "./config";
+import type { PostSigner, SignPostInput } from "./core";
 import { setEnvironment } from "../../shared/test-support";
 export { captureLogs } from "../../shared/test-support";
 
