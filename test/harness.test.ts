@@ -1,3 +1,4 @@
+/** The mock engine itself: how it resolves regions and records parents, providers and dependencies. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";

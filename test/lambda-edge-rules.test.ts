@@ -1,3 +1,7 @@
+/**
+ * The offline engine's Lambda@Edge rules: what CloudFront refuses in a distribution's function
+ * associations (the version, the region, the function's settings), checked on every run.
+ */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";

@@ -1,15 +1,14 @@
-import { beforeAll, describe, expect, it } from "vitest";
+/**
+ * Residency of the real stacks: every store of user data is encrypted with a key of its own
+ * region and stays in its stack's allowed regions.
+ */
+import { describe, expect, it } from "vitest";
 import { tagsOf } from "../policy/rules/resource-facts";
-import { planStack, type StackPlan } from "../tools/plan/document";
 import { record, type RecordedResource } from "../tools/plan/engine";
+import { usePlansOfEveryStack } from "./stack-plans";
 
-const plans = new Map<string, StackPlan>();
-beforeAll(async () => {
-  for (const stack of ["me-south-1", "us-east-1"]) {
-    plans.set(stack, await planStack(stack));
-  }
-});
-const recordedOf = (stack: string): readonly RecordedResource[] => plans.get(stack)?.recorded ?? [];
+const { planOf } = usePlansOfEveryStack();
+const recordedOf = (stack: string): readonly RecordedResource[] => planOf(stack).recorded;
 const userData = (stack: string) =>
   recordedOf(stack).filter((r) => tagsOf(r).DataClass === "user-data");
 

@@ -9,6 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildSync } from "esbuild";
 import { bundleCode, BUNDLE_TARGET, FUNCTIONS_ROOT } from "../../components/shared/bundle";
+import {
+  EDGE_CACHE_SETTINGS_FILE,
+  type EdgeCacheSettings,
+} from "../../contracts/edge-cache-control";
 
 /** Targets from the platform's standards. */
 export const MAX_BUNDLE_BYTES = 1024 * 1024;
@@ -31,11 +35,14 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
     "arn:aws:kms:me-south-1:111122223333:key/11111111-2222-3333-4444-555555555555",
   DEAD_LETTER_PREFIX: "dead-letter/rtlog/",
   DEFAULT_SESSION_SECONDS: "3600",
+  DETOKENIZE_SECRET_ARN:
+    "arn:aws:secretsmanager:me-south-1:111122223333:secret:vault-detokenize-AbCdEf",
   DLQ_URL: "https://sqs.me-south-1.amazonaws.com/111122223333/ingest-dlq",
   HMAC_KEY_ID: "arn:aws:kms:me-south-1:111122223333:key/11111111-2222-3333-4444-666666666666",
   HOME_REGIONS: "me-south-1,us-east-1",
   KEY_PAIR_ID: "K2JCJMDEHXQW5F",
   KMS_KEY_ARN: "arn:aws:kms:me-south-1:111122223333:key/11111111-2222-3333-4444-777777777777",
+  MASTER_SECRET_ARN: "arn:aws:secretsmanager:me-south-1:111122223333:secret:vault-master-AbCdEf",
   MAX_SOURCE_BYTES: "10737418240",
   MAX_UPLOAD_BYTES: "5368709120",
   MEDIACONVERT_QUEUE_ARN: "arn:aws:mediaconvert:me-south-1:111122223333:queues/lectures",
@@ -50,9 +57,25 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
     "us-east-1": "api.us.knowledgecity.com",
   }),
   TABLE_NAME: "knowledgecity-home-region",
+  TOKENIZE_SECRET_ARN:
+    "arn:aws:secretsmanager:me-south-1:111122223333:secret:vault-tokenize-AbCdEf",
   TOPIC_ARN: "arn:aws:sns:me-south-1:111122223333:video-events",
+  VAULT_CLUSTER_ARN: "arn:aws:rds:me-south-1:111122223333:cluster:vault",
+  VAULT_DATABASE: "vault",
   VAULT_KIND: "dynamodb",
   VAULT_TABLE: "pii-vault",
+};
+
+/**
+ * Files a deployment package holds beside `index.js`, with content of the right shape: Lambda@Edge
+ * has no environment variables, so its handler reads its settings from a file when it loads.
+ */
+const PACKAGE_FILES: Readonly<Record<string, string>> = {
+  [EDGE_CACHE_SETTINGS_FILE]: JSON.stringify({
+    maxAgeSeconds: 86_400,
+    staleWhileRevalidateSeconds: 60,
+    staleIfErrorSeconds: 86_400,
+  } satisfies EdgeCacheSettings),
 };
 
 /** Every handler module under functions/<domain>/<function>/: a module that exports `handler`. */
@@ -94,6 +117,9 @@ function coldInitMs(code: string, runs: number): number {
   const dir = mkdtempSync(join(tmpdir(), "kc-init-"));
   const file = join(dir, "index.js");
   writeFileSync(file, code);
+  for (const [name, content] of Object.entries(PACKAGE_FILES)) {
+    writeFileSync(join(dir, name), content);
+  }
   const probe = `const s=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-s)/1e6));`;
   const samples = Array.from({ length: runs }, () =>
     Number(

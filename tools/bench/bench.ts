@@ -6,17 +6,22 @@
  * the provider SDK's property handling costs. The engine minimum (bare custom resources with a
  * single input) is printed beside it for reference: AWS resources cannot get below the floor.
  *
- *   npm run bench -- [--runs N] [--skip-analytics] [--analytics-rows N]
+ * Then the Lambda handlers' bundle sizes and cold starts (`bench-functions.ts`) and the ClickHouse
+ * analytics figures (`analytics/`, which need a ClickHouse server). `--only` runs one part alone.
+ *
+ *   npm run bench -- [--only plan|functions|analytics]... [--runs N] [--skip-analytics] [--analytics-rows N]
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { performance } from "node:perf_hooks";
-import { parseArgs } from "node:util";
 import { listStacks, runInMockEngine } from "../plan/engine";
-import { measureAnalytics, printAnalytics } from "./bench-analytics";
+import { planStack } from "../plan/document";
+import { printAnalytics } from "./analytics/format";
+import { measureAnalytics } from "./analytics/measure";
 import { MAX_BUNDLE_BYTES, MAX_INIT_OVER_EMPTY_MS, measureFunctions } from "./bench-functions";
 import { median } from "./median";
-import { planStack } from "../plan/document";
+import { BenchUsageError, parseBenchOptions } from "./options";
+import { formatTable } from "./table";
 
 /** The ratio the plan should stay under: at most half again the engine's own cost. */
 const TARGET_RATIO = 1.5;
@@ -66,18 +71,8 @@ async function floorRun(count: number, kind: Floor): Promise<number> {
   return run.resources.length;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: "string", default: "7" },
-      "skip-analytics": { type: "boolean", default: false },
-      "analytics-rows": { type: "string", default: "10000000" },
-    },
-  });
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) {
-    throw new Error(`--runs ${values.runs}: expected a positive integer`);
-  }
+/** The offline plan of every stack beside the floor: median of `runs` interleaved runs. */
+async function benchPlan(runs: number): Promise<void> {
   const rows: string[][] = [
     [
       "stack",
@@ -121,49 +116,57 @@ async function main(): Promise<void> {
   process.stdout.write(
     `Offline plan benchmark (median of ${runs} runs per figure, Node ${process.version})\n`,
   );
-  printTable(rows);
+  process.stdout.write(formatTable(rows));
+}
 
+/** Every Lambda handler's bundle size and cold initialisation beside an empty handler's. */
+async function benchFunctions(runs: number): Promise<void> {
   const { empty, handlers } = await measureFunctions(runs);
   process.stdout.write(
     `\nLambda handlers: bundle size and cold initialisation in a fresh Node process (median of ${runs})\n`,
   );
-  printTable([
-    [
-      "handler",
-      "bundle KiB",
-      "init ms",
-      "init over empty ms",
-      `target <= ${MAX_BUNDLE_BYTES / 1024} KiB and <= ${MAX_INIT_OVER_EMPTY_MS} ms`,
-    ],
-    [empty.entry, (empty.bytes / 1024).toFixed(1), empty.initMs.toFixed(1), "0.0", ""],
-    ...handlers.map((figures) => {
-      const over = figures.initMs - empty.initMs;
-      return [
-        figures.entry,
-        (figures.bytes / 1024).toFixed(1),
-        figures.initMs.toFixed(1),
-        over.toFixed(1),
-        figures.bytes <= MAX_BUNDLE_BYTES && over <= MAX_INIT_OVER_EMPTY_MS ? "met" : "MISSED",
-      ];
-    }),
-  ]);
-
-  if (!values["skip-analytics"]) {
-    printAnalytics(await measureAnalytics({ queryRows: Number(values["analytics-rows"]) }));
-  }
+  process.stdout.write(
+    formatTable([
+      [
+        "handler",
+        "bundle KiB",
+        "init ms",
+        "init over empty ms",
+        `target <= ${MAX_BUNDLE_BYTES / 1024} KiB and <= ${MAX_INIT_OVER_EMPTY_MS} ms`,
+      ],
+      [empty.entry, (empty.bytes / 1024).toFixed(1), empty.initMs.toFixed(1), "0.0", ""],
+      ...handlers.map((figures) => {
+        const over = figures.initMs - empty.initMs;
+        return [
+          figures.entry,
+          (figures.bytes / 1024).toFixed(1),
+          figures.initMs.toFixed(1),
+          over.toFixed(1),
+          figures.bytes <= MAX_BUNDLE_BYTES && over <= MAX_INIT_OVER_EMPTY_MS ? "met" : "MISSED",
+        ];
+      }),
+    ]),
+  );
 }
 
-function printTable(rows: readonly (readonly string[])[]): void {
-  const widths =
-    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
-  for (const row of rows) {
-    process.stdout.write(
-      `${row.map((cell, column) => cell.padStart(widths[column] ?? 0)).join("  ")}\n`,
-    );
+async function main(): Promise<void> {
+  const options = parseBenchOptions(process.argv.slice(2));
+  for (const part of options.parts) {
+    switch (part) {
+      case "plan":
+        await benchPlan(options.runs);
+        break;
+      case "functions":
+        await benchFunctions(options.runs);
+        break;
+      case "analytics":
+        printAnalytics(await measureAnalytics({ queryRows: options.analyticsRows }));
+        break;
+    }
   }
 }
 
 main().catch((error: unknown) => {
   process.stderr.write(`bench failed: ${(error as Error).message}\n`);
-  process.exitCode = 1;
+  process.exitCode = error instanceof BenchUsageError ? 2 : 1;
 });

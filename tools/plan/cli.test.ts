@@ -1,3 +1,4 @@
+/** `npm run plan` run as a user would, and its exit status and failure lines. */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,3 +1,4 @@
+/** The order the workflows deploy the stacks in: the primary first, then the others. */
 import { describe, expect, it } from "vitest";
 import { listStacks, readStackFile, type StackFile } from "../../stacks/stack-files";
 import { deployOrder } from "./deploy-order";

@@ -1,3 +1,4 @@
+/** The IAM check over the real stacks' plans: required paths allowed, must-deny paths denied. */
 import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";

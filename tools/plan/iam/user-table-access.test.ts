@@ -1,3 +1,4 @@
+/** The IAM check over a UserDataStore whose tables are restricted to named roles. */
 import * as aws from "@pulumi/aws";
 import { describe, expect, it } from "vitest";
 import { Recorded, runComponent, TEST_CONTEXT, type RecordedResource } from "../engine";
