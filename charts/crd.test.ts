@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { chartsPath, THIRD_PARTY_CHARTS } from "../components/kubernetes/helm";
-import { evaluateCel, readCrd, UnsupportedCel, validateCustomObject } from "./crd";
+import { evaluateCel, UnsupportedCel } from "./cel";
+import { readCrd, validateCustomObject } from "./crd";
 
 const KARPENTER_CRDS = [
   "karpenter.sh_nodepools.yaml",

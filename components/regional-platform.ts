@@ -1,160 +1,45 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PLATFORM_TYPE } from "../policy/rules/vocabulary";
-import { AnalyticsCluster, type AnalyticsSettings } from "./analytics/analytics-cluster";
-import { Compliance, type BackupSettings } from "./security/compliance";
+import { ANALYTICS_CLUSTER_TYPE, AnalyticsCluster } from "./analytics/analytics-cluster";
+import type { AnalyticsClusterSettings } from "./analytics/settings";
+import type { MonolithSettings } from "./app/settings";
+import { Compliance } from "./security/compliance";
 import type { AwsContext } from "./shared/context";
 import { DataKeys } from "./security/data-keys";
+import type { HomeRegionSettings, UserStoreSettings } from "./data/settings";
+import type { DnsSettings, GlobalEdgeSettings } from "./edge/settings";
 import { apiHostnames, GeoDns } from "./edge/geo-dns";
 import { GlobalEdge } from "./edge/global-edge";
-import { HomeRegion, type HomeRegionArgs } from "./data/home-region";
-import { serviceLinkedRoleArns, type AccountSettingSource } from "./shared/iam";
+import { HomeRegion } from "./data/home-region";
+import { serviceLinkedRoleArns } from "./shared/iam";
 import { volumeLauncherKeyUsers } from "./security/key-policies";
 import type { LogRetentionDays } from "./shared/logs";
 import { Monolith } from "./app/monolith";
-import type { MonolithBackends, MonolithUserStore } from "./app/monolith-runtime";
-import { Microservices, type MicroservicesArgs } from "./services/microservices";
+import { monolithBackends, monolithUserStore } from "./app/monolith-runtime";
+import { KubernetesPlatform } from "./kubernetes/kubernetes-platform";
+import { Microservices } from "./services/microservices";
+import type { MicroservicesSettings } from "./services/settings";
 import { Network } from "./network/network";
-import type { NodeFunction } from "./shared/node-function";
-import { Observability, type AlarmThresholds } from "./operations/observability";
+import type { NetworkSettings } from "./network/settings";
+import { Observability } from "./operations/observability";
+import type { ObservabilitySettings } from "./operations/settings";
 import { platformSignals } from "./operations/platform-signals";
+import {
+  serviceLinkedRolesSource,
+  type AccountSetupSettings,
+  type ComplianceSettings,
+} from "./security/settings";
 import { Tokenization } from "./security/tokenization";
-import { UserDataStore, type AuroraEngine, type AuroraSecondary } from "./data/user-data-store";
-import { VideoPipeline, type LadderRung, type RawUploadPolicy } from "./video/video-pipeline";
-import type { VideoTaskSettings } from "./video/video-tasks";
-
-/** Network settings of a region. */
-export interface RegionalNetworkSettings {
-  /** IPv4 CIDR of the VPC. */
-  readonly cidr: string;
-  /** Interface endpoints. @default DEFAULT_INTERFACE_ENDPOINTS */
-  readonly interfaceEndpoints?: readonly string[];
-  /** Retention of VPC flow logs. @default 365 */
-  readonly flowLogRetentionDays?: LogRetentionDays;
-}
-
-/** The user store of a region, as the stack's config chooses it. */
-export type RegionalUserStoreSettings =
-  | {
-      readonly kind: "aurora";
-      readonly engine?: AuroraEngine;
-      readonly engineVersion?: string;
-      readonly instanceClass?: string;
-      readonly backupRetentionDays?: number;
-      /**
-       * Secondary clusters of the global database, by region (each in the allowed regions): each
-       * gets an isolated-only VPC of this stack there, the user-data key's replica and a telemetry
-       * key for its flow logs. @default {}
-       */
-      readonly secondaries?: Readonly<Record<string, AuroraSecondarySettings>>;
-    }
-  | {
-      readonly kind: "dynamodb";
-      /** Providers of the replica regions, each in the allowed regions. @default {} */
-      readonly replicaProviders?: Readonly<Record<string, aws.Provider>>;
-    };
-
-/** Where an Aurora secondary region's network goes. */
-export interface AuroraSecondarySettings {
-  /** The region's provider. */
-  readonly provider: aws.Provider;
-  /** CIDR of this stack's VPC in that region; it must overlap no other VPC of the platform. */
-  readonly cidr: string;
-  /** Zones of that region to span, in slot order. */
-  readonly availabilityZones: readonly string[];
-}
-
-/** DNS of a region in the shared hosted zone. */
-export interface RegionalDnsSettings {
-  /** Whether the stack writes its records; when off, `monolith.certificateArn` is required. */
-  readonly enabled: boolean;
-  readonly domain: string;
-  readonly hostedZoneId?: string;
-  /** Label of the explicit hostname `api.<label>.<domain>`. */
-  readonly regionLabel: string;
-  readonly countries: readonly string[];
-  readonly isDefault: boolean;
-}
-
-/** The monolith of a region (see `MonolithArgs` for each setting's default). */
-export interface RegionalMonolithSettings {
-  /** Amazon Linux 2023 arm64 image, resolved from the public SSM parameter. */
-  readonly imageId: string;
-  readonly instanceType: string;
-  readonly minSize: number;
-  readonly maxSize: number;
-  readonly desiredCapacity?: number;
-  readonly cpuTargetPercent: number;
-  readonly memoryTargetPercent: number;
-  readonly healthCheckPath: string;
-  readonly rateLimitPerFiveMinutes: number;
-  readonly certificateArn?: string;
-}
-
-/** The global edge, hosted by the primary stack only. */
-export interface GlobalEdgeSettings {
-  /** Provider for what AWS requires in us-east-1 (the CloudFront certificate and WAF). */
-  readonly usEast1Provider: aws.Provider;
-  /** @default 2000 */
-  readonly rateLimitPerFiveMinutes?: number;
-  /** @default 3600 */
-  readonly courseContentTtlSeconds?: number;
-}
-
-/** The video pipeline of a region (see `VideoPipelineArgs` for each setting). */
-export interface RegionalVideoSettings {
-  readonly ladder?: readonly LadderRung[];
-  readonly maxUploadBytes: number;
-  readonly rawUploads: RawUploadPolicy;
-  readonly infrequentAccessAfterDays: number;
-  readonly intelligentTieringAfterDays: number;
-  readonly realtimeLogSamplingRate: number;
-  readonly playbackSessionSeconds: number;
-  readonly maxConcurrentSubmissions: number;
-  readonly tasks: readonly VideoTaskSettings[];
-}
-
-/** The microservices platform of a region (see `MicroservicesArgs` for each setting). */
-export type RegionalMicroservicesSettings = Pick<
-  MicroservicesArgs,
-  "jwt" | "throttle" | "quota" | "consul" | "services"
->;
-
-/** What the region's alarms and Prometheus are set to. */
-export interface RegionalObservabilitySettings {
-  readonly alertEmails: readonly string[];
-  readonly thresholds: AlarmThresholds;
-  readonly prometheus: { readonly retentionDays: number; readonly storageGiB: number };
-}
-
-/** Home-region pinning. */
-export interface HomeRegionSettings {
-  /** Every home region and its explicit API hostname (the same map in every stack). */
-  readonly hostnames: Readonly<Record<string, string>>;
-  /** Every home region's geolocation (the same map in every stack): where sign-ups are kept. */
-  readonly geolocation: HomeRegionArgs["geolocation"];
-  /** Providers of the other home regions: the primary stack replicates the directory there. */
-  readonly replicaProviders?: Readonly<Record<string, aws.Provider>>;
-}
+import { UserDataStore, type AuroraSecondary } from "./data/user-data-store";
+import { VideoPipeline } from "./video/video-pipeline";
+import type { VideoSettings } from "./video/settings";
 
 /**
- * Account-level settings, which exist once per account (IAM) or once per account and region: each
- * is either created by this stack (a fresh account) or the account's own is used (a landing zone
- * such as Control Tower made it). See the README's "Adopting existing account-level settings".
+ * Arguments of `RegionalPlatform`: the stack's parsed settings, each domain's as its
+ * `components/<domain>/settings.ts` defines it, and what the program resolves at run time
+ * (account, zones, providers, the hosted zone, the monolith's image).
  */
-export interface AccountSetupSettings {
-  /** AWS Config recorder, delivery channel and recording status of the region. @default "create" */
-  readonly configRecorder?: AccountSettingSource;
-  /** AWS Backup's region settings (opted-in resource types). @default "create" */
-  readonly backupRegionSettings?: AccountSettingSource;
-  /**
-   * The Auto Scaling and EC2 Spot service-linked roles the user-data key policy names (IAM, so
-   * one stack per account creates them). @default "create" in the primary stack, else "existing"
-   */
-  readonly serviceLinkedRoles?: AccountSettingSource;
-}
-
-/** Arguments of `RegionalPlatform`. */
 export interface RegionalPlatformArgs {
   /** Account and region. */
   readonly context: AwsContext;
@@ -172,39 +57,54 @@ export interface RegionalPlatformArgs {
    * @default this stack's jurisdiction and allowed regions only
    */
   readonly jurisdictionRegions?: Readonly<Record<string, readonly string[]>>;
-  /** Zones the region's network spans, in slot order. */
+  /** Zones the region's network spans, in slot order (resolved from `network`). */
   readonly availabilityZones: readonly string[];
+  /**
+   * The AWS provider of each other region the settings name: the user store's replica regions,
+   * us-east-1 (what CloudFront needs there) and, in the primary stack, the other home regions.
+   */
+  readonly providers: Readonly<Record<string, aws.Provider>>;
+  /**
+   * Zones each Aurora secondary's isolated network spans, by region, in slot order: one per
+   * `userStore.secondaryCidrs` entry. @default {}
+   */
+  readonly secondaryZones?: Readonly<Record<string, readonly string[]>>;
   /** The VPC. */
-  readonly network: RegionalNetworkSettings;
+  readonly network: NetworkSettings;
   /** The residency-bound user store. */
-  readonly userStore: RegionalUserStoreSettings;
-  /** Backups of the user store. @default see BackupSettings */
-  readonly backup?: BackupSettings;
+  readonly userStore: UserStoreSettings;
+  /** Backups of the user store. */
+  readonly compliance: ComplianceSettings;
   /** DNS names and geolocation routing. */
-  readonly dns: RegionalDnsSettings;
+  readonly dns: DnsSettings;
+  /**
+   * The shared public hosted zone: `dns.hostedZoneId`, else the public zone named `dns.domain`,
+   * looked up at deploy time. @default none, when `dns.enabled` is false
+   */
+  readonly hostedZoneId?: string;
   /** The PHP monolith. */
-  readonly monolith: RegionalMonolithSettings;
-  /** Default log retention. @default 365 */
-  readonly logRetentionDays?: LogRetentionDays;
+  readonly monolith: MonolithSettings;
+  /** Amazon Linux 2023 arm64 image of the monolith, resolved from the public SSM parameter. */
+  readonly imageId: string;
+  /** Default log retention. */
+  readonly logRetentionDays: LogRetentionDays;
   /**
    * The global edge (primary stack only). It is composed here, not beside the platform, because
    * its bucket uses this region's content key, whose policy names CloudFront before it is sealed.
    */
-  readonly globalEdge?: GlobalEdgeSettings;
-  /** Home-region pinning; the primary stack also owns the shared directory. */
+  readonly globalEdge: GlobalEdgeSettings;
+  /** Home-region pinning; the primary stack also owns the shared directory. @default off */
   readonly homeRegion?: HomeRegionSettings;
-  /** The video pipeline; off when absent. */
-  readonly video?: RegionalVideoSettings;
-  /** The analytics cluster; off when absent. */
-  readonly analytics?: AnalyticsSettings;
-  /** The microservices platform on the analytics cluster; off when absent. */
-  readonly microservices?: RegionalMicroservicesSettings;
+  /** The video pipeline. */
+  readonly video: VideoSettings;
+  /** The analytics cluster. */
+  readonly analytics: AnalyticsClusterSettings;
+  /** The microservices platform on the analytics cluster; off without a JWT issuer. */
+  readonly microservices: MicroservicesSettings;
   /** Alarms, dashboards and (with the analytics cluster) Prometheus. */
-  readonly observability: RegionalObservabilitySettings;
-  /** Provider of us-east-1, for what CloudFront needs there (the video CDN's certificate). */
-  readonly usEast1Provider: aws.Provider;
-  /** Account-level settings: created here or the account's own. @default see AccountSetupSettings */
-  readonly accountSetup?: AccountSetupSettings;
+  readonly observability: ObservabilitySettings;
+  /** Account-level settings: created here or the account's own. */
+  readonly accountSetup: AccountSetupSettings;
 }
 
 /**
@@ -227,6 +127,8 @@ export class RegionalPlatform extends pulumi.ComponentResource {
   public readonly edge?: GlobalEdge;
   public readonly homeRegion?: HomeRegion;
   public readonly video?: VideoPipeline;
+  /** The EKS platform that analytics, the microservices and Prometheus run on. */
+  public readonly kubernetes?: KubernetesPlatform;
   public readonly analytics?: AnalyticsCluster;
   public readonly observability: Observability;
   public readonly microservices?: Microservices;
@@ -245,14 +147,22 @@ export class RegionalPlatform extends pulumi.ComponentResource {
     );
     const { context } = args;
     const parent = { parent: this };
-    const secondaries = args.userStore.kind === "aurora" ? (args.userStore.secondaries ?? {}) : {};
+    const providerOf = (region: string): aws.Provider =>
+      args.providers[region] ??
+      missing(`no provider was given for ${region}, which the settings name`);
+    // Each Aurora secondary gets an isolated network of this stack in its region.
+    const secondaryCidrs = args.userStore.kind === "aurora" ? args.userStore.secondaryCidrs : {};
     const secondaryProviders = Object.fromEntries(
-      Object.entries(secondaries).map(([region, secondary]) => [region, secondary.provider]),
+      Object.keys(secondaryCidrs).map((region) => [region, providerOf(region)] as const),
     );
     const replicaProviders =
       args.userStore.kind === "dynamodb"
-        ? (args.userStore.replicaProviders ?? {})
+        ? Object.fromEntries(args.userStore.replicaRegions.map((r) => [r, providerOf(r)] as const))
         : secondaryProviders;
+    const usEast1Provider = providerOf("us-east-1");
+    const { dns, hostedZoneId } = args;
+    const regionLabel = dns.regionLabel ?? args.jurisdiction.toLowerCase();
+    const edgeEnabled = args.globalEdge.enabled ?? args.primary;
 
     this.keys = new DataKeys(
       `${name}-keys`,
@@ -267,8 +177,8 @@ export class RegionalPlatform extends pulumi.ComponentResource {
     // The service-linked roles the user-data key policy names must exist before it is written.
     const serviceRoles = serviceLinkedRoleArns(
       `${name}-account`,
-      args.accountSetup?.serviceLinkedRoles ?? (args.primary ? "create" : "existing"),
-      ["autoScaling", ...(args.analytics === undefined ? [] : (["ec2Spot"] as const))],
+      serviceLinkedRolesSource(args),
+      ["autoScaling", ...(args.analytics.enabled ? (["ec2Spot"] as const) : [])],
       parent,
     );
     this.network = new Network(
@@ -286,22 +196,25 @@ export class RegionalPlatform extends pulumi.ComponentResource {
     );
     // An Aurora secondary's network: isolated subnets only, through its region's provider.
     const secondaryStores = Object.fromEntries(
-      Object.entries(secondaries).map(([region, secondary]) => {
+      Object.entries(secondaryCidrs).map(([region, cidr]) => {
+        const provider = providerOf(region);
+        const availabilityZones =
+          args.secondaryZones?.[region] ?? missing(`no zones were given for ${region}`);
         const network = new Network(
           `${name}-network-${region}`,
           {
             context: { ...context, region },
-            cidr: secondary.cidr,
-            availabilityZones: secondary.availabilityZones,
+            cidr,
+            availabilityZones,
             isolatedOnly: true,
             flowLogsKmsKeyArn: this.keys.regionalTelemetryKeyArns[region] ?? missingKey(region),
             flowLogRetentionDays: args.network.flowLogRetentionDays,
           },
-          { parent: this, providers: [secondary.provider] },
+          { parent: this, providers: [provider] },
         );
         const store: AuroraSecondary = {
-          provider: secondary.provider,
-          availabilityZones: secondary.availabilityZones,
+          provider,
+          availabilityZones,
           vpcId: network.vpcId,
           subnetIds: network.isolatedSubnetIds,
           userDataKeyArn: this.keys.userDataReplicaKeyArns[region] ?? missingKey(region),
@@ -355,9 +268,9 @@ export class RegionalPlatform extends pulumi.ComponentResource {
         telemetryKeyArn: this.keys.policyReadyKeyArns.telemetry,
         userDataKeyArn: this.keys.keyArns["user-data"],
         backupResourceArns: this.userStore.resourceArns,
-        backup: args.backup,
-        configRecorder: args.accountSetup?.configRecorder ?? "create",
-        backupRegionSettings: args.accountSetup?.backupRegionSettings ?? "create",
+        backup: args.compliance.backup,
+        configRecorder: args.accountSetup.configRecorder,
+        backupRegionSettings: args.accountSetup.backupRegionSettings,
         ...(args.homeRegion === undefined
           ? {}
           : { homeRegions: Object.keys(args.homeRegion.hostnames).sort() }),
@@ -374,8 +287,9 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       },
       parent,
     );
-    if (args.video !== undefined) {
-      if (args.dns.hostedZoneId === undefined) {
+    const video = args.video;
+    if (video.enabled) {
+      if (hostedZoneId === undefined) {
         throw new pulumi.ResourceError("the video pipeline needs DNS for its CDN's hostname", this);
       }
       this.video = new VideoPipeline(
@@ -384,19 +298,27 @@ export class RegionalPlatform extends pulumi.ComponentResource {
           context,
           stack: args.stack,
           keys: this.keys,
-          domain: args.dns.domain,
-          hostname: `video.${args.dns.regionLabel}.${args.dns.domain}`,
-          hostedZoneId: args.dns.hostedZoneId,
-          usEast1Provider: args.usEast1Provider,
+          domain: dns.domain,
+          hostname: `video.${regionLabel}.${dns.domain}`,
+          hostedZoneId,
+          usEast1Provider,
           logRetentionDays: args.logRetentionDays,
-          ...args.video,
+          ladder: video.ladder,
+          maxUploadBytes: video.maxUploadGiB * 1024 ** 3,
+          rawUploads: video.rawUploads,
+          infrequentAccessAfterDays: video.infrequentAccessAfterDays,
+          intelligentTieringAfterDays: video.intelligentTieringAfterDays,
+          realtimeLogSamplingRate: video.realtimeLogSamplingRate,
+          playbackSessionSeconds: video.playbackSessionSeconds,
+          maxConcurrentSubmissions: video.maxConcurrentSubmissions,
+          tasks: video.tasks,
           network: { vpcId: this.network.vpcId, privateSubnetIds: this.network.privateSubnetIds },
         },
         parent,
       );
     }
-    if (args.globalEdge !== undefined) {
-      if (!args.primary || args.dns.hostedZoneId === undefined) {
+    if (edgeEnabled) {
+      if (!args.primary || hostedZoneId === undefined) {
         throw new pulumi.ResourceError(
           "only the primary stack, with DNS, hosts the global edge",
           this,
@@ -407,10 +329,11 @@ export class RegionalPlatform extends pulumi.ComponentResource {
         {
           context,
           stack: args.stack,
-          domain: args.dns.domain,
-          hostedZoneId: args.dns.hostedZoneId,
+          domain: dns.domain,
+          hostedZoneId,
           keys: this.keys,
-          usEast1Provider: args.globalEdge.usEast1Provider,
+          // AWS requires the CloudFront certificate and WAF in us-east-1.
+          usEast1Provider,
           rateLimitPerFiveMinutes: args.globalEdge.rateLimitPerFiveMinutes,
           courseContentTtlSeconds: args.globalEdge.courseContentTtlSeconds,
         },
@@ -418,16 +341,23 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       );
     }
     if (args.homeRegion !== undefined) {
+      // The primary stack replicates the directory to every other home region.
+      const homeReplicas = args.primary
+        ? Object.keys(args.homeRegion.hostnames)
+            .filter((region) => region !== context.region)
+            .map((region) => [region, providerOf(region)] as const)
+        : [];
       this.homeRegion = new HomeRegion(
         `${name}-home-region`,
         {
           context,
           stack: args.stack,
           hostnames: args.homeRegion.hostnames,
-          geolocation: args.homeRegion.geolocation,
+          // Required by the config check; HomeRegion refuses an empty map too.
+          geolocation: args.homeRegion.geolocation ?? {},
           telemetryKeyArn: this.keys.policyReadyKeyArns.telemetry,
           ...(args.primary
-            ? { directory: { replicaProviders: args.homeRegion.replicaProviders ?? {} } }
+            ? { directory: { replicaProviders: Object.fromEntries(homeReplicas) } }
             : {}),
         },
         parent,
@@ -438,19 +368,20 @@ export class RegionalPlatform extends pulumi.ComponentResource {
     if (autoScalingRoleArn === undefined) {
       throw new pulumi.ResourceError("the Auto Scaling service-linked role is missing", this);
     }
-    const hostnames = apiHostnames(args.dns.domain, args.dns.regionLabel);
-    const dnsOn = args.dns.enabled && args.dns.hostedZoneId !== undefined;
+    const hostnames = apiHostnames(dns.domain, regionLabel);
+    const dnsOn = dns.enabled && hostedZoneId !== undefined;
     this.monolith = new Monolith(
       `${name}-monolith`,
       {
         context,
         stack: args.stack,
         ...args.monolith,
+        imageId: args.imageId,
         hostnames: [hostnames.shared, hostnames.regional],
         certificate:
           args.monolith.certificateArn !== undefined
             ? { certificateArn: args.monolith.certificateArn }
-            : { hostedZoneId: args.dns.hostedZoneId ?? "" },
+            : { hostedZoneId: hostedZoneId ?? "" },
         vpcId: this.network.vpcId,
         vpcCidr: this.network.cidr,
         publicSubnetIds: this.network.publicSubnetIds,
@@ -458,8 +389,14 @@ export class RegionalPlatform extends pulumi.ComponentResource {
         keys: this.keys,
         autoScalingRoleArn,
         logRetentionDays: args.logRetentionDays,
-        backends: this.monolithBackends(),
-        userStore: this.monolithUserStore(),
+        backends: monolithBackends({
+          tokenize: this.tokenization.tokenizeFunction,
+          detokenize: this.tokenization.detokenizeFunction,
+          "upload-url": this.video?.uploadUrlFunction,
+          "playback-auth": this.video?.playbackAuthFunction,
+          "home-region": this.homeRegion?.function,
+        }),
+        userStore: monolithUserStore(this.userStore, this.keys.keyArns["user-data"]),
       },
       parent,
     );
@@ -474,18 +411,18 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       this.dns = new GeoDns(
         `${name}-dns`,
         {
-          hostedZoneId: args.dns.hostedZoneId ?? "",
-          domain: args.dns.domain,
-          regionLabel: args.dns.regionLabel,
-          countries: args.dns.countries,
-          isDefault: args.dns.isDefault,
+          hostedZoneId: hostedZoneId ?? "",
+          domain: dns.domain,
+          regionLabel,
+          countries: dns.geolocation.countries,
+          isDefault: dns.geolocation.default,
           targets: this.monolith.targets,
           healthCheckPath: args.monolith.healthCheckPath,
         },
         parent,
       );
     }
-    if (args.analytics !== undefined) {
+    if (args.analytics.enabled) {
       // Karpenter's spot instances are launched by EC2 Spot, with volumes under the user-data key.
       const spotRoleArn = serviceRoles.ec2Spot;
       if (spotRoleArn === undefined) {
@@ -494,25 +431,51 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       for (const user of volumeLauncherKeyUsers("Ec2Spot", spotRoleArn)) {
         this.keys.allow("user-data", user);
       }
-      if (args.dns.hostedZoneId === undefined) {
+      if (hostedZoneId === undefined) {
         throw new pulumi.ResourceError("analytics needs DNS for its endpoints' hostnames", this);
       }
+      // Named as the analytics cluster it was first built in: its children's names are state,
+      // and the alias to that former parent keeps them in place.
+      const kubernetes = (this.kubernetes = new KubernetesPlatform(
+        `${name}-analytics`,
+        {
+          context,
+          clusterName: `kc-${args.stack}-analytics`.slice(0, 100),
+          keys: this.keys,
+          settings: args.analytics,
+          vpcId: this.network.vpcId,
+          privateSubnetIds: this.network.privateSubnetIds,
+          hostedZoneId,
+          domain: dns.domain,
+          logRetentionDays: args.logRetentionDays,
+          formerParentUrn: pulumi.createUrn(`${name}-analytics`, ANALYTICS_CLUSTER_TYPE, this),
+        },
+        parent,
+      ));
       this.analytics = new AnalyticsCluster(
         `${name}-analytics`,
         {
           context,
           stack: args.stack,
           keys: this.keys,
-          settings: args.analytics,
+          platform: kubernetes,
+          // The API keeps raw events as long as ClickHouse does.
+          settings: {
+            ...args.analytics,
+            api: {
+              ...args.analytics.api,
+              rawRetentionDays: args.analytics.clickhouse.rawRetentionDays,
+            },
+          },
           network: {
             vpcId: this.network.vpcId,
             cidr: this.network.cidr,
             privateSubnetIds: this.network.privateSubnetIds,
           },
           dns: {
-            domain: args.dns.domain,
-            regionLabel: args.dns.regionLabel,
-            hostedZoneId: args.dns.hostedZoneId,
+            domain: dns.domain,
+            regionLabel,
+            hostedZoneId,
           },
           ...(this.video === undefined
             ? {}
@@ -520,16 +483,15 @@ export class RegionalPlatform extends pulumi.ComponentResource {
           ...(this.monolith.computeRoleArn === undefined
             ? {}
             : { exportWriterRoleArns: [this.monolith.computeRoleArn] }),
-          ...(args.logRetentionDays === undefined
-            ? {}
-            : { logRetentionDays: args.logRetentionDays }),
+          logRetentionDays: args.logRetentionDays,
         },
         parent,
       );
     }
-    const analytics = this.analytics;
-    if (args.microservices !== undefined) {
-      if (analytics === undefined || args.dns.hostedZoneId === undefined) {
+    const { analytics, kubernetes } = this;
+    const { jwt, ...services } = args.microservices;
+    if (services.enabled && jwt !== undefined) {
+      if (kubernetes === undefined || hostedZoneId === undefined) {
         throw new pulumi.ResourceError(
           "the microservices run on the analytics cluster and need DNS for their API's hostname",
           this,
@@ -540,19 +502,21 @@ export class RegionalPlatform extends pulumi.ComponentResource {
         {
           context,
           stack: args.stack,
-          cluster: analytics.cluster,
+          cluster: kubernetes.cluster,
           keys: this.keys,
           vpcId: this.network.vpcId,
           privateSubnetIds: this.network.privateSubnetIds,
-          hostname: `services.${args.dns.regionLabel}.${args.dns.domain}`,
-          hostedZoneId: args.dns.hostedZoneId,
-          ...args.microservices,
-          ...(args.logRetentionDays === undefined
-            ? {}
-            : { logRetentionDays: args.logRetentionDays }),
+          hostname: `services.${regionLabel}.${dns.domain}`,
+          hostedZoneId,
+          jwt,
+          throttle: services.throttle,
+          quota: services.quota,
+          consul: services.consul,
+          services: services.services,
+          logRetentionDays: args.logRetentionDays,
           dependsOn: [
-            analytics.loadBalancerController.release,
-            analytics.karpenter.nodePools.general,
+            kubernetes.loadBalancerController.release,
+            kubernetes.karpenter.nodePools.general,
           ],
         },
         parent,
@@ -566,7 +530,7 @@ export class RegionalPlatform extends pulumi.ComponentResource {
         keys: this.keys,
         thresholds: args.observability.thresholds,
         alertEmails: args.observability.alertEmails,
-        usEast1Provider: args.usEast1Provider,
+        usEast1Provider,
         resources: platformSignals({
           monolith: this.monolith,
           userStore: this.userStore,
@@ -577,18 +541,18 @@ export class RegionalPlatform extends pulumi.ComponentResource {
           ...(this.edge === undefined ? {} : { edge: this.edge }),
           ...(analytics === undefined ? {} : { analytics }),
         }),
-        ...(analytics === undefined
+        ...(kubernetes === undefined || analytics === undefined
           ? {}
           : {
               prometheus: {
-                cluster: analytics.cluster,
+                cluster: kubernetes.cluster,
                 retentionDays: args.observability.prometheus.retentionDays,
                 storageGiB: args.observability.prometheus.storageGiB,
                 podMonitors: analytics.podMonitors,
-                dependsOn: [analytics.karpenter.nodePools.general],
+                dependsOn: [kubernetes.karpenter.nodePools.general],
               },
             }),
-        ...(args.logRetentionDays === undefined ? {} : { logRetentionDays: args.logRetentionDays }),
+        logRetentionDays: args.logRetentionDays,
       },
       parent,
     );
@@ -605,54 +569,14 @@ export class RegionalPlatform extends pulumi.ComponentResource {
       workQueueUrl: this.monolith.workQueueUrl,
     });
   }
-
-  /** The functions of this stack the monolith calls. */
-  private monolithBackends(): MonolithBackends {
-    const backend = (fn: NodeFunction) => ({ name: fn.function.name, arn: fn.arn });
-    return {
-      tokenize: backend(this.tokenization.tokenizeFunction),
-      detokenize: backend(this.tokenization.detokenizeFunction),
-      ...(this.video === undefined
-        ? {}
-        : {
-            "upload-url": backend(this.video.uploadUrlFunction),
-            "playback-auth": backend(this.video.playbackAuthFunction),
-          }),
-      ...(this.homeRegion === undefined
-        ? {}
-        : { "home-region": backend(this.homeRegion.function) }),
-    };
-  }
-
-  /** The region's user store, as the monolith reaches it. */
-  private monolithUserStore(): MonolithUserStore {
-    const store = this.userStore;
-    if (store.database !== undefined) {
-      const { database } = store;
-      return {
-        kind: "aurora",
-        engine: database.engine,
-        endpoint: database.endpoint,
-        port: database.port,
-        database: database.name,
-        user: database.appUser,
-        clusterResourceId: database.clusterResourceId,
-      };
-    }
-    const { users, enrolments, progress } = store.tables;
-    if (users === undefined || enrolments === undefined || progress === undefined) {
-      throw new pulumi.ResourceError("the DynamoDB user store lacks the app's tables", this);
-    }
-    const table = (resource: aws.dynamodb.Table) => ({ name: resource.name, arn: resource.arn });
-    return {
-      kind: "dynamodb",
-      tables: { users: table(users), enrolments: table(enrolments), progress: table(progress) },
-      keyArn: this.keys.keyArns["user-data"],
-    };
-  }
 }
 
 /** DataKeys makes a key in every secondary region; reaching this is a bug in the composition. */
 function missingKey(region: string): never {
   throw new Error(`DataKeys made no key in ${region}, where an Aurora secondary is configured`);
+}
+
+/** The program left out what the settings need: a bug in the composition. */
+function missing(message: string): never {
+  throw new Error(message);
 }

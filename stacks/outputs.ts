@@ -70,6 +70,7 @@ export function stackOutputs(platform: RegionalPlatform, facts: StackFacts): Sta
   const store = platform.userStore;
   const video = platform.video;
   const analytics = platform.analytics;
+  const kubernetes = platform.kubernetes;
   const services = platform.microservices;
   const edge = platform.edge;
   const cluster = store.cluster;
@@ -130,10 +131,10 @@ export function stackOutputs(platform: RegionalPlatform, facts: StackFacts): Sta
           videoHostname: video.playbackHostname,
           videoDistributionId: video.signals.distributionId,
         }),
-    ...(analytics === undefined
+    ...(analytics === undefined || kubernetes === undefined
       ? {}
       : {
-          eksClusterName: analytics.cluster.clusterName,
+          eksClusterName: kubernetes.cluster.clusterName,
           analyticsHostname: new URL(analytics.api.url).hostname,
           ecrRepositoryUrls: pulumi
             .all({

@@ -4,9 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import type { AwsContext } from "../components/shared/context";
-import { RegionalPlatform, type AuroraSecondarySettings } from "../components/regional-platform";
+import type { NetworkSettings } from "../components/network/settings";
+import { RegionalPlatform } from "../components/regional-platform";
 import { defaultTags } from "../components/shared/tags";
-import { loadStackConfig, serviceLinkedRolesSource, type NetworkConfig } from "./config";
+import { loadStackConfig } from "./config";
 import { jurisdictionRegions } from "./jurisdictions";
 import { stackOutputs, type StackOutputs } from "./outputs";
 import { chooseZones } from "./zones";
@@ -43,11 +44,9 @@ export async function program(): Promise<StackOutputs> {
     return created;
   };
   // Replicas of user data live in other allowed regions, each reached through its own provider.
-  const replicaProviders = Object.fromEntries(
-    config.userStore.replicaRegions.map((region) => [region, providerIn(region)] as const),
-  );
-  const homeRegions = config.homeRegion?.hostnames ?? {};
-  const edgeEnabled = config.globalEdge.enabled ?? config.primary;
+  for (const region of config.userStore.replicaRegions) {
+    providerIn(region);
+  }
 
   const [identity, partition, zones] = await Promise.all([
     aws.getCallerIdentity({}, { provider }),
@@ -67,9 +66,14 @@ export async function program(): Promise<StackOutputs> {
   };
   const availabilityZones = chooseZones(stack, config.region, config.network, zones.names);
   // An Aurora secondary spans as many zones of its region as the stack's network does here.
-  const secondaries =
+  const secondaryZones =
     config.userStore.kind === "aurora"
-      ? await auroraSecondaries(stack, config.userStore.secondaryCidrs, config.network, providerIn)
+      ? await auroraSecondaryZones(
+          stack,
+          Object.keys(config.userStore.secondaryCidrs),
+          config.network,
+          providerIn,
+        )
       : {};
   // The shared public hosted zone: the configured id, else the public zone named after the domain.
   const hostedZoneId = config.dns.enabled
@@ -86,6 +90,15 @@ export async function program(): Promise<StackOutputs> {
     )
   ).value;
 
+  // AWS requires what CloudFront needs (certificates, the global WAF) in us-east-1.
+  providerIn("us-east-1");
+  // The primary stack replicates the home-region directory to every other home region.
+  if (config.primary) {
+    for (const region of Object.keys(config.homeRegion?.hostnames ?? {})) {
+      providerIn(region);
+    }
+  }
+
   const platform = new RegionalPlatform(
     "kc",
     {
@@ -93,117 +106,28 @@ export async function program(): Promise<StackOutputs> {
       stack,
       jurisdiction: config.jurisdiction,
       allowedRegions: config.allowedRegions,
+      primary: config.primary,
       // The account-wide audit judges each resource by the regions of its own jurisdiction.
       jurisdictionRegions: jurisdictionRegions(),
-      primary: config.primary,
-      availabilityZones,
-      network: {
-        cidr: config.network.cidr,
-        interfaceEndpoints: config.network.interfaceEndpoints,
-        flowLogRetentionDays: config.network.flowLogRetentionDays,
-      },
-      userStore:
-        config.userStore.kind === "dynamodb"
-          ? { kind: "dynamodb", replicaProviders }
-          : {
-              kind: "aurora",
-              engine: config.userStore.engine,
-              engineVersion: config.userStore.engineVersion,
-              instanceClass: config.userStore.instanceClass,
-              backupRetentionDays: config.userStore.backupRetentionDays,
-              secondaries,
-            },
-      backup: config.compliance.backup,
-      accountSetup: {
-        configRecorder: config.accountSetup.configRecorder,
-        backupRegionSettings: config.accountSetup.backupRegionSettings,
-        serviceLinkedRoles: serviceLinkedRolesSource(config),
-      },
+      network: config.network,
+      userStore: config.userStore,
+      compliance: config.compliance,
+      dns: config.dns,
+      monolith: config.monolith,
       logRetentionDays: config.logRetentionDays,
-      dns: {
-        enabled: config.dns.enabled,
-        domain: config.dns.domain,
-        hostedZoneId,
-        regionLabel: config.dns.regionLabel ?? config.jurisdiction.toLowerCase(),
-        countries: config.dns.geolocation.countries,
-        isDefault: config.dns.geolocation.default,
-      },
-      monolith: { ...config.monolith, imageId },
-      // AWS requires the CloudFront certificate and WAF in us-east-1.
-      globalEdge: edgeEnabled
-        ? {
-            usEast1Provider: providerIn("us-east-1"),
-            rateLimitPerFiveMinutes: config.globalEdge.rateLimitPerFiveMinutes,
-            courseContentTtlSeconds: config.globalEdge.courseContentTtlSeconds,
-          }
-        : undefined,
-      usEast1Provider: providerIn("us-east-1"),
-      video: config.video.enabled
-        ? {
-            ladder: config.video.ladder,
-            maxUploadBytes: config.video.maxUploadGiB * 1024 ** 3,
-            rawUploads: config.video.rawUploads,
-            infrequentAccessAfterDays: config.video.infrequentAccessAfterDays,
-            intelligentTieringAfterDays: config.video.intelligentTieringAfterDays,
-            realtimeLogSamplingRate: config.video.realtimeLogSamplingRate,
-            playbackSessionSeconds: config.video.playbackSessionSeconds,
-            maxConcurrentSubmissions: config.video.maxConcurrentSubmissions,
-            tasks: config.video.tasks,
-          }
-        : undefined,
-      microservices:
-        config.microservices.enabled && config.microservices.jwt !== undefined
-          ? {
-              jwt: config.microservices.jwt,
-              throttle: config.microservices.throttle,
-              quota: config.microservices.quota,
-              consul: config.microservices.consul,
-              services: config.microservices.services,
-            }
-          : undefined,
-      observability: {
-        alertEmails: config.observability.alertEmails,
-        thresholds: config.observability.thresholds,
-        prometheus: config.observability.prometheus,
-      },
-      analytics: config.analytics.enabled
-        ? {
-            kubernetesVersion: config.analytics.kubernetesVersion,
-            publicAccessCidrs: config.analytics.publicAccessCidrs,
-            adminRoleArns: config.analytics.adminRoleArns,
-            deployFrom: config.analytics.deployFrom,
-            ...(config.analytics.deployRoleArn === undefined
-              ? {}
-              : { deployRoleArn: config.analytics.deployRoleArn }),
-            ...(config.analytics.previewRoleArn === undefined
-              ? {}
-              : { previewRoleArn: config.analytics.previewRoleArn }),
-            systemNodes: config.analytics.systemNodes,
-            nodePools: config.analytics.nodePools,
-            clickhouse: config.analytics.clickhouse,
-            api: {
-              ...config.analytics.api,
-              rawRetentionDays: config.analytics.clickhouse.rawRetentionDays,
-            },
-            ingest: config.analytics.ingest,
-            lake: config.analytics.lake,
-          }
-        : undefined,
-      homeRegion:
-        config.homeRegion === undefined
-          ? undefined
-          : {
-              hostnames: homeRegions,
-              // Required by the config check; HomeRegion refuses an empty map too.
-              geolocation: config.homeRegion.geolocation ?? {},
-              replicaProviders: config.primary
-                ? Object.fromEntries(
-                    Object.keys(homeRegions)
-                      .filter((region) => region !== config.region)
-                      .map((region) => [region, providerIn(region)] as const),
-                  )
-                : {},
-            },
+      globalEdge: config.globalEdge,
+      homeRegion: config.homeRegion,
+      video: config.video,
+      analytics: config.analytics,
+      microservices: config.microservices,
+      observability: config.observability,
+      accountSetup: config.accountSetup,
+      // What the settings resolve to in this account and region.
+      availabilityZones,
+      secondaryZones,
+      providers: Object.fromEntries(providers),
+      hostedZoneId,
+      imageId,
     },
     // Every package's provider is explicit (the stack files disable default providers): the
     // children of the platform inherit these by package, remote components such as eks.Cluster
@@ -227,18 +151,18 @@ export async function program(): Promise<StackOutputs> {
 }
 
 /**
- * Where each Aurora secondary region's network goes: its provider, the CIDR the config gives it
- * and the first `network.azCount` availability zones of that region (zones pinned in
- * `network.availabilityZones` name the stack's own region, so they do not apply there).
+ * The zones each Aurora secondary region's network spans: the first `network.azCount`
+ * availability zones of that region (zones pinned in `network.availabilityZones` name the stack's
+ * own region, so they do not apply there).
  */
-async function auroraSecondaries(
+async function auroraSecondaryZones(
   stack: string,
-  cidrs: Readonly<Record<string, string>>,
-  network: NetworkConfig,
+  regions: readonly string[],
+  network: NetworkSettings,
   providerIn: (region: string) => aws.Provider,
-): Promise<Record<string, AuroraSecondarySettings>> {
+): Promise<Record<string, readonly string[]>> {
   const entries = await Promise.all(
-    Object.entries(cidrs).map(async ([region, cidr]) => {
+    regions.map(async (region) => {
       const provider = providerIn(region);
       const zones = await aws.getAvailabilityZones(
         { state: "available", filters: [{ name: "zone-type", values: ["availability-zone"] }] },
@@ -250,7 +174,7 @@ async function auroraSecondaries(
         { ...network, availabilityZones: undefined },
         zones.names,
       );
-      return [region, { provider, cidr, availabilityZones }] as const;
+      return [region, availabilityZones] as const;
     }),
   );
   return Object.fromEntries(entries);

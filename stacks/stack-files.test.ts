@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { overlaps, parseCidr } from "../components/network/cidr";
+import { ISO_COUNTRY_CODES } from "../components/shared/settings";
 import { listStacks, readStackFile } from "./stack-files";
 import {
   decodeConfigValue,
   defaultProvidersProblem,
-  ISO_COUNTRY_CODES,
   parseStackConfig,
   type StackConfig,
 } from "./config";

@@ -1,11 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError, decodeConfigValue, parseStackConfig, type NetworkConfig } from "./config";
+import type { NetworkSettings } from "../components/network/settings";
+import { ConfigError, decodeConfigValue, parseStackConfig } from "./config";
 import { readStackFile } from "./stack-files";
 import { chooseZones } from "./zones";
 
 /** A network block as parseStackConfig resolves it, from the real me-south-1 file plus overrides. */
-function network(overrides: Record<string, unknown> = {}): NetworkConfig {
+function network(overrides: Record<string, unknown> = {}): NetworkSettings {
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(readStackFile("me-south-1").config)) {
     raw[key] = decodeConfigValue(value);

@@ -1,4 +1,5 @@
-import { ConfigError, configKey, type NetworkConfig } from "./config";
+import type { NetworkSettings } from "../components/network/settings";
+import { ConfigError, configKey } from "./config-errors";
 
 /**
  * Picks the zones a stack's network spans from the zones its region offers: the zones the
@@ -8,7 +9,7 @@ import { ConfigError, configKey, type NetworkConfig } from "./config";
 export function chooseZones(
   stack: string,
   region: string,
-  network: NetworkConfig,
+  network: NetworkSettings,
   available: readonly string[],
 ): string[] {
   const offered = [...available].sort();

@@ -25,6 +25,7 @@ export interface AnalyticsApiSettings {
 
 /** Arguments of `AnalyticsApi`. */
 export interface AnalyticsApiArgs {
+  /** The EKS cluster the release goes to: its provider, and what makes it ready. */
   readonly cluster: Pick<KubernetesCluster, "provider" | "ready">;
   /** The ClickHouse installation: its users' passwords, its in-cluster URL and its release. */
   readonly clickhouse: {
@@ -32,15 +33,17 @@ export interface AnalyticsApiArgs {
     readonly internalUrl: string;
     readonly release: pulumi.Resource;
   };
+  /** Replicas, scaling and exposure of the API. */
   readonly settings: AnalyticsApiSettings;
   /** `analytics.<label>.<domain>`. */
   readonly hostname: string;
+  /** The public hosted zone the hostname's record goes into. */
   readonly hostedZoneId: pulumi.Input<string>;
   /** KMS key of the image repository (the stack's content key). */
   readonly imageKeyArn: pulumi.Input<string>;
   /** What the release waits for: the load balancer controller, DNS, node pools. */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
-  /** The data lake, loaded into ClickHouse every night; no loader without it. */
+  /** The data lake, loaded into ClickHouse every night; no loader without it. @default undefined */
   readonly lake?: {
     readonly bucketName: pulumi.Input<string>;
     readonly region: string;

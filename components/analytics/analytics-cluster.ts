@@ -4,36 +4,25 @@ import { ClickHouse, type ClickHouseSettings } from "./clickhouse";
 import type { AwsContext } from "../shared/context";
 import type { DataKeys } from "../security/data-keys";
 import { DataLake, type DataLakeEtlSettings } from "./data-lake";
-import { ExternalDns } from "../kubernetes/external-dns";
-import { Karpenter, type NodePoolName, type NodePoolSettings } from "../kubernetes/karpenter";
-import {
-  KubernetesCluster,
-  type KubernetesVersion,
-  type SystemNodeSettings,
-} from "../kubernetes/kubernetes-cluster";
-import { LoadBalancerController } from "../kubernetes/load-balancer-controller";
+import type {
+  KubernetesPlatform,
+  KubernetesPlatformSettings,
+} from "../kubernetes/kubernetes-platform";
 import type { LogRetentionDays } from "../shared/logs";
 import type { PrometheusSettings } from "../operations/observability";
 import { RtlogIngest, type RtlogIngestSettings } from "./rtlog-ingest";
 
+/** The type token of `AnalyticsCluster`. */
+export const ANALYTICS_CLUSTER_TYPE = "knowledgecity:analytics:AnalyticsCluster";
+
 /** One scrape target of Prometheus. */
 export type PodMonitorTarget = PrometheusSettings["podMonitors"][number];
 
-/** Everything the analytics cluster is configured with. */
-export interface AnalyticsSettings {
-  readonly kubernetesVersion: KubernetesVersion;
-  /** CIDRs allowed to reach the public API endpoint; empty keeps the endpoint private. */
-  readonly publicAccessCidrs: readonly string[];
-  /** IAM roles with cluster-admin access (the platform team). */
-  readonly adminRoleArns: readonly string[];
-  /** Where `pulumi up` reaches the API from (see KubernetesClusterArgs.deployFrom). */
-  readonly deployFrom: "vpc" | "cidrs";
-  /** The role `pulumi up` runs as: cluster-admin as the cluster's creator. */
-  readonly deployRoleArn?: string;
-  /** The role `pulumi preview` runs as: read-only access. */
-  readonly previewRoleArn?: string;
-  readonly systemNodes: SystemNodeSettings;
-  readonly nodePools: Readonly<Record<NodePoolName, NodePoolSettings>>;
+/**
+ * Everything the analytics cluster is configured with: the EKS platform it runs on (configured
+ * under `analytics` in the stack files, where it was born) and its own parts.
+ */
+export interface AnalyticsSettings extends KubernetesPlatformSettings {
   readonly clickhouse: ClickHouseSettings;
   readonly api: AnalyticsApiSettings;
   readonly ingest: RtlogIngestSettings;
@@ -46,6 +35,8 @@ export interface AnalyticsClusterArgs {
   readonly stack: string;
   readonly keys: DataKeys;
   readonly settings: AnalyticsSettings;
+  /** The EKS platform the cluster's workloads run on. */
+  readonly platform: KubernetesPlatform;
   readonly network: {
     readonly vpcId: pulumi.Input<string>;
     readonly cidr: string;
@@ -64,10 +55,10 @@ export interface AnalyticsClusterArgs {
 }
 
 /**
- * The seed's analytics microservice: an EKS cluster with Karpenter, the AWS Load Balancer
- * Controller and ExternalDNS; ClickHouse by the Altinity operator; the analytics API; the
- * real-time-log ingest from the video pipeline's stream; and the Glue data lake that turns the
- * monolith's exported learning events into Parquet for ClickHouse and analysts.
+ * The seed's analytics microservice, on the region's EKS platform: ClickHouse by the Altinity
+ * operator; the analytics API; the real-time-log ingest from the video pipeline's stream; and the
+ * Glue data lake that turns the monolith's exported learning events into Parquet for ClickHouse
+ * and analysts.
  */
 export class AnalyticsCluster extends pulumi.ComponentResource {
   /** What Prometheus scrapes here: ClickHouse, Keeper and the analytics API. */
@@ -105,68 +96,17 @@ export class AnalyticsCluster extends pulumi.ComponentResource {
       path: "/metrics",
     },
   ];
-  public readonly cluster: KubernetesCluster;
-  public readonly karpenter: Karpenter;
-  /** The load balancer controller's release: TargetGroupBindings and Ingresses wait for it. */
-  public readonly loadBalancerController: LoadBalancerController;
   public readonly clickhouse: ClickHouse;
   public readonly api: AnalyticsApi;
   public readonly lake: DataLake;
   public readonly ingest?: RtlogIngest;
 
   constructor(name: string, args: AnalyticsClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("knowledgecity:analytics:AnalyticsCluster", name, {}, opts);
+    super(ANALYTICS_CLUSTER_TYPE, name, {}, opts);
     const { context, settings, network, dns } = args;
     const parent = { parent: this };
-    const clusterName = `kc-${args.stack}-analytics`.slice(0, 100);
 
-    this.cluster = new KubernetesCluster(
-      `${name}-eks`,
-      {
-        context,
-        clusterName,
-        version: settings.kubernetesVersion,
-        vpcId: network.vpcId,
-        privateSubnetIds: network.privateSubnetIds,
-        publicAccessCidrs: settings.publicAccessCidrs,
-        adminRoleArns: settings.adminRoleArns,
-        deployFrom: settings.deployFrom,
-        ...(settings.deployRoleArn === undefined ? {} : { deployRoleArn: settings.deployRoleArn }),
-        viewerRoleArns: settings.previewRoleArn === undefined ? [] : [settings.previewRoleArn],
-        keys: args.keys,
-        systemNodes: settings.systemNodes,
-        ...(args.logRetentionDays === undefined ? {} : { logRetentionDays: args.logRetentionDays }),
-      },
-      parent,
-    );
-    this.karpenter = new Karpenter(
-      `${name}-karpenter`,
-      {
-        context,
-        cluster: this.cluster,
-        clusterName,
-        privateSubnetIds: network.privateSubnetIds,
-        keys: args.keys,
-        pools: settings.nodePools,
-      },
-      parent,
-    );
-    const loadBalancers = (this.loadBalancerController = new LoadBalancerController(
-      `${name}-lbc`,
-      { context, cluster: this.cluster, clusterName, vpcId: network.vpcId },
-      parent,
-    ));
-    const externalDns = new ExternalDns(
-      `${name}-dns`,
-      {
-        context,
-        cluster: this.cluster,
-        clusterName,
-        hostedZoneId: dns.hostedZoneId,
-        domain: dns.domain,
-      },
-      parent,
-    );
+    const { cluster, karpenter, loadBalancerController, externalDns } = args.platform;
     this.lake = new DataLake(
       `${name}-lake`,
       {
@@ -193,7 +133,7 @@ export class AnalyticsCluster extends pulumi.ComponentResource {
       {
         context,
         stack: args.stack,
-        cluster: this.cluster,
+        cluster,
         keys: args.keys,
         settings: settings.clickhouse,
         vpcId: network.vpcId,
@@ -201,7 +141,7 @@ export class AnalyticsCluster extends pulumi.ComponentResource {
         privateSubnetIds: network.privateSubnetIds,
         hostname: `clickhouse.${dns.regionLabel}.${dns.domain}`,
         hostedZoneId: dns.hostedZoneId,
-        dependsOn: [this.karpenter.nodePools.clickhouse, loadBalancers.release],
+        dependsOn: [karpenter.nodePools.clickhouse, loadBalancerController.release],
         lake: { bucketArn: this.lake.bucketArn, curatedPrefix: this.lake.curatedPrefix },
       },
       parent,
@@ -209,13 +149,17 @@ export class AnalyticsCluster extends pulumi.ComponentResource {
     this.api = new AnalyticsApi(
       `${name}-api`,
       {
-        cluster: this.cluster,
+        cluster,
         clickhouse: this.clickhouse,
         settings: settings.api,
         hostname: `analytics.${dns.regionLabel}.${dns.domain}`,
         hostedZoneId: dns.hostedZoneId,
         imageKeyArn: args.keys.keyArns.content,
-        dependsOn: [loadBalancers.release, externalDns.release, this.karpenter.nodePools.general],
+        dependsOn: [
+          loadBalancerController.release,
+          externalDns.release,
+          karpenter.nodePools.general,
+        ],
         lake: {
           bucketName: this.lake.bucketName,
           region: context.region,
@@ -247,7 +191,6 @@ export class AnalyticsCluster extends pulumi.ComponentResource {
       );
     }
     this.registerOutputs({
-      clusterName: this.cluster.clusterName,
       clickhouseUrl: this.clickhouse.url,
       apiUrl: this.api.url,
       lakeBucket: this.lake.bucketName,

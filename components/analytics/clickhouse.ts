@@ -61,20 +61,32 @@ export interface ClickHouseSettings {
 
 /** Arguments of `ClickHouse`. */
 export interface ClickHouseArgs {
+  /** Account, partition and region the resources are created in. */
   readonly context: AwsContext;
+  /** The stack's name (`me-south-1`), which names account-wide resources. */
   readonly stack: string;
+  /** The EKS cluster the installation runs in. */
   readonly cluster: KubernetesCluster;
+  /** The stack's keys: backups and passwords with the user-data key, logs with telemetry. */
   readonly keys: DataKeys;
+  /** Replicas, storage, version and backups of the installation. */
   readonly settings: ClickHouseSettings;
+  /** The VPC of the load balancer. */
   readonly vpcId: pulumi.Input<string>;
+  /** The VPC's CIDR: the only clients the load balancer admits without `admit`. */
   readonly vpcCidr: string;
+  /** Subnets of the internal load balancer. */
   readonly privateSubnetIds: pulumi.Input<string[]>;
   /** `clickhouse.<label>.<domain>`: the TLS name of the load balancer clients outside the cluster use. */
   readonly hostname: string;
+  /** The hosted zone the hostname's record goes into. */
   readonly hostedZoneId: pulumi.Input<string>;
   /** What the installation waits for (node pools, the load balancer controller). */
   readonly dependsOn: pulumi.Input<pulumi.Resource>[];
-  /** The data lake's curated learning events, which the servers read for the lake loader. */
+  /**
+   * The data lake's curated learning events, which the servers read for the lake loader.
+   * @default undefined (the servers read nothing of a lake)
+   */
   readonly lake?: { readonly bucketArn: pulumi.Input<string>; readonly curatedPrefix: string };
 }
 

@@ -91,4 +91,26 @@ describe("RtlogIngest", async () => {
       recorded.named("aws:kms/keyPolicy:KeyPolicy", "keys-telemetry").urn,
     );
   });
+
+  it("keeps failed batches in an encrypted queue that refuses requests without TLS", () => {
+    const queues = recorded.ofType("aws:sqs/queue:Queue");
+    // The failure queue is where failures end: no dead-letter queue behind it.
+    expect(queues.map((queue) => queue.name)).toEqual(["rtlog-failures"]);
+    expect(queues[0]?.inputs).toMatchObject({
+      messageRetentionSeconds: 1_209_600,
+      kmsDataKeyReusePeriodSeconds: 300,
+      tags: { DataClass: "telemetry" },
+    });
+    const policy = json(
+      recorded.named("aws:sqs/queuePolicy:QueuePolicy", "rtlog-failures").inputs.policy,
+    );
+    expect(list(policy.Statement).map(record)).toEqual([
+      expect.objectContaining({
+        Sid: "DenyAnythingButTls",
+        Effect: "Deny",
+        Action: "sqs:*",
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      }),
+    ]);
+  });
 });

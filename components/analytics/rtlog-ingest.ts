@@ -4,11 +4,14 @@ import type { ClickHouse } from "./clickhouse";
 import type { AwsContext } from "../shared/context";
 import type { LogRetentionDays } from "../shared/logs";
 import { NodeFunction } from "../shared/node-function";
-import { dataTags } from "../shared/tags";
+import { DEAD_LETTER_RETENTION_SECONDS, secureQueue } from "../shared/secure-queue";
 import { ANALYTICS_DATABASE } from "../../contracts/analytics";
 import type { ClickHouseUserName } from "../../contracts/clickhouse-users";
 
-/** How the ingest reads the stream. */
+/**
+ * How the ingest reads the stream: the event source mapping's settings.
+ * https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html
+ */
 export interface RtlogIngestSettings {
   /** Records per invocation, 1-10000. @default 1000 */
   readonly batchSize: number;
@@ -22,7 +25,9 @@ export interface RtlogIngestSettings {
 
 /** Arguments of `RtlogIngest`. */
 export interface RtlogIngestArgs {
+  /** Account, partition and region the resources are created in. */
   readonly context: AwsContext;
+  /** How the function reads the stream. */
   readonly settings: RtlogIngestSettings;
   /** The VideoPipeline's real-time log stream. */
   readonly streamArn: pulumi.Input<string>;
@@ -41,10 +46,15 @@ export interface RtlogIngestArgs {
   >;
   /** Malformed records are kept under `<prefix>rtlog/` in this bucket (the data lake). */
   readonly deadLetterBucketName: pulumi.Input<string>;
+  /** The ARN of `deadLetterBucketName`. */
   readonly deadLetterBucketArn: pulumi.Input<string>;
+  /** The bucket's dead-letter prefix (`DataLake.deadLetterPrefix`), ending in `/`. */
   readonly deadLetterPrefix: string;
+  /** The VPC of the function's security group. */
   readonly vpcId: pulumi.Input<string>;
+  /** Subnets the function runs in (a route to ClickHouse's load balancer and to AWS APIs). */
   readonly privateSubnetIds: pulumi.Input<string[]>;
+  /** Retention of the function's log group. @default 365 (`NodeFunction`'s) */
   readonly logRetentionDays?: LogRetentionDays;
 }
 
@@ -82,15 +92,17 @@ export class RtlogIngest extends pulumi.ComponentResource {
     const parent = { parent: this };
     const timeoutSeconds = 60;
 
-    const failures = new aws.sqs.Queue(
+    // The failure queue is where failed batches end: it has no dead-letter queue of its own.
+    const { queue: failures } = secureQueue(
       `${name}-failures`,
       {
-        messageRetentionSeconds: 1_209_600,
-        kmsMasterKeyId: args.telemetryKeyArn,
+        kmsKeyArn: args.telemetryKeyArn,
+        dataClass: "telemetry",
+        messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS,
         kmsDataKeyReusePeriodSeconds: 300,
-        tags: dataTags("telemetry"),
+        deadLetter: false,
       },
-      parent,
+      this,
     );
     this.failureQueueUrl = failures.url;
     this.failureQueueName = failures.name;

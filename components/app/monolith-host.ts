@@ -4,6 +4,9 @@
  * component so they can be read and tested as text.
  */
 
+/** The port nginx serves the app on, behind the load balancer. */
+export const APP_PORT = 8080;
+
 /** The CloudWatch agent metric the memory scaling policy tracks. */
 export const MEMORY_METRIC = { namespace: "CWAgent", name: "mem_used_percent" } as const;
 

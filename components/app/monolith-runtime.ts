@@ -1,11 +1,15 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { MONOLITH_BACKENDS, MONOLITH_ENVIRONMENT, type AppTable } from "../../contracts/monolith";
+import type { UserDataStore } from "../data/user-data-store";
 import { regionalServicePrincipal, type AwsContext } from "../shared/context";
+import type { NodeFunction } from "../shared/node-function";
 
 /** One backend function: the name the app invokes and the ARN its role may invoke. */
 export interface BackendFunction {
+  /** The function name the app invokes. */
   readonly name: pulumi.Input<string>;
+  /** The function's ARN, which the app's role may invoke. */
   readonly arn: pulumi.Input<string>;
 }
 
@@ -45,11 +49,17 @@ export type MonolithUserStore =
 
 /** What the app is told about its stack. */
 export interface MonolithRuntime {
+  /** The account and region the stack deploys to. */
   readonly context: AwsContext;
+  /** The stack's name. */
   readonly stack: string;
+  /** The work queue the app sends to. */
   readonly workQueueUrl: pulumi.Input<string>;
+  /** The topic the app notifies through. */
   readonly topicArn: pulumi.Input<string>;
+  /** The functions the app calls. */
   readonly backends: MonolithBackends;
+  /** The region's user store. */
   readonly userStore: MonolithUserStore;
 }
 
@@ -156,4 +166,119 @@ export function runtimePermissions(runtime: MonolithRuntime): aws.iam.PolicyStat
     },
     ...storeStatements,
   ];
+}
+
+/** What `stackPermissions` grants on. */
+export interface StackResources {
+  /** The region, which the KMS `kms:ViaService` conditions name. */
+  readonly region: string;
+  /** The work queue the app sends to and consumes. */
+  readonly workQueueArn: pulumi.Input<string>;
+  /** The topic the app notifies through. */
+  readonly topicArn: pulumi.Input<string>;
+  /** The user-data key, which encrypts the queue and the topic. */
+  readonly userDataKeyArn: pulumi.Input<string>;
+  /** The bucket of release archives. */
+  readonly releasesBucketArn: pulumi.Input<string>;
+  /** The content key, which encrypts the releases bucket. */
+  readonly contentKeyArn: pulumi.Input<string>;
+}
+
+/**
+ * The app role's statements for what the monolith itself creates: using the work queue,
+ * notifying through the topic, and reading release archives, each through its key and only via
+ * the service that holds the data.
+ */
+export function stackPermissions(resources: StackResources): aws.iam.PolicyStatement[] {
+  const { region } = resources;
+  return [
+    {
+      Sid: "UseTheWorkQueue",
+      Effect: "Allow",
+      Action: [
+        "sqs:SendMessage",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+      ],
+      Resource: [resources.workQueueArn],
+    },
+    { Sid: "Notify", Effect: "Allow", Action: ["sns:Publish"], Resource: [resources.topicArn] },
+    {
+      Sid: "MessagesAreEncrypted",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: [resources.userDataKeyArn],
+      Condition: {
+        StringEquals: {
+          "kms:ViaService": [`sqs.${region}.amazonaws.com`, `sns.${region}.amazonaws.com`],
+        },
+      },
+    },
+    {
+      Sid: "ReadReleases",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: [pulumi.interpolate`${resources.releasesBucketArn}/*`],
+    },
+    {
+      Sid: "ReleasesAreEncrypted",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [resources.contentKeyArn],
+      Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+    },
+  ];
+}
+
+/**
+ * The app's backends from the functions the stack deployed: tokenize and detokenize always,
+ * the others when their part of the platform is on.
+ */
+export function monolithBackends(
+  functions: Readonly<
+    Record<"tokenize" | "detokenize", NodeFunction> &
+      Record<"upload-url" | "playback-auth" | "home-region", NodeFunction | undefined>
+  >,
+): MonolithBackends {
+  const backend = (fn: NodeFunction): BackendFunction => ({ name: fn.function.name, arn: fn.arn });
+  const optional = (["upload-url", "playback-auth", "home-region"] as const).flatMap((name) => {
+    const fn = functions[name];
+    return fn === undefined ? [] : [[name, backend(fn)] as const];
+  });
+  return {
+    tokenize: backend(functions.tokenize),
+    detokenize: backend(functions.detokenize),
+    ...Object.fromEntries(optional),
+  };
+}
+
+/** The region's user store, as the app reaches it: its Aurora database or its app tables. */
+export function monolithUserStore(
+  store: UserDataStore,
+  userDataKeyArn: pulumi.Input<string>,
+): MonolithUserStore {
+  if (store.database !== undefined) {
+    const { database } = store;
+    return {
+      kind: "aurora",
+      engine: database.engine,
+      endpoint: database.endpoint,
+      port: database.port,
+      database: database.name,
+      user: database.appUser,
+      clusterResourceId: database.clusterResourceId,
+    };
+  }
+  const { users, enrolments, progress } = store.tables;
+  if (users === undefined || enrolments === undefined || progress === undefined) {
+    throw new pulumi.ResourceError("the DynamoDB user store lacks the app's tables", store);
+  }
+  const table = (resource: aws.dynamodb.Table) => ({ name: resource.name, arn: resource.arn });
+  return {
+    kind: "dynamodb",
+    tables: { users: table(users), enrolments: table(enrolments), progress: table(progress) },
+    keyArn: userDataKeyArn,
+  };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { json, list, record, Recorded, runComponent, TEST_CONTEXT } from "../../tools/plan/engine";
+import { homeRegionOfCountry, type CountryHomeRegions } from "../../contracts/home-region";
 import {
   HOME_REGION_KEY_ALIAS,
   HOME_REGION_TABLE,
@@ -7,7 +8,6 @@ import {
   HomeRegion,
 } from "./home-region";
 import { KEY_ADMIN_ACTIONS, MULTI_REGION_KEY_ADMIN_ACTIONS } from "../security/key-policies";
-import { homeRegionFor, loadConfiguration } from "../../functions/data/home-region/core";
 
 const HOSTNAMES = {
   "me-south-1": "api.sa.knowledgecity.com",
@@ -203,13 +203,11 @@ describe("HomeRegion in a regional stack", () => {
       QA: "me-south-1",
       "*": "us-east-1",
     });
-    // What the function's own loader makes of it: a US sign-up is not kept here.
-    const config = loadConfiguration(
-      Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, String(value)])),
-    );
-    expect(homeRegionFor(config.directory, "US")).toBe("us-east-1");
-    expect(homeRegionFor(config.directory, "OM")).toBe("me-south-1");
-    expect(config.directory.stackRegion).toBe("me-south-1");
+    // Read as the contract reads it (test/contracts.test.ts feeds every deployed function's
+    // environment to its own loader): a US sign-up is not kept here.
+    const map = JSON.parse(String(variables.COUNTRY_HOME_REGIONS)) as CountryHomeRegions;
+    expect(homeRegionOfCountry(map, "US")).toBe("us-east-1");
+    expect(homeRegionOfCountry(map, "OM")).toBe("me-south-1");
   });
 
   it.each([

@@ -14,7 +14,9 @@ export const HOME_REGION_TABLE_KEY_ALIAS = `${HOME_REGION_KEY_ALIAS}-table`;
 
 /** Arguments of `HomeRegion`. */
 export interface HomeRegionArgs {
+  /** Account, partition and region the resources are created in. */
   readonly context: AwsContext;
+  /** The stack's name (`me-south-1`), which names account-wide resources. */
   readonly stack: string;
   /** Every home region with its explicit API hostname (the same map in every stack). */
   readonly hostnames: Readonly<Record<string, string>>;
@@ -27,6 +29,8 @@ export interface HomeRegionArgs {
   /**
    * Set in the primary stack only: it owns the directory (the table replicated to every home
    * region and the multi-region HMAC key) and reaches the other regions through these providers.
+   * https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html
+   * @default undefined (the directory is another stack's)
    */
   readonly directory?: { readonly replicaProviders: Readonly<Record<string, aws.Provider>> };
   /**
@@ -73,7 +77,7 @@ export class HomeRegion extends pulumi.ComponentResource {
     const parent = { parent: this };
 
     if (args.directory !== undefined) {
-      createDirectory(name, args, regions, args.directory.replicaProviders, this);
+      createDirectory(name, { context, regions, providers: args.directory.replicaProviders }, this);
     }
 
     const { accountId, partition, region } = context;
@@ -128,15 +132,18 @@ export class HomeRegion extends pulumi.ComponentResource {
   }
 }
 
+/** What `createDirectory` needs. */
+interface DirectoryArgs {
+  readonly context: AwsContext;
+  /** Every home region, this one included. */
+  readonly regions: readonly string[];
+  /** A provider for each other home region. */
+  readonly providers: Readonly<Record<string, aws.Provider>>;
+}
+
 /** The table (global, on demand) and the multi-region HMAC key, with a replica in every region. */
-function createDirectory(
-  name: string,
-  args: HomeRegionArgs,
-  regions: readonly string[],
-  providers: Readonly<Record<string, aws.Provider>>,
-  parent: pulumi.Resource,
-): void {
-  const { context } = args;
+function createDirectory(name: string, args: DirectoryArgs, parent: pulumi.Resource): void {
+  const { context, regions, providers } = args;
   const others = regions.filter((region) => region !== context.region);
   const missing = others.filter((region) => providers[region] === undefined);
   if (missing.length > 0) {

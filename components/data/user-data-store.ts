@@ -27,11 +27,19 @@ export {
 
 /** How the app reaches the Aurora user store. */
 export interface AppDatabase {
+  /** The cluster's engine. */
   readonly engine: AuroraEngine;
+  /** The writer endpoint. */
   readonly endpoint: pulumi.Output<string>;
   readonly port: number;
+  /** The database's name. */
   readonly name: string;
+  /** The app's database user, which signs in with IAM database authentication. */
   readonly appUser: string;
+  /**
+   * The cluster's resource id, which `rds-db:connect` permissions name.
+   * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html
+   */
   readonly clusterResourceId: pulumi.Output<string>;
 }
 
@@ -65,6 +73,7 @@ interface CommonArgs {
 
 /** Arguments of the Aurora store (the Saudi stack's). */
 export interface AuroraStoreArgs extends CommonArgs {
+  /** Which store: an Aurora cluster. */
   readonly kind: "aurora";
   /** @default "aurora-postgresql" */
   readonly engine?: AuroraEngine;
@@ -74,10 +83,15 @@ export interface AuroraStoreArgs extends CommonArgs {
   readonly instanceClass?: string;
   /** One instance per zone: the first is the writer, the others are read replicas. */
   readonly availabilityZones: readonly string[];
+  /** The VPC of the cluster. */
   readonly vpcId: pulumi.Input<string>;
   /** Isolated subnets: no route out of the VPC. */
   readonly subnetIds: pulumi.Input<string[]>;
-  /** Days of automated backups (1-35). @default 35 */
+  /**
+   * Days of automated backups (1-35).
+   * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html
+   * @default 35
+   */
   readonly backupRetentionDays?: number;
   /**
    * KMS key of the vault migration function's log group and environment (the stack's telemetry
@@ -86,7 +100,11 @@ export interface AuroraStoreArgs extends CommonArgs {
   readonly functionKeyArn: pulumi.Input<string>;
   /** The VPC's CIDR: the master password's rotation function reaches Secrets Manager's endpoint in it. */
   readonly vpcCidr: string;
-  /** Days between rotations of the master password (1-1000). @default 30 */
+  /**
+   * Days between rotations of the master password (1-1000).
+   * https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_schedule.html
+   * @default 30
+   */
   readonly masterRotationDays?: number;
   /**
    * Secondary regions of the global database, each in `allowedRegions`; each needs a network of
@@ -103,6 +121,7 @@ export interface AuroraSecondary {
   readonly provider: aws.Provider;
   /** One instance per zone (read replicas; one becomes the writer if the region is promoted). */
   readonly availabilityZones: readonly string[];
+  /** This stack's VPC in that region. */
   readonly vpcId: pulumi.Input<string>;
   /** Isolated subnets of this stack's VPC in that region. */
   readonly subnetIds: pulumi.Input<string[]>;
@@ -112,6 +131,7 @@ export interface AuroraSecondary {
 
 /** Arguments of the DynamoDB store (the US stack's). */
 export interface DynamoDbStoreArgs extends CommonArgs {
+  /** Which store: DynamoDB global tables. */
   readonly kind: "dynamodb";
   /** Replica regions of the global tables, each with the user-data key's replica there. @default {} */
   readonly replicaKeyArns?: Readonly<Record<string, pulumi.Input<string>>>;

@@ -15,6 +15,7 @@ export const LAMBDA_EDGE_REGION = "us-east-1";
 
 /** Arguments of `EdgeCacheControl`. */
 export interface EdgeCacheControlArgs {
+  /** The account and region the stack deploys to. */
   readonly context: AwsContext;
   /** What the function serves, for its description ("course video of me-south-1"). */
   readonly serves: string;

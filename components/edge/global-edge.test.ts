@@ -1,99 +1,26 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import {
-  json,
-  list,
-  record,
-  Recorded,
-  runComponent,
-  TEST_CONTEXT,
-  type EngineRun,
-  type RecordedResource,
-} from "../../tools/plan/engine";
-import { DataKeys } from "../security/data-keys";
+import { list, record, Recorded, TEST_CONTEXT } from "../../tools/plan/engine";
 import {
   defaultContentSecurityPolicy,
   PERMISSIONS_POLICY,
   SPA_ROUTING_FUNCTION_CODE,
 } from "./edge-policies";
 import {
-  cacheControlOf,
-  cachedResponse,
-  s3Response,
-  type EdgePackage,
-} from "../../functions/edge/edge-cache-control/test-support";
-import { GlobalEdge, type GlobalEdgeArgs } from "./global-edge";
+  DOMAIN,
+  ZONE,
+  STACK_PROVIDER,
+  GLOBAL_PROVIDER,
+  DISTRIBUTION,
+  RECORD,
+  CLOUDFRONT_FUNCTION,
+  run,
+  statementsOf,
+  behaviours,
+  ttlsOf,
+} from "./global-edge.fixtures";
 import { MANAGED_RULE_GROUPS } from "../security/waf-rules";
-
-const CONTEXT = { ...TEST_CONTEXT, region: "us-east-1" };
-const DOMAIN = "knowledgecity.com";
-const ZONE = "Z04123456EXAMPLE";
-const STACK_PROVIDER = "aws-us-east-1";
-const GLOBAL_PROVIDER = "aws-global";
-
-const DISTRIBUTION = "aws:cloudfront/distribution:Distribution";
-const CACHE_POLICY = "aws:cloudfront/cachePolicy:CachePolicy";
-const RECORD = "aws:route53/record:Record";
-const CLOUDFRONT_FUNCTION = "aws:cloudfront/function:Function";
-
-/** Every GlobalEdge the runs of this file built, for what the recorded inputs cannot show. */
-const builtEdges: GlobalEdge[] = [];
-
-function run(overrides: Partial<GlobalEdgeArgs> = {}): Promise<EngineRun> {
-  return runComponent((provider) => {
-    // A provider of its own, so the test can tell what goes through it from the stack's.
-    const usEast1Provider = new aws.Provider(GLOBAL_PROVIDER, { region: "us-east-1" });
-    const keys = new DataKeys(
-      "keys",
-      { context: CONTEXT, stack: "us-east-1" },
-      { providers: [provider] },
-    );
-    const edge = new GlobalEdge(
-      "edge",
-      {
-        context: CONTEXT,
-        stack: "us-east-1",
-        domain: DOMAIN,
-        hostedZoneId: ZONE,
-        keys,
-        usEast1Provider,
-        ...overrides,
-      },
-      { providers: [provider] },
-    );
-    builtEdges.push(edge);
-    keys.seal();
-    return {
-      distributionId: edge.distributionId,
-      distributionArn: edge.distributionArn,
-      distributionDomainName: edge.distributionDomainName,
-      bucketName: edge.bucketName,
-      webAclArn: edge.webAclArn,
-      certificateArn: edge.certificateArn,
-    };
-  }, "us-east-1");
-}
-
-function statementsOf(policy: RecordedResource): Record<string, unknown>[] {
-  return list(json(policy.inputs.policy).Statement).map(record);
-}
-
-/** The distribution's behaviours: the default one under "default", the others by path. */
-function behaviours(distribution: RecordedResource): Map<string, Record<string, unknown>> {
-  const ordered = list(distribution.inputs.orderedCacheBehaviors).map(record);
-  return new Map([
-    ["default", record(distribution.inputs.defaultCacheBehavior)],
-    ...ordered.map((behaviour) => [String(behaviour.pathPattern), behaviour] as const),
-  ]);
-}
-
-function ttlsOf(recorded: Recorded, behaviour: Record<string, unknown> | undefined) {
-  const policy = recorded.referencedBy(behaviour?.cachePolicyId);
-  expect(policy.type).toBe(CACHE_POLICY);
-  const { minTtl, defaultTtl, maxTtl } = policy.inputs;
-  return { minTtl, defaultTtl, maxTtl };
-}
+import type { GlobalEdgeArgs } from "./global-edge";
 
 describe("GlobalEdge", async () => {
   const edgeRun = await run();
@@ -517,107 +444,5 @@ describe("GlobalEdge refuses impossible settings", () => {
     );
     expect(failure).toBeInstanceOf(pulumi.ResourceError);
     expect((failure as Error).message).toBe(message);
-  });
-});
-
-/** The course-content edge function's package of each built edge, by its version ARN. */
-function coursePackages(run: EngineRun): Map<string, EdgePackage> {
-  const packages = new Map<string, EdgePackage>();
-  for (const edge of builtEdges) {
-    const cacheControl = (edge as Partial<Pick<GlobalEdge, "courseCacheControl">>)
-      .courseCacheControl;
-    const fn = run.resources.find(
-      (resource) =>
-        resource.type === "aws:lambda/function:Function" &&
-        resource.name === cacheControl?.functionResourceName,
-    );
-    if (cacheControl !== undefined && fn !== undefined) {
-      packages.set(String(fn.state.qualifiedArn), {
-        archive: cacheControl.code,
-        handler: String(fn.inputs.handler),
-      });
-    }
-  }
-  return packages;
-}
-
-describe("GlobalEdge: what the edge caches", async () => {
-  const edgeRun = await run({
-    courseContentTtlSeconds: 1800,
-    courseStaleWhileRevalidateSeconds: 7200,
-    courseStaleIfErrorSeconds: 172_800,
-  });
-  const recorded = Recorded.of(edgeRun);
-  const byPath = behaviours(recorded.named(DISTRIBUTION, "edge-cdn"));
-  const packages = coursePackages(edgeRun);
-  const packageOf = (arn: string) => packages.get(arn);
-
-  it("caches course content with stale-while-revalidate: the object CloudFront stores from S3 carries it", async () => {
-    const cached = await cachedResponse(
-      byPath.get("/courses/*") ?? {},
-      packageOf,
-      "/courses/42/handout.pdf",
-      s3Response(),
-    );
-    expect(cacheControlOf(cached)).toBe(
-      "public, max-age=1800, stale-while-revalidate=7200, stale-if-error=172800",
-    );
-  });
-
-  it("gives course objects the course cache policy's TTL, from the same setting", async () => {
-    const courses = byPath.get("/courses/*") ?? {};
-    const { maxTtl } = ttlsOf(recorded, courses);
-    const cached = await cachedResponse(courses, packageOf, "/courses/42/a.pdf", s3Response());
-    expect(cacheControlOf(cached)).toMatch(new RegExp(`^public, max-age=${String(maxTtl)},`));
-  });
-
-  it("sets it on course content only: the shell and hashed assets keep their own caching", async () => {
-    expect(
-      [...byPath.entries()]
-        .filter(([, b]) => b.lambdaFunctionAssociations !== undefined)
-        .map(([path]) => path),
-    ).toEqual(["/courses/*"]);
-    for (const path of ["default", "/assets/*"]) {
-      const cached = await cachedResponse(byPath.get(path) ?? {}, packageOf, "/x", s3Response());
-      expect(cacheControlOf(cached), path).toBeUndefined();
-    }
-  });
-
-  it("keeps what a publisher set on an object", async () => {
-    const withOwn = s3Response();
-    withOwn.headers["cache-control"] = [{ key: "Cache-Control", value: "max-age=60" }];
-    const cached = await cachedResponse(
-      byPath.get("/courses/*") ?? {},
-      packageOf,
-      "/courses/1/x.json",
-      withOwn,
-    );
-    expect(cacheControlOf(cached)).toBe("max-age=60");
-  });
-
-  it("runs it as a published Lambda@Edge version in us-east-1", () => {
-    const fn = recorded.named("aws:lambda/function:Function", "edge-course-cache-control-fn");
-    expect(fn.provider).toBe(recorded.named("pulumi:providers:aws", GLOBAL_PROVIDER).urn);
-    expect(fn.inputs).toMatchObject({ publish: true, architectures: ["x86_64"] });
-    expect(record(list(byPath.get("/courses/*")?.lambdaFunctionAssociations)[0]).lambdaArn).toBe(
-      fn.state.qualifiedArn,
-    );
-  });
-
-  it("serves course content stale for a day while it revalidates, and a week when S3 fails, by default", async () => {
-    const defaultRun = await run();
-    const defaults = coursePackages(defaultRun);
-    const courses = behaviours(Recorded.of(defaultRun).named(DISTRIBUTION, "edge-cdn")).get(
-      "/courses/*",
-    );
-    const cached = await cachedResponse(
-      courses ?? {},
-      (arn) => defaults.get(arn),
-      "/courses/1/a.png",
-      s3Response(),
-    );
-    expect(cacheControlOf(cached)).toBe(
-      "public, max-age=3600, stale-while-revalidate=86400, stale-if-error=604800",
-    );
   });
 });

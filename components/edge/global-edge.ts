@@ -3,9 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { validatedCertificate } from "../shared/certificate";
 import type { AwsContext } from "../shared/context";
 import type { DataKeys } from "../security/data-keys";
+import { cloudFrontAliasRecords } from "./cloudfront-records";
 import { EdgeCacheControl } from "./edge-cache-control";
 import {
-  CLOUDFRONT_HOSTED_ZONE_ID,
   defaultContentSecurityPolicy,
   EDGE_DEFAULTS,
   edgeHostNames,
@@ -384,24 +384,15 @@ export class GlobalEdge extends pulumi.ComponentResource {
       ["apex", apex],
       ["www", www],
     ] as const) {
-      for (const type of ["A", "AAAA"] as const) {
-        new aws.route53.Record(
-          `${name}-${role}-${type.toLowerCase()}`,
-          {
-            zoneId: args.hostedZoneId,
-            name: host,
-            type,
-            aliases: [
-              {
-                name: distribution.domainName,
-                zoneId: CLOUDFRONT_HOSTED_ZONE_ID,
-                evaluateTargetHealth: false,
-              },
-            ],
-          },
-          parent,
-        );
-      }
+      cloudFrontAliasRecords(
+        `${name}-${role}`,
+        {
+          hostedZoneId: args.hostedZoneId,
+          hostname: host,
+          distributionDomainName: distribution.domainName,
+        },
+        this,
+      );
     }
 
     this.distributionId = distribution.id;

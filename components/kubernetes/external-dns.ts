@@ -18,7 +18,9 @@ const SERVICE_ACCOUNT = "external-dns";
 
 /** Arguments of `ExternalDns`. */
 export interface ExternalDnsArgs {
+  /** Account, partition and region (ARNs, trust policies). */
   readonly context: AwsContext;
+  /** The cluster it runs on (its provider, its pod identity). */
   readonly cluster: KubernetesCluster;
   /** The cluster's name, recorded as the owner of every record this instance writes. */
   readonly clusterName: string;
@@ -67,7 +69,7 @@ export class ExternalDns extends pulumi.ComponentResource {
         context,
         namespace: NAMESPACE,
         serviceAccount: SERVICE_ACCOUNT,
-        statements: externalDnsStatements(context, args.hostedZoneId, domain),
+        statements: externalDnsStatements({ context, hostedZoneId: args.hostedZoneId, domain }),
       },
       this,
     );
@@ -110,16 +112,23 @@ export class ExternalDns extends pulumi.ComponentResource {
   }
 }
 
+/** What the policy of ExternalDNS is scoped to. */
+interface ExternalDnsPolicyArgs {
+  /** The partition of the zone's ARN. */
+  readonly context: AwsContext;
+  /** The only zone it may change. */
+  readonly hostedZoneId: pulumi.Input<string>;
+  /** The only domain it may write records in. */
+  readonly domain: string;
+}
+
 /**
  * The role's policy: records of one zone, of the managed types, named in one domain. The TXT
  * ownership record of the domain's own name is `<type>-<domain>` (ExternalDNS prefixes the first
  * label), so those names are listed too.
  */
-function externalDnsStatements(
-  context: AwsContext,
-  hostedZoneId: pulumi.Input<string>,
-  domain: string,
-): WorkloadStatement[] {
+function externalDnsStatements(args: ExternalDnsPolicyArgs): WorkloadStatement[] {
+  const { context, hostedZoneId, domain } = args;
   const zone = pulumi.interpolate`arn:${context.partition}:route53:::hostedzone/${hostedZoneId}`;
   const ownershipOfTheDomainName = EXTERNAL_DNS_RECORD_TYPES.map(
     (type) => `${type.toLowerCase()}-${domain}`,

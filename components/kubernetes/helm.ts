@@ -54,12 +54,17 @@ export function localChart(name: string): string {
 
 /** Arguments of `helmRelease`. */
 export interface HelmReleaseArgs {
+  /** The chart: a pinned repository chart or one of `charts/`. */
   readonly source: ChartSource;
+  /** The release's namespace, which must exist (the release never creates it). */
   readonly namespace: pulumi.Input<string>;
+  /** Values, applied after `valueFiles`. https://helm.sh/docs/chart_template_guide/values_files/ */
   readonly values: pulumi.Input<Record<string, unknown>>;
   /** Values files of this project's `charts/` folder, applied before `values`. */
   readonly valueFiles?: readonly string[];
+  /** The cluster's Kubernetes provider. */
   readonly provider: k8s.Provider;
+  /** Resources the release waits for. @default [] */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Seconds to wait for the release's resources. @default 600 */
   readonly timeoutSeconds?: number;

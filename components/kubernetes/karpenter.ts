@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "../shared/context";
 import type { DataKeys } from "../security/data-keys";
 import { helmRelease, THIRD_PARTY_CHARTS } from "./helm";
-import { dataTags } from "../shared/tags";
+import { queuePolicy, secureQueue } from "../shared/secure-queue";
 import type { KubernetesCluster } from "./kubernetes-cluster";
 import { eksNodeRole, SYSTEM_TAINT } from "./kubernetes-cluster";
 
@@ -156,11 +156,24 @@ export function pricingApiRegion(region: string): string {
 
 /** Arguments of `Karpenter`. */
 export interface KarpenterArgs {
+  /** Account, partition and region (ARNs, trust policies). */
   readonly context: AwsContext;
+  /** The cluster Karpenter runs on and launches nodes for. */
   readonly cluster: KubernetesCluster;
+  /** The cluster's name: Karpenter tags what it launches with it and may touch nothing else. */
   readonly clusterName: string;
+  /** Where nodes launch (selected by their ids in each EC2NodeClass). */
   readonly privateSubnetIds: pulumi.Input<string[]>;
+  /**
+   * The stack's keys: the interruption queue uses the telemetry key, whose policy this component
+   * extends so EventBridge can write to the queue.
+   * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sqs-permissions
+   */
   readonly keys: DataKeys;
+  /**
+   * Limits and instance choices of each node pool.
+   * https://karpenter.sh/docs/concepts/nodepools/
+   */
   readonly pools: Readonly<Record<NodePoolName, NodePoolSettings>>;
   /** The AL2023 image alias nodes boot, pinned by the platform team. @default "al2023@latest" */
   readonly amiAlias?: string;
@@ -226,15 +239,20 @@ export class Karpenter extends pulumi.ComponentResource {
 
     // Interruption queue
     const telemetryKeyArn = args.keys.keyArns.telemetry;
-    const queue = new aws.sqs.Queue(
+    // Its own policy names the EventBridge rules, created after it: written below.
+    const { queue } = secureQueue(
       `${name}-interruptions`,
       {
+        kmsKeyArn: telemetryKeyArn,
+        dataClass: "telemetry",
+        // Karpenter acts on an interruption within minutes or not at all.
         messageRetentionSeconds: 300,
-        kmsMasterKeyId: telemetryKeyArn,
         kmsDataKeyReusePeriodSeconds: 300,
-        tags: dataTags("telemetry"),
+        // An interruption notice is worthless once late: nothing to redrive.
+        deadLetter: false,
+        writePolicy: false,
       },
-      parent,
+      this,
     );
     const rules = Object.entries(INTERRUPTION_EVENTS).map(([event, pattern]) => {
       const rule = new aws.cloudwatch.EventRule(
@@ -255,33 +273,20 @@ export class Karpenter extends pulumi.ComponentResource {
       );
       return rule;
     });
-    new aws.sqs.QueuePolicy(
+    queuePolicy(
       `${name}-interruptions`,
-      {
-        queueUrl: queue.url,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "EventBridgeSendsInterruptions",
-              Effect: "Allow",
-              Principal: { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] },
-              Action: "sqs:SendMessage",
-              Resource: queue.arn,
-              Condition: { ArnEquals: { "aws:SourceArn": rules.map((rule) => rule.arn) } },
-            },
-            {
-              Sid: "DenyAnythingButTls",
-              Effect: "Deny",
-              Principal: "*",
-              Action: "sqs:*",
-              Resource: queue.arn,
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
-          ],
-        }),
-      },
-      parent,
+      queue,
+      [
+        {
+          Sid: "EventBridgeSendsInterruptions",
+          Effect: "Allow",
+          Principal: { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] },
+          Action: "sqs:SendMessage",
+          Resource: queue.arn,
+          Condition: { ArnEquals: { "aws:SourceArn": rules.map((rule) => rule.arn) } },
+        },
+      ],
+      this,
     );
     args.keys.allow("telemetry", {
       sid: "EventBridgeWritesKarpenterInterruptions",

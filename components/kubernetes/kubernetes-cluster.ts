@@ -7,7 +7,7 @@ import type { DataKeys } from "../security/data-keys";
 import { helmRelease, THIRD_PARTY_CHARTS } from "./helm";
 import { serviceTrustPolicy } from "../shared/iam";
 import { DEFAULT_LOG_RETENTION_DAYS, type LogRetentionDays } from "../shared/logs";
-import { dataTags } from "../shared/tags";
+import { encryptedLogGroup } from "../shared/secure-defaults";
 import { podIdentity, podIdentityTrustPolicy } from "./pod-identity";
 
 /**
@@ -54,10 +54,16 @@ export interface SystemNodeSettings {
 
 /** Arguments of `KubernetesCluster`. */
 export interface KubernetesClusterArgs {
+  /** Account, partition and region (ARNs, trust policies). */
   readonly context: AwsContext;
   /** Cluster name, unique in the account and region. */
   readonly clusterName: string;
+  /**
+   * The Kubernetes minor version, one EKS supports in standard support.
+   * https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html
+   */
   readonly version: KubernetesVersion;
+  /** The VPC of the cluster's security group and of every node. */
   readonly vpcId: pulumi.Input<string>;
   /** Private subnets over 2+ zones: control-plane interfaces and every node. */
   readonly privateSubnetIds: pulumi.Input<string[]>;
@@ -82,8 +88,13 @@ export interface KubernetesClusterArgs {
   readonly deployRoleArn?: string;
   /** IAM roles given read-only access (AmazonEKSViewPolicy at cluster scope): the preview role. */
   readonly viewerRoleArns?: readonly string[];
+  /** The managed node group of the system pods (CoreDNS, the controllers). @default see `SystemNodeSettings` */
   readonly systemNodes?: SystemNodeSettings;
-  /** Retention of the control-plane logs. @default 365 */
+  /**
+   * Retention of the control-plane logs.
+   * https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html
+   * @default DEFAULT_LOG_RETENTION_DAYS (365)
+   */
   readonly logRetentionDays?: LogRetentionDays;
 }
 
@@ -170,16 +181,16 @@ export class KubernetesCluster extends pulumi.ComponentResource {
 
     // EKS writes the control-plane logs to this group; made here first so it has a retention and
     // the telemetry key rather than EKS's default of keeping them forever, unencrypted.
-    const controlPlaneLogs = new aws.cloudwatch.LogGroup(
+    const controlPlaneLogs = encryptedLogGroup(
       `${name}-control-plane`,
       {
+        // The name EKS writes to: https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html
         name: `/aws/eks/${args.clusterName}/cluster`,
-        retentionInDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
         // CloudWatch Logs checks the key policy when it creates the group: wait for it.
-        kmsKeyId: args.keys.policyReadyKeyArns.telemetry,
-        tags: dataTags("telemetry"),
+        kmsKeyArn: args.keys.policyReadyKeyArns.telemetry,
+        retentionDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
       },
-      parent,
+      this,
     );
     const publicCidrs = args.publicAccessCidrs ?? [];
     // eks.Cluster is a remote component: its inner AWS resources get only the providers passed

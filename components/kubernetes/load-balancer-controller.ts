@@ -22,7 +22,9 @@ const SERVICE_ACCOUNT = "aws-load-balancer-controller";
 
 /** Arguments of `LoadBalancerController`. */
 export interface LoadBalancerControllerArgs {
+  /** Account, partition and region (ARNs, trust policies). */
   readonly context: AwsContext;
+  /** The cluster it runs on (its provider, its pod identity). */
   readonly cluster: KubernetesCluster;
   /** The cluster's name: the controller tags what it creates with it and may touch nothing else. */
   readonly clusterName: string;
@@ -71,12 +73,12 @@ export class LoadBalancerController extends pulumi.ComponentResource {
         context,
         namespace: NAMESPACE,
         serviceAccount: SERVICE_ACCOUNT,
-        statements: controllerStatements(
+        statements: controllerStatements({
           context,
           clusterName,
-          args.vpcId,
-          args.cluster.clusterSecurityGroupId,
-        ),
+          vpcId: args.vpcId,
+          clusterSecurityGroupId: args.cluster.clusterSecurityGroupId,
+        }),
       },
       this,
     );
@@ -118,17 +120,25 @@ export class LoadBalancerController extends pulumi.ComponentResource {
   }
 }
 
+/** What the controller's policy is fenced to. */
+interface ControllerPolicyArgs {
+  /** Account, partition and region of every ARN. */
+  readonly context: AwsContext;
+  /** The value of the cluster tag the controller's resources carry. */
+  readonly clusterName: string;
+  /** The only VPC it may create security groups in. */
+  readonly vpcId: pulumi.Input<string>;
+  /** The pods' group, the only one whose rules it may change besides its own. */
+  readonly clusterSecurityGroupId: pulumi.Input<string>;
+}
+
 /**
  * The controller's policy, after its documented IAM policy but fenced to this cluster: creation
  * requires the cluster tag in the request, every change and deletion requires it on the resource,
  * and nothing may add, change or remove that tag afterwards.
  */
-function controllerStatements(
-  context: AwsContext,
-  clusterName: string,
-  vpcId: pulumi.Input<string>,
-  clusterSecurityGroupId: pulumi.Input<string>,
-): WorkloadStatement[] {
+function controllerStatements(args: ControllerPolicyArgs): WorkloadStatement[] {
+  const { context, clusterName, vpcId, clusterSecurityGroupId } = args;
   const { partition, region, accountId } = context;
   const arn = (service: string, resource: string) =>
     `arn:${partition}:${service}:${region}:${accountId}:${resource}`;

@@ -12,15 +12,22 @@ export interface WorkloadStatement {
 
 /** Arguments of `podIdentity`. */
 export interface PodIdentityArgs {
+  /** Account, partition and region (ARNs, trust policies). */
   readonly context: AwsContext;
+  /** The cluster of the association. */
   readonly clusterName: pulumi.Input<string>;
+  /**
+   * The namespace and service account whose pods get the role.
+   * https://docs.aws.amazon.com/eks/latest/userguide/pod-id-association.html
+   */
   readonly namespace: string;
+  /** The service account, in `namespace`. */
   readonly serviceAccount: string;
-  /** The role's inline policy. */
+  /** The role's inline policy. @default [] */
   readonly statements?: readonly WorkloadStatement[];
-  /** AWS managed policies, only where AWS maintains the exact set a controller needs. */
+  /** AWS managed policies, only where AWS maintains the exact set a controller needs. @default [] */
   readonly managedPolicyArns?: readonly string[];
-  /** Resources the association must wait for (the cluster). */
+  /** Resources the association must wait for (the cluster). @default [] */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 

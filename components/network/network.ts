@@ -2,9 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsContext } from "../shared/context";
 import { serviceTrustPolicy } from "../shared/iam";
+import { encryptedLogGroup } from "../shared/secure-defaults";
 import { DEFAULT_LOG_RETENTION_DAYS, type LogRetentionDays } from "../shared/logs";
 import { planSubnets, type SubnetTier, type ZoneSubnets } from "./subnet-plan";
-import { dataTags } from "../shared/tags";
 
 /** Interface endpoints every network gets unless told otherwise. */
 export const DEFAULT_INTERFACE_ENDPOINTS: readonly string[] = [
@@ -125,7 +125,7 @@ export class Network extends pulumi.ComponentResource {
       { vpcId: vpc.id, ingress: [], egress: [], tags: { Name: `${name}-default-locked` } },
       parent,
     );
-    const subnets = createSubnets(name, vpc, subnetPlan, isolatedOnly, this);
+    const subnets = createSubnets(name, { vpc, plan: subnetPlan, isolatedOnly }, this);
     // Data tiers have no route out of the VPC; one table serves every zone.
     const isolatedRouteTable = new aws.ec2.RouteTable(
       `${name}-isolated`,
@@ -134,7 +134,7 @@ export class Network extends pulumi.ComponentResource {
     );
     const privateRouteTables = isolatedOnly
       ? []
-      : createEgress(name, vpc, subnetPlan, subnets, this);
+      : createEgress(name, { vpc, plan: subnetPlan, subnets }, this).privateRouteTables;
     subnetPlan.forEach((zone, index) => {
       new aws.ec2.RouteTableAssociation(
         `${name}-isolated-${zone.zone}`,
@@ -193,7 +193,16 @@ export class Network extends pulumi.ComponentResource {
       );
     }
 
-    const flowLogGroup = createFlowLogs(name, vpc, args, settings.flowLogRetentionDays, this);
+    const { logGroup: flowLogGroup } = createFlowLogs(
+      name,
+      {
+        vpc,
+        context: args.context,
+        kmsKeyArn: args.flowLogsKmsKeyArn,
+        retentionDays: settings.flowLogRetentionDays,
+      },
+      this,
+    );
 
     this.vpc = vpc;
     this.vpcId = vpc.id;
@@ -222,13 +231,22 @@ const TIER_TAGS: Readonly<Record<SubnetTier, Record<string, string>>> = {
   isolated: {},
 };
 
+/** What `createSubnets` needs. */
+interface SubnetsArgs {
+  readonly vpc: aws.ec2.Vpc;
+  /** The CIDR plan, per zone. */
+  readonly plan: readonly ZoneSubnets[];
+  /** Only the isolated tier. */
+  readonly isolatedOnly: boolean;
+}
+
+/** The subnets of every tier, one per zone; only the isolated tier with `isolatedOnly`. */
 function createSubnets(
   name: string,
-  vpc: aws.ec2.Vpc,
-  plan: readonly ZoneSubnets[],
-  isolatedOnly: boolean,
+  args: SubnetsArgs,
   parent: pulumi.Resource,
 ): Record<SubnetTier, TierSubnets> {
+  const { vpc, plan, isolatedOnly } = args;
   const tier = (kind: SubnetTier): TierSubnets =>
     plan.map(
       (zone) =>
@@ -251,18 +269,27 @@ function createSubnets(
   return { public: tier("public"), private: tier("private"), isolated: tier("isolated") };
 }
 
+/** What `createEgress` needs. */
+interface EgressArgs {
+  readonly vpc: aws.ec2.Vpc;
+  readonly plan: readonly ZoneSubnets[];
+  /** The subnets of each tier (`createSubnets`). */
+  readonly subnets: Record<SubnetTier, TierSubnets>;
+}
+
+/** What `createEgress` creates. */
+interface Egress {
+  /** The private route tables, in zone order. */
+  readonly privateRouteTables: readonly aws.ec2.RouteTable[];
+}
+
 /**
  * The way out of a full network: an internet gateway for the public tier, a NAT gateway per zone
  * with its own route table for that zone's private subnet, and the public and private
- * subnets' route table associations. Returns the private route tables, in zone order.
+ * subnets' route table associations.
  */
-function createEgress(
-  name: string,
-  vpc: aws.ec2.Vpc,
-  plan: readonly ZoneSubnets[],
-  subnets: Record<SubnetTier, TierSubnets>,
-  parent: pulumi.Resource,
-): aws.ec2.RouteTable[] {
+function createEgress(name: string, args: EgressArgs, parent: pulumi.Resource): Egress {
+  const { vpc, plan, subnets } = args;
   const internetGateway = new aws.ec2.InternetGateway(
     `${name}-igw`,
     { vpcId: vpc.id, tags: { Name: `${name}-igw` } },
@@ -277,7 +304,7 @@ function createEgress(
     },
     { parent },
   );
-  return plan.map((zone, index) => {
+  const privateRouteTables = plan.map((zone, index) => {
     const eip = new aws.ec2.Eip(
       `${name}-nat-${zone.zone}`,
       { domain: "vpc", tags: { Name: `${name}-nat-${zone.zone}` } },
@@ -313,6 +340,7 @@ function createEgress(
     associate("private", privateRouteTable);
     return privateRouteTable;
   });
+  return { privateRouteTables };
 }
 
 function subnetAt(subnets: TierSubnets, index: number): aws.ec2.Subnet {
@@ -323,22 +351,31 @@ function subnetAt(subnets: TierSubnets, index: number): aws.ec2.Subnet {
   return subnet;
 }
 
+/** What `createFlowLogs` needs. */
+interface FlowLogsArgs {
+  readonly vpc: aws.ec2.Vpc;
+  readonly context: AwsContext;
+  /** The telemetry key, once CloudWatch Logs may use it. */
+  readonly kmsKeyArn: pulumi.Input<string>;
+  readonly retentionDays: LogRetentionDays;
+}
+
+/**
+ * Flow logs of all the VPC's traffic into an encrypted log group, delivered by a role that only
+ * this account's flow logs may assume.
+ * https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-cwl.html
+ */
 function createFlowLogs(
   name: string,
-  vpc: aws.ec2.Vpc,
-  args: NetworkArgs,
-  retentionDays: LogRetentionDays,
+  args: FlowLogsArgs,
   parent: pulumi.Resource,
-): aws.cloudwatch.LogGroup {
+): { readonly logGroup: aws.cloudwatch.LogGroup } {
+  const { vpc, retentionDays } = args;
   const { accountId, partition, region } = args.context;
-  const logGroup = new aws.cloudwatch.LogGroup(
+  const logGroup = encryptedLogGroup(
     `${name}-flow-logs`,
-    {
-      retentionInDays: retentionDays,
-      kmsKeyId: args.flowLogsKmsKeyArn,
-      tags: dataTags("telemetry"),
-    },
-    { parent },
+    { kmsKeyArn: args.kmsKeyArn, retentionDays },
+    parent,
   );
   const role = new aws.iam.Role(
     `${name}-flow-logs`,
@@ -384,5 +421,5 @@ function createFlowLogs(
     },
     { parent },
   );
-  return logGroup;
+  return { logGroup };
 }

@@ -59,7 +59,9 @@ export interface AccountAggregatorSettings {
 
 /** Arguments of `Compliance`. */
 export interface ComplianceArgs {
+  /** Account, partition and region the resources are created in. */
   readonly context: AwsContext;
+  /** The stack's name (`me-south-1`), which names account-wide resources. */
   readonly stack: string;
   /** Regions where this stack may keep user data. */
   readonly allowedRegions: readonly string[];
@@ -344,7 +346,7 @@ export class Compliance extends pulumi.ComponentResource {
 
 /**
  * The `jurisdictionRegions` rule parameter (`SA=me-south-1;US=us-east-1,us-west-2`): Config rule
- * parameters are strings, which the audit function parses back (functions/security/residency-audit/core.ts).
+ * parameters are strings, which the audit function parses back (functions/security/residency-audit/parameters.ts).
  */
 export function formatJurisdictionRegions(
   map: Readonly<Record<string, readonly string[]>>,

@@ -92,7 +92,7 @@ export interface KeyUser {
   readonly principal: { readonly AWS: pulumi.Input<string> } | { readonly Service: string };
   /** Key actions, for example `kms:Encrypt`. */
   readonly actions: readonly string[];
-  /** Optional condition, for example an encryption-context requirement. */
+  /** Condition, for example an encryption-context requirement. @default none */
   readonly condition?: aws.iam.PolicyStatement["Condition"];
 }
 

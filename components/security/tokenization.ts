@@ -1,16 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { VaultEnvironment, VaultFunction } from "../../contracts/functions";
-import { accountRootArn, regionalServicePrincipal, type AwsContext } from "../shared/context";
+import { regionalServicePrincipal, type AwsContext } from "../shared/context";
 import type { DataKeys } from "./data-keys";
-import { KEY_ADMIN_ACTIONS } from "./key-policies";
+import { keyAdministration } from "./key-policies";
 import { NodeFunction, type FunctionPermission } from "../shared/node-function";
 import { dataTags } from "../shared/tags";
 import type { TokenVaultLocation } from "../data/user-data-store";
 
 /** Arguments of `Tokenization`. */
 export interface TokenizationArgs {
+  /** Account, partition and region the resources are created in. */
   readonly context: AwsContext;
+  /** The stack's name (`me-south-1`), which names account-wide resources. */
   readonly stack: string;
   /** The stack's keys: tokenize may encrypt and detokenize may decrypt with the user-data key. */
   readonly keys: DataKeys;
@@ -53,8 +55,18 @@ export class Tokenization extends pulumi.ComponentResource {
       parent,
     );
 
-    const tokenizeVault = vaultAccess(args.vault, "tokenize", context, userDataKeyArn);
-    const detokenizeVault = vaultAccess(args.vault, "detokenize", context, userDataKeyArn);
+    const tokenizeVault = vaultAccess({
+      vault: args.vault,
+      fn: "tokenize",
+      context,
+      userDataKeyArn,
+    });
+    const detokenizeVault = vaultAccess({
+      vault: args.vault,
+      fn: "detokenize",
+      context,
+      userDataKeyArn,
+    });
     // Vault values are encrypted under this context, so a key grant cannot decrypt anything else.
     const vaultContext = { StringEquals: { "kms:EncryptionContext:purpose": "pii-vault" } };
     this.tokenizeFunction = new NodeFunction(
@@ -110,13 +122,7 @@ export class Tokenization extends pulumi.ComponentResource {
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
-            {
-              Sid: "AccountAdministersTheKey",
-              Effect: "Allow",
-              Principal: { AWS: accountRootArn(context) },
-              Action: [...KEY_ADMIN_ACTIONS],
-              Resource: "*",
-            },
+            keyAdministration(context),
             {
               Sid: "TokenizeMacs",
               Effect: "Allow",
@@ -155,18 +161,25 @@ interface VaultAccess {
   readonly permissions: FunctionPermission[];
 }
 
+/** What `vaultAccess` needs. */
+interface VaultAccessArgs {
+  /** Where the vault lives. */
+  readonly vault: TokenVaultLocation;
+  /** The function whose access this is. */
+  readonly fn: VaultFunction;
+  readonly context: AwsContext;
+  /** The user-data key, which encrypts the vault. */
+  readonly userDataKeyArn: pulumi.Input<string>;
+}
+
 /**
  * What one vault function needs to reach the vault, and nothing more: on DynamoDB, PutItem
  * (tokenize) or BatchGetItem (detokenize) on the table; on Aurora, the Data API on the cluster
  * with the secret of the function's own database role (INSERT only, or SELECT only, as the vault
  * migration grants them).
  */
-function vaultAccess(
-  vault: TokenVaultLocation,
-  fn: VaultFunction,
-  context: AwsContext,
-  userDataKeyArn: pulumi.Input<string>,
-): VaultAccess {
+function vaultAccess(args: VaultAccessArgs): VaultAccess {
+  const { vault, fn, context, userDataKeyArn } = args;
   if (vault.kind === "dynamodb") {
     // The table is encrypted with the user-data key, used through DynamoDB.
     const viaDynamoDb = {

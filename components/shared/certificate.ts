@@ -9,7 +9,11 @@ export interface ValidatedCertificateArgs {
   readonly hostedZoneId: pulumi.Input<string>;
   /** @default "EC_prime256v1" */
   readonly keyAlgorithm?: string;
-  /** Where the certificate lives, when not the parent's provider (CloudFront needs us-east-1). */
+  /**
+   * Where the certificate lives, when not the parent's provider (CloudFront needs us-east-1).
+   * https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html
+   * @default the parent's provider
+   */
   readonly provider?: aws.Provider;
 }
 
@@ -68,8 +72,11 @@ export function validatedCertificate(
 
 /** The DNS record that proves control of a domain to ACM. */
 export interface DnsValidationRecord {
+  /** The record's name. */
   readonly name: string;
+  /** The record's type (CNAME). */
   readonly type: string;
+  /** The record's value. */
   readonly value: string;
 }
 

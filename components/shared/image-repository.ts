@@ -145,7 +145,9 @@ export function dockerignoreFor(source: ImageSource): string {
 
 /** Arguments of `pushedImage`. */
 export interface PushedImageArgs {
+  /** The repository the image is pushed to. */
   readonly repository: aws.ecr.Repository;
+  /** What the image is built from. */
   readonly source: ImageSource;
   /** The docker-build provider that builds and pushes (registry login from its Docker config). */
   readonly provider: dockerBuild.Provider;

@@ -9,6 +9,8 @@ export const ALB_TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 /** Where DNS points for the API: an alias target. */
 export interface AliasTarget {
+  /** The load balancer's DNS name. */
   readonly dnsName: pulumi.Output<string>;
+  /** The load balancer's canonical hosted zone. */
   readonly zoneId: pulumi.Output<string>;
 }

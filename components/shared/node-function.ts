@@ -10,20 +10,23 @@ import { bundleArchive } from "./bundle";
 import type { AwsContext } from "./context";
 import { serviceTrustPolicy } from "./iam";
 import { DEFAULT_LOG_RETENTION_DAYS, type LogRetentionDays } from "./logs";
-import { dataTags } from "./tags";
+import { encryptedLogGroup } from "./secure-defaults";
 
 /** One statement of a function's inline policy: explicit actions on explicit resources. */
 export interface FunctionPermission {
   /** Statement id, for reading the policy. */
   readonly sid: string;
+  /** The actions, each named (never `*`). */
   readonly actions: readonly string[];
+  /** The resources the actions apply to. */
   readonly resources: readonly pulumi.Input<string>[];
-  /** Optional IAM condition block. */
+  /** IAM condition block. @default none */
   readonly condition?: Record<string, Record<string, pulumi.Input<string | string[]>>>;
 }
 
 /** Arguments of `NodeFunction`. */
 export interface NodeFunctionArgs<F extends FunctionName = FunctionName> {
+  /** Account, partition and region of the function. */
   readonly context: AwsContext;
   /**
    * The function's contract in `contracts/functions.ts`: its handler module under `functions/`
@@ -32,6 +35,7 @@ export interface NodeFunctionArgs<F extends FunctionName = FunctionName> {
   readonly contract: F;
   /** Exported handler name. @default "handler" */
   readonly handlerExport?: string;
+  /** The function's and its role's description. */
   readonly description: string;
   /** What the function may do; nothing else is granted besides writing its own logs. */
   readonly permissions: readonly FunctionPermission[];
@@ -40,7 +44,11 @@ export interface NodeFunctionArgs<F extends FunctionName = FunctionName> {
    * nothing else (refused at construction, naming the variable).
    */
   readonly environment: FunctionEnvironment<F, pulumi.Input<string>>;
-  /** @default 256 */
+  /**
+   * Memory, which also sets the CPU share.
+   * https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html
+   * @default 256
+   */
   readonly memoryMb?: number;
   /** @default 30 */
   readonly timeoutSeconds?: number;
@@ -55,7 +63,11 @@ export interface NodeFunctionArgs<F extends FunctionName = FunctionName> {
   readonly kmsKeyArn: pulumi.Input<string>;
   /** @default 365 */
   readonly logRetentionDays?: LogRetentionDays;
-  /** Runs the function in the VPC (private subnets), for what only the VPC can reach. */
+  /**
+   * Runs the function in the VPC (private subnets), for what only the VPC can reach.
+   * https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html
+   * @default outside any VPC
+   */
   readonly vpc?: {
     readonly subnetIds: pulumi.Input<string[]>;
     readonly securityGroupIds: pulumi.Input<string>[];
@@ -104,14 +116,10 @@ export class NodeFunction<F extends FunctionName = FunctionName> extends pulumi.
     const parent = { parent: this };
     const { accountId } = args.context;
 
-    const logGroup = new aws.cloudwatch.LogGroup(
+    const logGroup = encryptedLogGroup(
       `${name}-logs`,
-      {
-        retentionInDays: settings.logRetentionDays,
-        kmsKeyId: args.kmsKeyArn,
-        tags: dataTags("telemetry"),
-      },
-      parent,
+      { kmsKeyArn: args.kmsKeyArn, retentionDays: settings.logRetentionDays },
+      this,
     );
     this.role = new aws.iam.Role(
       `${name}-role`,

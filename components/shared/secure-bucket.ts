@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { denyWithoutTls } from "./secure-defaults";
 import { dataTags, type DataClass } from "./tags";
 
 /**
@@ -7,12 +8,20 @@ import { dataTags, type DataClass } from "./tags";
  * given, else to the bucket and all its objects.
  */
 export interface BucketStatement {
+  /** Statement id. */
   readonly Sid: string;
+  /** @default "Allow" */
   readonly Effect?: "Allow" | "Deny";
+  /** Who the statement is about. */
   readonly Principal: aws.iam.PolicyStatement["Principal"];
+  /** S3 actions. */
   readonly Action: string | string[];
-  /** Key prefix the statement is limited to, for example `alb/AWSLogs/111122223333/`. */
+  /**
+   * Key prefix the statement is limited to, for example `alb/AWSLogs/111122223333/`.
+   * @default the bucket and all its objects
+   */
   readonly objectPrefix?: string;
+  /** IAM condition block. @default none */
   readonly Condition?: aws.iam.PolicyStatement["Condition"];
 }
 
@@ -120,14 +129,7 @@ export class SecureBucket extends pulumi.ComponentResource {
         policy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
-            {
-              Sid: "DenyAnythingButTls",
-              Effect: "Deny",
-              Principal: "*",
-              Action: "s3:*",
-              Resource: [bucket.arn, objects],
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
+            denyWithoutTls("s3:*", [bucket.arn, objects]),
             ...(args.statements ?? []).map(({ objectPrefix, ...statement }) => ({
               Effect: "Allow",
               ...statement,

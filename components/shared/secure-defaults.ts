@@ -31,13 +31,13 @@ export function denyWithoutTls(
 
 /** Arguments of `encryptedLogGroup`. */
 export interface EncryptedLogGroupArgs {
-  /** The log group's name; AWS names it after the resource when omitted. */
+  /** The log group's name. @default a name derived from the resource's */
   readonly name?: pulumi.Input<string>;
   /** The telemetry key that encrypts the events (CloudWatch Logs must be allowed to use it). */
   readonly kmsKeyArn: pulumi.Input<string>;
   /** @default DEFAULT_LOG_RETENTION_DAYS (365) */
   readonly retentionDays?: LogRetentionDays;
-  /** Resources the group waits for, such as the key's policy. */
+  /** Resources the group waits for, such as the key's policy. @default none */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 

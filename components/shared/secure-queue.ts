@@ -35,6 +35,12 @@ export interface SecureQueueArgs {
   /** How long SQS reuses a data key before calling KMS again. @default SQS's default (300) */
   readonly kmsDataKeyReusePeriodSeconds?: number;
   /**
+   * States SQS-managed encryption off explicitly (the customer-managed key encrypts either way),
+   * for a queue whose state already records it. @default unset
+   * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-server-side-encryption.html
+   */
+  readonly sqsManagedSseEnabled?: false;
+  /**
    * The dead-letter queue: `false` for a queue that is itself where failures end (a function's
    * failure destination). @default { maxReceiveCount: 5 }
    */
@@ -52,7 +58,9 @@ export interface SecureQueueArgs {
 
 /** What `secureQueue` creates. */
 export interface SecureQueue {
+  /** The queue. */
   readonly queue: aws.sqs.Queue;
+  /** Its dead-letter queue, unless `deadLetter: false`. */
   readonly deadLetterQueue?: aws.sqs.Queue;
 }
 
@@ -68,6 +76,7 @@ export function secureQueue(
 ): SecureQueue {
   const opts = { parent };
   const encryption = {
+    ...(args.sqsManagedSseEnabled === undefined ? {} : { sqsManagedSseEnabled: false }),
     kmsMasterKeyId: args.kmsKeyArn,
     ...(args.kmsDataKeyReusePeriodSeconds === undefined
       ? {}

@@ -39,10 +39,13 @@ export function extraTagKeyProblem(key: string): string | undefined {
 
 /** Arguments of `defaultTags`. */
 export interface DefaultTagsArgs {
+  /** The `Project` tag. */
   readonly project: string;
+  /** The `Stack` tag. */
   readonly stack: string;
+  /** The `Jurisdiction` tag: the law the stack's data is kept under. */
   readonly jurisdiction: string;
-  /** Further tags from the stack's config; a reserved key among them is an error. */
+  /** Further tags from the stack's config; a reserved key among them is an error. @default {} */
   readonly extra?: Readonly<Record<string, string>>;
 }
 

@@ -4,7 +4,7 @@ import { validatedCertificate } from "../shared/certificate";
 import type { AwsContext } from "../shared/context";
 import type { DataKeys } from "../security/data-keys";
 import { EdgeCacheControl } from "../edge/edge-cache-control";
-import { CLOUDFRONT_HOSTED_ZONE_ID } from "../edge/edge-policies";
+import { cloudFrontAliasRecords } from "../edge/cloudfront-records";
 import { serviceTrustPolicy } from "../shared/iam";
 import { PLAYBACK_LOG_FIELDS } from "../../contracts/playback-logs";
 import type { SecureBucket } from "../shared/secure-bucket";
@@ -12,22 +12,40 @@ import { dataTags } from "../shared/tags";
 
 /** Arguments of `VideoDelivery`. */
 export interface VideoDeliveryArgs {
+  /** The account and region the stack deploys to. */
   readonly context: AwsContext;
+  /** The stack's name, in the CDN's descriptions and its real-time log configuration's name. */
   readonly stack: string;
+  /** The stack's keys: the telemetry key encrypts the real-time log stream. */
   readonly keys: DataKeys;
   /** Apex domain: the players' origin for CORS. */
   readonly domain: string;
   /** The distribution's hostname (signed cookies need a custom hostname). */
   readonly hostname: string;
+  /** The public hosted zone: the certificate's validation and the alias records go there. */
   readonly hostedZoneId: pulumi.Input<string>;
+  /**
+   * A provider in us-east-1, where CloudFront's certificate must be
+   * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cnames-and-https-requirements.html).
+   */
   readonly usEast1Provider: aws.Provider;
   /** The processed renditions; its policy must let this distribution read `courses/*`. */
   readonly bucket: SecureBucket;
-  /** Public half of the signing key (PEM, RSA 2048). */
+  /**
+   * Public half of the signing key (PEM, RSA 2048), which CloudFront checks signed cookies with
+   * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-trusted-signers.html).
+   */
   readonly publicKeyPem: pulumi.Input<string>;
+  /** Edge TTL of renditions, in seconds. */
   readonly hotTtlSeconds: number;
+  /** `stale-while-revalidate` of cached renditions, in seconds. */
   readonly staleWhileRevalidateSeconds: number;
+  /** `stale-if-error` of cached renditions, in seconds. */
   readonly staleIfErrorSeconds: number;
+  /**
+   * Percent of viewer requests logged in real time, 1 to 100
+   * (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html).
+   */
   readonly realtimeLogSamplingRate: number;
 }
 
@@ -274,24 +292,15 @@ export class VideoDelivery extends pulumi.ComponentResource {
       actions: ["kms:Decrypt"],
       condition: { StringEquals: { "AWS:SourceArn": distribution.arn } },
     });
-    for (const type of ["A", "AAAA"] as const) {
-      new aws.route53.Record(
-        `${name}-${args.hostname}-${type.toLowerCase()}`,
-        {
-          zoneId: args.hostedZoneId,
-          name: args.hostname,
-          type,
-          aliases: [
-            {
-              name: distribution.domainName,
-              zoneId: CLOUDFRONT_HOSTED_ZONE_ID,
-              evaluateTargetHealth: false,
-            },
-          ],
-        },
-        parent,
-      );
-    }
+    cloudFrontAliasRecords(
+      `${name}-${args.hostname}`,
+      {
+        hostedZoneId: args.hostedZoneId,
+        hostname: args.hostname,
+        distributionDomainName: distribution.domainName,
+      },
+      this,
+    );
 
     this.distributionArn = distribution.arn;
     this.distributionId = distribution.id;

@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { COURSES_PREFIX } from "../../contracts/storage";
 import type { AwsContext } from "../shared/context";
 import { serviceTrustPolicy } from "../shared/iam";
-import { DEFAULT_LOG_RETENTION_DAYS, type LogRetentionDays } from "../shared/logs";
-import { dataTags } from "../shared/tags";
+import type { LogRetentionDays } from "../shared/logs";
+import { encryptedLogGroup } from "../shared/secure-defaults";
 
 /** A container task run after each completed encode (work MediaConvert does not do). */
 export interface VideoTaskSettings {
@@ -12,15 +12,21 @@ export interface VideoTaskSettings {
   readonly name: string;
   /** Container image (an ECR URI with a digest or tag). */
   readonly image: string;
-  /** Fargate CPU units. @default 1024 */
+  /**
+   * Fargate CPU units, one of the sizes Fargate offers
+   * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size).
+   * @default 1024
+   */
   readonly cpu?: number;
-  /** @default 2048 */
+  /** Memory in MiB, within what Fargate pairs with `cpu`. @default 2048 */
   readonly memoryMb?: number;
 }
 
 /** Arguments of `VideoTasks`. */
 export interface VideoTasksArgs {
+  /** The account and region the stack deploys to. */
   readonly context: AwsContext;
+  /** The tasks to run after each encode; none creates nothing to run. */
   readonly tasks: readonly VideoTaskSettings[];
   /** The MediaConvert queue whose completed jobs start the tasks. */
   readonly mediaConvertQueueArn: pulumi.Input<string>;
@@ -30,9 +36,11 @@ export interface VideoTasksArgs {
   readonly contentKeyArn: pulumi.Input<string>;
   /** Key of the tasks' logs (telemetry). */
   readonly telemetryKeyArn: pulumi.Input<string>;
+  /** The VPC the tasks' security group is in. */
   readonly vpcId: pulumi.Input<string>;
+  /** Where the tasks run, without public addresses. */
   readonly privateSubnetIds: pulumi.Input<string[]>;
-  /** @default 365 */
+  /** How long the tasks' logs are kept. @default 365 */
   readonly logRetentionDays?: LogRetentionDays;
 }
 
@@ -102,14 +110,13 @@ export class VideoTasks extends pulumi.ComponentResource {
       },
       parent,
     );
-    const logs = new aws.cloudwatch.LogGroup(
+    const logs = encryptedLogGroup(
       `${name}-logs`,
       {
-        retentionInDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
-        kmsKeyId: args.telemetryKeyArn,
-        tags: dataTags("telemetry"),
+        kmsKeyArn: args.telemetryKeyArn,
+        retentionDays: args.logRetentionDays,
       },
-      parent,
+      this,
     );
     const executionRole = new aws.iam.Role(
       `${name}-execution`,

@@ -1,0 +1,245 @@
+import { z } from "zod";
+import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from "../kubernetes/kubernetes-cluster";
+import { cron, flag, iamRoleArn, integer, ipv4Cidr, type SettingsIssue } from "../shared/settings";
+
+/** A Karpenter node pool's limits; `cpu` and `memoryGiB` are its defaults. */
+const nodePoolSchema = (cpu: number, memoryGiB: number) =>
+  z
+    .strictObject({
+      /** Upper bound of the pool's vCPUs. */
+      cpuLimit: integer(2, 10000).default(cpu),
+      /** Upper bound of the pool's memory, GiB. */
+      memoryLimitGiB: integer(4, 100000).default(memoryGiB),
+    })
+    .prefault({});
+
+/**
+ * The analytics cluster of a stack: the EKS cluster and who reaches its API, its nodes, ClickHouse,
+ * the analytics API, the real-time-log ingest and the Glue data lake.
+ */
+export const analyticsSettingsSchema = z
+  .strictObject({
+    /** Whether the stack runs the analytics cluster. @default true */
+    enabled: flag.default(true),
+    /** EKS Kubernetes version, one in EKS standard support. @default DEFAULT_KUBERNETES_VERSION */
+    kubernetesVersion: z
+      .enum(KUBERNETES_VERSIONS, { error: `expected one of ${KUBERNETES_VERSIONS.join(", ")}` })
+      .default(DEFAULT_KUBERNETES_VERSION),
+    /**
+     * Where `pulumi up` and `pulumi preview` run, which decides how they reach the Kubernetes API:
+     * "vpc" (a runner in this stack's private subnets, through the private endpoint) or "cidrs"
+     * (outside the VPC, through the public endpoint limited to publicAccessCidrs). @default "vpc"
+     */
+    deployFrom: z
+      .enum(["vpc", "cidrs"], {
+        error:
+          'expected "vpc" (a runner in the private subnets) or "cidrs" (from publicAccessCidrs)',
+      })
+      .default("vpc"),
+    /** CIDRs that may reach the public Kubernetes API endpoint; empty keeps it private. @default [] */
+    publicAccessCidrs: z
+      .array(ipv4Cidr(16, 32, "expected an IPv4 CIDR of /16 or narrower (never 0.0.0.0/0)"))
+      .max(40, { error: "expected at most 40 CIDRs" })
+      .default([]),
+    /** IAM roles given cluster-admin (the platform team's). @default [] */
+    adminRoleArns: z.array(iamRoleArn).default([]),
+    /**
+     * The role `pulumi up` runs as. It creates the cluster, and EKS gives the creator a
+     * cluster-admin access entry (@pulumi/eks always asks for it), so it must not be listed again.
+     */
+    deployRoleArn: iamRoleArn.optional(),
+    /** The role `pulumi preview` runs as: a read-only access entry (AmazonEKSViewPolicy). */
+    previewRoleArn: iamRoleArn.optional(),
+    /** The managed node group of the cluster's own controllers. */
+    systemNodes: z
+      .strictObject({
+        /** @default ["m7g.large"] */
+        instanceTypes: z
+          .array(
+            z.string().regex(/^[a-z][a-z0-9]*g[a-z0-9]*\.[a-z0-9]+$/, {
+              error: "expected a Graviton (arm64) instance type such as m7g.large",
+            }),
+          )
+          .min(1, { error: "expected at least one instance type" })
+          .default(["m7g.large"]),
+        /** @default 2 */
+        minSize: integer(2, 10).default(2),
+        /** @default 4 */
+        maxSize: integer(2, 20).default(4),
+      })
+      .prefault({}),
+    /** Karpenter's node pools and their limits. */
+    nodePools: z
+      .strictObject({
+        /** @default 64 vCPUs, 512 GiB */
+        clickhouse: nodePoolSchema(64, 512),
+        /** @default 128 vCPUs, 512 GiB */
+        batch: nodePoolSchema(128, 512),
+        /** @default 32 vCPUs, 128 GiB */
+        general: nodePoolSchema(32, 128),
+      })
+      .prefault({}),
+    /** The ClickHouse installation. */
+    clickhouse: z
+      .strictObject({
+        /** @default 2 */
+        replicas: integer(2, 5).default(2),
+        /** @default 200 */
+        storageGiB: integer(20, 16384).default(200),
+        /** @default 2 */
+        cpu: integer(1, 64).default(2),
+        /** @default 16 */
+        memoryGiB: integer(4, 512).default(16),
+        /** @default 3 */
+        keeperReplicas: z
+          .union([z.literal(3), z.literal(5)], { error: "expected 3 or 5" })
+          .default(3),
+        /** @default "25.8" */
+        version: z
+          .string()
+          .regex(/^\d+\.\d+$/, { error: "expected a release line such as 25.8" })
+          .default("25.8"),
+        /** @default 35 */
+        backupRetentionDays: integer(7, 3650).default(35),
+        /** Days raw events are kept, in ClickHouse and behind the API. @default 400 */
+        rawRetentionDays: integer(1, 3650).default(400),
+      })
+      .prefault({}),
+    /** The analytics API. */
+    api: z
+      .strictObject({
+        // No image setting: the deployment builds the image from this commit and pushes it.
+        /** @default 2 */
+        minReplicas: integer(2, 50).default(2),
+        /** @default 10 */
+        maxReplicas: integer(2, 200).default(10),
+        /** @default 70 */
+        cpuTargetPercent: integer(10, 95).default(70),
+        /** @default false */
+        internetFacing: flag.default(false),
+      })
+      .prefault({}),
+    /** The real-time-log ingest. */
+    ingest: z
+      .strictObject({
+        /** @default 1000 */
+        batchSize: integer(1, 10000).default(1000),
+        /** @default 5 */
+        batchingWindowSeconds: integer(0, 300).default(5),
+        /** @default 1 */
+        parallelizationFactor: integer(1, 10).default(1),
+        /** @default 10 */
+        maximumRetryAttempts: integer(0, 10000).default(10),
+      })
+      .prefault({}),
+    /** The Glue data lake's ETL job and crawler. */
+    lake: z
+      .strictObject({
+        /** @default "G.1X" */
+        workerType: z
+          .enum(["G.1X", "G.2X"], { error: 'expected "G.1X" or "G.2X"' })
+          .default("G.1X"),
+        /** @default 2 */
+        workers: integer(2, 100).default(2),
+        /** @default "FLEX" */
+        executionClass: z
+          .enum(["FLEX", "STANDARD"], { error: 'expected "FLEX" or "STANDARD"' })
+          .default("FLEX"),
+        /** @default "cron(15 2 * * ? *)" */
+        schedule: cron.default("cron(15 2 * * ? *)"),
+        /** @default "cron(15 4 * * ? *)" */
+        crawlerSchedule: cron.default("cron(15 4 * * ? *)"),
+        /** @default 120 */
+        timeoutMinutes: integer(10, 2880).default(120),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+/** The analytics cluster's settings, every default resolved. */
+export type AnalyticsClusterSettings = z.output<typeof analyticsSettingsSchema>;
+
+/**
+ * What is wrong between the analytics settings: replica and node bounds out of order and, when the
+ * cluster is on, access a deploy could not use (see `clusterAccessProblems`).
+ */
+export function analyticsProblems(analytics: AnalyticsClusterSettings): SettingsIssue[] {
+  const problems: SettingsIssue[] = [];
+  if (analytics.api.maxReplicas < analytics.api.minReplicas) {
+    problems.push({
+      path: ["api", "maxReplicas"],
+      input: analytics.api.maxReplicas,
+      message: `expected at least analytics.api.minReplicas (${analytics.api.minReplicas})`,
+    });
+  }
+  if (analytics.enabled) {
+    problems.push(...clusterAccessProblems(analytics));
+  }
+  if (analytics.systemNodes.maxSize < analytics.systemNodes.minSize) {
+    problems.push({
+      path: ["systemNodes", "maxSize"],
+      input: analytics.systemNodes.maxSize,
+      message: `expected at least analytics.systemNodes.minSize (${analytics.systemNodes.minSize})`,
+    });
+  }
+  return problems;
+}
+
+/**
+ * Combinations in which a deploy could not reach the Kubernetes API, or EKS would refuse an access
+ * entry: a deploy from outside the VPC with a private-only endpoint; a second entry for a principal
+ * that already has one (the deploy role is the cluster's creator; one principal, one entry).
+ * https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html
+ * https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html
+ */
+export function clusterAccessProblems(analytics: {
+  readonly deployFrom: "vpc" | "cidrs";
+  readonly publicAccessCidrs: readonly string[];
+  readonly adminRoleArns: readonly string[];
+  readonly deployRoleArn?: string | undefined;
+  readonly previewRoleArn?: string | undefined;
+}): SettingsIssue[] {
+  const { deployRoleArn, previewRoleArn } = analytics;
+  return [
+    ...(analytics.deployFrom === "cidrs" && analytics.publicAccessCidrs.length === 0
+      ? [
+          {
+            path: ["deployFrom"],
+            input: "cidrs",
+            message:
+              'the deploy runs outside the VPC but the API endpoint is private only (analytics.publicAccessCidrs is empty): list the deploy runners\' egress CIDRs there, or deploy from a runner in the VPC ("vpc")',
+          },
+        ]
+      : []),
+    ...analytics.adminRoleArns.flatMap((arn, index) =>
+      arn === deployRoleArn
+        ? [
+            {
+              path: ["adminRoleArns", index],
+              input: arn,
+              message:
+                "the deploy role (analytics.deployRoleArn) is cluster-admin as the cluster's creator; a second access entry for it fails: remove it here",
+            },
+          ]
+        : arn === previewRoleArn
+          ? [
+              {
+                path: ["adminRoleArns", index],
+                input: arn,
+                message:
+                  "also analytics.previewRoleArn: a principal has one access entry; preview with a role that is not an admin",
+              },
+            ]
+          : [],
+    ),
+    ...(previewRoleArn !== undefined && previewRoleArn === deployRoleArn
+      ? [
+          {
+            path: ["previewRoleArn"],
+            input: previewRoleArn,
+            message: "expected a role other than analytics.deployRoleArn: previews run read-only",
+          },
+        ]
+      : []),
+  ];
+}

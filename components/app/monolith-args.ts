@@ -1,0 +1,61 @@
+/**
+ * The arguments of `Monolith` resolved: its defaults applied in one place and every impossible value
+ * reported at once, kept apart from the component so the rules can be tested on their own.
+ */
+import { DEFAULT_LOG_RETENTION_DAYS, type LogRetentionDays } from "../shared/logs";
+import { largeBodyPathPrefixProblems } from "../security/waf-rules";
+import type { MonolithArgs } from "./monolith";
+
+/** Where the monolith's API takes request bodies over 8 KB. */
+export const DEFAULT_LARGE_BODY_PATH_PREFIXES: readonly string[] = ["/api/"];
+
+/** The tunable arguments of a `Monolith`, every default applied. */
+export interface ResolvedMonolithArgs {
+  /** See the `MonolithArgs` field of the same name for each. */
+  readonly instanceType: string;
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly desiredCapacity: number;
+  readonly cpuTargetPercent: number;
+  readonly memoryTargetPercent: number;
+  readonly healthCheckPath: string;
+  readonly rateLimitPerFiveMinutes: number;
+  readonly largeBodyPathPrefixes: readonly string[];
+  readonly logRetentionDays: LogRetentionDays;
+}
+
+/** The settings `args` asks for, with the documented default for each one it leaves out. */
+export function resolveMonolithArgs(args: MonolithArgs): ResolvedMonolithArgs {
+  const minSize = args.minSize ?? 2;
+  return {
+    instanceType: args.instanceType ?? "m7g.large",
+    minSize,
+    maxSize: args.maxSize ?? 6,
+    desiredCapacity: args.desiredCapacity ?? minSize,
+    cpuTargetPercent: args.cpuTargetPercent ?? 60,
+    memoryTargetPercent: args.memoryTargetPercent ?? 70,
+    healthCheckPath: args.healthCheckPath ?? "/health",
+    rateLimitPerFiveMinutes: args.rateLimitPerFiveMinutes ?? 2000,
+    largeBodyPathPrefixes: args.largeBodyPathPrefixes ?? DEFAULT_LARGE_BODY_PATH_PREFIXES,
+    logRetentionDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
+  };
+}
+
+/**
+ * Every impossible value in `settings` (and the hostnames), each with what would be right;
+ * empty when all are fine.
+ */
+export function monolithArgsProblems(
+  settings: ResolvedMonolithArgs,
+  hostnames: readonly string[],
+): string[] {
+  const { minSize, maxSize, desiredCapacity } = settings;
+  return [
+    minSize > maxSize ? `minSize ${minSize} is larger than maxSize ${maxSize}` : undefined,
+    desiredCapacity < minSize || desiredCapacity > maxSize
+      ? `desiredCapacity ${desiredCapacity} is outside minSize..maxSize (${minSize}..${maxSize})`
+      : undefined,
+    hostnames.length === 0 ? "at least one hostname is needed" : undefined,
+    ...largeBodyPathPrefixProblems(settings.largeBodyPathPrefixes),
+  ].filter((problem): problem is string => problem !== undefined);
+}

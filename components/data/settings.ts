@@ -1,0 +1,88 @@
+import { z } from "zod";
+import { geolocationSchema } from "../edge/settings";
+import { vpcCidr } from "../network/settings";
+import { awsRegion, regionList } from "../shared/settings";
+
+/** The residency-bound user store of a stack: an Aurora global database or DynamoDB tables. */
+export const userStoreSettingsSchema = z.discriminatedUnion(
+  "kind",
+  [
+    z.strictObject({
+      /** Aurora global database: the Saudi stack's store. */
+      kind: z.literal("aurora"),
+      /**
+       * Aurora engine: PostgreSQL only, because the token vault and its migration run through the
+       * RDS Data API on PostgreSQL. @default "aurora-postgresql"
+       */
+      engine: z
+        .literal("aurora-postgresql", {
+          error:
+            'expected "aurora-postgresql" (the token vault and its migration need PostgreSQL\'s Data API)',
+        })
+        .default("aurora-postgresql"),
+      /** Engine version. @default 16.6 */
+      engineVersion: z
+        .string()
+        .regex(/^[0-9][0-9a-z._-]*$/, { error: "expected an Aurora engine version such as 16.6" })
+        .optional(),
+      /** Instance class of the writer and the read replicas. @default "db.r7g.large" */
+      instanceClass: z
+        .string()
+        .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, {
+          error: "expected an RDS instance class such as db.r7g.large",
+        })
+        .optional(),
+      /** Days of automated backups, 1 to 35. @default 35 */
+      backupRetentionDays: z
+        .number()
+        .int({ error: "expected an integer from 1 to 35" })
+        .min(1, { error: "expected an integer from 1 to 35" })
+        .max(35, { error: "expected an integer from 1 to 35" })
+        .optional(),
+      /**
+       * Regions of secondary clusters of the global database; each must be in allowedRegions and
+       * have an entry in `secondaryCidrs`. @default []
+       */
+      replicaRegions: regionList.default([]),
+      /**
+       * CIDR of this stack's VPC in each secondary region (isolated subnets only): a private range
+       * from /16 to /19 overlapping neither `network.cidr` nor another secondary's. @default {}
+       */
+      secondaryCidrs: z.record(awsRegion, vpcCidr).default({}),
+    }),
+    z.strictObject({
+      /** DynamoDB global tables: the US stack's store. */
+      kind: z.literal("dynamodb"),
+      /** Regions of table replicas; each must be in allowedRegions. @default [] */
+      replicaRegions: regionList.default([]),
+    }),
+  ],
+  { error: 'expected kind "aurora" or "dynamodb"' },
+);
+
+/** The user store's settings, every default resolved. */
+export type UserStoreSettings = z.output<typeof userStoreSettingsSchema>;
+
+/** Home-region pinning: every region users can call home, the same in every stack. */
+export const homeRegionSettingsSchema = z
+  .strictObject({
+    /**
+     * Every region users can call home, with its explicit API hostname; the same map in every
+     * stack. The primary replicates the home-region table to each of these regions.
+     */
+    hostnames: z.record(
+      awsRegion,
+      z.string().regex(/^api\.[a-z0-9.-]+$/, { error: "expected an api.* hostname" }),
+    ),
+    /**
+     * Every home region's `dns.geolocation`, the same map in every stack file: a sign-up is kept
+     * in the home region that lists the country it declares, else in the one holding the default.
+     * The stack's own entry must be its dns.geolocation. Required (checked with the rest of the
+     * map, so every problem of homeRegion is reported at once).
+     */
+    geolocation: z.record(awsRegion, geolocationSchema).optional(),
+  })
+  .optional();
+
+/** The home-region settings, as parsed. */
+export type HomeRegionSettings = NonNullable<z.output<typeof homeRegionSettingsSchema>>;

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { videoProblems, videoSettingsSchema } from "./settings";
+
+describe("video settings", () => {
+  it("resolves the storage, playback and upload defaults", () => {
+    expect(videoSettingsSchema.parse(undefined)).toEqual({
+      enabled: true,
+      maxUploadGiB: 5,
+      rawUploads: { afterEncode: "expire", days: 30 },
+      infrequentAccessAfterDays: 30,
+      intelligentTieringAfterDays: 90,
+      realtimeLogSamplingRate: 100,
+      playbackSessionSeconds: 3600,
+      maxConcurrentSubmissions: 5,
+      tasks: [],
+    });
+  });
+
+  it("finds storage classes out of order and a ladder that goes down or is odd", () => {
+    const settings = videoSettingsSchema.parse({
+      infrequentAccessAfterDays: 60,
+      intelligentTieringAfterDays: 60,
+      ladder: [
+        { width: 1280, height: 720, maxBitrateKbps: 2500 },
+        { width: 641, height: 360, maxBitrateKbps: 400 },
+      ],
+    });
+    expect(videoProblems(settings).map((problem) => problem.path)).toEqual([
+      ["intelligentTieringAfterDays"],
+      ["ladder", 1, "maxBitrateKbps"],
+      ["ladder", 1],
+    ]);
+    expect(videoProblems(videoSettingsSchema.parse({}))).toEqual([]);
+  });
+});
