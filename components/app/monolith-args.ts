@@ -5,6 +5,7 @@
 import { DEFAULT_LOG_RETENTION_DAYS, type LogRetentionDays } from "../shared/logs";
 import { largeBodyPathPrefixProblems } from "../security/waf-rules";
 import type { MonolithArgs } from "./monolith";
+import { MONOLITH_DEFAULTS } from "./settings";
 
 /** Where the monolith's API takes request bodies over 8 KB. */
 export const DEFAULT_LARGE_BODY_PATH_PREFIXES: readonly string[] = ["/api/"];
@@ -26,16 +27,17 @@ export interface ResolvedMonolithArgs {
 
 /** The settings `args` asks for, with the documented default for each one it leaves out. */
 export function resolveMonolithArgs(args: MonolithArgs): ResolvedMonolithArgs {
-  const minSize = args.minSize ?? 2;
+  const defaults = MONOLITH_DEFAULTS;
+  const minSize = args.minSize ?? defaults.minSize;
   return {
-    instanceType: args.instanceType ?? "m7g.large",
+    instanceType: args.instanceType ?? defaults.instanceType,
     minSize,
-    maxSize: args.maxSize ?? 6,
+    maxSize: args.maxSize ?? defaults.maxSize,
     desiredCapacity: args.desiredCapacity ?? minSize,
-    cpuTargetPercent: args.cpuTargetPercent ?? 60,
-    memoryTargetPercent: args.memoryTargetPercent ?? 70,
-    healthCheckPath: args.healthCheckPath ?? "/health",
-    rateLimitPerFiveMinutes: args.rateLimitPerFiveMinutes ?? 2000,
+    cpuTargetPercent: args.cpuTargetPercent ?? defaults.cpuTargetPercent,
+    memoryTargetPercent: args.memoryTargetPercent ?? defaults.memoryTargetPercent,
+    healthCheckPath: args.healthCheckPath ?? defaults.healthCheckPath,
+    rateLimitPerFiveMinutes: args.rateLimitPerFiveMinutes ?? defaults.rateLimitPerFiveMinutes,
     largeBodyPathPrefixes: args.largeBodyPathPrefixes ?? DEFAULT_LARGE_BODY_PATH_PREFIXES,
     logRetentionDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
   };

@@ -56,11 +56,14 @@ export interface MonolithArgs {
   readonly backends: MonolithBackends;
   /** The region's user store, which the app reads and writes. */
   readonly userStore: MonolithUserStore;
-  /** Instance type; Graviton, to match the arm64 image. @default "m7g.large" */
+  /**
+   * Instance type; Graviton, to match the arm64 image.
+   * @default MONOLITH_DEFAULTS.instanceType ("m7g.large")
+   */
   readonly instanceType?: string;
-  /** Fewest instances in the group; at most `maxSize`. @default 2 */
+  /** Fewest instances in the group; at most `maxSize`. @default MONOLITH_DEFAULTS.minSize (2) */
   readonly minSize?: number;
-  /** Most instances in the group. @default 6 */
+  /** Most instances in the group. @default MONOLITH_DEFAULTS.maxSize (6) */
   readonly maxSize?: number;
   /**
    * Instances at creation, from `minSize` to `maxSize`; scaling owns it afterwards
@@ -71,17 +74,23 @@ export interface MonolithArgs {
   /**
    * Average CPU the group keeps, in percent, by target tracking
    * (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-target-tracking.html).
-   * @default 60
+   * @default MONOLITH_DEFAULTS.cpuTargetPercent (60)
    */
   readonly cpuTargetPercent?: number;
-  /** Average memory use the group keeps, in percent (the CloudWatch agent's metric). @default 70 */
+  /**
+   * Average memory use the group keeps, in percent (the CloudWatch agent's metric).
+   * @default MONOLITH_DEFAULTS.memoryTargetPercent (70)
+   */
   readonly memoryTargetPercent?: number;
-  /** Path the load balancer checks the app on; it answers 200 when healthy. @default "/health" */
+  /**
+   * Path the load balancer checks the app on; it answers 200 when healthy.
+   * @default MONOLITH_DEFAULTS.healthCheckPath ("/health")
+   */
   readonly healthCheckPath?: string;
   /**
    * Requests per five minutes one IP may send before the WAF blocks it
    * (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based.html).
-   * @default 2000
+   * @default MONOLITH_DEFAULTS.rateLimitPerFiveMinutes (2000)
    */
   readonly rateLimitPerFiveMinutes?: number;
   /**

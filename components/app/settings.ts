@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_RATE_LIMIT, MIN_RATE_LIMIT } from "../security/waf-rules";
 import { integer, type SettingsIssue } from "../shared/settings";
 
 /** The PHP monolith of a stack: its instances, scaling, health check and rate limit. */
@@ -36,8 +37,8 @@ export const monolithSettingsSchema = z
       .string()
       .regex(/^\/[A-Za-z0-9/_-]*$/, { error: "expected a path such as /health" })
       .default("/health"),
-    /** Requests per five minutes one IP may send. @default 2000 */
-    rateLimitPerFiveMinutes: integer(10, 2_000_000_000).default(2000),
+    /** Requests per five minutes one IP may send, within AWS WAF's bounds. @default 2000 */
+    rateLimitPerFiveMinutes: integer(MIN_RATE_LIMIT, MAX_RATE_LIMIT).default(2000),
     /** An existing ACM certificate for the API, required when dns.enabled is false. */
     certificateArn: z
       .string()
@@ -50,6 +51,9 @@ export const monolithSettingsSchema = z
 
 /** The monolith's settings, every default resolved. */
 export type MonolithSettings = z.output<typeof monolithSettingsSchema>;
+
+/** The monolith's defaults: what the schema gives a stack that sets nothing. */
+export const MONOLITH_DEFAULTS: MonolithSettings = monolithSettingsSchema.parse(undefined);
 
 /** What is wrong between the monolith's sizes: the minimum above the maximum, or desired outside. */
 export function monolithProblems(monolith: MonolithSettings): SettingsIssue[] {

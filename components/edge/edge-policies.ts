@@ -4,6 +4,8 @@
  * without the engine. The web ACL's rules are the platform's (`waf-rules.ts`).
  */
 
+import { MAX_RATE_LIMIT, MIN_RATE_LIMIT } from "../security/waf-rules";
+
 /** CloudFront price classes, from every edge location to the cheapest regions only. */
 export const PRICE_CLASSES = ["PriceClass_All", "PriceClass_200", "PriceClass_100"] as const;
 export type PriceClass = (typeof PRICE_CLASSES)[number];
@@ -14,9 +16,6 @@ export const ONE_YEAR_SECONDS = 31_536_000;
 export const MAX_COURSE_CONTENT_TTL_SECONDS = 86_400;
 /** The SPA shell must show a deploy within the hour. */
 export const MAX_SPA_INDEX_TTL_SECONDS = 3600;
-/** AWS WAF's bounds on a rate-based rule's limit. */
-export const MIN_RATE_LIMIT = 10;
-export const MAX_RATE_LIMIT = 2_000_000_000;
 /** CloudFront's quota on the Content-Security-Policy value of a response headers policy. */
 export const MAX_CONTENT_SECURITY_POLICY_LENGTH = 1783;
 /** HSTS lifetime: two years, what the browsers' preload lists ask for. */

@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { list, record, Recorded } from "../../tools/plan/engine";
-import {
-  cacheControlOf,
-  cachedResponse,
-  s3Response,
-} from "../../functions/edge/edge-cache-control/test-support";
+import { cacheControlOf, cachedResponse, s3Response } from "../../test/lambda-edge";
 import {
   GLOBAL_PROVIDER,
   DISTRIBUTION,

@@ -14,7 +14,7 @@ import {
   type Recorded,
   type RecordedResource,
 } from "../../tools/plan/engine";
-import type { EdgePackage } from "../../functions/edge/edge-cache-control/test-support";
+import type { EdgePackage } from "../../test/lambda-edge";
 import { DataKeys } from "../security/data-keys";
 import { GlobalEdge, type GlobalEdgeArgs } from "./global-edge";
 

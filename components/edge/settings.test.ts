@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { MAX_COURSE_CONTENT_TTL_SECONDS, MAX_RATE_LIMIT, MIN_RATE_LIMIT } from "./edge-policies";
+import { MAX_RATE_LIMIT, MIN_RATE_LIMIT } from "../security/waf-rules";
+import { MAX_COURSE_CONTENT_TTL_SECONDS } from "./edge-policies";
 import { dnsProblems, dnsSettingsSchema, globalEdgeSettingsSchema } from "./settings";
 
 describe("DNS and global edge settings", () => {

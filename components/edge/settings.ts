@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { countryCode, flag, integer, type SettingsIssue } from "../shared/settings";
-import { MAX_COURSE_CONTENT_TTL_SECONDS, MAX_RATE_LIMIT, MIN_RATE_LIMIT } from "./edge-policies";
+import { MAX_RATE_LIMIT, MIN_RATE_LIMIT } from "../security/waf-rules";
+import { MAX_COURSE_CONTENT_TTL_SECONDS } from "./edge-policies";
 
 /**
  * A hosted zone id as Route 53 assigns it: Z and upper-case letters and digits, at most 32

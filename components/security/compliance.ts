@@ -6,6 +6,7 @@ import { serviceTrustPolicy, type AccountSettingSource } from "../shared/iam";
 import { NodeFunction } from "../shared/node-function";
 import { SecureBucket } from "../shared/secure-bucket";
 import { dataTags } from "../shared/tags";
+import { BACKUP_DEFAULTS } from "./settings";
 
 /**
  * AWS managed Config rules that apply to what the platform deploys: encryption at rest, public
@@ -131,9 +132,10 @@ export class Compliance extends pulumi.ComponentResource {
     const { accountId, partition } = args.context;
     const parent = { parent: this };
     const backup = {
-      schedule: args.backup?.schedule ?? "cron(0 2 * * ? *)",
-      coldStorageAfterDays: args.backup?.coldStorageAfterDays ?? 30,
-      deleteAfterDays: args.backup?.deleteAfterDays ?? 365,
+      schedule: args.backup?.schedule ?? BACKUP_DEFAULTS.schedule,
+      coldStorageAfterDays:
+        args.backup?.coldStorageAfterDays ?? BACKUP_DEFAULTS.coldStorageAfterDays,
+      deleteAfterDays: args.backup?.deleteAfterDays ?? BACKUP_DEFAULTS.deleteAfterDays,
     };
     if (backup.deleteAfterDays < backup.coldStorageAfterDays + 90) {
       throw new pulumi.ResourceError(

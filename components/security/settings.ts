@@ -31,6 +31,13 @@ export const complianceSettingsSchema = z
   })
   .prefault({});
 
+/** The daily backup plan's defaults, for what a stack leaves out. */
+export const BACKUP_DEFAULTS = {
+  schedule: "cron(0 2 * * ? *)",
+  coldStorageAfterDays: 30,
+  deleteAfterDays: 365,
+} as const;
+
 /** The compliance settings, as parsed. */
 export type ComplianceSettings = z.output<typeof complianceSettingsSchema>;
 
@@ -41,7 +48,7 @@ export type ComplianceSettings = z.output<typeof complianceSettingsSchema>;
  */
 export function complianceProblems(compliance: ComplianceSettings): SettingsIssue[] {
   const backup = compliance.backup;
-  const coldAfter = backup.coldStorageAfterDays ?? 30;
+  const coldAfter = backup.coldStorageAfterDays ?? BACKUP_DEFAULTS.coldStorageAfterDays;
   return backup.deleteAfterDays !== undefined && backup.deleteAfterDays < coldAfter + 90
     ? [
         {

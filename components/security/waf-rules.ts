@@ -26,6 +26,12 @@ export const BODY_SIZE_OUTSIDE_LARGE_BODY_PATHS = "BodyOver8KbOutsideLargeBodyPa
 export const MAX_PATH_PREFIX_LENGTH = 200;
 /** How many large-body prefixes a web ACL takes: each costs capacity (WCUs) on every request. */
 export const MAX_LARGE_BODY_PATH_PREFIXES = 10;
+/**
+ * AWS WAF's bounds on a rate-based rule's limit, requests per five minutes.
+ * https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html
+ */
+export const MIN_RATE_LIMIT = 10;
+export const MAX_RATE_LIMIT = 2_000_000_000;
 
 const COMMON_RULE_SET = "AWSManagedRulesCommonRuleSet";
 
@@ -81,11 +87,11 @@ export function webAclRules(
   const problems = largeBodyPathPrefixProblems(largeBodyPathPrefixes);
   if (
     !Number.isInteger(ratePerFiveMinutes) ||
-    ratePerFiveMinutes < 10 ||
-    ratePerFiveMinutes > 2_000_000_000
+    ratePerFiveMinutes < MIN_RATE_LIMIT ||
+    ratePerFiveMinutes > MAX_RATE_LIMIT
   ) {
     problems.unshift(
-      `rate limit ${ratePerFiveMinutes}: expected an integer from 10 to 2000000000 requests per five minutes`,
+      `rate limit ${ratePerFiveMinutes}: expected an integer from ${MIN_RATE_LIMIT} to ${MAX_RATE_LIMIT} requests per five minutes`,
     );
   }
   if (problems.length > 0) {

@@ -6,6 +6,7 @@ import type { MicroservicesArgs } from "./microservices";
 import { API_GATEWAY_NAME, CONSUL_NAMESPACE } from "./mesh";
 import { QUOTA_PERIODS } from "./partner-api";
 import { HTTP_METHODS, type ServiceDefinition, type Throttle } from "./service-definition";
+import { MIN_CONSUL_STORAGE_GIB } from "./settings";
 
 const SERVICE_NAME = /^[a-z][a-z0-9-]{1,30}$/;
 const CLIENT_NAME = /^[a-z][a-z0-9-]{1,62}$/;
@@ -174,8 +175,10 @@ export function microservicesArgsProblems(args: MicroservicesArgs): string[] {
     ...(args.consul.serverReplicas !== 3 && args.consul.serverReplicas !== 5
       ? [`consul.serverReplicas = ${String(args.consul.serverReplicas)}: 3 or 5`]
       : []),
-    ...(!Number.isInteger(args.consul.storageGiB) || args.consul.storageGiB < 10
-      ? [`consul.storageGiB = ${args.consul.storageGiB}: an integer of at least 10`]
+    ...(!Number.isInteger(args.consul.storageGiB) || args.consul.storageGiB < MIN_CONSUL_STORAGE_GIB
+      ? [
+          `consul.storageGiB = ${args.consul.storageGiB}: an integer of at least ${MIN_CONSUL_STORAGE_GIB}`,
+        ]
       : []),
     ...[...new Set(names.filter((name, index) => names.indexOf(name) !== index))].map(
       (name) => `services: "${name}" is defined twice`,

@@ -1,5 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { microservicesProblems, microservicesSettingsSchema } from "./settings";
+import {
+  MIN_CONSUL_STORAGE_GIB,
+  microservicesProblems,
+  microservicesSettingsSchema,
+} from "./settings";
 
 const JWT = { issuer: "https://auth.knowledgecity.com/", audience: ["api.knowledgecity.com"] };
 const route = { method: "GET", path: "/courses" };
@@ -29,5 +33,14 @@ describe("microservices settings", () => {
       ["services", 1, "callers", 0],
     ]);
     expect(microservicesProblems({ ...settings, enabled: false, services: [] })).toEqual([]);
+  });
+});
+
+describe("the Consul volume", () => {
+  it("is refused at config below the size the component requires", () => {
+    const consul = (storageGiB: number) =>
+      microservicesSettingsSchema.safeParse({ consul: { storageGiB } }).success;
+    expect(consul(MIN_CONSUL_STORAGE_GIB - 1)).toBe(false);
+    expect(consul(MIN_CONSUL_STORAGE_GIB)).toBe(true);
   });
 });

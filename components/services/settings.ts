@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { flag, integer, type SettingsIssue } from "../shared/settings";
 
+/** The smallest volume of a Consul server, in GiB: its Raft log and snapshots. */
+export const MIN_CONSUL_STORAGE_GIB = 10;
+
 const SERVICE_NAME = /^[a-z][a-z0-9-]{1,30}$/;
 
 /** API Gateway throttling: steady requests per second and the burst above it. */
@@ -39,8 +42,8 @@ export const microservicesSettingsSchema = z
         serverReplicas: z
           .union([z.literal(3), z.literal(5)], { error: "expected 3 or 5" })
           .default(3),
-        /** @default 20 */
-        storageGiB: integer(5, 1024).default(20),
+        /** Each server's volume, from `MIN_CONSUL_STORAGE_GIB` to 1024. @default 20 */
+        storageGiB: integer(MIN_CONSUL_STORAGE_GIB, 1024).default(20),
       })
       .prefault({}),
     /** The services: each gets a namespace, identity, ECR repository, mesh entry and routes. */

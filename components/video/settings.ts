@@ -77,6 +77,9 @@ export const videoSettingsSchema = z
 /** The video pipeline's settings, every default resolved. */
 export type VideoSettings = z.output<typeof videoSettingsSchema>;
 
+/** The video pipeline's defaults: what the schema gives a stack that sets nothing. */
+export const VIDEO_DEFAULTS: VideoSettings = videoSettingsSchema.parse(undefined);
+
 /**
  * What is wrong between the video settings: storage classes out of order, a ladder whose bitrates
  * do not go up, or a rung with an odd dimension.

@@ -5,7 +5,7 @@ import {
   cachedResponse,
   s3Response,
   type EdgePackage,
-} from "../../functions/edge/edge-cache-control/test-support";
+} from "../../test/lambda-edge";
 import {
   list,
   record,

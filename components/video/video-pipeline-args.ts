@@ -4,6 +4,7 @@
  */
 import type { NodeFunctionArgs } from "../shared/node-function";
 import { DEFAULT_LOG_RETENTION_DAYS, type LogRetentionDays } from "../shared/logs";
+import { VIDEO_DEFAULTS } from "./settings";
 import type { VideoPipelineArgs } from "./video-pipeline";
 
 /** What happens to a raw upload once it is encoded. */
@@ -35,16 +36,19 @@ export type VideoFunctionDefaults = Required<
 /** The settings `args` asks for, with the documented default for each one it leaves out. */
 export function resolveVideoPipelineArgs(args: VideoPipelineArgs): ResolvedVideoPipelineArgs {
   return {
-    maxUploadBytes: args.maxUploadBytes ?? 5 * GIB,
-    rawUploads: args.rawUploads ?? { afterEncode: "expire", days: 30 },
-    infrequentAccessAfterDays: args.infrequentAccessAfterDays ?? 30,
-    intelligentTieringAfterDays: args.intelligentTieringAfterDays ?? 90,
+    maxUploadBytes: args.maxUploadBytes ?? VIDEO_DEFAULTS.maxUploadGiB * GIB,
+    rawUploads: args.rawUploads ?? VIDEO_DEFAULTS.rawUploads,
+    infrequentAccessAfterDays:
+      args.infrequentAccessAfterDays ?? VIDEO_DEFAULTS.infrequentAccessAfterDays,
+    intelligentTieringAfterDays:
+      args.intelligentTieringAfterDays ?? VIDEO_DEFAULTS.intelligentTieringAfterDays,
     hotTtlSeconds: args.hotTtlSeconds ?? 86_400,
     staleWhileRevalidateSeconds: args.staleWhileRevalidateSeconds ?? 86_400,
     staleIfErrorSeconds: args.staleIfErrorSeconds ?? 604_800,
-    realtimeLogSamplingRate: args.realtimeLogSamplingRate ?? 100,
-    playbackSessionSeconds: args.playbackSessionSeconds ?? 3600,
-    maxConcurrentSubmissions: args.maxConcurrentSubmissions ?? 5,
+    realtimeLogSamplingRate: args.realtimeLogSamplingRate ?? VIDEO_DEFAULTS.realtimeLogSamplingRate,
+    playbackSessionSeconds: args.playbackSessionSeconds ?? VIDEO_DEFAULTS.playbackSessionSeconds,
+    maxConcurrentSubmissions:
+      args.maxConcurrentSubmissions ?? VIDEO_DEFAULTS.maxConcurrentSubmissions,
     logRetentionDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
   };
 }

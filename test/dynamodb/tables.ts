@@ -11,7 +11,7 @@ import {
   waitUntilTableExists,
   type KeySchemaElement,
 } from "@aws-sdk/client-dynamodb";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { USER_TABLES } from "../../components/data/user-data-store";
 import { LOCAL_CLIENT_SETTINGS } from "./server";
 
@@ -92,6 +92,21 @@ export async function deleteTable(client: DynamoDBClient, name: string): Promise
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * A table for one test file: a client for the run's endpoint and a unique table with `schema`,
+ * created before the file's tests and deleted (and the client closed) after them.
+ */
+export function useTestTable(
+  label: string,
+  schema: TableSchema,
+): { readonly client: DynamoDBClient; readonly table: string } {
+  const client = testClient();
+  const table = uniqueTable(label);
+  beforeAll(() => createTable(client, table, schema));
+  afterAll(() => deleteTable(client, table));
+  return { client, table };
 }
 
 /** The variables that point every DynamoDB client the code creates (`new DynamoDBClient({})`). */

@@ -1,17 +1,11 @@
 import {
-  DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
   type AttributeValue,
 } from "@aws-sdk/client-dynamodb";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  createHomeRegionTable,
-  deleteTable,
-  testClient,
-  uniqueTable,
-} from "../../../test/dynamodb/tables";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { uniqueTable, useTestTable, HOME_REGION_SCHEMA } from "../../../test/dynamodb/tables";
 import type { RegionDirectory } from "./config";
 import {
   lookupHomeRegion,
@@ -34,19 +28,8 @@ import { captureLogs, fakeMac, recordKeyOf, rejection } from "./test-support";
 // The store against DynamoDB Local: real condition expressions, transactions and cancellation
 // reasons, on a table shaped as components/data/home-region.ts defines it.
 
-let client: DynamoDBClient;
-let table: string;
+const { client, table } = useTestTable("home-region", HOME_REGION_SCHEMA);
 let logs: ReturnType<typeof captureLogs>;
-
-beforeAll(async () => {
-  client = testClient();
-  table = uniqueTable("home-region");
-  await createHomeRegionTable(client, table);
-});
-
-afterAll(async () => {
-  await deleteTable(client, table);
-});
 
 beforeEach(() => {
   logs = captureLogs();

@@ -6,7 +6,7 @@ import {
   sharedCacheControl,
   withEdgeCacheControl,
 } from "./core";
-import { s3Response } from "./test-support";
+import { s3Response } from "../../../test/lambda-edge";
 
 const SETTINGS = {
   maxAgeSeconds: 86_400,

@@ -7,7 +7,12 @@ import { bundleCode } from "../../../components/shared/bundle";
 import { EDGE_CACHE_CONTROL_ENTRY } from "../../../contracts/edge-cache-control";
 import { EdgeCacheSettingsError } from "./core";
 import { createHandler, loadEdgeCacheSettings } from "./origin-response";
-import { cacheControlOf, originResponseEvent, runPackage, s3Response } from "./test-support";
+import {
+  cacheControlOf,
+  originResponseEvent,
+  runPackage,
+  s3Response,
+} from "../../../test/lambda-edge";
 
 const SETTINGS = { maxAgeSeconds: 600, staleWhileRevalidateSeconds: 60, staleIfErrorSeconds: 3600 };
 

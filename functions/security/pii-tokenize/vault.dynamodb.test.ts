@@ -1,19 +1,11 @@
-import {
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  type AttributeValue,
-} from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   PII_VAULT_SCHEMA,
-  createTable,
-  deleteTable,
   pointHandlersAtEndpoint,
-  testClient,
-  uniqueTable,
+  useTestTable,
 } from "../../../test/dynamodb/tables";
 import type { VaultRecord } from "./core";
 import { VaultIntegrityError } from "./errors";
@@ -31,18 +23,7 @@ import { DYNAMODB_BATCH_GET_LIMIT, DynamoDbTokenVault } from "./vault";
 // BatchGetItem (with its limits) on a table keyed as components/data/user-data-store.ts keys the
 // US store's pii-vault table.
 
-let client: DynamoDBClient;
-let table: string;
-
-beforeAll(async () => {
-  client = testClient();
-  table = uniqueTable("pii-vault");
-  await createTable(client, table, PII_VAULT_SCHEMA);
-});
-
-afterAll(async () => {
-  await deleteTable(client, table);
-});
+const { client, table } = useTestTable("pii-vault", PII_VAULT_SCHEMA);
 
 /** A value no other test of the file uses. */
 let values = 0;

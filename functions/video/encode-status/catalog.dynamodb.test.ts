@@ -1,16 +1,13 @@
 import { randomUUID } from "node:crypto";
-import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient, ThrottledException } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   VIDEO_CATALOG_SCHEMA,
-  createTable,
-  deleteTable,
   pointHandlersAtEndpoint,
-  testClient,
-  uniqueTable,
+  useTestTable,
 } from "../../../test/dynamodb/tables";
 import { DynamoDbSubmissionLedger } from "../encode-submit/aws";
 import { clientRequestToken } from "../encode-submit/message";
@@ -47,18 +44,7 @@ import {
 // expressions on a table keyed as components/video/video-pipeline.ts keys the video catalog, with the
 // submissions encode-submit's own ledger class records on the same items.
 
-let client: DynamoDBClient;
-let table: string;
-
-beforeAll(async () => {
-  client = testClient();
-  table = uniqueTable("video-catalog");
-  await createTable(client, table, VIDEO_CATALOG_SCHEMA);
-});
-
-afterAll(async () => {
-  await deleteTable(client, table);
-});
+const { client, table } = useTestTable("video-catalog", VIDEO_CATALOG_SCHEMA);
 
 /** The catalog item of `videoId` with plain values (strings for S, numbers for N). */
 async function plainItem(videoId: string): Promise<Record<string, string | number> | undefined> {

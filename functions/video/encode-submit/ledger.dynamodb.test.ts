@@ -1,10 +1,5 @@
 import { createHash } from "node:crypto";
-import {
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  type AttributeValue,
-} from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, PutItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import {
   CreateJobCommand,
   MediaConvertClient,
@@ -14,14 +9,11 @@ import {
 import { HeadObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   VIDEO_CATALOG_SCHEMA,
-  createTable,
-  deleteTable,
   pointHandlersAtEndpoint,
-  testClient,
-  uniqueTable,
+  useTestTable,
 } from "../../../test/dynamodb/tables";
 import { DynamoDbSubmissionLedger } from "./aws";
 import { type Submission } from "./deps";
@@ -50,18 +42,7 @@ import {
 // table keyed as components/video/video-pipeline.ts keys the video catalog, where encode-status keeps
 // its own attributes on the same item.
 
-let client: DynamoDBClient;
-let table: string;
-
-beforeAll(async () => {
-  client = testClient();
-  table = uniqueTable("video-catalog");
-  await createTable(client, table, VIDEO_CATALOG_SCHEMA);
-});
-
-afterAll(async () => {
-  await deleteTable(client, table);
-});
+const { client, table } = useTestTable("video-catalog", VIDEO_CATALOG_SCHEMA);
 
 /** A fresh video per test: the table is shared by the file's tests. */
 let videos = 0;

@@ -1,6 +1,7 @@
 /**
- * For tests: runs a Lambda@Edge deployment package as CloudFront would on an origin response,
- * and follows a cache behaviour's origin-response associations to the object CloudFront stores.
+ * For tests of Lambda@Edge functions and of the components that deploy them: runs a deployment
+ * package as CloudFront would on an origin response, and follows a cache behaviour's
+ * origin-response associations to the object CloudFront stores.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { CloudFrontResponse, CloudFrontResponseEvent } from "aws-lambda";
