@@ -9,11 +9,17 @@ import { placementOn } from "../kubernetes/karpenter";
 import type { KubernetesCluster } from "../kubernetes/kubernetes-cluster";
 import { ANALYTICS_DATABASE } from "../../contracts/analytics";
 
+/**
+ * Fewest API replicas: two, so a rollout or a lost node leaves one serving. The analytics
+ * settings' schema and `AnalyticsApi` both check it.
+ */
+export const MIN_API_REPLICAS = 2;
+
 /** How the API runs. */
 export interface AnalyticsApiSettings {
-  /** @default 2 */
+  /** At least MIN_API_REPLICAS. @default 2 */
   readonly minReplicas: number;
-  /** @default 10 */
+  /** At least minReplicas. @default 10 */
   readonly maxReplicas: number;
   /** CPU utilisation the autoscaler aims for. @default 70 */
   readonly cpuTargetPercent: number;
@@ -104,7 +110,9 @@ export class AnalyticsApi extends pulumi.ComponentResource {
     super("knowledgecity:analytics:AnalyticsApi", name, {}, opts);
     const { settings } = args;
     const problems = [
-      ...(settings.minReplicas < 2 ? [`minReplicas = ${settings.minReplicas}: at least 2`] : []),
+      ...(settings.minReplicas < MIN_API_REPLICAS
+        ? [`minReplicas = ${settings.minReplicas}: at least ${MIN_API_REPLICAS}`]
+        : []),
       ...(settings.maxReplicas < settings.minReplicas
         ? [`maxReplicas = ${settings.maxReplicas}: at least minReplicas`]
         : []),

@@ -41,11 +41,20 @@ export const CLICKHOUSE_CLUSTER = "analytics";
 export const CLICKHOUSE_HTTP_PORT = 8123;
 export const CLICKHOUSE_TLS_PORT = 8443;
 
+/**
+ * Bounds of the installation's size, checked by `ClickHouse` and the analytics settings' schema:
+ * at least two replicas so each zone holds one, at most five; at least 20 GiB per replica.
+ */
+export const CLICKHOUSE_BOUNDS = {
+  replicas: { min: 2, max: 5 },
+  minStorageGiB: 20,
+} as const;
+
 /** Size and shape of the installation. */
 export interface ClickHouseSettings {
-  /** Replicas of the shard, spread over zones. @default 2 */
+  /** Replicas of the shard, spread over zones, within CLICKHOUSE_BOUNDS.replicas. @default 2 */
   readonly replicas: number;
-  /** Data volume per replica. @default 200 */
+  /** Data volume per replica, at least CLICKHOUSE_BOUNDS.minStorageGiB. @default 200 */
   readonly storageGiB: number;
   /** CPU request per replica (cores). @default 2 */
   readonly cpu: number;
@@ -120,12 +129,20 @@ export class ClickHouse extends pulumi.ComponentResource {
   constructor(name: string, args: ClickHouseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("knowledgecity:analytics:ClickHouse", name, {}, opts);
     const { context, settings } = args;
+    const { replicas } = CLICKHOUSE_BOUNDS;
     const problems = [
-      ...(!Number.isInteger(settings.replicas) || settings.replicas < 2 || settings.replicas > 5
-        ? [`replicas = ${settings.replicas}: an integer from 2 to 5 (one per zone at least twice)`]
+      ...(!Number.isInteger(settings.replicas) ||
+      settings.replicas < replicas.min ||
+      settings.replicas > replicas.max
+        ? [
+            `replicas = ${settings.replicas}: an integer from ${replicas.min} to ${replicas.max} (one per zone at least twice)`,
+          ]
         : []),
-      ...(!Number.isInteger(settings.storageGiB) || settings.storageGiB < 20
-        ? [`storageGiB = ${settings.storageGiB}: an integer of at least 20`]
+      ...(!Number.isInteger(settings.storageGiB) ||
+      settings.storageGiB < CLICKHOUSE_BOUNDS.minStorageGiB
+        ? [
+            `storageGiB = ${settings.storageGiB}: an integer of at least ${CLICKHOUSE_BOUNDS.minStorageGiB}`,
+          ]
         : []),
       ...(!/^\d+\.\d+$/.test(settings.version)
         ? [`version = ${settings.version}: a release line such as 25.8`]

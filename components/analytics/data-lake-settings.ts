@@ -39,33 +39,61 @@ export const LEARNING_EVENTS_ETL_SCRIPT = join(
 export const SCRIPT_KEY = `${LAKE_PREFIXES.scripts}learning-events-etl.py`;
 
 const GLUE_CRON = /^cron\(.+\)$/;
-const WORKER_TYPES = ["G.1X", "G.2X"] as const;
-const EXECUTION_CLASSES = ["FLEX", "STANDARD"] as const;
+
+/** The Glue worker types the ETL job may use. https://docs.aws.amazon.com/glue/latest/dg/add-job.html */
+export const WORKER_TYPES = ["G.1X", "G.2X"] as const;
+/** The Glue execution classes the ETL job may use. */
+export const EXECUTION_CLASSES = ["FLEX", "STANDARD"] as const;
+
+/**
+ * The lake's defaults, in one place: `resolveLakeSettings` applies them to a lake built without
+ * config, and the analytics settings' schema gives them to a stack that sets nothing.
+ */
+export const LAKE_DEFAULTS = {
+  workerType: "G.1X",
+  workers: 2,
+  executionClass: "FLEX",
+  schedule: "cron(15 2 * * ? *)",
+  timeoutMinutes: 120,
+  crawlerSchedule: "cron(15 4 * * ? *)",
+  exportRetentionDays: 90,
+} as const;
+
+/** The lake's numeric bounds, checked by `lakeSettingsProblems` and the settings' schema. */
+export const LAKE_BOUNDS = {
+  /** Workers of the ETL job. */
+  workers: { min: 2, max: 100 },
+  /** The ETL job's run timeout, minutes (Glue's maximum is 2880, two days). */
+  timeoutMinutes: { min: 10, max: 2880 },
+} as const;
 
 /** Settings of the ETL job. */
 export interface DataLakeEtlSettings {
   /**
    * Worker type.
    * https://docs.aws.amazon.com/glue/latest/dg/add-job.html
-   * @default "G.1X"
+   * @default LAKE_DEFAULTS.workerType ("G.1X")
    */
-  readonly workerType?: "G.1X" | "G.2X";
-  /** Number of workers, 2-100. @default 2 */
+  readonly workerType?: (typeof WORKER_TYPES)[number];
+  /** Number of workers, within LAKE_BOUNDS.workers (2-100). @default LAKE_DEFAULTS.workers (2) */
   readonly workers?: number;
   /**
    * FLEX runs on spare capacity at a lower price (the seed's cost savings); STANDARD for urgent
    * runs.
    * https://docs.aws.amazon.com/glue/latest/dg/add-job.html#flex-jobs
-   * @default "FLEX"
+   * @default LAKE_DEFAULTS.executionClass ("FLEX")
    */
-  readonly executionClass?: "FLEX" | "STANDARD";
+  readonly executionClass?: (typeof EXECUTION_CLASSES)[number];
   /**
    * Glue cron expression, UTC.
    * https://docs.aws.amazon.com/glue/latest/dg/monitor-data-warehouse-schedule.html
-   * @default "cron(15 2 * * ? *)" (daily 02:15)
+   * @default LAKE_DEFAULTS.schedule ("cron(15 2 * * ? *)", daily 02:15)
    */
   readonly schedule?: string;
-  /** Run timeout, 10-2880 minutes. @default 120 */
+  /**
+   * Run timeout in minutes, within LAKE_BOUNDS.timeoutMinutes (10-2880).
+   * @default LAKE_DEFAULTS.timeoutMinutes (120)
+   */
   readonly timeoutMinutes?: number;
 }
 
@@ -73,9 +101,9 @@ export interface DataLakeEtlSettings {
 export interface LakeSettingsInput {
   /** See `DataLakeArgs.etl`. */
   readonly etl: DataLakeEtlSettings;
-  /** See `DataLakeArgs.crawlerSchedule`. @default "cron(15 4 * * ? *)" */
+  /** See `DataLakeArgs.crawlerSchedule`. @default LAKE_DEFAULTS.crawlerSchedule */
   readonly crawlerSchedule?: string;
-  /** See `DataLakeArgs.exportRetentionDays`. @default 90 */
+  /** See `DataLakeArgs.exportRetentionDays`. @default LAKE_DEFAULTS.exportRetentionDays (90) */
   readonly exportRetentionDays?: number;
   /** See `DataLakeArgs.logRetentionDays`. @default 365 */
   readonly logRetentionDays?: LogRetentionDays;
@@ -99,13 +127,13 @@ export interface LakeSettings {
 /** The defaults of the lake's optional arguments, in one place. */
 export function resolveLakeSettings(args: LakeSettingsInput): LakeSettings {
   return {
-    workerType: args.etl.workerType ?? "G.1X",
-    workers: args.etl.workers ?? 2,
-    executionClass: args.etl.executionClass ?? "FLEX",
-    schedule: args.etl.schedule ?? "cron(15 2 * * ? *)",
-    timeoutMinutes: args.etl.timeoutMinutes ?? 120,
-    crawlerSchedule: args.crawlerSchedule ?? "cron(15 4 * * ? *)",
-    exportRetentionDays: args.exportRetentionDays ?? 90,
+    workerType: args.etl.workerType ?? LAKE_DEFAULTS.workerType,
+    workers: args.etl.workers ?? LAKE_DEFAULTS.workers,
+    executionClass: args.etl.executionClass ?? LAKE_DEFAULTS.executionClass,
+    schedule: args.etl.schedule ?? LAKE_DEFAULTS.schedule,
+    timeoutMinutes: args.etl.timeoutMinutes ?? LAKE_DEFAULTS.timeoutMinutes,
+    crawlerSchedule: args.crawlerSchedule ?? LAKE_DEFAULTS.crawlerSchedule,
+    exportRetentionDays: args.exportRetentionDays ?? LAKE_DEFAULTS.exportRetentionDays,
     logRetentionDays: args.logRetentionDays ?? DEFAULT_LOG_RETENTION_DAYS,
     writers: args.exportWriterRoleArns ?? [],
   };
@@ -144,10 +172,11 @@ export function lakeSettingsProblems(stack: string, settings: LakeSettings): str
     problems.push(`stack = ${JSON.stringify(stack)}: expected letters or digits`);
   }
   oneOf("etl.workerType", settings.workerType, WORKER_TYPES);
-  integerIn("etl.workers", settings.workers, 2, 100);
+  integerIn("etl.workers", settings.workers, LAKE_BOUNDS.workers.min, LAKE_BOUNDS.workers.max);
   oneOf("etl.executionClass", settings.executionClass, EXECUTION_CLASSES);
   cron("etl.schedule", settings.schedule);
-  integerIn("etl.timeoutMinutes", settings.timeoutMinutes, 10, 2880);
+  const timeout = LAKE_BOUNDS.timeoutMinutes;
+  integerIn("etl.timeoutMinutes", settings.timeoutMinutes, timeout.min, timeout.max);
   cron("crawlerSchedule", settings.crawlerSchedule);
   if (!Number.isInteger(settings.exportRetentionDays) || settings.exportRetentionDays < 1) {
     problems.push(

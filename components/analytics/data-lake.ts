@@ -52,9 +52,15 @@ export interface DataLakeArgs {
   readonly exportWriterRoleArns?: readonly pulumi.Input<string>[];
   /** Worker type, size, class and schedule of the ETL job. */
   readonly etl: DataLakeEtlSettings;
-  /** Crawler schedule, a Glue cron expression. @default "cron(15 4 * * ? *)" (daily 04:15 UTC) */
+  /**
+   * Crawler schedule, a Glue cron expression.
+   * @default LAKE_DEFAULTS.crawlerSchedule ("cron(15 4 * * ? *)", daily 04:15 UTC)
+   */
   readonly crawlerSchedule?: string;
-  /** Days to keep raw exports before expiry (curated Parquet is kept). @default 90 */
+  /**
+   * Days to keep raw exports before expiry (curated Parquet is kept).
+   * @default LAKE_DEFAULTS.exportRetentionDays (90)
+   */
   readonly exportRetentionDays?: number;
   /** Retention of the job's and crawler's logs. @default 365 */
   readonly logRetentionDays?: LogRetentionDays;

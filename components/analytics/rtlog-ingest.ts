@@ -23,6 +23,20 @@ export interface RtlogIngestSettings {
   readonly maximumRetryAttempts: number;
 }
 
+/**
+ * The event source mapping's bounds as Lambda sets them for Kinesis, checked by `RtlogIngest` and
+ * the analytics settings' schema.
+ * https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html
+ */
+export const RTLOG_INGEST_BOUNDS: Readonly<
+  Record<keyof RtlogIngestSettings, { readonly min: number; readonly max: number }>
+> = {
+  batchSize: { min: 1, max: 10_000 },
+  batchingWindowSeconds: { min: 0, max: 300 },
+  parallelizationFactor: { min: 1, max: 10 },
+  maximumRetryAttempts: { min: 0, max: 10_000 },
+};
+
 /** Arguments of `RtlogIngest`. */
 export interface RtlogIngestArgs {
   /** Account, partition and region the resources are created in. */
@@ -74,12 +88,13 @@ export class RtlogIngest extends pulumi.ComponentResource {
   constructor(name: string, args: RtlogIngestArgs, opts?: pulumi.ComponentResourceOptions) {
     super("knowledgecity:analytics:RtlogIngest", name, {}, opts);
     const { context, settings } = args;
-    const bounds: [keyof RtlogIngestSettings, number, number][] = [
-      ["batchSize", 1, 10_000],
-      ["batchingWindowSeconds", 0, 300],
-      ["parallelizationFactor", 1, 10],
-      ["maximumRetryAttempts", 0, 10_000],
-    ];
+    const bounds = (Object.keys(RTLOG_INGEST_BOUNDS) as (keyof RtlogIngestSettings)[]).map(
+      (key): [keyof RtlogIngestSettings, number, number] => [
+        key,
+        RTLOG_INGEST_BOUNDS[key].min,
+        RTLOG_INGEST_BOUNDS[key].max,
+      ],
+    );
     const problems = bounds
       .filter(([key, min, max]) => {
         const value = settings[key];

@@ -1,4 +1,13 @@
 import { describe, expect, it } from "vitest";
+import {
+  DEFAULT_DEPLOY_FROM,
+  MIN_SYSTEM_NODES,
+  SYSTEM_NODE_DEFAULTS,
+} from "../kubernetes/kubernetes-cluster";
+import { MIN_API_REPLICAS } from "./analytics-api";
+import { CLICKHOUSE_BOUNDS } from "./clickhouse";
+import { LAKE_BOUNDS, LAKE_DEFAULTS } from "./data-lake-settings";
+import { RTLOG_INGEST_BOUNDS } from "./rtlog-ingest";
 import { analyticsProblems, analyticsSettingsSchema } from "./settings";
 
 const DEPLOY = "arn:aws:iam::111122223333:role/deploy";
@@ -40,5 +49,48 @@ describe("analytics settings", () => {
       ["api", "maxReplicas"],
       ["systemNodes", "maxSize"],
     ]);
+  });
+
+  it("refuses an admin role listed twice, which the cluster would refuse as a second access entry", () => {
+    const admin = "arn:aws:iam::111122223333:role/platform";
+    const settings = analyticsSettingsSchema.parse({ adminRoleArns: [admin, admin] });
+    expect(analyticsProblems(settings)).toEqual([
+      {
+        path: ["adminRoleArns", 1],
+        input: admin,
+        message: "listed twice: a principal has one access entry; remove this one",
+      },
+    ]);
+  });
+
+  it("takes its defaults and bounds from the components that apply them", () => {
+    const settings = analyticsSettingsSchema.parse(undefined);
+    expect(settings.systemNodes).toEqual({
+      instanceTypes: [...SYSTEM_NODE_DEFAULTS.instanceTypes],
+      minSize: SYSTEM_NODE_DEFAULTS.minSize,
+      maxSize: SYSTEM_NODE_DEFAULTS.maxSize,
+    });
+    expect(settings.deployFrom).toBe(DEFAULT_DEPLOY_FROM);
+    expect(settings.lake).toEqual({
+      workerType: LAKE_DEFAULTS.workerType,
+      workers: LAKE_DEFAULTS.workers,
+      executionClass: LAKE_DEFAULTS.executionClass,
+      schedule: LAKE_DEFAULTS.schedule,
+      crawlerSchedule: LAKE_DEFAULTS.crawlerSchedule,
+      timeoutMinutes: LAKE_DEFAULTS.timeoutMinutes,
+    });
+    const refuses = (raw: object) => !analyticsSettingsSchema.safeParse(raw).success;
+    expect(refuses({ systemNodes: { minSize: MIN_SYSTEM_NODES - 1 } })).toBe(true);
+    expect(refuses({ clickhouse: { replicas: CLICKHOUSE_BOUNDS.replicas.max + 1 } })).toBe(true);
+    expect(refuses({ clickhouse: { replicas: CLICKHOUSE_BOUNDS.replicas.min - 1 } })).toBe(true);
+    expect(refuses({ clickhouse: { storageGiB: CLICKHOUSE_BOUNDS.minStorageGiB - 1 } })).toBe(true);
+    expect(refuses({ api: { minReplicas: MIN_API_REPLICAS - 1 } })).toBe(true);
+    expect(refuses({ lake: { workers: LAKE_BOUNDS.workers.max + 1 } })).toBe(true);
+    expect(refuses({ lake: { timeoutMinutes: LAKE_BOUNDS.timeoutMinutes.min - 1 } })).toBe(true);
+    for (const [key, { min, max }] of Object.entries(RTLOG_INGEST_BOUNDS)) {
+      expect(refuses({ ingest: { [key]: min - 1 } })).toBe(true);
+      expect(refuses({ ingest: { [key]: max + 1 } })).toBe(true);
+      expect(refuses({ ingest: { [key]: max } })).toBe(false);
+    }
   });
 });

@@ -1,5 +1,15 @@
 import { z } from "zod";
-import { DEFAULT_KUBERNETES_VERSION, KUBERNETES_VERSIONS } from "../kubernetes/kubernetes-cluster";
+import {
+  DEFAULT_DEPLOY_FROM,
+  DEFAULT_KUBERNETES_VERSION,
+  KUBERNETES_VERSIONS,
+  MIN_SYSTEM_NODES,
+  SYSTEM_NODE_DEFAULTS,
+} from "../kubernetes/kubernetes-cluster";
+import { MIN_API_REPLICAS } from "./analytics-api";
+import { CLICKHOUSE_BOUNDS } from "./clickhouse";
+import { EXECUTION_CLASSES, LAKE_BOUNDS, LAKE_DEFAULTS, WORKER_TYPES } from "./data-lake-settings";
+import { RTLOG_INGEST_BOUNDS } from "./rtlog-ingest";
 import { cron, flag, iamRoleArn, integer, ipv4Cidr, type SettingsIssue } from "../shared/settings";
 
 /** A Karpenter node pool's limits; `cpu` and `memoryGiB` are its defaults. */
@@ -12,6 +22,10 @@ const nodePoolSchema = (cpu: number, memoryGiB: number) =>
       memoryLimitGiB: integer(4, 100000).default(memoryGiB),
     })
     .prefault({});
+
+/** An ingest setting within the bounds `RtlogIngest` checks. */
+const ingestInteger = (key: keyof typeof RTLOG_INGEST_BOUNDS) =>
+  integer(RTLOG_INGEST_BOUNDS[key].min, RTLOG_INGEST_BOUNDS[key].max);
 
 /**
  * The analytics cluster of a stack: the EKS cluster and who reaches its API, its nodes, ClickHouse,
@@ -28,14 +42,15 @@ export const analyticsSettingsSchema = z
     /**
      * Where `pulumi up` and `pulumi preview` run, which decides how they reach the Kubernetes API:
      * "vpc" (a runner in this stack's private subnets, through the private endpoint) or "cidrs"
-     * (outside the VPC, through the public endpoint limited to publicAccessCidrs). @default "vpc"
+     * (outside the VPC, through the public endpoint limited to publicAccessCidrs).
+     * @default DEFAULT_DEPLOY_FROM ("vpc")
      */
     deployFrom: z
       .enum(["vpc", "cidrs"], {
         error:
           'expected "vpc" (a runner in the private subnets) or "cidrs" (from publicAccessCidrs)',
       })
-      .default("vpc"),
+      .default(DEFAULT_DEPLOY_FROM),
     /** CIDRs that may reach the public Kubernetes API endpoint; empty keeps it private. @default [] */
     publicAccessCidrs: z
       .array(ipv4Cidr(16, 32, "expected an IPv4 CIDR of /16 or narrower (never 0.0.0.0/0)"))
@@ -53,7 +68,7 @@ export const analyticsSettingsSchema = z
     /** The managed node group of the cluster's own controllers. */
     systemNodes: z
       .strictObject({
-        /** @default ["m7g.large"] */
+        /** @default SYSTEM_NODE_DEFAULTS.instanceTypes (["m7g.large"]) */
         instanceTypes: z
           .array(
             z.string().regex(/^[a-z][a-z0-9]*g[a-z0-9]*\.[a-z0-9]+$/, {
@@ -61,11 +76,11 @@ export const analyticsSettingsSchema = z
             }),
           )
           .min(1, { error: "expected at least one instance type" })
-          .default(["m7g.large"]),
-        /** @default 2 */
-        minSize: integer(2, 10).default(2),
-        /** @default 4 */
-        maxSize: integer(2, 20).default(4),
+          .default(() => [...SYSTEM_NODE_DEFAULTS.instanceTypes]),
+        /** @default SYSTEM_NODE_DEFAULTS.minSize (2) */
+        minSize: integer(MIN_SYSTEM_NODES, 10).default(SYSTEM_NODE_DEFAULTS.minSize),
+        /** @default SYSTEM_NODE_DEFAULTS.maxSize (4) */
+        maxSize: integer(MIN_SYSTEM_NODES, 20).default(SYSTEM_NODE_DEFAULTS.maxSize),
       })
       .prefault({}),
     /** Karpenter's node pools and their limits. */
@@ -83,9 +98,11 @@ export const analyticsSettingsSchema = z
     clickhouse: z
       .strictObject({
         /** @default 2 */
-        replicas: integer(2, 5).default(2),
+        replicas: integer(CLICKHOUSE_BOUNDS.replicas.min, CLICKHOUSE_BOUNDS.replicas.max).default(
+          2,
+        ),
         /** @default 200 */
-        storageGiB: integer(20, 16384).default(200),
+        storageGiB: integer(CLICKHOUSE_BOUNDS.minStorageGiB, 16384).default(200),
         /** @default 2 */
         cpu: integer(1, 64).default(2),
         /** @default 16 */
@@ -110,9 +127,9 @@ export const analyticsSettingsSchema = z
       .strictObject({
         // No image setting: the deployment builds the image from this commit and pushes it.
         /** @default 2 */
-        minReplicas: integer(2, 50).default(2),
+        minReplicas: integer(MIN_API_REPLICAS, 50).default(2),
         /** @default 10 */
-        maxReplicas: integer(2, 200).default(10),
+        maxReplicas: integer(MIN_API_REPLICAS, 200).default(10),
         /** @default 70 */
         cpuTargetPercent: integer(10, 95).default(70),
         /** @default false */
@@ -123,34 +140,39 @@ export const analyticsSettingsSchema = z
     ingest: z
       .strictObject({
         /** @default 1000 */
-        batchSize: integer(1, 10000).default(1000),
+        batchSize: ingestInteger("batchSize").default(1000),
         /** @default 5 */
-        batchingWindowSeconds: integer(0, 300).default(5),
+        batchingWindowSeconds: ingestInteger("batchingWindowSeconds").default(5),
         /** @default 1 */
-        parallelizationFactor: integer(1, 10).default(1),
+        parallelizationFactor: ingestInteger("parallelizationFactor").default(1),
         /** @default 10 */
-        maximumRetryAttempts: integer(0, 10000).default(10),
+        maximumRetryAttempts: ingestInteger("maximumRetryAttempts").default(10),
       })
       .prefault({}),
     /** The Glue data lake's ETL job and crawler. */
     lake: z
       .strictObject({
-        /** @default "G.1X" */
+        /** @default LAKE_DEFAULTS.workerType ("G.1X") */
         workerType: z
-          .enum(["G.1X", "G.2X"], { error: 'expected "G.1X" or "G.2X"' })
-          .default("G.1X"),
-        /** @default 2 */
-        workers: integer(2, 100).default(2),
-        /** @default "FLEX" */
+          .enum(WORKER_TYPES, { error: 'expected "G.1X" or "G.2X"' })
+          .default(LAKE_DEFAULTS.workerType),
+        /** @default LAKE_DEFAULTS.workers (2) */
+        workers: integer(LAKE_BOUNDS.workers.min, LAKE_BOUNDS.workers.max).default(
+          LAKE_DEFAULTS.workers,
+        ),
+        /** @default LAKE_DEFAULTS.executionClass ("FLEX") */
         executionClass: z
-          .enum(["FLEX", "STANDARD"], { error: 'expected "FLEX" or "STANDARD"' })
-          .default("FLEX"),
-        /** @default "cron(15 2 * * ? *)" */
-        schedule: cron.default("cron(15 2 * * ? *)"),
-        /** @default "cron(15 4 * * ? *)" */
-        crawlerSchedule: cron.default("cron(15 4 * * ? *)"),
-        /** @default 120 */
-        timeoutMinutes: integer(10, 2880).default(120),
+          .enum(EXECUTION_CLASSES, { error: 'expected "FLEX" or "STANDARD"' })
+          .default(LAKE_DEFAULTS.executionClass),
+        /** @default LAKE_DEFAULTS.schedule ("cron(15 2 * * ? *)") */
+        schedule: cron.default(LAKE_DEFAULTS.schedule),
+        /** @default LAKE_DEFAULTS.crawlerSchedule ("cron(15 4 * * ? *)") */
+        crawlerSchedule: cron.default(LAKE_DEFAULTS.crawlerSchedule),
+        /** @default LAKE_DEFAULTS.timeoutMinutes (120) */
+        timeoutMinutes: integer(
+          LAKE_BOUNDS.timeoutMinutes.min,
+          LAKE_BOUNDS.timeoutMinutes.max,
+        ).default(LAKE_DEFAULTS.timeoutMinutes),
       })
       .prefault({}),
   })
@@ -188,7 +210,8 @@ export function analyticsProblems(analytics: AnalyticsClusterSettings): Settings
 /**
  * Combinations in which a deploy could not reach the Kubernetes API, or EKS would refuse an access
  * entry: a deploy from outside the VPC with a private-only endpoint; a second entry for a principal
- * that already has one (the deploy role is the cluster's creator; one principal, one entry).
+ * that already has one (the deploy role is the cluster's creator, an admin listed twice; one
+ * principal, one entry).
  * https://docs.aws.amazon.com/eks/latest/userguide/cluster-endpoint.html
  * https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html
  */
@@ -230,7 +253,15 @@ export function clusterAccessProblems(analytics: {
                   "also analytics.previewRoleArn: a principal has one access entry; preview with a role that is not an admin",
               },
             ]
-          : [],
+          : analytics.adminRoleArns.indexOf(arn) < index
+            ? [
+                {
+                  path: ["adminRoleArns", index],
+                  input: arn,
+                  message: "listed twice: a principal has one access entry; remove this one",
+                },
+              ]
+            : [],
     ),
     ...(previewRoleArn !== undefined && previewRoleArn === deployRoleArn
       ? [

@@ -20,6 +20,11 @@ import {
 import { createMasterSecret } from "./aurora-master-secret";
 import { createSecondary } from "./aurora-secondary";
 import { createVaultMigration, createVaultRoleSecret } from "./aurora-vault";
+import {
+  AURORA_STORE_DEFAULTS,
+  MAX_BACKUP_RETENTION_DAYS,
+  MIN_BACKUP_RETENTION_DAYS,
+} from "./settings";
 import type { AuroraStoreArgs } from "./user-data-store";
 
 export { AURORA_ENGINES, type AuroraEngine } from "./aurora-foundation";
@@ -42,12 +47,12 @@ export interface AuroraSettings {
 
 /** The defaults of the Aurora store's optional arguments, in one place. */
 export function resolveAuroraSettings(args: AuroraStoreArgs): AuroraSettings {
-  const engine = args.engine ?? "aurora-postgresql";
+  const engine = args.engine ?? AURORA_STORE_DEFAULTS.engine;
   return {
     engine,
     engineVersion: args.engineVersion ?? AURORA_ENGINES[engine].version,
-    instanceClass: args.instanceClass ?? "db.r7g.large",
-    backupRetentionDays: args.backupRetentionDays ?? 35,
+    instanceClass: args.instanceClass ?? AURORA_STORE_DEFAULTS.instanceClass,
+    backupRetentionDays: args.backupRetentionDays ?? AURORA_STORE_DEFAULTS.backupRetentionDays,
     masterRotationDays: args.masterRotationDays ?? 30,
   };
 }
@@ -60,8 +65,14 @@ export function auroraProblems(args: AuroraStoreArgs, settings: AuroraSettings):
     problems.push(`masterRotationDays = ${days}: expected a whole number of days from 1 to 1000`);
   }
   const backup = settings.backupRetentionDays;
-  if (!Number.isInteger(backup) || backup < 1 || backup > 35) {
-    problems.push(`backupRetentionDays = ${backup}: expected 1 to 35`);
+  if (
+    !Number.isInteger(backup) ||
+    backup < MIN_BACKUP_RETENTION_DAYS ||
+    backup > MAX_BACKUP_RETENTION_DAYS
+  ) {
+    problems.push(
+      `backupRetentionDays = ${backup}: expected ${MIN_BACKUP_RETENTION_DAYS} to ${MAX_BACKUP_RETENTION_DAYS}`,
+    );
   }
   if (args.availabilityZones.length < 2) {
     problems.push("Aurora needs instances in at least two zones");
@@ -76,6 +87,8 @@ export function auroraProblems(args: AuroraStoreArgs, settings: AuroraSettings):
 
 /** What `createAurora` creates. */
 export interface AuroraResources {
+  /** The engine the clusters run, its default resolved. */
+  readonly engine: AuroraEngine;
   /** The primary cluster. */
   readonly cluster: aws.rds.Cluster;
   /** The global database. */
@@ -275,6 +288,7 @@ export function createAurora(
     parent,
   );
   return {
+    engine,
     cluster,
     globalCluster,
     masterSecret,

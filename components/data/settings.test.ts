@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { homeRegionSettingsSchema, userStoreSettingsSchema } from "./settings";
+import {
+  AURORA_STORE_DEFAULTS,
+  homeRegionSettingsSchema,
+  MAX_BACKUP_RETENTION_DAYS,
+  MIN_BACKUP_RETENTION_DAYS,
+  userStoreSettingsSchema,
+} from "./settings";
 
 describe("user store and home-region settings", () => {
   it("defaults an Aurora store to PostgreSQL, no secondaries, and a DynamoDB one to no replicas", () => {
@@ -33,5 +39,17 @@ describe("user store and home-region settings", () => {
       homeRegionSettingsSchema.safeParse({ hostnames: { "me-south-1": "www.example.com" } })
         .success,
     ).toBe(false);
+  });
+
+  it("takes the backup retention's bounds the store checks, and leaves its defaults to the store", () => {
+    const aurora = (settings: object) =>
+      userStoreSettingsSchema.safeParse({ kind: "aurora", ...settings }).success;
+    expect(aurora({ backupRetentionDays: MAX_BACKUP_RETENTION_DAYS })).toBe(true);
+    expect(aurora({ backupRetentionDays: MAX_BACKUP_RETENTION_DAYS + 1 })).toBe(false);
+    expect(aurora({ backupRetentionDays: MIN_BACKUP_RETENTION_DAYS - 1 })).toBe(false);
+    expect(aurora({ instanceClass: AURORA_STORE_DEFAULTS.instanceClass })).toBe(true);
+    expect(userStoreSettingsSchema.parse({ kind: "aurora" })).toMatchObject({
+      engine: AURORA_STORE_DEFAULTS.engine,
+    });
   });
 });

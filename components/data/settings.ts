@@ -3,6 +3,27 @@ import { geolocationSchema } from "../edge/settings";
 import { vpcCidr } from "../network/settings";
 import { awsRegion, regionList } from "../shared/settings";
 
+/**
+ * The Aurora user store's defaults: the schema fills `engine`, and the store fills the optional
+ * `instanceClass` and `backupRetentionDays` from here, so a stack that sets nothing and a store
+ * built without config agree.
+ */
+export const AURORA_STORE_DEFAULTS = {
+  engine: "aurora-postgresql",
+  instanceClass: "db.r7g.large",
+  backupRetentionDays: 35,
+} as const;
+
+/**
+ * Aurora's bounds on automated backup retention, in days.
+ * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html
+ */
+export const MIN_BACKUP_RETENTION_DAYS = 1;
+/** See `MIN_BACKUP_RETENTION_DAYS`. */
+export const MAX_BACKUP_RETENTION_DAYS = 35;
+
+const backupRetentionError = `expected an integer from ${MIN_BACKUP_RETENTION_DAYS} to ${MAX_BACKUP_RETENTION_DAYS}`;
+
 /** The residency-bound user store of a stack: an Aurora global database or DynamoDB tables. */
 export const userStoreSettingsSchema = z.discriminatedUnion(
   "kind",
@@ -19,25 +40,31 @@ export const userStoreSettingsSchema = z.discriminatedUnion(
           error:
             'expected "aurora-postgresql" (the token vault and its migration need PostgreSQL\'s Data API)',
         })
-        .default("aurora-postgresql"),
+        .default(AURORA_STORE_DEFAULTS.engine),
       /** Engine version. @default 16.6 */
       engineVersion: z
         .string()
         .regex(/^[0-9][0-9a-z._-]*$/, { error: "expected an Aurora engine version such as 16.6" })
         .optional(),
-      /** Instance class of the writer and the read replicas. @default "db.r7g.large" */
+      /**
+       * Instance class of the writer and the read replicas.
+       * @default AURORA_STORE_DEFAULTS.instanceClass ("db.r7g.large"), applied by the store
+       */
       instanceClass: z
         .string()
         .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, {
           error: "expected an RDS instance class such as db.r7g.large",
         })
         .optional(),
-      /** Days of automated backups, 1 to 35. @default 35 */
+      /**
+       * Days of automated backups, within Aurora's bounds (1 to 35).
+       * @default AURORA_STORE_DEFAULTS.backupRetentionDays (35), applied by the store
+       */
       backupRetentionDays: z
         .number()
-        .int({ error: "expected an integer from 1 to 35" })
-        .min(1, { error: "expected an integer from 1 to 35" })
-        .max(35, { error: "expected an integer from 1 to 35" })
+        .int({ error: backupRetentionError })
+        .min(MIN_BACKUP_RETENTION_DAYS, { error: backupRetentionError })
+        .max(MAX_BACKUP_RETENTION_DAYS, { error: backupRetentionError })
         .optional(),
       /**
        * Regions of secondary clusters of the global database; each must be in allowedRegions and

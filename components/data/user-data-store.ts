@@ -75,11 +75,11 @@ interface CommonArgs {
 export interface AuroraStoreArgs extends CommonArgs {
   /** Which store: an Aurora cluster. */
   readonly kind: "aurora";
-  /** @default "aurora-postgresql" */
+  /** @default AURORA_STORE_DEFAULTS.engine ("aurora-postgresql") */
   readonly engine?: AuroraEngine;
   /** @default 16.6 for PostgreSQL, 8.0.mysql_aurora.3.08.0 for MySQL */
   readonly engineVersion?: string;
-  /** @default "db.r7g.large" */
+  /** @default AURORA_STORE_DEFAULTS.instanceClass ("db.r7g.large") */
   readonly instanceClass?: string;
   /** One instance per zone: the first is the writer, the others are read replicas. */
   readonly availabilityZones: readonly string[];
@@ -88,9 +88,9 @@ export interface AuroraStoreArgs extends CommonArgs {
   /** Isolated subnets: no route out of the VPC. */
   readonly subnetIds: pulumi.Input<string[]>;
   /**
-   * Days of automated backups (1-35).
+   * Days of automated backups, from MIN_BACKUP_RETENTION_DAYS to MAX_BACKUP_RETENTION_DAYS (1-35).
    * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.Managing.Backups.html
-   * @default 35
+   * @default AURORA_STORE_DEFAULTS.backupRetentionDays (35)
    */
   readonly backupRetentionDays?: number;
   /**
@@ -218,9 +218,9 @@ export class UserDataStore extends pulumi.ComponentResource {
       this.cluster = aurora.cluster;
       this.securityGroupId = aurora.securityGroup.id;
       this.database = {
-        engine: args.engine ?? "aurora-postgresql",
+        engine: aurora.engine,
         endpoint: aurora.cluster.endpoint,
-        port: AURORA_ENGINES[args.engine ?? "aurora-postgresql"].port,
+        port: AURORA_ENGINES[aurora.engine].port,
         name: aurora.database,
         appUser: APP_DATABASE_USER,
         clusterResourceId: aurora.cluster.clusterResourceId,

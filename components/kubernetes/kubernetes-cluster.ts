@@ -38,17 +38,34 @@ export const ENCRYPTED_STORAGE_CLASS = "gp3-encrypted";
 /** The taint that keeps ordinary workloads off the system nodes. */
 export const SYSTEM_TAINT = { key: "CriticalAddonsOnly", value: "true", effect: "NoSchedule" };
 
+/**
+ * The system node group's defaults, in one place: the cluster applies them to args it is not
+ * given, and the analytics settings' schema gives them to a stack that sets nothing.
+ */
+export const SYSTEM_NODE_DEFAULTS = {
+  instanceTypes: ["m7g.large"],
+  minSize: 2,
+  maxSize: 4,
+  diskGiB: 50,
+} as const;
+
+/** Fewest system nodes: one per zone over two zones, so the controllers outlive a zone. */
+export const MIN_SYSTEM_NODES = 2;
+
+/** Where the deploy reaches the Kubernetes API from unless told: a runner in the VPC. */
+export const DEFAULT_DEPLOY_FROM = "vpc";
+
 /** The small managed node group that runs the cluster's own controllers. */
 export interface SystemNodeSettings {
-  /** Graviton instance types. @default ["m7g.large"] */
+  /** Graviton instance types. @default SYSTEM_NODE_DEFAULTS.instanceTypes (["m7g.large"]) */
   readonly instanceTypes?: readonly string[];
-  /** @default 2 */
+  /** At least MIN_SYSTEM_NODES (2). @default SYSTEM_NODE_DEFAULTS.minSize (2) */
   readonly minSize?: number;
-  /** @default 4 */
+  /** At least minSize. @default SYSTEM_NODE_DEFAULTS.maxSize (4) */
   readonly maxSize?: number;
   /** @default minSize */
   readonly desiredSize?: number;
-  /** @default 50 */
+  /** @default SYSTEM_NODE_DEFAULTS.diskGiB (50) */
   readonly diskGiB?: number;
 }
 
@@ -76,7 +93,7 @@ export interface KubernetesClusterArgs {
   /**
    * Where `pulumi up` reaches the Kubernetes API from: "vpc" (a runner in the private subnets,
    * through the private endpoint) or "cidrs" (outside the VPC, through the public endpoint, which
-   * needs publicAccessCidrs). @default "vpc"
+   * needs publicAccessCidrs). @default DEFAULT_DEPLOY_FROM ("vpc")
    */
   readonly deployFrom?: "vpc" | "cidrs";
   /**
@@ -119,15 +136,15 @@ export class KubernetesCluster extends pulumi.ComponentResource {
     super("knowledgecity:analytics:KubernetesCluster", name, {}, opts);
     const { context } = args;
     const nodes = {
-      instanceTypes: args.systemNodes?.instanceTypes ?? ["m7g.large"],
-      minSize: args.systemNodes?.minSize ?? 2,
-      maxSize: args.systemNodes?.maxSize ?? 4,
-      diskGiB: args.systemNodes?.diskGiB ?? 50,
+      instanceTypes: args.systemNodes?.instanceTypes ?? SYSTEM_NODE_DEFAULTS.instanceTypes,
+      minSize: args.systemNodes?.minSize ?? SYSTEM_NODE_DEFAULTS.minSize,
+      maxSize: args.systemNodes?.maxSize ?? SYSTEM_NODE_DEFAULTS.maxSize,
+      diskGiB: args.systemNodes?.diskGiB ?? SYSTEM_NODE_DEFAULTS.diskGiB,
     };
     const desiredSize = args.systemNodes?.desiredSize ?? nodes.minSize;
     const problems = [
-      ...(nodes.minSize < 2
-        ? [`systemNodes.minSize = ${nodes.minSize}: at least 2, one per zone`]
+      ...(nodes.minSize < MIN_SYSTEM_NODES
+        ? [`systemNodes.minSize = ${nodes.minSize}: at least ${MIN_SYSTEM_NODES}, one per zone`]
         : []),
       ...(nodes.maxSize < nodes.minSize
         ? [`systemNodes.maxSize = ${nodes.maxSize}: at least minSize (${nodes.minSize})`]
@@ -456,7 +473,8 @@ function accessProblems(args: KubernetesClusterArgs): string[] {
   const viewers = args.viewerRoleArns ?? [];
   const listed = [...admins, ...viewers];
   return [
-    ...((args.deployFrom ?? "vpc") === "cidrs" && (args.publicAccessCidrs ?? []).length === 0
+    ...((args.deployFrom ?? DEFAULT_DEPLOY_FROM) === "cidrs" &&
+    (args.publicAccessCidrs ?? []).length === 0
       ? ["deployFrom = cidrs: the endpoint is private only; list publicAccessCidrs"]
       : []),
     ...(args.deployRoleArn !== undefined && listed.includes(args.deployRoleArn)

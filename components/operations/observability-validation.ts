@@ -7,6 +7,27 @@ import type { ObservedResources } from "./metrics";
 import type { ObservabilityArgs } from "./observability";
 import type { PrometheusSettings } from "./prometheus";
 
+/**
+ * Prometheus's bounds, checked here and by the observability settings' schema: samples kept 1 to
+ * 90 days, and a volume of at least 10 GiB.
+ */
+export const PROMETHEUS_BOUNDS = {
+  retentionDays: { min: 1, max: 90 },
+  minStorageGiB: 10,
+} as const;
+
+/** Fewest visible messages a dead-letter alarm may fire on: one, a whole message. */
+export const MIN_DEAD_LETTER_MESSAGES = 1;
+
+/**
+ * The index of each address listed before, ignoring case (mail delivery does for the domain, and
+ * the alert topics' subscriptions would collide): the second of two is refused.
+ */
+export function repeatedEmailIndexes(emails: readonly string[]): number[] {
+  const lowerCase = emails.map((email) => email.toLowerCase());
+  return lowerCase.flatMap((email, index) => (lowerCase.indexOf(email) < index ? [index] : []));
+}
+
 const ID_PATTERN = /^[a-z][a-z0-9-]*$/;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** A Kubernetes object name or namespace (DNS-1123 label). */
@@ -20,9 +41,11 @@ export function observabilityProblems(args: ObservabilityArgs): string[] {
     Object.entries(args.thresholds) as [keyof AlarmThresholds, number][]
   ).flatMap(([field, value]) => {
     if (field === "deadLetterMessages") {
-      return Number.isInteger(value) && value >= 1
+      return Number.isInteger(value) && value >= MIN_DEAD_LETTER_MESSAGES
         ? []
-        : [`thresholds.${field} = ${value}: expected an integer of at least 1`];
+        : [
+            `thresholds.${field} = ${value}: expected an integer of at least ${MIN_DEAD_LETTER_MESSAGES}`,
+          ];
     }
     return Number.isFinite(value) && value > 0
       ? []
@@ -53,14 +76,12 @@ export function observabilityProblems(args: ObservabilityArgs): string[] {
           `resources.autoScalingGroups[${index}].minSize = ${minSize}: expected an integer of at least 1 (a group allowed to be empty has no floor to alarm on)`,
         ],
   );
-  const lowerCaseEmails = args.alertEmails.map((email) => email.toLowerCase());
+  const repeated = repeatedEmailIndexes(args.alertEmails);
   const emailProblems = args.alertEmails.flatMap((email, index) => [
     ...(EMAIL_PATTERN.test(email)
       ? []
       : [`alertEmails[${index}] = "${email}": expected an email address such as ops@example.com`]),
-    ...(lowerCaseEmails.indexOf(email.toLowerCase()) < index
-      ? [`alertEmails[${index}] = "${email}": listed twice`]
-      : []),
+    ...(repeated.includes(index) ? [`alertEmails[${index}] = "${email}": listed twice`] : []),
   ]);
   return [
     ...thresholdProblems,
@@ -75,14 +96,19 @@ export function prometheusProblems(
   settings: Pick<PrometheusSettings, "retentionDays" | "storageGiB" | "podMonitors">,
 ): string[] {
   const { retentionDays, storageGiB } = settings;
+  const days = PROMETHEUS_BOUNDS.retentionDays;
   const names = settings.podMonitors.map((monitor) => monitor.name);
   return [
-    ...(Number.isInteger(retentionDays) && retentionDays >= 1 && retentionDays <= 90
+    ...(Number.isInteger(retentionDays) && retentionDays >= days.min && retentionDays <= days.max
       ? []
-      : [`prometheus.retentionDays = ${retentionDays}: expected an integer from 1 to 90`]),
-    ...(Number.isInteger(storageGiB) && storageGiB >= 10
+      : [
+          `prometheus.retentionDays = ${retentionDays}: expected an integer from ${days.min} to ${days.max}`,
+        ]),
+    ...(Number.isInteger(storageGiB) && storageGiB >= PROMETHEUS_BOUNDS.minStorageGiB
       ? []
-      : [`prometheus.storageGiB = ${storageGiB}: expected an integer of at least 10`]),
+      : [
+          `prometheus.storageGiB = ${storageGiB}: expected an integer of at least ${PROMETHEUS_BOUNDS.minStorageGiB}`,
+        ]),
     ...settings.podMonitors.flatMap((monitor, index) => {
       const field = `prometheus.podMonitors[${index}]`;
       return [

@@ -1,5 +1,10 @@
 import { z } from "zod";
 import { integer } from "../shared/settings";
+import {
+  MIN_DEAD_LETTER_MESSAGES,
+  PROMETHEUS_BOUNDS,
+  repeatedEmailIndexes,
+} from "./observability-validation";
 
 const positive = (error: string) =>
   z.number({ error }).positive({ error }).max(1_000_000, { error });
@@ -13,6 +18,17 @@ export const observabilitySettingsSchema = z
         z.string().regex(/^[^@\s]+@[^@\s]+\.[a-z]{2,}$/i, { error: "expected an email address" }),
       )
       .max(20, { error: "expected at most 20 addresses" })
+      // The alert topics refuse the same address twice (case aside): refused here, by its index.
+      .superRefine((emails, ctx) => {
+        for (const index of repeatedEmailIndexes(emails)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [index],
+            input: emails[index],
+            message: "listed twice (addresses are compared ignoring case)",
+          });
+        }
+      })
       .default([]),
     /** Alarm thresholds; see components/operations/alarms.ts for each signal. */
     thresholds: z
@@ -24,7 +40,7 @@ export const observabilitySettingsSchema = z
         /** @default 900 */
         queueOldestMessageSeconds: positive("expected a positive number of seconds").default(900),
         /** @default 1 */
-        deadLetterMessages: integer(1, 1_000_000).default(1),
+        deadLetterMessages: integer(MIN_DEAD_LETTER_MESSAGES, 1_000_000).default(1),
         /** @default 5 */
         lambdaErrors: positive("expected a positive number").default(5),
         /** @default 1 */
@@ -55,9 +71,12 @@ export const observabilitySettingsSchema = z
     prometheus: z
       .strictObject({
         /** @default 15 */
-        retentionDays: integer(1, 90).default(15),
+        retentionDays: integer(
+          PROMETHEUS_BOUNDS.retentionDays.min,
+          PROMETHEUS_BOUNDS.retentionDays.max,
+        ).default(15),
         /** @default 100 */
-        storageGiB: integer(10, 4096).default(100),
+        storageGiB: integer(PROMETHEUS_BOUNDS.minStorageGiB, 4096).default(100),
       })
       .prefault({}),
   })

@@ -143,4 +143,18 @@ export const analyticsCases: readonly BadCase[] = [
     value: '"SPOT"',
     allowed: 'expected "FLEX" or "STANDARD"',
   },
+  {
+    name: "one admin role twice",
+    mutations: [
+      set("knowledgecity:analytics", {
+        adminRoleArns: [
+          "arn:aws:iam::111122223333:role/platform-admin",
+          "arn:aws:iam::111122223333:role/platform-admin",
+        ],
+      }),
+    ],
+    key: "knowledgecity:analytics.adminRoleArns[1]",
+    value: '"arn:aws:iam::111122223333:role/platform-admin"',
+    allowed: "listed twice: a principal has one access entry; remove this one",
+  },
 ];

@@ -16,4 +16,15 @@ export const operationsCases: readonly BadCase[] = [
     value: "365",
     allowed: "expected an integer from 1 to 90",
   },
+  {
+    name: "one alert address twice, in other case",
+    mutations: [
+      set("knowledgecity:observability", {
+        alertEmails: ["ops@knowledgecity.com", "OPS@knowledgecity.com"],
+      }),
+    ],
+    key: "knowledgecity:observability.alertEmails[1]",
+    value: '"OPS@knowledgecity.com"',
+    allowed: "listed twice (addresses are compared ignoring case)",
+  },
 ];

@@ -9,8 +9,8 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import { identifier, join, raw, sql, type SqlFragment } from "../clickhouse/bind";
 import { ANALYTICS_TABLES } from "../clickhouse/tables";
+import { BadRequest } from "./errors";
 import {
-  BadRequest,
   type EngagementQuery,
   type QoeBreakdownQuery,
   type QoeDimension,

@@ -4,6 +4,7 @@
  * request that does not parse is answered 400 with the parameter named.
  */
 import { z } from "zod";
+import { BadRequest } from "./errors";
 
 /** Course ids as the upload API issues them. */
 export const COURSE_ID = /^[a-z0-9-]{1,64}$/;
@@ -114,11 +115,6 @@ function unknownParameter(issue: { code: string; keys?: readonly string[] }): st
 export type QoeQuery = z.output<typeof qoeQuery>;
 export type QoeBreakdownQuery = z.output<typeof qoeBreakdownQuery>;
 export type EngagementQuery = z.output<typeof engagementQuery>;
-
-/** A request that does not parse: the message names the first parameter at fault. */
-export class BadRequest extends Error {
-  override readonly name = "BadRequest";
-}
 
 /**
  * Parses URL search parameters with `schema`, refusing repeated parameters and applying the

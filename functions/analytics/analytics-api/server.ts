@@ -7,9 +7,11 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { z } from "zod";
+import { FunctionError, InternalError } from "../../shared/errors";
 import { describeError, log } from "../../shared/log";
+import { MethodNotAllowed, NotFound, QueryFailed } from "./errors";
 import type { AnalyticsQueries, Answer } from "./queries";
-import { BadRequest, engagementQuery, parseQuery, qoeBreakdownQuery, qoeQuery } from "./requests";
+import { engagementQuery, parseQuery, qoeBreakdownQuery, qoeQuery } from "./requests";
 
 /** What the HTTP layer needs. */
 export interface AppDependencies {
@@ -57,6 +59,12 @@ function send(response: ServerResponse, status: number, body: unknown): void {
   response.end(text);
 }
 
+/** Answers `error` as `{ error: <message> }` with its status; returns the status. */
+function sendError(response: ServerResponse, error: FunctionError): number {
+  send(response, error.status, { error: error.message });
+  return error.status;
+}
+
 /** The request listener of the API. */
 export function createApp(dependencies: AppDependencies): RequestListener {
   const registry = dependencies.registry ?? new Registry();
@@ -81,8 +89,7 @@ export function createApp(dependencies: AppDependencies): RequestListener {
     const url = new URL(request.url ?? "/", "http://localhost");
     if (request.method !== "GET") {
       response.setHeader("allow", "GET");
-      send(response, 405, { error: "method not allowed" });
-      return 405;
+      return sendError(response, new MethodNotAllowed());
     }
     switch (url.pathname) {
       case "/healthz":
@@ -100,21 +107,19 @@ export function createApp(dependencies: AppDependencies): RequestListener {
     }
     const found = ROUTES[url.pathname];
     if (found === undefined) {
-      send(response, 404, { error: "not found" });
-      return 404;
+      return sendError(response, new NotFound());
     }
     try {
       const params = parseQuery(found.schema, url.searchParams) as never;
       send(response, 200, await found.run(dependencies.queries, params));
       return 200;
     } catch (error) {
-      if (error instanceof BadRequest) {
-        send(response, 400, { error: error.message });
-        return 400;
+      // A caller's mistake is answered as it is; anything else is the server's, and only logged.
+      if (error instanceof FunctionError && error.status < 500) {
+        return sendError(response, error);
       }
       log("error", "query failed", { route: url.pathname, ...describeError(error) });
-      send(response, 500, { error: "the query failed" });
-      return 500;
+      return sendError(response, new QueryFailed());
     }
   }
 
@@ -126,10 +131,11 @@ export function createApp(dependencies: AppDependencies): RequestListener {
     void handle(request, response)
       .catch((error: unknown) => {
         log("error", "request failed", describeError(error));
+        const failure = new InternalError();
         if (!response.headersSent) {
-          send(response, 500, { error: "internal error" });
+          sendError(response, failure);
         }
-        return 500;
+        return failure.status;
       })
       .then((status) => {
         requests.inc({ route: label, status: String(status) });

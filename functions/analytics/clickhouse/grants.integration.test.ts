@@ -10,7 +10,8 @@ import { engineDataFolder, openEngine, type Engine } from "../../../test/clickho
 import { AnalyticsQueries } from "../analytics-api/queries";
 import { ClickHouseSink } from "../rtlog-ingest/clickhouse-sink";
 import { ingestBatch } from "../rtlog-ingest/core";
-import { COURSE_ID, FakeDeadLetterStore, lineRecord } from "../rtlog-ingest/test-support";
+import { COURSE_ID, lineRecord } from "../rtlog-ingest/fixtures/events";
+import { FakeDeadLetterStore } from "../rtlog-ingest/test-support";
 import { identifier, sql } from "./bind";
 import { loadDay } from "./lake-load";
 import { migrate } from "./migrate";

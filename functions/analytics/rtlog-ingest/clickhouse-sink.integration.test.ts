@@ -15,13 +15,8 @@ import {
   type ClickHouseConnection,
 } from "./clickhouse-sink";
 import { ingestBatch } from "./core";
-import {
-  EXPECTED_ROW,
-  FakeDeadLetterStore,
-  kinesisRecord,
-  lineRecord,
-  requestId,
-} from "./test-support";
+import { FakeDeadLetterStore } from "./test-support";
+import { EXPECTED_ROW, kinesisRecord, lineRecord, requestId } from "./fixtures/events";
 
 /** The row's columns (the table adds `ingested_at`). */
 const COLUMNS = Object.keys(EXPECTED_ROW);

@@ -13,12 +13,11 @@ import {
   CLICKHOUSE_DATABASE,
   CLICKHOUSE_URL,
   CLICKHOUSE_USER,
-  EXPECTED_ROW,
   FakeClickHouse,
   PASSWORD,
   rejection,
-  requestId,
 } from "./test-support";
+import { EXPECTED_ROW, requestId } from "./fixtures/events";
 
 const FROM = "2020-10-14 03:38:20";
 const TO = "2020-10-14 03:39:50";

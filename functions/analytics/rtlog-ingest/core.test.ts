@@ -1,20 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { ingestBatch, shardOf, type DeadLetter, type IngestDeps } from "./core";
+import { DEAD_LETTER_PREFIX, FakeDeadLetterStore, FakeSink, awsError } from "./test-support";
 import {
   ARRIVAL,
-  DEAD_LETTER_PREFIX,
   EXPECTED_ROW,
-  FakeDeadLetterStore,
-  FakeSink,
   SHARD,
   STREAM_ARN,
-  awsError,
   encode,
   kinesisRecord,
   lineRecord,
   requestId,
   sequenceNumber,
-} from "./test-support";
+} from "./fixtures/events";
 
 function fakes(): IngestDeps & { sink: FakeSink; deadLetters: FakeDeadLetterStore } {
   return { sink: new FakeSink(), deadLetters: new FakeDeadLetterStore() };

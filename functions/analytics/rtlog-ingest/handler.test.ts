@@ -13,7 +13,6 @@ import {
   CLICKHOUSE_DATABASE,
   CLICKHOUSE_URL,
   CLICKHOUSE_USER,
-  COURSE_ID,
   DEAD_LETTER_BUCKET,
   DEAD_LETTER_KMS_KEY_ARN,
   FUNCTION_NAME,
@@ -21,26 +20,29 @@ import {
   HANDLER_ENV,
   PASSWORD,
   PASSWORD_SECRET_ARN,
+  awsError,
+  captureLogs,
+  rejection,
+  setHandlerEnvironment,
+} from "./test-support";
+import {
+  CONTEXT,
+  COURSE_ID,
   REGION,
   SHARD,
   STREAM_ARN,
   VIDEO_ID,
-  awsError,
-  captureLogs,
   kinesisEvent,
   kinesisRecord,
   lineRecord,
-  rejection,
   requestId,
   sequenceNumber,
-  setHandlerEnvironment,
-} from "./test-support";
+} from "./fixtures/events";
 
 const s3 = mockClient(S3Client);
 const secretsManager = mockClient(SecretsManagerClient);
 
 const NOW = new Date("2020-10-14T03:40:01.000Z");
-const CONTEXT = { awsRequestId: "7d3f6a2e-1b4c-4d5e-8f90-a1b2c3d4e5f6" };
 
 let restoreEnvironment: () => void = () => undefined;
 let logs: ReturnType<typeof captureLogs>;

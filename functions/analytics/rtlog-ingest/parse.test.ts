@@ -8,7 +8,7 @@ import {
   parseRecordData,
   type ParseResult,
 } from "./parse";
-import { COURSE_ID, EXPECTED_ROW, VIDEO_ID, encode, logLine } from "./test-support";
+import { COURSE_ID, EXPECTED_ROW, VIDEO_ID, encode, logLine } from "./fixtures/events";
 
 type Overrides = Partial<Record<PlaybackLogField, string>>;
 

@@ -4,15 +4,12 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { DeadLetter } from "./core";
 import { S3DeadLetterStore, deadLetterKey } from "./s3-dead-letters";
 import {
-  ARRIVAL,
   DEAD_LETTER_BUCKET,
   DEAD_LETTER_KMS_KEY_ARN,
   DEAD_LETTER_PREFIX,
-  SHARD,
-  STREAM_ARN,
   rejection,
-  sequenceNumber,
 } from "./test-support";
+import { ARRIVAL, SHARD, STREAM_ARN, sequenceNumber } from "./fixtures/events";
 
 const s3 = mockClient(S3Client);
 

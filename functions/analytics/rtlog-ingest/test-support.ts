@@ -1,30 +1,16 @@
 /**
- * Test support (not bundled: no handler imports it). Real-format CloudFront real-time log lines
- * built from the stack's field list, Kinesis records and events around them, in-memory fakes of
- * the core's ports and of the ClickHouse client, and the handler's environment.
+ * Test support (not bundled: no handler imports it): in-memory fakes of the core's ports and of
+ * the ClickHouse client, and the handler's environment. The log lines, Kinesis records and
+ * events are in `./fixtures/events`.
  */
-import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
-import { PLAYBACK_LOG_FIELDS, type PlaybackLogField } from "../../../contracts/playback-logs";
 import type { PlaybackRow } from "../clickhouse/tables";
 import type { ClickHouseConnection, ClickHouseConnectionOptions } from "./clickhouse-sink";
 import { ENVIRONMENT, type EnvironmentVariable } from "./config";
 import type { DeadLetter, DeadLetterStore, PlaybackSink } from "./core";
 import { deadLetterKey } from "./s3-dead-letters";
 import { setEnvironment } from "../../shared/test-support";
+import { ACCOUNT, REGION } from "./fixtures/events";
 export { captureLogs, rejection } from "../../shared/test-support";
-
-export const REGION = "me-south-1";
-export const ACCOUNT = "111122223333";
-export const STREAM_ARN = `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/kc-video-rtlog`;
-export const SHARD = "shardId-000000000003";
-export const COURSE_ID = "intro-to-finance";
-export const VIDEO_ID = "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b";
-/** A request id as CloudFront writes them (56 characters of base64). */
-export const REQUEST_ID = "SOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==";
-/** 2020-10-14T03:38:58.145Z, as the log writes it. */
-export const TIMESTAMP = "1602646738.145";
-/** When the default records reached Kinesis, epoch seconds (2020-10-14T03:38:59.5Z). */
-export const ARRIVAL = 1602646739.5;
 
 export const CLICKHOUSE_URL = "https://clickhouse.analytics.internal:8443";
 export const CLICKHOUSE_DATABASE = "analytics";
@@ -53,115 +39,6 @@ export function setHandlerEnvironment(
   values: Partial<Record<EnvironmentVariable, string>>,
 ): () => void {
   return setEnvironment(ENVIRONMENT, values);
-}
-
-/** A segment request of the default video, served from the edge's cache. */
-export const LINE_VALUES: Readonly<Record<PlaybackLogField, string>> = {
-  timestamp: TIMESTAMP,
-  "time-to-first-byte": "0.002",
-  "sc-status": "200",
-  "sc-bytes": "1130467",
-  "cs-method": "GET",
-  "cs-protocol": "https",
-  "cs-host": "media.knowledgecity.com",
-  "cs-uri-stem": `/courses/${COURSE_ID}/${VIDEO_ID}/cmaf/index_720p_3000k_00007.cmfv`,
-  "x-edge-location": "DXB52-P1",
-  "x-edge-request-id": REQUEST_ID,
-  "time-taken": "0.011",
-  "cs-protocol-version": "HTTP/2.0",
-  "x-edge-response-result-type": "Hit",
-  "x-edge-result-type": "Hit",
-  "sc-content-type": "video/mp4",
-  "sc-content-len": "1130019",
-  "sc-range-start": "-",
-  "sc-range-end": "-",
-  "x-edge-detailed-result-type": "Hit",
-  "c-country": "AE",
-  "cache-behavior-path-pattern": "/courses/*",
-};
-
-/** The row `LINE_VALUES` gives. */
-export const EXPECTED_ROW: PlaybackRow = {
-  request_id: REQUEST_ID,
-  timestamp: "2020-10-14 03:38:58",
-  timestamp_ms: 145,
-  course_id: COURSE_ID,
-  video_id: VIDEO_ID,
-  rendition: "720p_3000k",
-  protocol: "other",
-  edge_location: "DXB52-P1",
-  country: "AE",
-  status: 200,
-  ttfb_ms: 2,
-  time_taken_ms: 11,
-  bytes: 1130467,
-  result_type: "Hit",
-  detailed_result_type: "Hit",
-  cache_hit: 1,
-  is_error: 0,
-  aborted: 0,
-};
-
-/** A log line in CloudFront's format: the default values with `overrides`, tab-separated. */
-export function logLine(
-  overrides: Partial<Record<PlaybackLogField, string>> = {},
-  ending = "\n",
-): string {
-  const values = { ...LINE_VALUES, ...overrides };
-  return PLAYBACK_LOG_FIELDS.map((field) => values[field]).join("\t") + ending;
-}
-
-/** Base64 of UTF-8 text, as Kinesis hands record data to Lambda. */
-export function encode(text: string): string {
-  return Buffer.from(text, "utf8").toString("base64");
-}
-
-/** A Kinesis sequence number (56 digits) ending in `n`. */
-export function sequenceNumber(n: number): string {
-  return `49590338271490256608559692538361571095921575989136${String(n).padStart(6, "0")}`;
-}
-
-/** A record of the default shard carrying `data` (base64) at sequence `n`. */
-export function kinesisRecord(
-  data: string,
-  n: number,
-  options: { readonly arrival?: number; readonly eventID?: string } = {},
-): KinesisStreamRecord {
-  const sequence = sequenceNumber(n);
-  return {
-    kinesis: {
-      kinesisSchemaVersion: "1.0",
-      partitionKey: `partition-${n}`,
-      sequenceNumber: sequence,
-      data,
-      approximateArrivalTimestamp: options.arrival ?? ARRIVAL,
-    },
-    eventSource: "aws:kinesis",
-    eventVersion: "1.0",
-    eventID: options.eventID ?? `${SHARD}:${sequence}`,
-    eventName: "aws:kinesis:record",
-    invokeIdentityArn: `arn:aws:iam::${ACCOUNT}:role/kc-analytics-rtlog-ingest`,
-    awsRegion: REGION,
-    eventSourceARN: STREAM_ARN,
-  };
-}
-
-/** A record whose line has the default values with `overrides`. */
-export function lineRecord(
-  n: number,
-  overrides: Partial<Record<PlaybackLogField, string>> = {},
-): KinesisStreamRecord {
-  return kinesisRecord(encode(logLine(overrides)), n);
-}
-
-/** A request id unique to `n`, in CloudFront's shape. */
-export function requestId(n: number): string {
-  return `${String(n).padStart(6, "0")}${REQUEST_ID.slice(6)}`;
-}
-
-/** A Kinesis event of `records`. */
-export function kinesisEvent(records: KinesisStreamRecord[]): KinesisStreamEvent {
-  return { Records: records };
 }
 
 /** The table: request ids with their timestamps; the lookup honours the time range. */

@@ -1,11 +1,6 @@
 import type { CloudFrontResponse } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import {
-  EdgeCacheSettingsError,
-  parseEdgeCacheSettings,
-  sharedCacheControl,
-  withEdgeCacheControl,
-} from "./core";
+import { sharedCacheControl, withEdgeCacheControl } from "./core";
 import { s3Response } from "../../../test/lambda-edge";
 
 const SETTINGS = {
@@ -67,39 +62,5 @@ describe("withEdgeCacheControl", () => {
     expect(withEdgeCacheControl(origin, SETTINGS).headers["cache-control"]).toEqual([
       { key: "Cache-Control", value: SHARED },
     ]);
-  });
-});
-
-describe("parseEdgeCacheSettings", () => {
-  it("reads the three settings", () => {
-    expect(parseEdgeCacheSettings({ ...SETTINGS })).toEqual(SETTINGS);
-  });
-
-  it("reports every bad or unknown field at once, with its value and what is allowed", () => {
-    expect(() =>
-      parseEdgeCacheSettings({
-        maxAgeSeconds: 0,
-        staleWhileRevalidateSeconds: 1.5,
-        staleIfErrorSeconds: 31_536_001,
-        staleWhileRevalidate: 60,
-      }),
-    ).toThrow(
-      new EdgeCacheSettingsError(
-        "cache-settings.json: maxAgeSeconds = 0: expected a whole number of seconds from 1 to 31536000; " +
-          "staleWhileRevalidateSeconds = 1.5: expected a whole number of seconds from 1 to 31536000; " +
-          "staleIfErrorSeconds = 31536001: expected a whole number of seconds from 1 to 31536000; " +
-          "staleWhileRevalidate: unknown setting; known settings are maxAgeSeconds, staleWhileRevalidateSeconds, staleIfErrorSeconds",
-      ),
-    );
-  });
-
-  it("names a missing field", () => {
-    expect(() => parseEdgeCacheSettings({ maxAgeSeconds: 60, staleIfErrorSeconds: 60 })).toThrow(
-      "staleWhileRevalidateSeconds = undefined: expected a whole number of seconds from 1 to 31536000",
-    );
-  });
-
-  it.each([null, [], "86400"])("refuses %j, which is not an object", (raw) => {
-    expect(() => parseEdgeCacheSettings(raw)).toThrow(/expected an object with maxAgeSeconds/);
   });
 });

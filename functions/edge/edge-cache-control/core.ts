@@ -11,68 +11,10 @@
  * only access control, encryption and storage class), so without this function the cached object
  * has none and CloudFront neither serves it stale while it revalidates nor when S3 fails.
  *
- * Pure: no AWS calls, no environment. The settings are baked into the deployment package
- * (Lambda@Edge has no environment variables), in the file `SETTINGS_FILE` beside the bundle
- * (`contracts/edge-cache-control`).
+ * Pure: no AWS calls, no environment. The settings are read and checked by `./config`.
  */
 import type { CloudFrontHeaders, CloudFrontResponse } from "aws-lambda";
-import {
-  EDGE_CACHE_SETTINGS_FIELDS as FIELDS,
-  EDGE_CACHE_SETTINGS_FILE as SETTINGS_FILE,
-  MAX_EDGE_CACHE_SECONDS as MAX_DIRECTIVE_SECONDS,
-  type EdgeCacheSettings,
-} from "../../../contracts/edge-cache-control";
-
-export { SETTINGS_FILE, MAX_DIRECTIVE_SECONDS, type EdgeCacheSettings };
-
-/** A settings file that cannot be used; the message names each field and what is allowed. */
-export class EdgeCacheSettingsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "EdgeCacheSettingsError";
-  }
-}
-
-/**
- * Reads the settings (the parsed JSON of `SETTINGS_FILE`). Every problem is reported at once, as
- * `<field> = <value>: <what is allowed>`; unknown fields are refused, so a misspelt one is not
- * silently ignored.
- */
-export function parseEdgeCacheSettings(raw: unknown): EdgeCacheSettings {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    throw new EdgeCacheSettingsError(
-      `${SETTINGS_FILE} = ${JSON.stringify(raw)}: expected an object with ${FIELDS.join(", ")}`,
-    );
-  }
-  const object = raw as Record<string, unknown>;
-  const problems: string[] = [];
-  for (const field of FIELDS) {
-    const value = object[field];
-    if (
-      typeof value !== "number" ||
-      !Number.isInteger(value) ||
-      value < 1 ||
-      value > MAX_DIRECTIVE_SECONDS
-    ) {
-      problems.push(
-        `${field} = ${JSON.stringify(value)}: expected a whole number of seconds from 1 to ${MAX_DIRECTIVE_SECONDS}`,
-      );
-    }
-  }
-  for (const field of Object.keys(object)) {
-    if (!(FIELDS as readonly string[]).includes(field)) {
-      problems.push(`${field}: unknown setting; known settings are ${FIELDS.join(", ")}`);
-    }
-  }
-  if (problems.length > 0) {
-    throw new EdgeCacheSettingsError(`${SETTINGS_FILE}: ${problems.join("; ")}`);
-  }
-  return {
-    maxAgeSeconds: object.maxAgeSeconds as number,
-    staleWhileRevalidateSeconds: object.staleWhileRevalidateSeconds as number,
-    staleIfErrorSeconds: object.staleIfErrorSeconds as number,
-  };
-}
+import type { EdgeCacheSettings } from "../../../contracts/edge-cache-control";
 
 /**
  * The `Cache-Control` of a cached object: `public`, because the edge is a shared cache (an origin

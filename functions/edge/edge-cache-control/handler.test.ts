@@ -1,12 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { bundleCode } from "../../../components/shared/bundle";
 import { EDGE_CACHE_CONTROL_ENTRY } from "../../../contracts/edge-cache-control";
-import { EdgeCacheSettingsError } from "./core";
-import { createHandler, loadEdgeCacheSettings } from "./origin-response";
+import { createHandler } from "./origin-response";
 import {
   cacheControlOf,
   originResponseEvent,
@@ -54,20 +50,6 @@ describe("the deployed package (bundle and settings file)", () => {
         event,
       ),
     ).rejects.toThrow("maxAgeSeconds = -1");
-  });
-});
-
-describe("loadEdgeCacheSettings", () => {
-  const directory = mkdtempSync(join(tmpdir(), "edge-settings-"));
-  afterAll(() => {
-    rmSync(directory, { recursive: true, force: true });
-  });
-
-  it("refuses a file that is not JSON, quoting it", () => {
-    writeFileSync(join(directory, "cache-settings.json"), "max-age=60");
-    expect(() => loadEdgeCacheSettings(directory)).toThrow(
-      new EdgeCacheSettingsError("cache-settings.json = max-age=60: not JSON"),
-    );
   });
 });
 

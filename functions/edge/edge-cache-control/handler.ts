@@ -9,6 +9,7 @@
  *
  * Permissions: none besides writing its own logs; it calls no AWS service.
  */
-import { createHandler, loadEdgeCacheSettings } from "./origin-response";
+import { loadEdgeCacheSettings } from "./config";
+import { createHandler } from "./origin-response";
 
 export const handler = createHandler(loadEdgeCacheSettings(__dirname));

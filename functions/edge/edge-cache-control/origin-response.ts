@@ -1,37 +1,10 @@
 /**
- * The origin-response handler over its settings file: `loadEdgeCacheSettings` reads the file the
- * deploying component bakes into the package, `createHandler` answers CloudFront's event.
+ * The origin-response handler over its settings (read by `./config` from the file the deploying
+ * component bakes into the package): `createHandler` answers CloudFront's event.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import type { CloudFrontResponseEvent, CloudFrontResponseResult } from "aws-lambda";
-import {
-  EdgeCacheSettingsError,
-  parseEdgeCacheSettings,
-  SETTINGS_FILE,
-  withEdgeCacheControl,
-  type EdgeCacheSettings,
-} from "./core";
-
-/** Reads and validates the settings file of the package in `directory`. */
-export function loadEdgeCacheSettings(directory: string): EdgeCacheSettings {
-  const path = join(directory, SETTINGS_FILE);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new EdgeCacheSettingsError(
-      `${SETTINGS_FILE}: cannot read it beside the handler (${error instanceof Error ? error.message : String(error)}); the deployment package must contain it`,
-    );
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new EdgeCacheSettingsError(`${SETTINGS_FILE} = ${text.slice(0, 80)}: not JSON`);
-  }
-  return parseEdgeCacheSettings(parsed);
-}
+import type { EdgeCacheSettings } from "../../../contracts/edge-cache-control";
+import { withEdgeCacheControl } from "./core";
 
 /** The origin-response handler for the given settings. */
 export function createHandler(

@@ -24,13 +24,11 @@ import {
   tokenFor,
   rejection,
 } from "./test-support";
+import { DETOKENIZE_CONTEXT, EMAIL, PHONE, PURPOSE } from "./fixtures/events";
 
 const kms = mockClient(KMSClient);
 const ddb = mockClient(DynamoDBClient);
 const rds = mockClient(RDSDataClient);
-
-const CONTEXT = { awsRequestId: "req-2" };
-const PURPOSE = "support ticket 4711: verify learner email";
 
 let restoreEnvironment: () => void = () => undefined;
 let logs: ReturnType<typeof captureLogs>;
@@ -94,8 +92,6 @@ afterEach(() => {
   restoreEnvironment();
 });
 
-const EMAIL = "jane.doe@example.com";
-const PHONE = "+966501234567";
 const EMAIL_TOKEN = tokenFor("email", EMAIL);
 const PHONE_TOKEN = tokenFor("phone", PHONE);
 const UNKNOWN_TOKEN = tokenFor("email", "nobody@example.com");
@@ -123,7 +119,7 @@ describe.each([
     const phoneCiphertext = seed("phone", PHONE_TOKEN, PHONE);
     const response = await handler(
       { tokens: [PHONE_TOKEN, EMAIL_TOKEN, PHONE_TOKEN], purpose: PURPOSE },
-      CONTEXT,
+      DETOKENIZE_CONTEXT,
     );
     expect(response).toEqual({
       values: [
@@ -183,7 +179,9 @@ describe.each([
     const handler = await loadHandler(env);
     const ciphertext = fake.seal("email", EMAIL_TOKEN, EMAIL);
     stored.push({ token: UNKNOWN_TOKEN, field: "email", ciphertext });
-    const error = await rejection(handler({ tokens: [UNKNOWN_TOKEN], purpose: PURPOSE }, CONTEXT));
+    const error = await rejection(
+      handler({ tokens: [UNKNOWN_TOKEN], purpose: PURPOSE }, DETOKENIZE_CONTEXT),
+    );
     expect(error).toMatchObject({
       name: "VaultIntegrityError",
       message:
@@ -230,7 +228,7 @@ describe.each([
     ],
   ])("rejects %j before any AWS call", async (event, message) => {
     const handler = await loadHandler(env);
-    await expect(handler(event, CONTEXT)).rejects.toMatchObject({
+    await expect(handler(event, DETOKENIZE_CONTEXT)).rejects.toMatchObject({
       name: "InvalidRequestError",
       message,
     });

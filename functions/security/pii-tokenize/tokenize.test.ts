@@ -26,13 +26,13 @@ import {
   utf8,
   rejection,
 } from "./test-support";
+import { TOKENIZE_CONTEXT, TYPED_EMAIL, TYPED_PHONE } from "./fixtures/events";
 
 const kms = mockClient(KMSClient);
 const ddb = mockClient(DynamoDBClient);
 const rds = mockClient(RDSDataClient);
 
 const NOW = new Date("2025-03-01T12:00:00.000Z");
-const CONTEXT = { awsRequestId: "req-1" };
 
 let restoreEnvironment: () => void = () => undefined;
 let logs: ReturnType<typeof captureLogs>;
@@ -64,10 +64,8 @@ afterEach(() => {
   restoreEnvironment();
 });
 
-const EMAIL = " Jane.Doe@Example.COM ";
-const PHONE = "+966 (50) 123-4567";
-const EMAIL_TOKEN = tokenFor("email", EMAIL);
-const PHONE_TOKEN = tokenFor("phone", PHONE);
+const EMAIL_TOKEN = tokenFor("email", TYPED_EMAIL);
+const PHONE_TOKEN = tokenFor("phone", TYPED_PHONE);
 
 /** Writes to the vault, as `{ token, field, ciphertext }`, whichever the kind. */
 function vaultWrites(): { token?: string; field?: string; ciphertext?: Uint8Array }[] {
@@ -97,11 +95,11 @@ describe.each([
     const response = await handler(
       {
         items: [
-          { field: "email", value: EMAIL },
-          { field: "phone", value: PHONE },
+          { field: "email", value: TYPED_EMAIL },
+          { field: "phone", value: TYPED_PHONE },
         ],
       },
-      CONTEXT,
+      TOKENIZE_CONTEXT,
     );
     expect(response).toEqual({
       tokens: [
@@ -198,9 +196,9 @@ describe.each([
     const handler = await loadHandler(env);
     const response = await handler({
       items: [
-        { field: "email", value: EMAIL },
+        { field: "email", value: TYPED_EMAIL },
         { field: "email", value: "jane.doe@example.com" },
-        { field: "email", value: EMAIL },
+        { field: "email", value: TYPED_EMAIL },
       ],
     });
     expect(response.tokens).toEqual([
@@ -219,13 +217,13 @@ describe.each([
       handler(
         {
           items: [
-            { field: "email", value: EMAIL },
+            { field: "email", value: TYPED_EMAIL },
             { field: "Email", value: "someone@example.com" },
             { field: "phone", value: " - " },
             { field: "note", value: "\u0639".repeat(2049) },
           ],
         },
-        CONTEXT,
+        TOKENIZE_CONTEXT,
       ),
     );
     expect(error).toMatchObject({
@@ -268,7 +266,9 @@ describe.each([
         $metadata: { httpStatusCode: 400 },
       }),
     );
-    const error = await rejection(handler({ items: [{ field: "email", value: EMAIL }] }, CONTEXT));
+    const error = await rejection(
+      handler({ items: [{ field: "email", value: TYPED_EMAIL }] }, TOKENIZE_CONTEXT),
+    );
     expect(error).toMatchObject({
       name: "KeyServiceError",
       message: "key service call GenerateMac failed",
@@ -290,11 +290,11 @@ describe.each([
       handler(
         {
           items: [
-            { field: "email", value: EMAIL },
-            { field: "phone", value: PHONE },
+            { field: "email", value: TYPED_EMAIL },
+            { field: "phone", value: TYPED_PHONE },
           ],
         },
-        CONTEXT,
+        TOKENIZE_CONTEXT,
       ),
     );
     expect(error).toMatchObject({
@@ -319,12 +319,14 @@ describe.each([
 
   it("returns a safe error when the vault write fails", async () => {
     const handler = await loadHandler(env);
-    const raw = Object.assign(new Error(`raw failure for ${EMAIL}`), {
+    const raw = Object.assign(new Error(`raw failure for ${TYPED_EMAIL}`), {
       name: "InternalServerError",
     });
     ddb.on(PutItemCommand).rejects(raw);
     rds.on(ExecuteStatementCommand).rejects(raw);
-    await expect(handler({ items: [{ field: "email", value: EMAIL }] })).rejects.toMatchObject({
+    await expect(
+      handler({ items: [{ field: "email", value: TYPED_EMAIL }] }),
+    ).rejects.toMatchObject({
       name: "VaultError",
       message: "vault write failed",
     });
@@ -342,10 +344,10 @@ describe.each([
 describe("tokenize handler with the aurora vault, run again", () => {
   it("is idempotent: a re-run gets the same tokens and finds the records present", async () => {
     const handler = await loadHandler(AURORA_ENV);
-    const event = { items: [{ field: "email", value: EMAIL }] };
-    const first = await handler(event, CONTEXT);
+    const event = { items: [{ field: "email", value: TYPED_EMAIL }] };
+    const first = await handler(event, TOKENIZE_CONTEXT);
     rds.on(ExecuteStatementCommand).resolves({ numberOfRecordsUpdated: 0 });
-    const second = await handler(event, CONTEXT);
+    const second = await handler(event, TOKENIZE_CONTEXT);
     expect(second).toEqual(first);
     expect(vaultWrites().map((write) => write.token)).toEqual([EMAIL_TOKEN, EMAIL_TOKEN]);
     expect(logs.lines()[1]).toMatchObject({ created: 0, existing: 1 });

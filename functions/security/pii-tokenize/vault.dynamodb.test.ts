@@ -18,6 +18,7 @@ import {
   utf8,
 } from "./test-support";
 import { DYNAMODB_BATCH_GET_LIMIT, DynamoDbTokenVault } from "./vault";
+import { DETOKENIZE_CONTEXT, TOKENIZE_CONTEXT } from "./fixtures/events";
 
 // The DynamoDB token vault against DynamoDB Local: the real put-if-absent condition and
 // BatchGetItem (with its limits) on a table keyed as components/data/user-data-store.ts keys the
@@ -137,7 +138,6 @@ describe("DynamoDbTokenVault", () => {
 
 describe("tokenize and detokenize handlers on the DynamoDB vault", () => {
   const kms = mockClient(KMSClient);
-  const CONTEXT = { awsRequestId: "req-1" };
   let restoreEndpoint: () => void = () => undefined;
   let restoreEnvironment: () => void = () => undefined;
   let logs: ReturnType<typeof captureLogs>;
@@ -179,11 +179,11 @@ describe("tokenize and detokenize handlers on the DynamoDB vault", () => {
     const { tokenize } = await loadHandlers();
     const value = freshValue();
     const event = { items: [{ field: "email", value }] };
-    const first = await tokenize(event, CONTEXT);
+    const first = await tokenize(event, TOKENIZE_CONTEXT);
     const token = tokenFor("email", value);
     expect(first).toEqual({ tokens: [{ field: "email", token }] });
     const stored = await storedItem(token);
-    const second = await tokenize(event, CONTEXT);
+    const second = await tokenize(event, TOKENIZE_CONTEXT);
     expect(second).toEqual(first);
     // The re-run encrypted again, but its ciphertext was not written over the first.
     expect(await storedItem(token)).toEqual(stored);
@@ -197,7 +197,7 @@ describe("tokenize and detokenize handlers on the DynamoDB vault", () => {
     const { tokenize, detokenize } = await loadHandlers();
     const value = freshValue();
     const event = { items: [{ field: "email", value: ` ${value.toUpperCase()} ` }] };
-    const responses = await Promise.all([1, 2, 3, 4].map(() => tokenize(event, CONTEXT)));
+    const responses = await Promise.all([1, 2, 3, 4].map(() => tokenize(event, TOKENIZE_CONTEXT)));
     const token = tokenFor("email", value);
     for (const response of responses) {
       expect(response).toEqual({ tokens: [{ field: "email", token }] });
@@ -213,7 +213,7 @@ describe("tokenize and detokenize handlers on the DynamoDB vault", () => {
           tokens: [token, tokenFor("email", "unknown@example.com")],
           purpose: "support ticket 4711",
         },
-        CONTEXT,
+        DETOKENIZE_CONTEXT,
       ),
     ).resolves.toEqual({
       values: [{ token, field: "email", value }],

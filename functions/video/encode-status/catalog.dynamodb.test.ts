@@ -13,12 +13,13 @@ import { DynamoDbSubmissionLedger } from "../encode-submit/aws";
 import { clientRequestToken } from "../encode-submit/message";
 import { DynamoDbVideoCatalog } from "./catalog";
 import { parseJobStateChange, type CatalogUpdate } from "./job-event";
+import { HANDLER_ENV, TOPIC_ARN, captureLogs, setHandlerEnvironment } from "./test-support";
 import {
+  CONTEXT,
   COURSE_ID,
   DASH_KEY,
   EARLIER_JOB_ID,
   EARLIER_SOURCE_VERSION,
-  HANDLER_ENV,
   HLS_KEY,
   JOB_ID,
   QUEUE_ARN,
@@ -26,25 +27,42 @@ import {
   SOURCE_KEY,
   SOURCE_VERSION,
   THUMBNAILS_PREFIX,
-  TOPIC_ARN,
   at,
   baseDetail,
   canceledDetail,
-  captureLogs,
   completeDetail,
   errorDetail,
   jobEvent,
   ofJob,
   progressingDetail,
-  setHandlerEnvironment,
   statusUpdateDetail,
-} from "./test-support";
+} from "./fixtures/events";
 
 // encode-status's catalog updates against DynamoDB Local: the real update and condition
 // expressions on a table keyed as components/video/video-pipeline.ts keys the video catalog, with the
 // submissions encode-submit's own ledger class records on the same items.
 
 const { client, table } = useTestTable("video-catalog", VIDEO_CATALOG_SCHEMA);
+
+/** The item of `videoId` once the pipeline's job (`completeDetail`) completed at `updatedAt`. */
+function completedItem(videoId: string, updatedAt: string): Record<string, string | number> {
+  return {
+    videoId,
+    status: "COMPLETE",
+    lastEvent: "COMPLETE",
+    jobId: JOB_ID,
+    updatedAt,
+    courseId: COURSE_ID,
+    sourceKey: SOURCE_KEY,
+    sourceVersion: SOURCE_VERSION,
+    queue: QUEUE_ARN,
+    percentComplete: 100,
+    hlsManifestKey: HLS_KEY,
+    dashManifestKey: DASH_KEY,
+    thumbnailsPrefix: THUMBNAILS_PREFIX,
+    durationMs: 1_834_443,
+  };
+}
 
 /** The catalog item of `videoId` with plain values (strings for S, numbers for N). */
 async function plainItem(videoId: string): Promise<Record<string, string | number> | undefined> {
@@ -111,22 +129,7 @@ describe("DynamoDbVideoCatalog", () => {
 
   it("ends in the same state whatever order the events arrive in, duplicates included", async () => {
     const { item, videoId } = await applyAll(lifecycle);
-    const expected = {
-      videoId,
-      status: "COMPLETE",
-      lastEvent: "COMPLETE",
-      jobId: JOB_ID,
-      updatedAt: "2025-01-01T00:03:20.000Z",
-      courseId: COURSE_ID,
-      sourceKey: SOURCE_KEY,
-      sourceVersion: SOURCE_VERSION,
-      queue: QUEUE_ARN,
-      percentComplete: 100,
-      hlsManifestKey: HLS_KEY,
-      dashManifestKey: DASH_KEY,
-      thumbnailsPrefix: THUMBNAILS_PREFIX,
-      durationMs: 1_834_443,
-    };
+    const expected = completedItem(videoId, "2025-01-01T00:03:20.000Z");
     expect(item).toEqual(expected);
     await fc.assert(
       fc.asyncProperty(
@@ -179,22 +182,7 @@ describe("DynamoDbVideoCatalog", () => {
       updateOf(errorDetail(at(50), "first attempt failed")),
       updateOf(completeDetail(at(900))),
     ]);
-    expect(item).toEqual({
-      videoId,
-      status: "COMPLETE",
-      lastEvent: "COMPLETE",
-      jobId: JOB_ID,
-      updatedAt: "2025-01-01T00:15:00.000Z",
-      courseId: COURSE_ID,
-      sourceKey: SOURCE_KEY,
-      sourceVersion: SOURCE_VERSION,
-      queue: QUEUE_ARN,
-      percentComplete: 100,
-      hlsManifestKey: HLS_KEY,
-      dashManifestKey: DASH_KEY,
-      thumbnailsPrefix: THUMBNAILS_PREFIX,
-      durationMs: 1_834_443,
-    });
+    expect(item).toEqual(completedItem(videoId, "2025-01-01T00:15:00.000Z"));
   });
 
   it("writes an ERROR's code and message, and removes a message the newer ERROR lacks", async () => {
@@ -334,7 +322,6 @@ describe("DynamoDbVideoCatalog", () => {
 
 describe("encode-status handler on the real catalog", () => {
   const sns = mockClient(SNSClient);
-  const CONTEXT = { awsRequestId: "req-1" };
 
   type Handler = (typeof import("./handler"))["handler"];
   let restoreEndpoint: () => void = () => undefined;

@@ -9,17 +9,8 @@ import { DynamoDbVideoCatalog } from "./catalog";
 import { CatalogError } from "./errors";
 import { parseJobStateChange, type CatalogUpdate } from "./job-event";
 import { publishInput } from "./notifier";
-import {
-  CATALOG_TABLE,
-  COURSE_ID,
-  JOB_ID,
-  TOPIC_ARN,
-  VIDEO_ID,
-  at,
-  captureLogs,
-  jobEvent,
-  progressingDetail,
-} from "./test-support";
+import { CATALOG_TABLE, TOPIC_ARN, captureLogs } from "./test-support";
+import { COURSE_ID, JOB_ID, VIDEO_ID, at, jobEvent, progressingDetail } from "./fixtures/events";
 
 const ddb = mockClient(DynamoDBClient);
 let logs: ReturnType<typeof captureLogs>;

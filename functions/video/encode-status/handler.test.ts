@@ -3,22 +3,20 @@ import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type MediaConvertJobStateChange } from "./job-event";
+import { CATALOG_TABLE, HANDLER_ENV, captureLogs, setHandlerEnvironment } from "./test-support";
 import {
-  CATALOG_TABLE,
-  HANDLER_ENV,
+  CONTEXT,
   JOB_ID,
   at,
   baseDetail,
-  captureLogs,
   completeDetail,
   errorDetail,
   jobEvent,
-  setHandlerEnvironment,
-} from "./test-support";
+} from "./fixtures/events";
+import { rejection } from "../../shared/test-support";
 
 const ddb = mockClient(DynamoDBClient);
 const sns = mockClient(SNSClient);
-const CONTEXT = { awsRequestId: "req-1" };
 
 let restoreEnvironment: () => void = () => undefined;
 let logs: ReturnType<typeof captureLogs>;
@@ -32,16 +30,6 @@ async function loadHandler(
   restoreEnvironment = setHandlerEnvironment(env);
   vi.resetModules();
   return (await import("./handler")).handler;
-}
-
-/** The error a promise rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 function awsCalls(): number {

@@ -28,7 +28,7 @@ import {
   jobEvent,
   progressingDetail,
   statusUpdateDetail,
-} from "./test-support";
+} from "./fixtures/events";
 
 /** The update an event asks for; fails the test when it is ignored. */
 function updateOf(event: unknown): CatalogUpdate {

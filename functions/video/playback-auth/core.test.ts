@@ -38,6 +38,7 @@ import {
   thrown,
   type TestKeyPair,
 } from "./test-support";
+import { REQUEST, REQUEST_COOKIE_ATTRIBUTES } from "./fixtures/events";
 
 const NOW = new Date("2025-03-01T12:00:00.000Z");
 const NOW_SECONDS = 1_740_830_400;
@@ -61,7 +62,7 @@ function deps(
 
 describe("parsePlaybackRequest", () => {
   it("uses the default session when the request gives none", () => {
-    expect(parsePlaybackRequest({ courseId: "intro-to-sql" }, 3600)).toEqual({
+    expect(parsePlaybackRequest(REQUEST, 3600)).toEqual({
       courseId: "intro-to-sql",
       sessionSeconds: 3600,
     });
@@ -247,10 +248,7 @@ describe("CloudFront base64", () => {
 describe("authorizePlayback", () => {
   it("returns the three cookies for the course's folder", async () => {
     const signer = new NodeRsaSha1Signer(keys.privateKey);
-    const grant = await authorizePlayback(
-      { courseId: "intro-to-sql", sessionSeconds: 3600 },
-      deps(signer),
-    );
+    const grant = await authorizePlayback({ ...REQUEST, sessionSeconds: 3600 }, deps(signer));
     const resource = "https://media.example.com/courses/intro-to-sql/*";
     const policy = buildPolicy(resource, NOW_SECONDS + 3600);
     expect(signer.policies).toEqual([policy]);
@@ -282,14 +280,7 @@ describe("authorizePlayback", () => {
     expect(signature).toHaveLength(256);
     expect(verify("RSA-SHA1", policyBytes, keys.publicKey, signature)).toBe(true);
     for (const cookie of cookies.values()) {
-      expect(cookie.attributes).toEqual({
-        Domain: "media.example.com",
-        Path: "/courses/intro-to-sql/",
-        "Max-Age": "3600",
-        Secure: true,
-        HttpOnly: true,
-        SameSite: "None",
-      });
+      expect(cookie.attributes).toEqual(REQUEST_COOKIE_ATTRIBUTES);
     }
   });
 

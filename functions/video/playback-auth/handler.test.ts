@@ -20,12 +20,12 @@ import {
   type HandlerVariable,
   type TestKeyPair,
 } from "./test-support";
+import { CONTEXT, REQUEST, REQUEST_COOKIE_ATTRIBUTES } from "./fixtures/events";
 
 const secretsManager = mockClient(SecretsManagerClient);
 
 const NOW = new Date("2025-03-01T12:00:00.000Z");
 const NOW_SECONDS = NOW.getTime() / 1000;
-const CONTEXT = { awsRequestId: "0b7c3e58-2f4d-4a61-8c9e-1d2f3a4b5c6d" };
 
 type Handler = (typeof import("./handler"))["handler"];
 type Core = typeof import("./errors");
@@ -90,7 +90,7 @@ function expectNothingSecretLogged(cookies: readonly string[]): void {
 describe("handler", () => {
   it("signs cookies for the course's folder for the default session", async () => {
     const handler = await loadHandler();
-    const grant = await handler({ courseId: "intro-to-sql" }, CONTEXT);
+    const grant = await handler(REQUEST, CONTEXT);
     expect(grant).toEqual({
       cookies: [
         expect.stringMatching(/^CloudFront-Policy=/),
@@ -112,14 +112,7 @@ describe("handler", () => {
     const byName = cookiesByName(grant.cookies);
     expect(byName.get("CloudFront-Key-Pair-Id")?.value).toBe(KEY_PAIR_ID);
     for (const cookie of byName.values()) {
-      expect(cookie.attributes).toEqual({
-        Domain: "media.example.com",
-        Path: "/courses/intro-to-sql/",
-        "Max-Age": "3600",
-        Secure: true,
-        HttpOnly: true,
-        SameSite: "None",
-      });
+      expect(cookie.attributes).toEqual(REQUEST_COOKIE_ATTRIBUTES);
     }
     expect(
       secretsManager.commandCalls(GetSecretValueCommand).map(({ args }) => args[0].input),

@@ -178,6 +178,26 @@ describe("CachedPrivateKey", () => {
   let now = 0;
   const clock = (): number => now;
 
+  /**
+   * A cache holding `pem-1` that serves it stale for 15 minutes after its 5 minutes are up,
+   * retrying the source every 30 seconds; its source fails from now on.
+   */
+  async function staleTolerantCacheWhoseSourceFails(): Promise<{
+    source: ScriptedSource;
+    cache: CachedPrivateKey;
+  }> {
+    const source = new ScriptedSource();
+    const cache = new CachedPrivateKey(source, {
+      ttlMs: 300_000,
+      staleIfErrorMs: 900_000,
+      retryAfterErrorMs: 30_000,
+      now: clock,
+    });
+    await cache.get();
+    source.failure = new SigningKeyUnavailableError();
+    return { source, cache };
+  }
+
   beforeEach(() => {
     now = 1_000_000;
   });
@@ -251,15 +271,7 @@ describe("CachedPrivateKey", () => {
   });
 
   it("keeps using the old key for a while when a refresh fails, retrying after a pause", async () => {
-    const source = new ScriptedSource();
-    const cache = new CachedPrivateKey(source, {
-      ttlMs: 300_000,
-      staleIfErrorMs: 900_000,
-      retryAfterErrorMs: 30_000,
-      now: clock,
-    });
-    await cache.get();
-    source.failure = new SigningKeyUnavailableError();
+    const { source, cache } = await staleTolerantCacheWhoseSourceFails();
     now += 300_000;
     await expect(cache.get()).resolves.toBe("pem-1");
     expect(source.calls).toBe(2);
@@ -285,15 +297,7 @@ describe("CachedPrivateKey", () => {
   });
 
   it("fails once the old key is older than TTL plus the stale allowance", async () => {
-    const source = new ScriptedSource();
-    const cache = new CachedPrivateKey(source, {
-      ttlMs: 300_000,
-      staleIfErrorMs: 900_000,
-      retryAfterErrorMs: 30_000,
-      now: clock,
-    });
-    await cache.get();
-    source.failure = new SigningKeyUnavailableError();
+    const { cache } = await staleTolerantCacheWhoseSourceFails();
     now += 1_199_999;
     await expect(cache.get()).resolves.toBe("pem-1");
     now += 1;

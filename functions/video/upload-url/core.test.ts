@@ -11,6 +11,7 @@ import {
 } from "./core";
 import { InvalidRequestError } from "./errors";
 import { thrown } from "../../shared/test-support";
+import { REQUIRED_FIELDS } from "./fixtures/events";
 import { CONFIG, KMS_KEY_ARN, RAW_BUCKET, RecordingSigner } from "./test-support";
 
 const VIDEO_ID = "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b";
@@ -21,79 +22,81 @@ function deps(signer = new RecordingSigner(), config = CONFIG) {
   return { config, signer, newVideoId: () => VIDEO_ID, now: () => NOW };
 }
 
-const VALID = {
-  courseId: "intro-to-finance",
-  contentType: "video/mp4",
-  contentLength: 734_003_200,
-};
-
 describe("parseUploadRequest", () => {
   it("accepts a valid request and keeps only the file name's extension", () => {
-    expect(parseUploadRequest({ ...VALID, fileName: "Week 1 - Intro.MP4" }, schema)).toEqual({
-      ...VALID,
+    expect(
+      parseUploadRequest({ ...REQUIRED_FIELDS, fileName: "Week 1 - Intro.MP4" }, schema),
+    ).toEqual({
+      ...REQUIRED_FIELDS,
       fileExtension: "mp4",
     });
-    expect(parseUploadRequest(VALID, schema)).toEqual(VALID);
+    expect(parseUploadRequest(REQUIRED_FIELDS, schema)).toEqual(REQUIRED_FIELDS);
   });
 
   it("accepts sizes from 1 byte to the limit", () => {
-    expect(parseUploadRequest({ ...VALID, contentLength: 1 }, schema).contentLength).toBe(1);
+    expect(parseUploadRequest({ ...REQUIRED_FIELDS, contentLength: 1 }, schema).contentLength).toBe(
+      1,
+    );
     expect(
-      parseUploadRequest({ ...VALID, contentLength: CONFIG.maxUploadBytes }, schema).contentLength,
+      parseUploadRequest({ ...REQUIRED_FIELDS, contentLength: CONFIG.maxUploadBytes }, schema)
+        .contentLength,
     ).toBe(CONFIG.maxUploadBytes);
   });
 
   it.each([
     [
-      { ...VALID, contentType: "video/avi" },
+      { ...REQUIRED_FIELDS, contentType: "video/avi" },
       'contentType must be one of video/mp4, video/quicktime, video/webm; got "video/avi"',
     ],
     [
-      { ...VALID, contentType: "video/x-matroska" },
+      { ...REQUIRED_FIELDS, contentType: "video/x-matroska" },
       'contentType must be one of video/mp4, video/quicktime, video/webm; got "video/x-matroska"',
     ],
     [
-      { ...VALID, contentType: "VIDEO/MP4" },
+      { ...REQUIRED_FIELDS, contentType: "VIDEO/MP4" },
       'contentType must be one of video/mp4, video/quicktime, video/webm; got "VIDEO/MP4"',
     ],
     [
-      { ...VALID, contentLength: CONFIG.maxUploadBytes + 1 },
+      { ...REQUIRED_FIELDS, contentLength: CONFIG.maxUploadBytes + 1 },
       "contentLength must be at most 2147483648 bytes, got 2147483649",
     ],
     [
-      { ...VALID, contentLength: 0 },
+      { ...REQUIRED_FIELDS, contentLength: 0 },
       "contentLength must be a positive whole number of bytes, got 0",
     ],
     [
-      { ...VALID, contentLength: -1 },
+      { ...REQUIRED_FIELDS, contentLength: -1 },
       "contentLength must be a positive whole number of bytes, got -1",
     ],
     [
-      { ...VALID, contentLength: 1.5 },
+      { ...REQUIRED_FIELDS, contentLength: 1.5 },
       "contentLength must be a positive whole number of bytes, got 1.5",
     ],
     [
-      { ...VALID, contentLength: "1000" },
+      { ...REQUIRED_FIELDS, contentLength: "1000" },
       'contentLength must be a positive whole number of bytes, got "1000"',
     ],
     [
-      { ...VALID, contentLength: Number.POSITIVE_INFINITY },
+      { ...REQUIRED_FIELDS, contentLength: Number.POSITIVE_INFINITY },
       "contentLength must be a positive whole number of bytes, got Infinity",
     ],
-    [{ ...VALID, courseId: "Intro-To-Finance" }, "courseId must match ^[a-z0-9-]{1,64}$"],
-    [{ ...VALID, courseId: "" }, "courseId must match ^[a-z0-9-]{1,64}$"],
-    [{ ...VALID, courseId: "a".repeat(65) }, "courseId must match ^[a-z0-9-]{1,64}$"],
-    [{ ...VALID, courseId: "../finance" }, "courseId must match ^[a-z0-9-]{1,64}$"],
-    [{ ...VALID, fileName: `${"x".repeat(252)}.mp4` }, "fileName must be at most 255 characters"],
+    [{ ...REQUIRED_FIELDS, courseId: "Intro-To-Finance" }, "courseId must match ^[a-z0-9-]{1,64}$"],
+    [{ ...REQUIRED_FIELDS, courseId: "" }, "courseId must match ^[a-z0-9-]{1,64}$"],
+    [{ ...REQUIRED_FIELDS, courseId: "a".repeat(65) }, "courseId must match ^[a-z0-9-]{1,64}$"],
+    [{ ...REQUIRED_FIELDS, courseId: "../finance" }, "courseId must match ^[a-z0-9-]{1,64}$"],
     [
-      { ...VALID, fileName: "../../etc/passwd" },
+      { ...REQUIRED_FIELDS, fileName: `${"x".repeat(252)}.mp4` },
+      "fileName must be at most 255 characters",
+    ],
+    [
+      { ...REQUIRED_FIELDS, fileName: "../../etc/passwd" },
       "fileName must be a bare file name, without / or \\",
     ],
     [
-      { ...VALID, fileName: "C:\\videos\\week1.mp4" },
+      { ...REQUIRED_FIELDS, fileName: "C:\\videos\\week1.mp4" },
       "fileName must be a bare file name, without / or \\",
     ],
-    [{ ...VALID, fileName: 42 }, "fileName must be a string"],
+    [{ ...REQUIRED_FIELDS, fileName: 42 }, "fileName must be a string"],
     [{ contentType: "video/mp4", contentLength: 1 }, "courseId is required"],
     [{ courseId: "c1", contentLength: 1 }, "contentType is required"],
     [{ courseId: "c1", contentType: "video/mp4" }, "contentLength is required"],
@@ -110,7 +113,9 @@ describe("parseUploadRequest", () => {
 
   it("counts the file name in characters", () => {
     const name = `${"\u{1F3AC}".repeat(251)}.mp4`;
-    expect(parseUploadRequest({ ...VALID, fileName: name }, schema).fileExtension).toBe("mp4");
+    expect(parseUploadRequest({ ...REQUIRED_FIELDS, fileName: name }, schema).fileExtension).toBe(
+      "mp4",
+    );
   });
 
   it("reports every problem at once, by field", () => {
@@ -159,7 +164,10 @@ describe("uploadKey", () => {
 describe("issueUploadUrl", () => {
   it("signs exactly the key, size range, type, encryption and course conditions", async () => {
     const signer = new RecordingSigner();
-    const request = parseUploadRequest({ ...VALID, contentType: "video/quicktime" }, schema);
+    const request = parseUploadRequest(
+      { ...REQUIRED_FIELDS, contentType: "video/quicktime" },
+      schema,
+    );
     const response = await issueUploadUrl(request, deps(signer));
     const key = `uploads/intro-to-finance/${VIDEO_ID}/source.mov`;
     expect(signer.inputs).toEqual([
@@ -193,7 +201,7 @@ describe("issueUploadUrl", () => {
 
   it("expires after the configured lifetime, cut to whole seconds", async () => {
     const response = await issueUploadUrl(
-      parseUploadRequest(VALID, schema),
+      parseUploadRequest(REQUIRED_FIELDS, schema),
       deps(new RecordingSigner(), { ...CONFIG, urlTtlSeconds: 3600 }),
     );
     expect(response.expiresAt).toBe("2025-03-01T13:00:00Z");
@@ -209,7 +217,7 @@ describe("issueUploadUrl", () => {
         fc.constantFrom(...CONFIG.allowedContentTypes),
         async (fileName, contentType) => {
           const signer = new RecordingSigner();
-          const request = parseUploadRequest({ ...VALID, contentType, fileName }, schema);
+          const request = parseUploadRequest({ ...REQUIRED_FIELDS, contentType, fileName }, schema);
           const response = await issueUploadUrl(request, deps(signer));
           expect(response.key).toBe(
             `uploads/intro-to-finance/${VIDEO_ID}/source.${CONTENT_TYPE_EXTENSIONS[contentType]}`,

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { UploadUrlRequest } from "./core";
+import { rejection } from "../../shared/test-support";
+import { CONTEXT, REQUEST } from "./fixtures/events";
 import {
   ACCESS_KEY_ID,
   HANDLER_ENV,
@@ -14,14 +15,7 @@ import {
 } from "./test-support";
 
 const NOW = new Date("2025-03-01T12:00:00.000Z");
-const CONTEXT = { awsRequestId: "req-1" };
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const REQUEST: UploadUrlRequest = {
-  courseId: "intro-to-finance",
-  contentType: "video/mp4",
-  contentLength: 734_003_200,
-  fileName: "Lecture 01 (final).MP4",
-};
 
 let restoreEnvironment: () => void = () => undefined;
 let logs: ReturnType<typeof captureLogs>;
@@ -35,16 +29,6 @@ async function loadHandler(
   restoreEnvironment = setHandlerEnvironment(env);
   vi.resetModules();
   return (await import("./handler")).handler;
-}
-
-/** The error a promise rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
 }
 
 beforeEach(() => {

@@ -1,0 +1,53 @@
+/**
+ * The errors the analytics API answers with. Each is a shared `FunctionError`: its `status` is
+ * the HTTP status and its `message` the body's `error`, written for callers (a parameter name and
+ * a fixed reason, never a ClickHouse message, which can quote the query).
+ */
+import { FunctionError } from "../../shared/errors";
+
+/** Base of the API's answered errors: a fixed message and the HTTP status it is answered with. */
+abstract class AnalyticsApiError extends FunctionError {
+  // Private, so that errors still compare and serialise by name and message alone.
+  readonly #status: number;
+
+  constructor(message: string, status: number) {
+    super(message);
+    this.#status = status;
+  }
+
+  override get status(): number {
+    return this.#status;
+  }
+}
+
+/** A request that does not parse: the message names the first parameter at fault. */
+export class BadRequest extends AnalyticsApiError {
+  override readonly name = "BadRequest";
+  constructor(message: string) {
+    super(message, 400);
+  }
+}
+
+/** A path the API does not serve. */
+export class NotFound extends AnalyticsApiError {
+  override readonly name = "NotFound";
+  constructor() {
+    super("not found", 404);
+  }
+}
+
+/** A method other than GET; the answer carries `allow: GET`. */
+export class MethodNotAllowed extends AnalyticsApiError {
+  override readonly name = "MethodNotAllowed";
+  constructor() {
+    super("method not allowed", 405);
+  }
+}
+
+/** A query that failed on the server; the cause is in the logs, not in the answer. */
+export class QueryFailed extends AnalyticsApiError {
+  override readonly name = "QueryFailed";
+  constructor() {
+    super("the query failed", 500);
+  }
+}
