@@ -3,23 +3,13 @@
  * this layout), content types, sizes and fixed reasons; never a raw AWS error message.
  */
 
-import { configurationMessage } from "../../shared/configuration";
-
 /** Base of every error this function raises on purpose. */
 export abstract class EncodeSubmitError extends Error {
   abstract override readonly name: string;
 }
 
 /** Required environment variables are missing or invalid (raised when the module loads). */
-export class ConfigurationError extends EncodeSubmitError {
-  override readonly name = "ConfigurationError";
-  constructor(
-    readonly missing: readonly string[],
-    readonly problems: readonly string[] = [],
-  ) {
-    super(configurationMessage(missing, problems));
-  }
-}
+export { ConfigurationError } from "../../shared/errors";
 
 /** An encoding ladder is not valid; `problems` lists every problem found. */
 export class InvalidLadderError extends EncodeSubmitError {
