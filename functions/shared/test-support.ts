@@ -64,3 +64,26 @@ export function thrown(fn: () => unknown): unknown {
   }
   throw new Error("expected an error");
 }
+
+/**
+ * A handler module loaded afresh for a test, as a Lambda cold start loads it: `load(env)` sets
+ * exactly `env` (through the folder's `setHandlerEnvironment`), drops the module cache and imports
+ * the module again; `restore()`, in `afterEach`, puts the environment back.
+ */
+export function coldStart<Env, Module>(
+  setHandlerEnvironment: (env: Env) => () => void,
+  importModule: () => Promise<Module>,
+): { load(env: Env): Promise<Module>; restore(): void } {
+  let restoreEnvironment: () => void = () => undefined;
+  return {
+    async load(env) {
+      restoreEnvironment = setHandlerEnvironment(env);
+      vi.resetModules();
+      return importModule();
+    },
+    restore: () => {
+      restoreEnvironment();
+      restoreEnvironment = () => undefined;
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type MediaConvertJobStateChange } from "./job-event";
 import { CATALOG_TABLE, HANDLER_ENV, captureLogs, setHandlerEnvironment } from "./test-support";
 import {
@@ -13,23 +13,22 @@ import {
   errorDetail,
   jobEvent,
 } from "./fixtures/events";
-import { rejection } from "../../shared/test-support";
+import { coldStart, rejection } from "../../shared/test-support";
 
 const ddb = mockClient(DynamoDBClient);
 const sns = mockClient(SNSClient);
 
-let restoreEnvironment: () => void = () => undefined;
 let logs: ReturnType<typeof captureLogs>;
 
 type Handler = (typeof import("./handler"))["handler"];
+
+const coldStarts = coldStart(setHandlerEnvironment, () => import("./handler"));
 
 /** Loads the handler module afresh under `env`, as a cold start would. */
 async function loadHandler(
   env: Parameters<typeof setHandlerEnvironment>[0] = HANDLER_ENV,
 ): Promise<Handler> {
-  restoreEnvironment = setHandlerEnvironment(env);
-  vi.resetModules();
-  return (await import("./handler")).handler;
+  return (await coldStarts.load(env)).handler;
 }
 
 function awsCalls(): number {
@@ -45,7 +44,7 @@ beforeEach(() => {
 
 afterEach(() => {
   logs.spy.mockRestore();
-  restoreEnvironment();
+  coldStarts.restore();
 });
 
 describe("encode-status handler", () => {

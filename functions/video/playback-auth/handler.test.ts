@@ -21,6 +21,7 @@ import {
   type TestKeyPair,
 } from "./test-support";
 import { CONTEXT, REQUEST, REQUEST_COOKIE_ATTRIBUTES } from "./fixtures/events";
+import { coldStart } from "../../shared/test-support";
 
 const secretsManager = mockClient(SecretsManagerClient);
 
@@ -32,19 +33,18 @@ type Core = typeof import("./errors");
 
 /** The core module the last loaded handler uses: its error classes are the ones it throws. */
 let core: Core;
-let restoreEnvironment: () => void = () => undefined;
 let logs: ReturnType<typeof captureLogs>;
 let keys: TestKeyPair;
 let rotated: TestKeyPair;
 let secrets: FakeSecrets;
 
+const coldStarts = coldStart(setHandlerEnvironment, () => import("./handler"));
+
 /** Loads the handler module afresh under `env`, as a cold start would. */
 async function loadHandler(
   env: Partial<Record<HandlerVariable, string>> = HANDLER_ENV,
 ): Promise<Handler> {
-  restoreEnvironment = setHandlerEnvironment(env);
-  vi.resetModules();
-  const { handler } = await import("./handler");
+  const { handler } = await coldStarts.load(env);
   core = await import("./errors");
   return handler;
 }
@@ -65,7 +65,7 @@ beforeEach(() => {
 afterEach(() => {
   logs.spy.mockRestore();
   vi.useRealTimers();
-  restoreEnvironment();
+  coldStarts.restore();
 });
 
 /** The policy a grant's cookies carry, its bytes and its signature, checked against `publicKey`. */

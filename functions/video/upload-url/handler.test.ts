@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { rejection } from "../../shared/test-support";
+import { coldStart, rejection } from "../../shared/test-support";
 import { CONTEXT, REQUEST } from "./fixtures/events";
 import {
   ACCESS_KEY_ID,
@@ -17,18 +17,17 @@ import {
 const NOW = new Date("2025-03-01T12:00:00.000Z");
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-let restoreEnvironment: () => void = () => undefined;
 let logs: ReturnType<typeof captureLogs>;
 
 type Handler = (typeof import("./handler"))["handler"];
+
+const coldStarts = coldStart(setHandlerEnvironment, () => import("./handler"));
 
 /** Loads the handler module afresh under `env`, as a cold start would. */
 async function loadHandler(
   env: Parameters<typeof setHandlerEnvironment>[0] = HANDLER_ENV,
 ): Promise<Handler> {
-  restoreEnvironment = setHandlerEnvironment(env);
-  vi.resetModules();
-  return (await import("./handler")).handler;
+  return (await coldStarts.load(env)).handler;
 }
 
 beforeEach(() => {
@@ -40,7 +39,7 @@ beforeEach(() => {
 afterEach(() => {
   logs.spy.mockRestore();
   vi.useRealTimers();
-  restoreEnvironment();
+  coldStarts.restore();
 });
 
 describe("upload-url handler", () => {
