@@ -1,4 +1,4 @@
-import type { JobSettings, Output, OutputGroup } from "@aws-sdk/client-mediaconvert";
+import type { JobSettings } from "@aws-sdk/client-mediaconvert";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InvalidJobOptionsError } from "./errors";
@@ -9,35 +9,9 @@ import {
   type SourceVideo,
 } from "./job-settings";
 import { planRenditions } from "./job-settings";
+import { INPUT, PREFIX, groupOfType, videoOutputs } from "./job-settings.fixtures";
+import { thrown } from "../../shared/test-support";
 import { validLadder } from "./test-support";
-
-const INPUT =
-  "s3://kc-video-raw-me-south-1/uploads/fin-101/3f6c2a9e-8b1d-4c57-9e2a-0d4b7f1a6c35/source.mp4";
-const PREFIX =
-  "s3://kc-video-processed-me-south-1/courses/fin-101/3f6c2a9e-8b1d-4c57-9e2a-0d4b7f1a6c35/";
-
-function groupOfType(settings: JobSettings, type: string): OutputGroup {
-  const groups = (settings.OutputGroups ?? []).filter(
-    (group) => group.OutputGroupSettings?.Type === type,
-  );
-  expect(groups).toHaveLength(1);
-  const [group] = groups;
-  if (group === undefined) throw new Error(`no ${type} group`);
-  return group;
-}
-
-const videoOutputs = (group: OutputGroup): Output[] =>
-  (group.Outputs ?? []).filter((output) => output.VideoDescription !== undefined);
-
-/** The error `run` throws. */
-function thrown(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected an error");
-}
 
 // ---------------------------------------------------------------------------------------------
 // The ladder against the source: no upscaling, upright rotated video
