@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { readStackFile } from "./stack-files";
-import { ConfigError, decodeConfigValue, parseStackConfig, type RawConfig } from "./config";
+import { ConfigError } from "./config-errors";
+import { decodeConfigValue, parseStackConfig, type RawConfig } from "./config";
 
 function saudiStack(changes: Readonly<Record<string, unknown>>): RawConfig {
   const raw: Record<string, unknown> = {};

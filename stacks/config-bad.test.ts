@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseStackConfig } from "./config";
+import { ConfigError } from "./config-errors";
+import { parseStackConfig } from "./config";
 import { videoCases } from "./config-cases/video";
 import { appCases } from "./config-cases/app";
 import { edgeCases } from "./config-cases/edge";

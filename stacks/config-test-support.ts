@@ -1,5 +1,6 @@
 import { expect } from "vitest";
-import { ConfigError, decodeConfigValue, parseStackConfig, type RawConfig } from "./config";
+import { ConfigError } from "./config-errors";
+import { decodeConfigValue, parseStackConfig, type RawConfig } from "./config";
 import { readStackFile } from "./stack-files";
 
 /** Helpers of the config tests: the real stack file, mutations of it, and the error it raises. */

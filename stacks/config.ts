@@ -23,8 +23,6 @@ import { videoSettingsSchema } from "../components/video/settings";
 import { CONFIG_NAMESPACE, ConfigError, describeIssue, show } from "./config-errors";
 import { stackProblems } from "./config-rules";
 
-export { CONFIG_NAMESPACE, ConfigError, configKey } from "./config-errors";
-
 /**
  * A stack's configuration: each domain's settings, whose schema (defaults, ranges, messages and
  * the rules within the domain) lives beside its components in `components/<domain>/settings.ts`.

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { countryHomeRegions, homeRegionOfCountry } from "../contracts/home-region";
 import { listStacks, readStackFile } from "./stack-files";
-import { ConfigError, decodeConfigValue, parseStackConfig, type StackConfig } from "./config";
+import { ConfigError } from "./config-errors";
+import { decodeConfigValue, parseStackConfig, type StackConfig } from "./config";
 
 // `homeRegion.geolocation`: where each country's sign-ups are kept, which must agree with the
 // geolocation each stack routes to itself.

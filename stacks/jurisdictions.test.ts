@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { listStacks, readStackFile } from "./stack-files";
-import { ConfigError, decodeConfigValue, parseStackConfig } from "./config";
+import { ConfigError } from "./config-errors";
+import { decodeConfigValue, parseStackConfig } from "./config";
 import { JURISDICTIONS, jurisdictionProblems, jurisdictionRegions } from "./jurisdictions";
 
 /** A real stack file, decoded as the program decodes it, with some keys replaced. */

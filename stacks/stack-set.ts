@@ -12,7 +12,8 @@
 import { basename } from "node:path";
 import { overlaps, parseCidr } from "../components/network/cidr";
 import { listStacks, readStackFile } from "./stack-files";
-import { ConfigError, decodeConfigValue, parseStackConfig, type StackConfig } from "./config";
+import { ConfigError } from "./config-errors";
+import { decodeConfigValue, parseStackConfig, type StackConfig } from "./config";
 
 /** One stack file and its validated config. */
 export interface StackFileConfig {

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { NetworkSettings } from "../components/network/settings";
-import { ConfigError, decodeConfigValue, parseStackConfig } from "./config";
+import { ConfigError } from "./config-errors";
+import { decodeConfigValue, parseStackConfig } from "./config";
 import { readStackFile } from "./stack-files";
 import { chooseZones } from "./zones";
 

@@ -4,24 +4,16 @@
  * requests without TLS, dead-letter queues admit only their source, and log groups are encrypted
  * and never kept forever.
  */
-import { beforeAll, describe, expect, it } from "vitest";
-import {
-  json,
-  list,
-  listStacks,
-  record,
-  runStack,
-  type EngineRun,
-  type RecordedResource,
-} from "../tools/plan/engine";
+import { describe, expect, it } from "vitest";
+import { json, list, record, type RecordedResource } from "../tools/plan/engine";
+import { usePlansOfEveryStack } from "./stack-plans";
 
-const runs = new Map<string, EngineRun>();
+const plans = usePlansOfEveryStack();
 
-beforeAll(async () => {
-  for (const stack of listStacks()) {
-    runs.set(stack, await runStack(stack));
-  }
-});
+/** What the tests read of a stack's plan. */
+interface PlannedResources {
+  readonly resources: readonly RecordedResource[];
+}
 
 const QUEUE = "aws:sqs/queue:Queue";
 const QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy";
@@ -31,12 +23,12 @@ function isKmsKeyArn(value: unknown): boolean {
   return typeof value === "string" && value.startsWith("arn:aws:kms:");
 }
 
-function ofType(run: EngineRun, type: string): RecordedResource[] {
+function ofType(run: PlannedResources, type: string): RecordedResource[] {
   return run.resources.filter((resource) => resource.type === type);
 }
 
 /** The statements of each queue policy, by the queue URL it governs. */
-function policiesByQueueUrl(run: EngineRun): Map<string, Record<string, unknown>[]> {
+function policiesByQueueUrl(run: PlannedResources): Map<string, Record<string, unknown>[]> {
   return new Map(
     ofType(run, QUEUE_POLICY).map((policy) => [
       String(policy.inputs.queueUrl),
@@ -45,14 +37,8 @@ function policiesByQueueUrl(run: EngineRun): Map<string, Record<string, unknown>
   );
 }
 
-describe.each(listStacks())("secure defaults of %s", (stack) => {
-  const run = (): EngineRun => {
-    const found = runs.get(stack);
-    if (found === undefined) {
-      throw new Error(`${stack} did not run`);
-    }
-    return found;
-  };
+describe.each(plans.stacks)("secure defaults of %s", (stack) => {
+  const run = (): PlannedResources => ({ resources: plans.planOf(stack).recorded });
 
   it("encrypts every queue with a customer-managed key", () => {
     const queues = ofType(run(), QUEUE);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { REQUIRED_TAG_KEYS } from "../components/shared/tags";
 import { providerDefaultTags, tagsOf } from "../policy/rules/resource-facts";
-import { ConfigError } from "../stacks/config";
+import { ConfigError } from "../stacks/config-errors";
 import { renderMermaid } from "../tools/plan/mermaid";
 import { readStackFile, runStack, type RecordedResource } from "../tools/plan/engine";
 import { answerInvoke } from "../tools/plan/engine/invokes";

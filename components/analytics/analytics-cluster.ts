@@ -9,7 +9,7 @@ import type {
   KubernetesPlatformSettings,
 } from "../kubernetes/kubernetes-platform";
 import type { LogRetentionDays } from "../shared/logs";
-import type { PrometheusSettings } from "../operations/observability";
+import type { PrometheusSettings } from "../operations/prometheus";
 import { RtlogIngest, type RtlogIngestSettings } from "./rtlog-ingest";
 
 /** The type token of `AnalyticsCluster`. */

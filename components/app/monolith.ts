@@ -18,8 +18,6 @@ import {
 import { monolithArgsProblems, resolveMonolithArgs } from "./monolith-args";
 import { createWaf } from "./monolith-waf";
 
-export { DEFAULT_LARGE_BODY_PATH_PREFIXES } from "./monolith-args";
-
 /** Arguments of `Monolith`. */
 export interface MonolithArgs {
   /** The account and region the stack deploys to. */

@@ -27,10 +27,6 @@ import {
 } from "./settings";
 import type { AuroraStoreArgs } from "./user-data-store";
 
-export { AURORA_ENGINES, type AuroraEngine } from "./aurora-foundation";
-export { ROTATION_APPLICATION_ID } from "./aurora-master-secret";
-export { vaultSecretPolicy } from "./aurora-vault";
-
 /** The Aurora store's settings with every default applied. */
 export interface AuroraSettings {
   /** See `AuroraStoreArgs.engine`. */

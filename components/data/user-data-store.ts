@@ -4,7 +4,9 @@ import type { VaultFunction } from "../../contracts/functions";
 import { APP_DATABASE_USER } from "../../contracts/monolith";
 import type { AwsContext } from "../shared/context";
 import { NodeFunction } from "../shared/node-function";
-import { AURORA_ENGINES, createAurora, vaultSecretPolicy, type AuroraEngine } from "./aurora-store";
+import { AURORA_ENGINES, type AuroraEngine } from "./aurora-foundation";
+import { createAurora } from "./aurora-store";
+import { vaultSecretPolicy } from "./aurora-vault";
 import {
   createTables,
   replicaStreamArn,
@@ -15,7 +17,6 @@ import {
   type UserTableGroup,
 } from "./user-tables";
 
-export type { AuroraEngine } from "./aurora-store";
 export {
   USER_STREAM_READ_ACTIONS,
   USER_TABLE_ITEM_ACTIONS,

@@ -13,13 +13,10 @@ import {
 } from "../../tools/plan/engine";
 import { DataKeys } from "../security/data-keys";
 import { KubernetesCluster } from "../kubernetes/kubernetes-cluster";
-import {
-  Observability,
-  type AlarmThresholds,
-  type ObservabilityArgs,
-  type ObservedResources,
-  type PrometheusSettings,
-} from "./observability";
+import type { AlarmThresholds } from "./alarms";
+import type { ObservedResources } from "./metrics";
+import { Observability, type ObservabilityArgs } from "./observability";
+import type { PrometheusSettings } from "./prometheus";
 
 /** The stack the runs are for. */
 export const STACK = "me-south-1";

@@ -11,9 +11,6 @@ import { observabilityProblems } from "./observability-validation";
 import { createPrometheusStack, type PrometheusSettings } from "./prometheus";
 
 // The types of the arguments, for callers that import them with the component.
-export type { AlarmThresholds } from "./alarms";
-export type { ObservedResources } from "./metrics";
-export type { PrometheusSettings } from "./prometheus";
 
 /** Arguments of `Observability`. */
 export interface ObservabilityArgs {

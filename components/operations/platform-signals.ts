@@ -3,7 +3,7 @@ import type { Compliance } from "../security/compliance";
 import type { GlobalEdge } from "../edge/global-edge";
 import type { HomeRegion } from "../data/home-region";
 import type { Monolith } from "../app/monolith";
-import type { ObservedResources } from "./observability";
+import type { ObservedResources } from "./metrics";
 import type { Tokenization } from "../security/tokenization";
 import type { UserDataStore } from "../data/user-data-store";
 import type { VideoPipeline } from "../video/video-pipeline";

@@ -19,8 +19,6 @@ import { createVideoStorage } from "./video-storage";
 import { VideoTasks, type VideoTaskSettings } from "./video-tasks";
 import { createUploadUrl } from "./video-upload-url";
 
-export type { RawUploadPolicy } from "./video-pipeline-args";
-
 /**
  * One rung of the encoding ladder: MediaConvert encodes each rung with QVBR, capped at its
  * maximum bitrate (https://docs.aws.amazon.com/mediaconvert/latest/ug/qvbr-guidelines.html).

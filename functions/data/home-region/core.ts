@@ -33,7 +33,6 @@ import type {
 } from "./requests";
 
 /** The loader of the handler's environment (moved to `./config`), for importers of this module. */
-export { loadConfiguration } from "./config";
 
 /** The version of a record when it is first written. */
 export const INITIAL_VERSION = 1;
