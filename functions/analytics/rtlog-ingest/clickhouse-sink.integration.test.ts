@@ -1,4 +1,6 @@
+import { Readable } from "node:stream";
 import type { ClickHouseClient } from "@clickhouse/client";
+import type { KinesisStreamRecord } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   dropDatabase,
@@ -6,33 +8,68 @@ import {
   testClient,
   uniqueDatabase,
 } from "../../../test/clickhouse/database";
+import { formatDateTime } from "../clickhouse/bind";
 import { migrate } from "../clickhouse/migrate";
 import type { PlaybackRow } from "../clickhouse/tables";
 import {
   ClickHouseSink,
-  MAX_IDS_PER_QUERY,
   createClickHouseConnection,
   type ClickHouseConnection,
+  type ExecParams,
 } from "./clickhouse-sink";
-import { ingestBatch } from "./core";
+import { ingestBatch, type IngestDeps } from "./core";
 import { FakeDeadLetterStore } from "./test-support";
-import { EXPECTED_ROW, kinesisRecord, lineRecord, requestId } from "./fixtures/events";
+import { EXPECTED_ROW, kinesisRecord, lineRecord } from "./fixtures/events";
 
 /** The row's columns (the table adds `ingested_at`). */
 const COLUMNS = Object.keys(EXPECTED_ROW);
 
+/** The connection as the function opens it, recording what it sends, optionally failing after. */
+class RecordingConnection implements ClickHouseConnection {
+  readonly sent: { query: string; settings: Record<string, string>; body: string }[] = [];
+  /** When set, a statement whose SQL starts with this fails after the server has run it. */
+  failAfter?: string;
+
+  constructor(private readonly inner: ClickHouseConnection) {}
+
+  async exec(params: ExecParams): Promise<{ readonly stream: Readable }> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of params.values) chunks.push(Buffer.from(chunk as Uint8Array));
+    const body = Buffer.concat(chunks);
+    this.sent.push({
+      query: params.query,
+      settings: { ...params.clickhouse_settings },
+      body: body.toString(),
+    });
+    const result = await this.inner.exec({ ...params, values: Readable.from([body]) });
+    if (this.failAfter !== undefined && params.query.startsWith(this.failAfter)) {
+      this.failAfter = undefined;
+      // The answer is lost on the way back, as when the function times out mid-request.
+      result.stream.destroy();
+      throw new Error("Timeout error.");
+    }
+    return result;
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
 describe("ClickHouseSink on a real server, over the migrated playback_requests table", () => {
   const database = uniqueDatabase("rtlog");
   let admin: ClickHouseClient;
-  let connection: ClickHouseConnection;
+  let connection: RecordingConnection;
   let sink: ClickHouseSink;
 
   beforeAll(async () => {
     admin = testClient();
     await migrate(admin, { database });
-    // The client exactly as the function opens it (keep-alive off, compressed inserts).
+    // The client exactly as the function opens it (keep-alive off, uncompressed).
     const { url, username, password } = serverOptions();
-    connection = createClickHouseConnection({ url, username, password, database });
+    connection = new RecordingConnection(
+      createClickHouseConnection({ url, username, password, database }),
+    );
     sink = new ClickHouseSink(connection, database);
   });
 
@@ -41,49 +78,66 @@ describe("ClickHouseSink on a real server, over the migrated playback_requests t
     await dropDatabase(admin, database);
   });
 
-  async function storedRows(): Promise<unknown[]> {
-    const result = await admin.query({
-      query: `SELECT ${COLUMNS.join(", ")} FROM ${database}.playback_requests ORDER BY request_id`,
-      format: "JSONEachRow",
-    });
-    return result.json();
+  async function json<T>(query: string): Promise<T[]> {
+    const result = await admin.query({ query, format: "JSONEachRow" });
+    return result.json<T>();
   }
 
-  it("inserts rows that read back as written, and finds their ids within the time range only", async () => {
+  async function storedRows(prefix: string): Promise<unknown[]> {
+    return json(
+      `SELECT ${COLUMNS.join(", ")} FROM ${database}.playback_requests WHERE startsWith(request_id, '${prefix}') ORDER BY request_id`,
+    );
+  }
+
+  /** Rows and distinct ids stored under `prefix`. */
+  async function tally(prefix: string): Promise<{ rows: string; ids: string }> {
+    const [row] = await json<{ rows: string; ids: string }>(
+      `SELECT count() AS rows, uniqExact(request_id) AS ids FROM ${database}.playback_requests WHERE startsWith(request_id, '${prefix}')`,
+    );
+    return row ?? { rows: "", ids: "" };
+  }
+
+  it("writes rows that read back as sent, odd characters included, with ingested_at the write's time", async () => {
     const rows: PlaybackRow[] = [
-      { ...EXPECTED_ROW, request_id: "it's\\odd" },
-      { ...EXPECTED_ROW, request_id: "x');DROP--", timestamp: "2020-10-14 03:40:00" },
-      { ...EXPECTED_ROW, request_id: requestId(3), bytes: Number.MAX_SAFE_INTEGER },
+      { ...EXPECTED_ROW, request_id: "odd-it's\\odd" },
+      { ...EXPECTED_ROW, request_id: "odd-x');DROP--", timestamp: "2020-10-14 03:40:00" },
+      { ...EXPECTED_ROW, request_id: "odd-tab\tnew\nline\rcr", course_id: "\\t é 😀" },
+      { ...EXPECTED_ROW, request_id: "odd-max", bytes: Number.MAX_SAFE_INTEGER },
     ];
-    await sink.insert(rows);
-    const stored = await storedRows();
+    const before = formatDateTime(new Date(Date.now() - 1000));
+    expect(await sink.insertNew(rows, "2020-10-14 03:38:58", "2020-10-14 03:40:00")).toEqual({
+      inserted: 4,
+      duplicates: 0,
+    });
+    const after = formatDateTime(new Date(Date.now() + 1000));
     // UInt64 comes back as text in JSON.
-    expect(stored).toEqual(
+    expect(await storedRows("odd-")).toEqual(
       [...rows]
         .sort((a, b) => (a.request_id < b.request_id ? -1 : 1))
         .map((row) => ({ ...row, bytes: String(row.bytes) })),
     );
-
-    const asked = ["it's\\odd", "x');DROP--", requestId(3), "missing"];
-    expect(
-      await sink.existingRequestIds(asked, "2020-10-14 03:38:58", "2020-10-14 03:40:00"),
-    ).toEqual(new Set(["it's\\odd", "x');DROP--", requestId(3)]));
-    expect(
-      await sink.existingRequestIds(asked, "2020-10-14 03:39:00", "2020-10-14 03:40:00"),
-    ).toEqual(new Set(["x');DROP--"]));
+    const stamps = await json<{ ingested_at: string }>(
+      `SELECT DISTINCT toString(ingested_at, 'UTC') AS ingested_at FROM ${database}.playback_requests WHERE startsWith(request_id, 'odd-')`,
+    );
+    // One time for the write, within it (18.16 would store 0000-00-00 00:00:00 for an omitted one).
+    expect(stamps).toHaveLength(1);
+    const stamp = stamps[0]?.ingested_at ?? "";
+    expect(stamp >= before && stamp <= after, `${before} <= ${stamp} <= ${after}`).toBe(true);
   });
 
-  it("looks up more ids than one query holds", async () => {
-    const ids = Array.from({ length: 2 * MAX_IDS_PER_QUERY + 1 }, (_, n) => `bulk-${n}`);
-    await sink.insert(
-      [ids[0], ids[MAX_IDS_PER_QUERY], ids[2 * MAX_IDS_PER_QUERY]].map((id) => ({
-        ...EXPECTED_ROW,
-        request_id: id ?? "",
-      })),
-    );
-    expect(
-      await sink.existingRequestIds(ids, "2020-10-14 00:00:00", "2020-10-14 23:59:59"),
-    ).toEqual(new Set(["bulk-0", `bulk-${MAX_IDS_PER_QUERY}`, `bulk-${2 * MAX_IDS_PER_QUERY}`]));
+  it("skips the ids stored within the range only", async () => {
+    const rows = ["a", "b"].map((id, index) => ({
+      ...EXPECTED_ROW,
+      request_id: `range-${id}`,
+      timestamp: `2020-10-14 03:4${index}:00`,
+    }));
+    await sink.insertNew(rows, "2020-10-14 03:40:00", "2020-10-14 03:41:00");
+    // range-a is stored at 03:40:00, outside this range: written again (another request).
+    expect(await sink.insertNew(rows, "2020-10-14 03:40:01", "2020-10-14 03:41:00")).toEqual({
+      inserted: 1,
+      duplicates: 1,
+    });
+    expect(await tally("range-")).toEqual({ rows: "3", ids: "2" });
   });
 
   it("stores a batch delivered twice once", async () => {
@@ -105,14 +159,85 @@ describe("ClickHouseSink on a real server, over the migrated playback_requests t
       duplicates: 2,
       malformed: 1,
     });
-    const result = await admin.query({
-      query: `SELECT count() AS rows FROM ${database}.playback_requests WHERE request_id LIKE 'redelivered-%'`,
-      format: "JSONEachRow",
-    });
-    expect(await result.json()).toEqual([{ rows: "2" }]);
+    expect(await tally("redelivered-")).toEqual({ rows: "2", ids: "2" });
   });
 
-  it("ingests a real-format batch with malformed and duplicate records to exact counts, rollup included", async () => {
+  it("stores records recomposed into overlapping, reordered batches once each, with exact counts", async () => {
+    // 30 requests over two minutes, as the stream would carry them.
+    const record = (n: number, sequence = n) =>
+      lineRecord(sequence, {
+        "x-edge-request-id": `recomposed-${n}`,
+        timestamp: `${1602646700 + n * 4}.${String(n).padStart(3, "0")}`,
+      });
+    const range = (from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, index) => from + index);
+    const deps: IngestDeps = { sink, deadLetters: new FakeDeadLetterStore() };
+    const ingest = async (records: KinesisStreamRecord[]) =>
+      (await ingestBatch(records, deps)).counts;
+
+    expect(await ingest(range(1, 20).map((n) => record(n)))).toEqual({
+      received: 20,
+      inserted: 20,
+      duplicates: 0,
+      malformed: 0,
+    });
+    // Overlapping the first by ten, reversed, one request twice.
+    expect(
+      await ingest([...range(11, 30).reverse(), 25].map((n, i) => record(n, 100 + i))),
+    ).toEqual({
+      received: 21,
+      inserted: 10,
+      duplicates: 11,
+      malformed: 0,
+    });
+    // Everything again, interleaved, with one new request in the middle.
+    const mixed = [
+      ...range(1, 30).filter((n) => n % 2 === 0),
+      31,
+      ...range(1, 30).filter((n) => n % 2 === 1),
+    ];
+    expect(await ingest(mixed.map((n, i) => record(n, 200 + i)))).toEqual({
+      received: 31,
+      inserted: 1,
+      duplicates: 30,
+      malformed: 0,
+    });
+    expect(await tally("recomposed-")).toEqual({ rows: "31", ids: "31" });
+  });
+
+  it("stores a batch once when the answer to its insert was lost and it is delivered again", async () => {
+    const batch = [1, 2, 3].map((n) => lineRecord(n, { "x-edge-request-id": `lost-${n}` }));
+    const deps = { sink, deadLetters: new FakeDeadLetterStore() };
+    connection.failAfter = "INSERT INTO";
+    const first = await ingestBatch(batch, deps);
+    expect(first.failure?.stage).toBe("write");
+    expect(first.counts).toEqual({ received: 3, inserted: 0, duplicates: 0, malformed: 0 });
+    expect(await tally("lost-")).toEqual({ rows: "3", ids: "3" });
+    // Kinesis delivers it again: the rows the server kept are recognised.
+    const retry = await ingestBatch(batch, deps);
+    expect(retry.failure).toBeUndefined();
+    expect(retry.counts).toEqual({ received: 3, inserted: 0, duplicates: 3, malformed: 0 });
+    expect(await tally("lost-")).toEqual({ rows: "3", ids: "3" });
+  });
+
+  it("sends no request id in the text of any query: the ids travel as external data", async () => {
+    const ids = ["textless-1", "textless-it's", "textless-3"];
+    const batch = ids.map((id, n) => lineRecord(n, { "x-edge-request-id": id }));
+    const sentBefore = connection.sent.length;
+    await ingestBatch(batch, { sink, deadLetters: new FakeDeadLetterStore() });
+    const sent = connection.sent.slice(sentBefore);
+    expect(sent.map((statement) => statement.query.split(" ")[0])).toEqual(["SELECT", "INSERT"]);
+    for (const statement of sent) {
+      for (const id of ids) {
+        expect(statement.query).not.toContain(id);
+        expect(Object.values(statement.settings).join("\n")).not.toContain(id);
+        expect(statement.body).toContain(id);
+      }
+    }
+    expect(await tally("textless-")).toEqual({ rows: "3", ids: "3" });
+  });
+
+  it("ingests a real-format batch with malformed and duplicate records to exact counts", async () => {
     // 40 distinct requests: every 10th a 503, every 4th a cache miss, every 8th aborted (000).
     const valid = Array.from({ length: 40 }, (_, index) => {
       const n = 1000 + index;
@@ -147,29 +272,12 @@ describe("ClickHouseSink on a real server, over the migrated playback_requests t
     const second = await ingestBatch([...valid, ...malformed, ...fresh], { sink, deadLetters });
     expect(second.counts).toEqual({ received: 50, inserted: 5, duplicates: 40, malformed: 5 });
 
-    const raw = await admin.query({
-      query: `SELECT count() AS requests, uniqExact(request_id) AS distinct_ids, sum(is_error) AS errors,
-  sum(aborted) AS aborted, sum(cache_hit) AS hits
-FROM ${database}.playback_requests WHERE request_id LIKE 'exact-%'`,
-      format: "JSONEachRow",
-    });
     // Errors: indexes 0, 10, 20, 30. Aborted: 1, 9, 17, 25, 33. Misses: every 4th of 40 (10).
-    expect(await raw.json()).toEqual([
-      { requests: "45", distinct_ids: "45", errors: "4", aborted: "5", hits: "35" },
-    ]);
-    const rollup = await admin.query({
-      query: `SELECT sumMerge(requests) AS requests, sumMerge(errors) AS errors,
-  sumMerge(aborts) AS aborted, sumMerge(cache_hits) AS hits
-FROM ${database}.playback_hourly`,
-      format: "JSONEachRow",
-    });
-    // The rollup holds every row of this file's tests; the rows above are 45 of them.
-    const [totals] = await rollup.json<{ requests: string }>();
-    const all = await admin.query({
-      query: `SELECT count() AS requests FROM ${database}.playback_requests`,
-      format: "JSONEachRow",
-    });
-    expect(totals?.requests).toBe((await all.json<{ requests: string }>())[0]?.requests);
+    expect(
+      await json(`SELECT count() AS requests, uniqExact(request_id) AS distinct_ids, sum(is_error) AS errors,
+  sum(aborted) AS aborted, sum(cache_hit) AS hits
+FROM ${database}.playback_requests WHERE request_id LIKE 'exact-%'`),
+    ).toEqual([{ requests: "45", distinct_ids: "45", errors: "4", aborted: "5", hits: "35" }]);
     // The retry rewrote the same dead-letter object rather than adding a second one.
     expect(deadLetters.puts).toHaveLength(2);
     expect([...deadLetters.objects.values()].map((records) => records.length)).toEqual([5]);

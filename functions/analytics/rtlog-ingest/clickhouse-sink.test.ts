@@ -2,13 +2,14 @@ import { ClickHouseLogLevel } from "@clickhouse/client";
 import { describe, expect, it } from "vitest";
 import {
   ClickHouseSink,
-  LOOKUP_QUERY_BYTES,
-  MAX_IDS_PER_QUERY,
+  IDS_TABLE,
   REQUEST_TIMEOUT_MS,
+  ROWS_TABLE,
+  WRITTEN_COLUMNS,
   clickHouseClientOptions,
   createClickHouseConnection,
 } from "./clickhouse-sink";
-import { UnexpectedResultError } from "./errors";
+import { UnexpectedCountError } from "./errors";
 import {
   CLICKHOUSE_DATABASE,
   CLICKHOUSE_URL,
@@ -21,122 +22,178 @@ import { EXPECTED_ROW, requestId } from "./fixtures/events";
 
 const FROM = "2020-10-14 03:38:20";
 const TO = "2020-10-14 03:39:50";
+const NOW = new Date("2020-10-14T03:40:01.250Z");
+const TABLE = "`analytics`.`playback_requests`";
+const COLUMNS = Object.keys(WRITTEN_COLUMNS)
+  .map((name) => `\`${name}\``)
+  .join(", ");
+const STORED = (table: string) =>
+  `SELECT request_id FROM ${TABLE} WHERE timestamp BETWEEN toDateTime('${FROM}') AND toDateTime('${TO}')` +
+  ` AND request_id IN (SELECT request_id FROM \`${table}\`)`;
+
+function sink(client: FakeClickHouse): ClickHouseSink {
+  return new ClickHouseSink(client, CLICKHOUSE_DATABASE, { now: () => NOW });
+}
 
 describe("ClickHouseSink", () => {
-  it("inserts rows into <database>.playback_requests as JSONEachRow, in one call", async () => {
+  it("counts the stored ids, then inserts the rest in one INSERT ... SELECT, the rows as external data", async () => {
     const client = new FakeClickHouse();
-    const rows = [EXPECTED_ROW, { ...EXPECTED_ROW, request_id: requestId(2) }];
-    await new ClickHouseSink(client, CLICKHOUSE_DATABASE).insert(rows);
-    expect(client.inserts).toEqual([
-      { table: "analytics.playback_requests", values: rows, format: "JSONEachRow" },
-    ]);
-  });
+    const rows = [EXPECTED_ROW, { ...EXPECTED_ROW, request_id: requestId(2), bytes: 7 }];
+    expect(await sink(client).insertNew(rows, FROM, TO)).toEqual({ inserted: 2, duplicates: 0 });
 
-  it("makes no call to insert nothing", async () => {
-    const client = new FakeClickHouse();
-    await new ClickHouseSink(client, CLICKHOUSE_DATABASE).insert([]);
-    expect(client.inserts).toEqual([]);
-  });
-
-  it("looks ids up within the time range, with every value a SQL literal", async () => {
-    const client = new FakeClickHouse();
-    const sink = new ClickHouseSink(client, CLICKHOUSE_DATABASE);
-    expect(await sink.existingRequestIds([requestId(1), requestId(2)], FROM, TO)).toEqual(
-      new Set(),
-    );
     expect(client.queries).toEqual([
-      "SELECT request_id FROM `analytics`.`playback_requests`" +
-        ` WHERE timestamp BETWEEN toDateTime('${FROM}') AND toDateTime('${TO}')` +
-        ` AND request_id IN ('${requestId(1)}', '${requestId(2)}')`,
+      `SELECT count() FROM (${STORED(IDS_TABLE)}) FORMAT TabSeparated`,
+      `INSERT INTO ${TABLE} (${COLUMNS}) SELECT ${COLUMNS} FROM \`${ROWS_TABLE}\`` +
+        ` WHERE request_id NOT IN (${STORED(ROWS_TABLE)})`,
     ]);
+    const [count, insert] = client.statements;
+    expect(count?.settings).toEqual({
+      batch_ids_structure: "request_id String",
+      batch_ids_format: "TabSeparated",
+    });
+    expect(count?.tables).toEqual({
+      batch_ids: [{ request_id: EXPECTED_ROW.request_id }, { request_id: requestId(2) }],
+    });
+    expect(insert?.settings).toEqual({
+      batch_rows_structure:
+        "request_id String, timestamp DateTime, timestamp_ms UInt16, course_id String, video_id String, " +
+        "rendition String, protocol String, edge_location String, country String, status UInt16, " +
+        "ttfb_ms UInt32, time_taken_ms UInt32, bytes UInt64, result_type String, " +
+        "detailed_result_type String, cache_hit UInt8, is_error UInt8, aborted UInt8, ingested_at DateTime",
+      batch_rows_format: "TabSeparated",
+    });
+    expect(insert?.contentType).toMatch(/^multipart\/form-data; boundary=rtlog-[0-9a-f-]{36}$/);
+    // Every column is sent, ingested_at as the write's time in UTC.
+    expect(client.rows).toEqual(
+      rows.map((row) => ({ ...row, ingested_at: "2020-10-14 03:40:01" })),
+    );
   });
 
-  it("escapes quotes and backslashes in the literals", async () => {
+  it("sends every column where the external table's structure declares it", async () => {
     const client = new FakeClickHouse();
-    await new ClickHouseSink(client, CLICKHOUSE_DATABASE).existingRequestIds(
-      ["it's", "back\\slash", "x');DROP--"],
+    // A distinct value in every column, and each flag set alone once: any two columns swapped
+    // would read back differently.
+    const rows = (
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ] as const
+    ).map(([cacheHit, isError, aborted], n) => ({
+      request_id: `id-${n}`,
+      timestamp: `2020-10-14 03:39:0${n}`,
+      timestamp_ms: 100 + n,
+      course_id: `course-${n}`,
+      video_id: `video-${n}`,
+      rendition: `rendition-${n}`,
+      protocol: "dash" as const,
+      edge_location: `edge-${n}`,
+      country: `C${n}`,
+      status: 200 + n,
+      ttfb_ms: 300 + n,
+      time_taken_ms: 400 + n,
+      bytes: 500 + n,
+      result_type: `result-${n}`,
+      detailed_result_type: `detailed-${n}`,
+      cache_hit: cacheHit,
+      is_error: isError,
+      aborted,
+    }));
+    await sink(client).insertNew(rows, FROM, TO);
+    expect(client.rows).toEqual(
+      rows.map((row) => ({ ...row, ingested_at: "2020-10-14 03:40:01" })),
+    );
+    const [line] = client.statements[1]?.body.split("\r\n\r\n")[1]?.split("\n") ?? [];
+    expect(line?.split("\t")).toHaveLength(Object.keys(WRITTEN_COLUMNS).length);
+  });
+
+  it("never writes a request id into the SQL", async () => {
+    const client = new FakeClickHouse();
+    const ids = [requestId(1), "it's", "x');DROP--", "tab\there"];
+    await sink(client).insertNew(
+      ids.map((id) => ({ ...EXPECTED_ROW, request_id: id })),
       FROM,
       TO,
     );
-    expect(client.queries[0]).toBe(
-      "SELECT request_id FROM `analytics`.`playback_requests`" +
-        ` WHERE timestamp BETWEEN toDateTime('${FROM}') AND toDateTime('${TO}')` +
-        " AND request_id IN ('it\\'s', 'back\\\\slash', 'x\\');DROP--')",
-    );
+    expect(client.statements).toHaveLength(2);
+    for (const statement of client.statements) {
+      for (const id of ids) {
+        expect(statement.query).not.toContain(id);
+        expect(Object.values(statement.settings).join(" ")).not.toContain(id);
+      }
+      // The ids travel in the body instead.
+      expect(Object.values(statement.tables)[0]?.map((record) => record.request_id)).toEqual(ids);
+    }
   });
 
-  it("answers the stored ids among those asked", async () => {
+  it("inserts only the rows whose ids are not stored within the range", async () => {
     const client = new FakeClickHouse();
     client.rows.push(
-      { ...EXPECTED_ROW, request_id: "it's", timestamp: FROM },
-      { ...EXPECTED_ROW, request_id: requestId(2), timestamp: TO },
+      { ...EXPECTED_ROW, request_id: requestId(1), timestamp: FROM, ingested_at: FROM },
       // Outside the range: not a duplicate of this batch.
-      { ...EXPECTED_ROW, request_id: requestId(3), timestamp: "2020-10-13 00:00:00" },
+      {
+        ...EXPECTED_ROW,
+        request_id: requestId(3),
+        timestamp: "2020-10-13 00:00:00",
+        ingested_at: FROM,
+      },
     );
-    const sink = new ClickHouseSink(client, CLICKHOUSE_DATABASE);
-    expect(
-      await sink.existingRequestIds(["it's", requestId(2), requestId(3), requestId(4)], FROM, TO),
-    ).toEqual(new Set(["it's", requestId(2)]));
-  });
-
-  it(`asks at most ${MAX_IDS_PER_QUERY} ids per query`, async () => {
-    const client = new FakeClickHouse();
-    const ids = Array.from({ length: 2 * MAX_IDS_PER_QUERY + 500 }, (_, n) => requestId(n));
-    client.rows.push(
-      { ...EXPECTED_ROW, request_id: requestId(5), timestamp: FROM },
-      { ...EXPECTED_ROW, request_id: requestId(2400), timestamp: FROM },
-    );
-    const sink = new ClickHouseSink(client, CLICKHOUSE_DATABASE);
-    expect(await sink.existingRequestIds(ids, FROM, TO)).toEqual(
-      new Set([requestId(5), requestId(2400)]),
-    );
-    expect(client.queries.map((query) => query.split("', '").length)).toEqual([
-      MAX_IDS_PER_QUERY,
-      MAX_IDS_PER_QUERY,
-      500,
+    const rows = [1, 2, 3].map((n) => ({ ...EXPECTED_ROW, request_id: requestId(n) }));
+    expect(await sink(client).insertNew(rows, FROM, TO)).toEqual({ inserted: 2, duplicates: 1 });
+    expect(client.rows.map((row) => row.request_id)).toEqual([
+      requestId(1),
+      requestId(3),
+      requestId(2),
+      requestId(3),
     ]);
-    // A full batch of ids of the longest length accepted stays below the limit the lookup sets.
-    const longest = Array.from({ length: MAX_IDS_PER_QUERY }, () => "x".repeat(128));
-    await sink.existingRequestIds(longest, FROM, TO);
-    expect(Buffer.byteLength(client.queries.at(-1) ?? "")).toBeLessThan(LOOKUP_QUERY_BYTES);
   });
 
-  it("uses the query renderer it is given", async () => {
+  it("makes no insert when every id is stored, and no call for no rows", async () => {
     const client = new FakeClickHouse();
-    const calls: unknown[] = [];
-    const sink = new ClickHouseSink(client, CLICKHOUSE_DATABASE, (from, to, ids) => {
-      calls.push({ from, to, ids });
-      return `rendered ${ids.length}`;
+    client.rows.push({ ...EXPECTED_ROW, timestamp: FROM, ingested_at: FROM });
+    expect(await sink(client).insertNew([EXPECTED_ROW], FROM, TO)).toEqual({
+      inserted: 0,
+      duplicates: 1,
     });
-    await sink.existingRequestIds([requestId(1)], FROM, TO);
-    expect(calls).toEqual([{ from: FROM, to: TO, ids: [requestId(1)] }]);
-    expect(client.queries).toEqual(["rendered 1"]);
+    expect(client.queries).toHaveLength(1);
+    expect(await sink(client).insertNew([], FROM, TO)).toEqual({ inserted: 0, duplicates: 0 });
+    expect(client.queries).toHaveLength(1);
   });
 
-  it("rejects an answer that is not request_id rows", async () => {
-    for (const answer of [{ data: [] }, [{ id: "x" }], [null], [{ request_id: 7 }]]) {
-      const sink = new ClickHouseSink(
-        {
-          query: () => Promise.resolve({ json: () => Promise.resolve(answer) }),
-          insert: () => Promise.resolve(),
-          close: () => Promise.resolve(),
-        },
-        CLICKHOUSE_DATABASE,
+  it("sends values with tabs, newlines and backslashes escaped, so they read back as sent", async () => {
+    const client = new FakeClickHouse();
+    const row = {
+      ...EXPECTED_ROW,
+      request_id: "a\tb\nc\\d\re\0f",
+      course_id: "\\t is not a tab",
+      detailed_result_type: "é 😀",
+    };
+    await sink(client).insertNew([row], FROM, TO);
+    expect(client.statements[1]?.body).toContain("a\\tb\\nc\\\\d\\re\\0f\t");
+    expect(client.rows).toEqual([{ ...row, ingested_at: "2020-10-14 03:40:01" }]);
+  });
+
+  it("rejects a count that is not a number from 0 to the rows' count, inserting nothing", async () => {
+    for (const answer of ["", "3\n", "-1\n", "1.5\n", "1\n2\n", '{"count":0}']) {
+      const client = new FakeClickHouse();
+      client.countAnswers.push(answer);
+      const rows = [1, 2].map((n) => ({ ...EXPECTED_ROW, request_id: requestId(n) }));
+      expect(await rejection(sink(client).insertNew(rows, FROM, TO))).toBeInstanceOf(
+        UnexpectedCountError,
       );
-      expect(await rejection(sink.existingRequestIds(["a"], FROM, TO))).toBeInstanceOf(
-        UnexpectedResultError,
-      );
+      expect(client.queries).toHaveLength(1);
     }
   });
 
   it("lets the client's errors through", async () => {
-    const client = new FakeClickHouse();
     const failure = new Error("socket hang up");
-    client.queryFailures.push(failure);
-    client.insertFailures.push(failure);
-    const sink = new ClickHouseSink(client, CLICKHOUSE_DATABASE);
-    expect(await rejection(sink.existingRequestIds(["a"], FROM, TO))).toBe(failure);
-    expect(await rejection(sink.insert([EXPECTED_ROW]))).toBe(failure);
+    const counting = new FakeClickHouse();
+    counting.queryFailures.push(failure);
+    expect(await rejection(sink(counting).insertNew([EXPECTED_ROW], FROM, TO))).toBe(failure);
+    const inserting = new FakeClickHouse();
+    inserting.insertFailures.push(failure);
+    expect(await rejection(sink(inserting).insertNew([EXPECTED_ROW], FROM, TO))).toBe(failure);
+    expect(inserting.rows).toEqual([]);
   });
 
   it.each(["", "1analytics", "analytics; DROP", "a.b", "`x`", "a".repeat(65)])(
@@ -148,7 +205,7 @@ describe("ClickHouseSink", () => {
 });
 
 describe("clickHouseClientOptions", () => {
-  it("disables keep-alive, times out after 10 s, compresses inserts and logs nothing", () => {
+  it("disables keep-alive, times out after 10 s, compresses nothing and logs nothing", () => {
     expect(
       clickHouseClientOptions({
         url: CLICKHOUSE_URL,
@@ -177,7 +234,7 @@ describe("clickHouseClientOptions", () => {
       username: CLICKHOUSE_USER,
       password: PASSWORD,
     });
-    expect(typeof client.insert).toBe("function");
+    expect(typeof client.exec).toBe("function");
     await client.close();
   });
 });

@@ -1,131 +1,192 @@
 /**
- * `PlaybackSink` over ClickHouse's HTTP interface (`@clickhouse/client`). The servers this runs
- * against include 18.16, which has no server-side query parameters: the lookup's values are
- * written into the SQL as literals by the query renderer the sink is given.
+ * `PlaybackSink` over ClickHouse's HTTP interface (`@clickhouse/client`). A batch's rows travel as
+ * external data (`./external-data`), never as SQL literals: a count of the batch's request ids
+ * stored already, then one `INSERT ... SELECT` that writes the rows whose ids are not stored. Both
+ * statements carry their own copy of the batch, so each is one request that any server behind the
+ * load balancer can answer, on 18.16 and on current versions alike.
  */
+import { Readable } from "node:stream";
 import {
   ClickHouseLogLevel,
   createClient,
   type ClickHouseClientConfigOptions,
 } from "@clickhouse/client";
-import { identifier, sql } from "../clickhouse/bind";
+import { formatDateTime, identifier, join, sql, type SqlFragment } from "../clickhouse/bind";
 import { ANALYTICS_TABLES, type PlaybackRow } from "../clickhouse/tables";
-import type { PlaybackSink } from "./core";
-import { UnexpectedResultError } from "./errors";
+import type { PlaybackSink, WriteCounts } from "./core";
+import { externalDataRequest, tabSeparatedField, type ExternalTable } from "./external-data";
+import { UnexpectedCountError } from "./errors";
 
 /** The table rows go to, in the configured database. */
 export const PLAYBACK_TABLE = ANALYTICS_TABLES.playbackRequests;
 
-/**
- * Most request ids per lookup query: a whole Kinesis batch (at most 10,000 records), so a batch
- * costs one lookup. Each id is at most 128 characters (plus quotes and a separator), so the query
- * can reach ~1.3 MB, above ClickHouse's default `max_query_size` (256 KiB): the lookup raises
- * that limit for itself to `LOOKUP_QUERY_BYTES`.
- */
-export const MAX_IDS_PER_QUERY = 10_000;
-
-/** The `max_query_size` of a lookup: room for `MAX_IDS_PER_QUERY` ids of the longest kind. */
-export const LOOKUP_QUERY_BYTES = 2 * 1024 * 1024;
-
 /** Request timeout, in milliseconds: a stuck call fails well within the function's timeout. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
-/** The part of the ClickHouse client the sink uses. */
-export interface ClickHouseConnection {
-  insert(params: {
-    readonly table: string;
-    readonly values: PlaybackRow[];
-    readonly format: "JSONEachRow";
-  }): Promise<unknown>;
-  query(params: {
-    readonly query: string;
-    readonly format: "JSONEachRow";
-    readonly clickhouse_settings?: { readonly max_query_size?: string };
-  }): Promise<{ json(): Promise<unknown> }>;
-  close(): Promise<void>;
+/**
+ * The columns written, with their types in the external table, in the order sent. Every column of
+ * the table is named, `ingested_at` included: 18.16 fills a column a text format omits with 0
+ * rather than its DEFAULT.
+ */
+export const WRITTEN_COLUMNS = {
+  request_id: "String",
+  timestamp: "DateTime",
+  timestamp_ms: "UInt16",
+  course_id: "String",
+  video_id: "String",
+  rendition: "String",
+  protocol: "String",
+  edge_location: "String",
+  country: "String",
+  status: "UInt16",
+  ttfb_ms: "UInt32",
+  time_taken_ms: "UInt32",
+  bytes: "UInt64",
+  result_type: "String",
+  detailed_result_type: "String",
+  cache_hit: "UInt8",
+  is_error: "UInt8",
+  aborted: "UInt8",
+  ingested_at: "DateTime",
+} as const satisfies Record<keyof PlaybackRow | "ingested_at", string>;
+
+/** The external table of a write: the batch's rows. */
+export const ROWS_TABLE = "batch_rows";
+/** The external table of a count: the batch's request ids. */
+export const IDS_TABLE = "batch_ids";
+
+/** One statement sent with external data, in the shape `ClickHouseClient.exec` takes. */
+export interface ExecParams {
+  readonly query: string;
+  readonly values: Readable;
+  /** The external tables' `<name>_structure` and `<name>_format` URL parameters. */
+  readonly clickhouse_settings: Record<string, string>;
+  /** The multipart `Content-Type`. */
+  readonly http_headers: Record<string, string>;
 }
 
-/**
- * The SQL of one lookup: `SELECT request_id FROM <db>.playback_requests WHERE timestamp BETWEEN
- * <from> AND <to> AND request_id IN (<ids>)`, every value a literal. `from` and `to` are
- * `YYYY-MM-DD hh:mm:ss`, the text the rows' timestamps were inserted as.
- */
-export type RenderExistingIdsQuery = (from: string, to: string, ids: readonly string[]) => string;
+/** The part of the ClickHouse client the sink uses. */
+export interface ClickHouseConnection {
+  exec(params: ExecParams): Promise<{ readonly stream: Readable }>;
+  close(): Promise<void>;
+}
 
 /** Database names are written into SQL as they are: only plain identifiers. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-/**
- * The renderer used when none is given, through the platform's one binder. The bounds are
- * `toDateTime(...)` calls, not bare strings: the table's sort key starts with
- * `toStartOfHour(timestamp)`, and older servers apply that function to a bare string bound while
- * analysing the key, which fails. Without a time zone argument the text is read as the inserted
- * rows' text is, in the server's time zone (UTC on the platform's servers).
- */
-function defaultRenderQuery(database: string): RenderExistingIdsQuery {
-  const table = identifier(database, PLAYBACK_TABLE);
-  return (from, to, ids) =>
-    sql`SELECT request_id FROM ${table} WHERE timestamp BETWEEN toDateTime(${from}) AND toDateTime(${to}) AND request_id IN ${ids}`
-      .text;
+/** Options of `ClickHouseSink`. */
+export interface ClickHouseSinkOptions {
+  /** The clock of `ingested_at`. @default () => new Date() */
+  readonly now?: () => Date;
 }
 
-/** Writes rows to `<database>.playback_requests` and looks up stored request ids. */
+/** Writes rows to `<database>.playback_requests`, each request id once. */
 export class ClickHouseSink implements PlaybackSink {
-  private readonly table: string;
-  private readonly renderQuery: RenderExistingIdsQuery;
+  private readonly table: SqlFragment;
+  private readonly now: () => Date;
 
   /**
    * @param client an open client (see `createClickHouseConnection`).
    * @param database the database holding `playback_requests`: a plain identifier.
-   * @param renderQuery writes the lookup's SQL with its values as literals; the binding is
-   *   injected so that every query of the platform can share one escaping function.
    */
   constructor(
     private readonly client: ClickHouseConnection,
     database: string,
-    renderQuery?: RenderExistingIdsQuery,
+    options: ClickHouseSinkOptions = {},
   ) {
     if (!IDENTIFIER.test(database)) {
       throw new RangeError(
         `database ${JSON.stringify(database)} is not a plain identifier (letters, digits, _)`,
       );
     }
-    this.table = `${database}.${PLAYBACK_TABLE}`;
-    this.renderQuery = renderQuery ?? defaultRenderQuery(database);
+    this.table = identifier(database, PLAYBACK_TABLE);
+    this.now = options.now ?? (() => new Date());
   }
 
-  async existingRequestIds(
-    ids: readonly string[],
-    from: string,
-    to: string,
-  ): Promise<ReadonlySet<string>> {
-    const found = new Set<string>();
-    for (let start = 0; start < ids.length; start += MAX_IDS_PER_QUERY) {
-      const chunk = ids.slice(start, start + MAX_IDS_PER_QUERY);
-      const result = await this.client.query({
-        query: this.renderQuery(from, to, chunk),
-        format: "JSONEachRow",
-        // One lookup for a whole Kinesis batch: its ids take up to ~1.3 MB of SQL text.
-        clickhouse_settings: { max_query_size: String(LOOKUP_QUERY_BYTES) },
-      });
-      const rows = await result.json();
-      if (!Array.isArray(rows)) throw new UnexpectedResultError();
-      for (const row of rows as unknown[]) {
-        const id =
-          typeof row === "object" && row !== null
-            ? (row as { request_id?: unknown }).request_id
-            : undefined;
-        if (typeof id !== "string") throw new UnexpectedResultError();
-        found.add(id);
-      }
+  /**
+   * Counts the rows' ids stored with a timestamp in [from, to], then, unless all are, inserts the
+   * rows whose ids are not stored in one `INSERT ... SELECT`: the write itself skips stored ids,
+   * so a count made stale by another writer can misreport, never duplicate.
+   */
+  async insertNew(rows: readonly PlaybackRow[], from: string, to: string): Promise<WriteCounts> {
+    if (rows.length === 0) return { inserted: 0, duplicates: 0 };
+    // The bounds are `toDateTime(...)` calls, not bare strings: the sort key starts with
+    // `toStartOfHour(timestamp)`, and older servers apply that function to a bare string bound
+    // while analysing the key, which fails. The text is read in the server's time zone (UTC on
+    // the platform's servers), as the rows' timestamps are.
+    const stored = (table: string) =>
+      sql`SELECT request_id FROM ${this.table} WHERE timestamp BETWEEN toDateTime(${from}) AND toDateTime(${to}) AND request_id IN (SELECT request_id FROM ${identifier(table)})`;
+
+    const ids: ExternalTable = {
+      name: IDS_TABLE,
+      structure: "request_id String",
+      tabSeparated: rows.map((row) => `${tabSeparatedField(row.request_id)}\n`).join(""),
+    };
+    const answer = await this.read(
+      sql`SELECT count() FROM (${stored(IDS_TABLE)}) FORMAT TabSeparated`.text,
+      ids,
+    );
+    const duplicates = /^\d+\n$/.test(answer) ? Number(answer) : Number.NaN;
+    if (!(duplicates >= 0 && duplicates <= rows.length)) {
+      throw new UnexpectedCountError(rows.length);
     }
-    return found;
+    if (duplicates === rows.length) return { inserted: 0, duplicates };
+
+    const columns = join(
+      COLUMN_NAMES.map((name) => identifier(name)),
+      ", ",
+    );
+    const write: ExternalTable = {
+      name: ROWS_TABLE,
+      structure: Object.entries(WRITTEN_COLUMNS)
+        .map(([name, type]) => `${name} ${type}`)
+        .join(", "),
+      tabSeparated: tabSeparatedRows(rows, formatDateTime(this.now())),
+    };
+    await this.read(
+      sql`INSERT INTO ${this.table} (${columns}) SELECT ${columns} FROM ${identifier(ROWS_TABLE)} WHERE request_id NOT IN (${stored(ROWS_TABLE)})`
+        .text,
+      write,
+    );
+    return { inserted: rows.length - duplicates, duplicates };
   }
 
-  async insert(rows: readonly PlaybackRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.client.insert({ table: this.table, values: [...rows], format: "JSONEachRow" });
+  /** Runs `query` with `table` as external data; answers the response body. */
+  private async read(query: string, table: ExternalTable): Promise<string> {
+    const request = externalDataRequest([table]);
+    const { stream } = await this.client.exec({
+      query,
+      // The client sends a body given as a stream as it is, the query going in the URL.
+      values: Readable.from([request.body]),
+      clickhouse_settings: { ...request.parameters },
+      http_headers: { "Content-Type": request.contentType },
+    });
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+    return Buffer.concat(chunks).toString();
   }
+}
+
+/** The columns in the order sent. */
+const COLUMN_NAMES = Object.keys(WRITTEN_COLUMNS) as (keyof typeof WRITTEN_COLUMNS)[];
+
+/**
+ * The rows as TabSeparated lines in `WRITTEN_COLUMNS` order, each with `ingestedAt`. Written out
+ * field by field rather than looped over the column names: this runs for every row of every batch,
+ * and the loop took twice as long (the tests check the order against `WRITTEN_COLUMNS`).
+ */
+function tabSeparatedRows(rows: readonly PlaybackRow[], ingestedAt: string): string {
+  const f = tabSeparatedField;
+  let text = "";
+  for (const r of rows) {
+    text +=
+      `${f(r.request_id)}\t${f(r.timestamp)}\t${f(r.timestamp_ms)}\t${f(r.course_id)}\t` +
+      `${f(r.video_id)}\t${f(r.rendition)}\t${f(r.protocol)}\t${f(r.edge_location)}\t` +
+      `${f(r.country)}\t${f(r.status)}\t${f(r.ttfb_ms)}\t${f(r.time_taken_ms)}\t${f(r.bytes)}\t` +
+      `${f(r.result_type)}\t${f(r.detailed_result_type)}\t${f(r.cache_hit)}\t${f(r.is_error)}\t` +
+      `${f(r.aborted)}\t${ingestedAt}\n`;
+  }
+  return text;
 }
 
 /** Where and as whom to connect. */

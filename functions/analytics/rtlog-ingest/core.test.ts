@@ -30,7 +30,7 @@ function mixedBatch() {
 }
 
 describe("ingestBatch", () => {
-  it("inserts every row of a clean batch in one insert, after one lookup over its time range", async () => {
+  it("hands every row of a clean batch to one write, with its time range", async () => {
     const deps = fakes();
     const records = [
       lineRecord(1, { "x-edge-request-id": requestId(1), timestamp: "1602646738.145" }),
@@ -44,20 +44,15 @@ describe("ingestBatch", () => {
       malformedReasons: {},
     });
     expect(deps.deadLetters.puts).toEqual([]);
-    expect(deps.sink.lookups).toEqual([
-      {
-        ids: [requestId(1), requestId(2), requestId(3)],
-        from: "2020-10-14 03:38:21",
-        to: "2020-10-14 03:39:59",
-      },
-    ]);
-    expect(deps.sink.inserts).toHaveLength(1);
-    expect(deps.sink.inserts[0]?.map((row) => row.request_id)).toEqual([
+    expect(deps.sink.writes).toHaveLength(1);
+    expect(deps.sink.writes[0]?.from).toBe("2020-10-14 03:38:21");
+    expect(deps.sink.writes[0]?.to).toBe("2020-10-14 03:39:59");
+    expect(deps.sink.writes[0]?.rows.map((row) => row.request_id)).toEqual([
       requestId(1),
       requestId(2),
       requestId(3),
     ]);
-    expect(deps.sink.inserts[0]?.[0]).toEqual({ ...EXPECTED_ROW, request_id: requestId(1) });
+    expect(deps.sink.writes[0]?.rows[0]).toEqual({ ...EXPECTED_ROW, request_id: requestId(1) });
   });
 
   it("counts malformed records, repeats within the batch and ids stored already exactly", async () => {
@@ -71,21 +66,20 @@ describe("ingestBatch", () => {
       "sc-status: expected three digits": 1,
       "data: not base64": 1,
     });
-    // The lookup covers the earliest to the latest row, repeats asked once.
-    expect(deps.sink.lookups).toEqual([
+    // The write covers the earliest to the latest row, and gets each request id once: the first
+    // of two records with one request id wins.
+    expect(deps.sink.writes).toEqual([
       {
-        ids: [requestId(1), requestId(2), requestId(6)],
+        rows: [
+          expect.objectContaining({ request_id: requestId(1), bytes: 100 }),
+          expect.objectContaining({ request_id: requestId(2), timestamp_ms: 1 }),
+          expect.objectContaining({ request_id: requestId(6) }),
+        ],
         from: "2020-10-14 03:38:20",
         to: "2020-10-14 03:39:50",
       },
     ]);
-    // The first of two records with one request id wins.
-    expect(deps.sink.inserts).toEqual([
-      [
-        expect.objectContaining({ request_id: requestId(1), bytes: 100 }),
-        expect.objectContaining({ request_id: requestId(2), timestamp_ms: 1 }),
-      ],
-    ]);
+    expect([...deps.sink.stored.keys()]).toEqual([requestId(6), requestId(1), requestId(2)]);
   });
 
   it("keeps each malformed record with its shard, sequence, partition key, reason and data", async () => {
@@ -127,17 +121,13 @@ describe("ingestBatch", () => {
         },
       },
       sink: {
-        existingRequestIds: (ids, from, to) => {
-          order.push(`lookup ${ids.length}`);
-          return deps.sink.existingRequestIds(ids, from, to);
-        },
-        insert: (rows) => {
-          order.push(`insert ${rows.length}`);
-          return deps.sink.insert(rows);
+        insertNew: (rows, from, to) => {
+          order.push(`write ${rows.length}`);
+          return deps.sink.insertNew(rows, from, to);
         },
       },
     });
-    expect(order).toEqual(["put 2", "lookup 3", "insert 3"]);
+    expect(order).toEqual(["put 2", "write 3"]);
     expect(result.counts.inserted).toBe(3);
   });
 
@@ -152,8 +142,7 @@ describe("ingestBatch", () => {
       malformedReasons: { "sc-status: expected three digits": 1, "data: not base64": 1 },
       failure: { stage: "dead_letter", error: failure },
     });
-    expect(deps.sink.lookups).toEqual([]);
-    expect(deps.sink.inserts).toEqual([]);
+    expect(deps.sink.writes).toEqual([]);
   });
 
   it("reports the first record even when it is the malformed one", async () => {
@@ -163,25 +152,15 @@ describe("ingestBatch", () => {
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: sequenceNumber(7) }]);
   });
 
-  it("fails the batch at its first sequence number when the lookup fails, inserting nothing", async () => {
-    const deps = fakes();
-    const failure = new Error("ECONNRESET");
-    deps.sink.lookupFailures.push(failure);
-    const result = await ingestBatch(mixedBatch(), deps);
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: sequenceNumber(1) }]);
-    expect(result.failure).toEqual({ stage: "lookup", error: failure });
-    expect(result.counts).toEqual({ received: 6, inserted: 0, duplicates: 1, malformed: 2 });
-    expect(result.deadLetterKey).toBeDefined();
-    expect(deps.sink.inserts).toEqual([]);
-  });
-
-  it("fails the batch at its first sequence number when the insert fails; the retry stores it once", async () => {
+  it("fails the batch at its first sequence number when the write fails; the retry stores it once", async () => {
     const deps = fakes();
     const failure = new Error("Timeout error.");
-    deps.sink.insertFailures.push(failure);
+    deps.sink.failures.push(failure);
     const first = await ingestBatch(mixedBatch(), deps);
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: sequenceNumber(1) }]);
-    expect(first.failure).toEqual({ stage: "insert", error: failure });
+    expect(first.failure).toEqual({ stage: "write", error: failure });
+    expect(first.deadLetterKey).toBeDefined();
+    expect(deps.sink.stored.size).toBe(0);
     expect(first.counts).toEqual({ received: 6, inserted: 0, duplicates: 1, malformed: 2 });
 
     // Kinesis delivers the same batch again: the same dead-letter object, the rows once.
@@ -194,6 +173,15 @@ describe("ingestBatch", () => {
     expect([...deps.sink.stored.keys()]).toEqual([requestId(1), requestId(2), requestId(6)]);
   });
 
+  it("counts the duplicates the sink reports beside those within the batch", async () => {
+    const deps = fakes();
+    const result = await ingestBatch(mixedBatch(), {
+      ...deps,
+      sink: { insertNew: () => Promise.resolve({ inserted: 1, duplicates: 2 }) },
+    });
+    expect(result.counts).toEqual({ received: 6, inserted: 1, duplicates: 3, malformed: 2 });
+  });
+
   it("counts a batch delivered again after it was stored as duplicates, and inserts nothing", async () => {
     const deps = fakes();
     await ingestBatch(mixedBatch(), deps);
@@ -204,7 +192,7 @@ describe("ingestBatch", () => {
       malformedReasons: { "sc-status: expected three digits": 1, "data: not base64": 1 },
       deadLetterKey: expect.any(String) as unknown,
     });
-    expect(deps.sink.inserts).toHaveLength(1);
+    expect(deps.sink.stored.size).toBe(3);
   });
 
   it("inserts only the first of records repeating one request id", async () => {
@@ -214,8 +202,7 @@ describe("ingestBatch", () => {
       deps,
     );
     expect(result.counts).toEqual({ received: 3, inserted: 1, duplicates: 2, malformed: 0 });
-    expect(deps.sink.lookups[0]?.ids).toEqual([EXPECTED_ROW.request_id]);
-    expect(deps.sink.inserts).toEqual([[{ ...EXPECTED_ROW, bytes: 1 }]]);
+    expect(deps.sink.writes.map((write) => write.rows)).toEqual([[{ ...EXPECTED_ROW, bytes: 1 }]]);
   });
 
   it("makes no call for an empty batch", async () => {
@@ -226,8 +213,7 @@ describe("ingestBatch", () => {
       malformedReasons: {},
     });
     expect(deps.deadLetters.puts).toEqual([]);
-    expect(deps.sink.lookups).toEqual([]);
-    expect(deps.sink.inserts).toEqual([]);
+    expect(deps.sink.writes).toEqual([]);
   });
 
   it("does not touch the table when every record is malformed", async () => {
@@ -239,16 +225,15 @@ describe("ingestBatch", () => {
     expect(result.counts).toEqual({ received: 2, inserted: 0, duplicates: 0, malformed: 2 });
     expect(result.batchItemFailures).toEqual([]);
     expect(deps.deadLetters.puts).toHaveLength(1);
-    expect(deps.sink.lookups).toEqual([]);
-    expect(deps.sink.inserts).toEqual([]);
+    expect(deps.sink.writes).toEqual([]);
   });
 
-  it("does not insert when every row is stored already", async () => {
+  it("counts a row stored already as a duplicate", async () => {
     const deps = fakes();
     deps.sink.stored.set(EXPECTED_ROW.request_id, EXPECTED_ROW.timestamp);
     const result = await ingestBatch([lineRecord(1)], deps);
     expect(result.counts).toEqual({ received: 1, inserted: 0, duplicates: 1, malformed: 0 });
-    expect(deps.sink.inserts).toEqual([]);
+    expect(deps.sink.stored.size).toBe(1);
   });
 });
 

@@ -4,25 +4,32 @@
  *
  * Order: parse every record; keep the malformed ones in the dead-letter store (before anything is
  * inserted, so a record is never lost between a failed insert and a retry); drop repeated request
- * ids within the batch and the ids the table holds already (a batch delivered again is not counted
- * twice); insert the rest in one insert. When the dead-letter store, the lookup or the insert
- * fails, the whole batch is reported at its first sequence number and Kinesis delivers it again;
- * the dead-letter store writes the same object again then, and the lookup skips what was stored.
+ * ids within the batch; hand the rest to the sink, which writes those whose ids the table does not
+ * hold already (a batch delivered again is not counted twice) and says how many it wrote. When the
+ * dead-letter store or the write fails, the whole batch is reported at its first sequence number
+ * and Kinesis delivers it again; the dead-letter store writes the same object again then, and the
+ * write skips what was stored.
  */
 import type { KinesisStreamBatchItemFailure, KinesisStreamRecord } from "aws-lambda";
 import type { PlaybackRow } from "../clickhouse/tables";
 import { parseRecordData } from "./parse";
 
+/** What a write did with a batch's rows. */
+export interface WriteCounts {
+  /** Rows written. */
+  readonly inserted: number;
+  /** Rows not written because their request id was stored already. */
+  readonly duplicates: number;
+}
+
 /** Where rows go: the `playback_requests` table. */
 export interface PlaybackSink {
-  /** Request ids among `ids` already stored with a timestamp in [from, to] (inclusive, 'YYYY-MM-DD hh:mm:ss'). */
-  existingRequestIds(
-    ids: readonly string[],
-    from: string,
-    to: string,
-  ): Promise<ReadonlySet<string>>;
-  /** Inserts rows in one batch (one INSERT). */
-  insert(rows: readonly PlaybackRow[]): Promise<void>;
+  /**
+   * Writes those of `rows` (distinct request ids) whose request id is not stored with a timestamp
+   * in [from, to] (inclusive, `YYYY-MM-DD hh:mm:ss`, the rows' earliest and latest), and answers
+   * how many it wrote and how many it skipped; `inserted + duplicates` is `rows.length`.
+   */
+  insertNew(rows: readonly PlaybackRow[], from: string, to: string): Promise<WriteCounts>;
 }
 
 /** A record that could not be parsed, kept with what it takes to find and replay it. */
@@ -62,7 +69,7 @@ export interface IngestCounts {
 }
 
 /** The step that failed, when the batch is to be delivered again. */
-export type FailedStage = "dead_letter" | "lookup" | "insert";
+export type FailedStage = "dead_letter" | "write";
 
 /** The outcome of one batch. */
 export interface IngestResult {
@@ -135,7 +142,7 @@ export async function ingestBatch(
       };
     }
   }
-  const written = deadLetterKey === undefined ? {} : { deadLetterKey };
+  const kept = deadLetterKey === undefined ? {} : { deadLetterKey };
 
   const unique = new Map<string, PlaybackRow>();
   for (const row of rows) {
@@ -147,44 +154,32 @@ export async function ingestBatch(
       batchItemFailures: [],
       counts: { ...base, inserted: 0, duplicates: inBatchDuplicates },
       malformedReasons,
-      ...written,
+      ...kept,
     };
   }
 
-  let stored: ReadonlySet<string>;
+  let written: WriteCounts;
   try {
     const { from, to } = timeRange(unique.values());
-    stored = await deps.sink.existingRequestIds([...unique.keys()], from, to);
+    written = await deps.sink.insertNew([...unique.values()], from, to);
   } catch (error) {
     return {
       batchItemFailures: retryAll,
       counts: { ...base, inserted: 0, duplicates: inBatchDuplicates },
       malformedReasons,
-      ...written,
-      failure: { stage: "lookup", error },
+      ...kept,
+      failure: { stage: "write", error },
     };
-  }
-  const fresh = [...unique.values()].filter((row) => !stored.has(row.request_id));
-  const duplicates = inBatchDuplicates + (unique.size - fresh.length);
-
-  if (fresh.length > 0) {
-    try {
-      await deps.sink.insert(fresh);
-    } catch (error) {
-      return {
-        batchItemFailures: retryAll,
-        counts: { ...base, inserted: 0, duplicates },
-        malformedReasons,
-        ...written,
-        failure: { stage: "insert", error },
-      };
-    }
   }
   return {
     batchItemFailures: [],
-    counts: { ...base, inserted: fresh.length, duplicates },
+    counts: {
+      ...base,
+      inserted: written.inserted,
+      duplicates: inBatchDuplicates + written.duplicates,
+    },
     malformedReasons,
-    ...written,
+    ...kept,
   };
 }
 

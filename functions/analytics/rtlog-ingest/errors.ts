@@ -13,10 +13,10 @@ export class SecretValueError extends Error {
   }
 }
 
-/** ClickHouse answered the request-id lookup with something other than `{ request_id }` rows. */
-export class UnexpectedResultError extends Error {
-  override readonly name = "UnexpectedResultError";
-  constructor() {
-    super("the request-id lookup returned rows without a string request_id");
+/** ClickHouse answered the stored-id count with something other than a number no larger than the batch. */
+export class UnexpectedCountError extends Error {
+  override readonly name = "UnexpectedCountError";
+  constructor(rows: number) {
+    super(`the stored-id count of a batch of ${rows} rows was not a number from 0 to ${rows}`);
   }
 }

@@ -6,7 +6,6 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { PlaybackRow } from "../clickhouse/tables";
 import { loadConfiguration } from "./config";
 import type { RtlogIngestHandler } from "./handler";
 import {
@@ -18,6 +17,7 @@ import {
   FUNCTION_NAME,
   FakeClickHouse,
   HANDLER_ENV,
+  type StoredRow,
   PASSWORD,
   PASSWORD_SECRET_ARN,
   awsError,
@@ -58,7 +58,7 @@ async function loadModule(
 
 /** The ClickHouse server of a test: one table, and every client opened on it. */
 interface Server {
-  readonly rows: PlaybackRow[];
+  readonly rows: StoredRow[];
   readonly clients: FakeClickHouse[];
   /** Errors the next client opened throws, in order, on inserts. */
   readonly insertFailures: Error[];
@@ -149,10 +149,16 @@ describe("handler", () => {
       [requestId(2), "", ""],
       [requestId(5), COURSE_ID, VIDEO_ID],
     ]);
-    expect(server.clients[0]?.inserts.map((insert) => insert.table)).toEqual([
-      "analytics.playback_requests",
-      "analytics.playback_requests",
+    // Each batch: a count of its stored ids, then one insert; ingested_at from the clock.
+    expect(server.clients[0]?.queries.map((query) => query.slice(0, 50))).toEqual([
+      "SELECT count() FROM (SELECT request_id FROM `analy",
+      "INSERT INTO `analytics`.`playback_requests` (`requ",
+      "SELECT count() FROM (SELECT request_id FROM `analy",
+      "INSERT INTO `analytics`.`playback_requests` (`requ",
     ]);
+    expect(new Set(server.rows.map((row) => row.ingested_at))).toEqual(
+      new Set(["2020-10-14 03:40:01"]),
+    );
   });
 
   it("does not count a batch delivered again twice", async () => {
@@ -277,14 +283,15 @@ describe("handler", () => {
     expect(logs.text()).not.toContain("must not be logged");
   });
 
-  it("retries the batch when the insert fails, then reconnects with the password read again", async () => {
+  it("retries the batch when the write fails, then reconnects with the password read again", async () => {
     const { handler, server } = await build();
     server.insertFailures.push(new Error("Timeout error."));
     expect(await handler(batch(), CONTEXT)).toEqual({
       batchItemFailures: [{ itemIdentifier: sequenceNumber(1) }],
     });
     expect(server.clients[0]?.closed).toBe(true);
-    expect(logLine("rtlog_ingest.retry")).toMatchObject({ stage: "insert", errorName: "Error" });
+    expect(logLine("rtlog_ingest.retry")).toMatchObject({ stage: "write", errorName: "Error" });
+    expect(server.rows).toEqual([]);
     expect(logs.text()).not.toContain("Timeout error.");
 
     secretsManager.on(GetSecretValueCommand).resolves({ SecretString: "rotated-password" });
@@ -309,7 +316,7 @@ describe("handler", () => {
       batchItemFailures: [{ itemIdentifier: sequenceNumber(1) }],
     });
     expect(logLine("rtlog_ingest.retry")).toMatchObject({
-      stage: "lookup",
+      stage: "write",
       errorName: "InternalServiceError",
     });
     expect(server.clients).toEqual([]);

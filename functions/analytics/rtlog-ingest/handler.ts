@@ -4,10 +4,10 @@
  * must enable `ReportBatchItemFailures`.
  *
  * Per batch: malformed records -> one JSON-lines object in the dead-letter bucket; repeated and
- * already stored request ids -> counted as duplicates; the rest -> one insert. When the
- * dead-letter write, the lookup or the insert fails, the batch is reported at its first sequence
- * number and delivered again. One log line and one EMF metrics line per batch; record contents are
- * never logged.
+ * already stored request ids -> counted as duplicates; the rest -> one insert that skips stored
+ * ids (see `ClickHouseSink`). When the dead-letter write or the ClickHouse write fails, the batch
+ * is reported at its first sequence number and delivered again. One log line and one EMF metrics
+ * line per batch; record contents are never logged.
  *
  * Environment, read at cold start (anything missing or invalid fails it with
  * `ConfigurationError`): `CLICKHOUSE_URL` (https), `CLICKHOUSE_DATABASE`, `CLICKHOUSE_USER`,
@@ -26,7 +26,6 @@ import {
   createClickHouseConnection,
   type ClickHouseConnection,
   type ClickHouseConnectionOptions,
-  type RenderExistingIdsQuery,
 } from "./clickhouse-sink";
 import { loadConfiguration, type RtlogIngestConfig } from "./config";
 import { ingestBatch, shardOf, type PlaybackSink } from "./core";
@@ -44,9 +43,7 @@ export interface RtlogIngestHandlerDeps {
   readonly secretsManager: SecretsManagerClient;
   /** Opens a ClickHouse client: once per container, and again after a failed call. */
   readonly connectClickHouse: (options: ClickHouseConnectionOptions) => ClickHouseConnection;
-  /** Renders the request-id lookup's SQL. @default the sink's own renderer */
-  readonly renderQuery?: RenderExistingIdsQuery;
-  /** The clock of the metrics' timestamps. @default () => new Date() */
+  /** The clock of the metrics and of the rows' `ingested_at`. @default () => new Date() */
   readonly now?: () => Date;
 }
 
@@ -84,7 +81,7 @@ export function createHandler(deps: RtlogIngestHandlerDeps): RtlogIngestHandler 
       });
       return {
         client,
-        sink: new ClickHouseSink(client, config.clickHouseDatabase, deps.renderQuery),
+        sink: new ClickHouseSink(client, config.clickHouseDatabase, { now }),
       };
     });
     return connection;
@@ -101,9 +98,7 @@ export function createHandler(deps: RtlogIngestHandlerDeps): RtlogIngestHandler 
     }
   };
   const sink: PlaybackSink = {
-    existingRequestIds: async (ids, from, to) =>
-      (await connect()).sink.existingRequestIds(ids, from, to),
-    insert: async (rows) => (await connect()).sink.insert(rows),
+    insertNew: async (rows, from, to) => (await connect()).sink.insertNew(rows, from, to),
   };
 
   return async (event, context) => {

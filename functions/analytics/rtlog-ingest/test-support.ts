@@ -3,10 +3,15 @@
  * the ClickHouse client, and the handler's environment. The log lines, Kinesis records and
  * events are in `./fixtures/events`.
  */
+import { Readable } from "node:stream";
 import type { PlaybackRow } from "../clickhouse/tables";
-import type { ClickHouseConnection, ClickHouseConnectionOptions } from "./clickhouse-sink";
+import type {
+  ClickHouseConnection,
+  ClickHouseConnectionOptions,
+  ExecParams,
+} from "./clickhouse-sink";
 import { ENVIRONMENT, type EnvironmentVariable } from "./config";
-import type { DeadLetter, DeadLetterStore, PlaybackSink } from "./core";
+import type { DeadLetter, DeadLetterStore, PlaybackSink, WriteCounts } from "./core";
 import { deadLetterKey } from "./s3-dead-letters";
 import { setEnvironment } from "../../shared/test-support";
 import { ACCOUNT, REGION } from "./fixtures/events";
@@ -41,40 +46,25 @@ export function setHandlerEnvironment(
   return setEnvironment(ENVIRONMENT, values);
 }
 
-/** The table: request ids with their timestamps; the lookup honours the time range. */
+/** The table: request ids with their timestamps; a write skips ids stored within its range. */
 export class FakeSink implements PlaybackSink {
   readonly stored = new Map<string, string>();
-  readonly lookups: { ids: readonly string[]; from: string; to: string }[] = [];
-  readonly inserts: (readonly PlaybackRow[])[] = [];
-  /** Errors to throw, in order, before answering a lookup. */
-  readonly lookupFailures: Error[] = [];
-  /** Errors to throw, in order, before inserting. */
-  readonly insertFailures: Error[] = [];
+  readonly writes: { rows: readonly PlaybackRow[]; from: string; to: string }[] = [];
+  /** Errors to throw, in order, before writing. */
+  readonly failures: Error[] = [];
 
-  existingRequestIds(
-    ids: readonly string[],
-    from: string,
-    to: string,
-  ): Promise<ReadonlySet<string>> {
-    this.lookups.push({ ids: [...ids], from, to });
-    const failure = this.lookupFailures.shift();
+  insertNew(rows: readonly PlaybackRow[], from: string, to: string): Promise<WriteCounts> {
+    this.writes.push({ rows: [...rows], from, to });
+    const failure = this.failures.shift();
     if (failure !== undefined) return Promise.reject(failure);
-    return Promise.resolve(
-      new Set(
-        ids.filter((id) => {
-          const timestamp = this.stored.get(id);
-          return timestamp !== undefined && timestamp >= from && timestamp <= to;
-        }),
-      ),
-    );
-  }
-
-  insert(rows: readonly PlaybackRow[]): Promise<void> {
-    this.inserts.push([...rows]);
-    const failure = this.insertFailures.shift();
-    if (failure !== undefined) return Promise.reject(failure);
-    for (const row of rows) this.stored.set(row.request_id, row.timestamp);
-    return Promise.resolve();
+    let inserted = 0;
+    for (const row of rows) {
+      const timestamp = this.stored.get(row.request_id);
+      if (timestamp !== undefined && timestamp >= from && timestamp <= to) continue;
+      this.stored.set(row.request_id, row.timestamp);
+      inserted += 1;
+    }
+    return Promise.resolve({ inserted, duplicates: rows.length - inserted });
   }
 }
 
@@ -102,18 +92,95 @@ function stringLiterals(sql: string): string[] {
   );
 }
 
+/** A row as the table stores it. */
+export type StoredRow = PlaybackRow & { readonly ingested_at: string };
+
+/** One statement the fake received: its SQL, URL parameters and external tables. */
+export interface ReceivedStatement {
+  readonly query: string;
+  readonly settings: Readonly<Record<string, string>>;
+  readonly contentType: string;
+  /** The raw body. */
+  readonly body: string;
+  /** Each external table's rows, as records of its columns (TabSeparated unescaped). */
+  readonly tables: Readonly<Record<string, readonly Record<string, string>[]>>;
+}
+
+const TSV_UNESCAPES: Readonly<Record<string, string>> = { t: "\t", n: "\n", r: "\r", "0": "\0" };
+
+/** The external tables of a multipart body, read with their declared structure. */
+function externalTables(
+  body: string,
+  contentType: string,
+  settings: Readonly<Record<string, string>>,
+): Record<string, Record<string, string>[]> {
+  const boundary = /boundary=(.+)$/.exec(contentType)?.[1];
+  if (boundary === undefined) throw new Error(`no multipart boundary in ${contentType}`);
+  const tables: Record<string, Record<string, string>[]> = {};
+  for (const part of body.split(`--${boundary}`).slice(1, -1)) {
+    const [head = "", data = ""] = part.replace(/^\r\n/, "").replace(/\r\n$/, "").split("\r\n\r\n");
+    const name = /name="([^"]+)"/.exec(head)?.[1] ?? "";
+    if (settings[`${name}_format`] !== "TabSeparated") throw new Error(`${name}: not TabSeparated`);
+    const columns = (settings[`${name}_structure`] ?? "").split(", ").map((c) => c.split(" ")[0]);
+    tables[name] = data
+      .split("\n")
+      .filter((line) => line !== "")
+      .map((line) =>
+        Object.fromEntries(
+          line
+            .split("\t")
+            .map((field, index) => [
+              columns[index] ?? `c${index}`,
+              field.replace(/\\(.)/g, (_, char: string) => TSV_UNESCAPES[char] ?? char),
+            ]),
+        ),
+      );
+  }
+  return tables;
+}
+
+/** A stored row from an external table's record of every written column. */
+function storedRow(record: Readonly<Record<string, string>>): StoredRow {
+  const number = (name: string) => Number(record[name]);
+  const text = (name: string) => record[name] ?? "";
+  const flag = (name: string) => (number(name) === 1 ? 1 : 0);
+  return {
+    request_id: text("request_id"),
+    timestamp: text("timestamp"),
+    timestamp_ms: number("timestamp_ms"),
+    course_id: text("course_id"),
+    video_id: text("video_id"),
+    rendition: text("rendition"),
+    protocol: text("protocol") as PlaybackRow["protocol"],
+    edge_location: text("edge_location"),
+    country: text("country"),
+    status: number("status"),
+    ttfb_ms: number("ttfb_ms"),
+    time_taken_ms: number("time_taken_ms"),
+    bytes: number("bytes"),
+    result_type: text("result_type"),
+    detailed_result_type: text("detailed_result_type"),
+    cache_hit: flag("cache_hit"),
+    is_error: flag("is_error"),
+    aborted: flag("aborted"),
+    ingested_at: text("ingested_at"),
+  };
+}
+
 /**
- * The ClickHouse client: keeps inserted rows, and answers the request-id lookup from the literals
- * of its SQL (`BETWEEN toDateTime('<from>') AND toDateTime('<to>') AND request_id IN ('<id>',
- * ...)`) as the server would.
+ * The ClickHouse client: answers the sink's two statements as the server would, from the literals
+ * of their SQL (`BETWEEN toDateTime('<from>') AND toDateTime('<to>')`) and their external tables:
+ * `SELECT count() ...` counts the external ids stored within the range, `INSERT INTO ...` stores
+ * the external rows whose ids are not.
  */
 export class FakeClickHouse implements ClickHouseConnection {
-  readonly queries: string[] = [];
-  readonly inserts: { table: string; values: PlaybackRow[]; format: string }[] = [];
-  /** Errors to throw, in order, before answering a query. */
+  readonly statements: ReceivedStatement[] = [];
+  /** Errors to throw, in order, before answering a SELECT. */
   readonly queryFailures: Error[] = [];
-  /** Errors to throw, in order, before inserting. */
+  /** Errors to throw, in order, before an INSERT. */
   readonly insertFailures: Error[] = [];
+  /** Overrides the count's answer, in order. */
+  readonly countAnswers: string[] = [];
   closed = false;
 
   /**
@@ -122,31 +189,44 @@ export class FakeClickHouse implements ClickHouseConnection {
    */
   constructor(
     readonly options?: ClickHouseConnectionOptions,
-    readonly rows: PlaybackRow[] = [],
+    readonly rows: StoredRow[] = [],
   ) {}
 
-  insert(params: {
-    table: string;
-    values: PlaybackRow[];
-    format: "JSONEachRow";
-  }): Promise<unknown> {
-    this.inserts.push({ ...params, values: [...params.values] });
-    const failure = this.insertFailures.shift();
-    if (failure !== undefined) return Promise.reject(failure);
-    this.rows.push(...params.values);
-    return Promise.resolve({ executed: true, query_id: `insert-${this.inserts.length}` });
+  /** The SQL of every statement received. */
+  get queries(): string[] {
+    return this.statements.map((statement) => statement.query);
   }
 
-  query(params: { query: string; format: "JSONEachRow" }): Promise<{ json(): Promise<unknown> }> {
-    this.queries.push(params.query);
-    const failure = this.queryFailures.shift();
-    if (failure !== undefined) return Promise.reject(failure);
-    const [from = "", to = "", ...ids] = stringLiterals(params.query);
-    const found = this.rows
-      .filter((row) => ids.includes(row.request_id))
-      .filter((row) => row.timestamp >= from && row.timestamp <= to)
-      .map((row) => ({ request_id: row.request_id }));
-    return Promise.resolve({ json: () => Promise.resolve(found) });
+  async exec(params: ExecParams): Promise<{ readonly stream: Readable }> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of params.values) chunks.push(Buffer.from(chunk as Uint8Array));
+    const body = Buffer.concat(chunks).toString();
+    const contentType = params.http_headers["Content-Type"] ?? "";
+    const statement: ReceivedStatement = {
+      query: params.query,
+      settings: { ...params.clickhouse_settings },
+      contentType,
+      body,
+      tables: externalTables(body, contentType, params.clickhouse_settings),
+    };
+    this.statements.push(statement);
+    const isInsert = params.query.startsWith("INSERT INTO ");
+    const failure = (isInsert ? this.insertFailures : this.queryFailures).shift();
+    if (failure !== undefined) throw failure;
+    const [from = "", to = ""] = stringLiterals(params.query);
+    const records = Object.values(statement.tables)[0] ?? [];
+    const isStored = (id: string) =>
+      this.rows.some(
+        (row) => row.request_id === id && row.timestamp >= from && row.timestamp <= to,
+      );
+    if (isInsert) {
+      this.rows.push(
+        ...records.filter((record) => !isStored(record.request_id ?? "")).map(storedRow),
+      );
+      return { stream: Readable.from([]) };
+    }
+    const count = records.filter((record) => isStored(record.request_id ?? "")).length;
+    return { stream: Readable.from([Buffer.from(this.countAnswers.shift() ?? `${count}\n`)]) };
   }
 
   close(): Promise<void> {
