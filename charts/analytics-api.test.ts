@@ -124,6 +124,35 @@ describe("charts/analytics-api values", () => {
     ]);
   });
 
+  it("require the rollup user's password secret when the QoE rollup job is on", () => {
+    const rollup = withPatch(apiValues, { qoeRollup: { enabled: true } });
+    expect(missing(chart, rollup)).toEqual(["/clickhouse/rollup/passwordSecret"]);
+    const withSecret = withPatch(rollup, {
+      clickhouse: { rollup: { passwordSecret: { name: "clickhouse-users", key: "rollup" } } },
+    });
+    expect(schemaErrors(chart, withSecret)).toEqual([]);
+    expect(
+      failures(chart, withPatch(withSecret, { clickhouse: { rollup: { password: "x" } } })),
+    ).toEqual([{ keyword: "additionalProperties", path: "/clickhouse/rollup" }]);
+  });
+
+  it("bound the QoE rollup job's grace, lookback, deadline and retries", () => {
+    const cases: [Values, string, string][] = [
+      [{ graceMinutes: -1 }, "minimum", "graceMinutes"],
+      [{ graceMinutes: 121 }, "maximum", "graceMinutes"],
+      [{ lookbackHours: 0 }, "minimum", "lookbackHours"],
+      [{ lookbackHours: 745 }, "maximum", "lookbackHours"],
+      [{ activeDeadlineSeconds: 60 }, "minimum", "activeDeadlineSeconds"],
+      [{ backoffLimit: 7 }, "maximum", "backoffLimit"],
+      [{ schedule: "hourly" }, "pattern", "schedule"],
+    ];
+    for (const [qoeRollup, keyword, field] of cases) {
+      expect(failures(chart, withPatch(apiValues, { qoeRollup }))).toEqual([
+        { keyword, path: `/qoeRollup/${field}` },
+      ]);
+    }
+  });
+
   it("take the image by digest only: a tag, alone or beside the digest, is refused", () => {
     const byTag = withPatch(apiValues, { image: { digest: null, tag: "1.4.2" } });
     expect(missing(chart, byTag)).toEqual(["/image/digest"]);
@@ -227,14 +256,19 @@ describe("charts/analytics-api templates", () => {
     );
   });
 
-  it("runs the API, the migrations Job and the lake loader by digest, never by tag", () => {
+  it("runs the API, the migrations Job and the batch jobs by digest, never by tag", () => {
     const helper = /\{\{- define "analytics-api\.image" -\}\}([\s\S]*?)\{\{- end \}\}/.exec(
       text("_helpers.tpl"),
     );
     expect(helper?.[1]?.trim()).toBe(
       '{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}',
     );
-    for (const file of ["deployment.yaml", "migrations-job.yaml", "lake-loader-cronjob.yaml"]) {
+    for (const file of [
+      "deployment.yaml",
+      "migrations-job.yaml",
+      "lake-loader-cronjob.yaml",
+      "qoe-rollup-cronjob.yaml",
+    ]) {
       expect(text(file)).toContain('image: {{ include "analytics-api.image" . | quote }}');
     }
     for (const [file, body] of files) {
@@ -262,7 +296,12 @@ describe("charts/analytics-api templates", () => {
     ]) {
       expect(helpers).toContain(line);
     }
-    for (const file of ["deployment.yaml", "migrations-job.yaml"]) {
+    for (const file of [
+      "deployment.yaml",
+      "migrations-job.yaml",
+      "lake-loader-cronjob.yaml",
+      "qoe-rollup-cronjob.yaml",
+    ]) {
       expect(text(file)).toContain('include "analytics-api.podSecurityContext"');
       expect(text(file)).toContain('include "analytics-api.containerSecurityContext"');
     }
@@ -314,6 +353,29 @@ describe("charts/analytics-api templates", () => {
     expect(job).toContain("value: {{ .Values.clickhouse.migrator.username | quote }}");
     expect(job).toContain("name: {{ .Values.clickhouse.migrator.passwordSecret.name }}");
     expect(job).not.toContain('include "analytics-api.selectorLabels"');
+  });
+
+  it("runs the QoE rollup hourly, one run at a time, as the rollup user", () => {
+    const job = text("qoe-rollup-cronjob.yaml");
+    expect(job).toMatch(/^\{\{- if \.Values\.qoeRollup\.enabled \}\}$/m);
+    expect(job).toContain("kind: CronJob");
+    expect(job).toContain("schedule: {{ .Values.qoeRollup.schedule | quote }}");
+    expect(job).toContain("timeZone: Etc/UTC");
+    expect(job).toContain("concurrencyPolicy: Forbid");
+    expect(job).toContain("backoffLimit: {{ .Values.qoeRollup.backoffLimit }}");
+    expect(job).toContain("activeDeadlineSeconds: {{ .Values.qoeRollup.activeDeadlineSeconds }}");
+    expect(job).toContain('command: ["node", "qoe-rollup.js"]');
+    expect(job).toContain("value: {{ .Values.clickhouse.rollup.username | quote }}");
+    expect(job).toContain("name: {{ .Values.clickhouse.rollup.passwordSecret.name }}");
+    expect(job).not.toContain("migrator");
+    for (const name of ["ROLLUP_GRACE_MINUTES", "ROLLUP_LOOKBACK_HOURS"]) {
+      expect(job).toContain(`- name: ${name}`);
+    }
+    expect(job).toContain("automountServiceAccountToken: false");
+    expect(job).not.toContain('include "analytics-api.selectorLabels"');
+    expect(text("_helpers.tpl")).toContain(
+      "clickhouse.rollup.username must differ from clickhouse.username",
+    );
   });
 
   it("puts an HTTPS-only ALB in front, with the annotations of the AWS Load Balancer Controller", () => {

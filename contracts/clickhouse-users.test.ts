@@ -28,6 +28,31 @@ describe("clickHouseUserAccess", () => {
     }
   });
 
+  it("lets the rollup job change rows only of the rollups, their staging tables and its state", () => {
+    const grants = clickHouseUserAccess("kc_test").rollup.grants;
+    const writes = grants.filter((grant) => /\b(INSERT|ALTER)\b/.test(grant));
+    expect(writes.map((grant) => grant.replace(/^.* ON kc_test\./, "")).sort()).toEqual([
+      "qoe_hourly",
+      "qoe_hourly_staging",
+      "qoe_rollup_state",
+      "qoe_slices_daily",
+      "qoe_slices_daily_staging",
+      "qoe_slices_hourly",
+      "qoe_slices_hourly_staging",
+    ]);
+    // REPLACE PARTITION needs SELECT on the source, ALTER DELETE and INSERT on the target.
+    for (const rollup of ["qoe_hourly", "qoe_slices_hourly", "qoe_slices_daily"]) {
+      expect(grants).toContainEqual(
+        expect.stringMatching(new RegExp(`INSERT, ALTER DELETE ON kc_test\\.${rollup}$`)),
+      );
+      expect(grants).toContain(`GRANT SELECT, INSERT, ALTER DELETE ON kc_test.${rollup}_staging`);
+    }
+    expect(grants.join("\n")).not.toMatch(/\b(DROP|CREATE|TRUNCATE|ALTER UPDATE|ALTER TABLE)\b/);
+    expect(grants.filter((grant) => grant.includes("playback_requests"))).toEqual([
+      "GRANT SELECT(timestamp, course_id, country, edge_location, rendition, is_error, aborted, cache_hit, bytes, ttfb_ms) ON kc_test.playback_requests",
+    ]);
+  });
+
   it("refuses a database name that is not a plain identifier", () => {
     expect(() => clickHouseUserAccess("analytics; DROP")).toThrow(
       'database "analytics; DROP": expected ^[a-z_][a-z0-9_]*$',

@@ -10,16 +10,54 @@
  */
 import { ANALYTICS_DATABASE, ANALYTICS_TABLES } from "./analytics";
 
-/** The rollup tables the materialized views fill and the API reads. */
+/** The rollup tables the API reads: the QoE levels the rollup job builds, and engagement's view. */
 export const ANALYTICS_ROLLUPS = {
-  /** Hourly QoE aggregates of `playback_requests`. */
-  playbackHourly: "playback_hourly",
-  /** Daily engagement aggregates of `learning_events`. */
+  /** QoE of `playback_requests` per hour x course x country x edge x rendition. */
+  qoeHourly: "qoe_hourly",
+  /** QoE per hour of the total and of each course, country, edge location and rendition. */
+  qoeSlicesHourly: "qoe_slices_hourly",
+  /** The same slices per day. */
+  qoeSlicesDaily: "qoe_slices_daily",
+  /** How far the rollup job has built each QoE level. */
+  qoeRollupState: "qoe_rollup_state",
+  /** Daily engagement aggregates of `learning_events` (a materialized view fills it). */
   engagementDaily: "engagement_daily",
 } as const;
 
+/** The staging table the rollup job builds a partition of `rollup` in before swapping it in. */
+export function stagingTable(rollup: string): string {
+  return `${rollup}_staging`;
+}
+
+/** The QoE rollups the job builds by swapping partitions in from their staging tables. */
+export const QOE_BUILT_ROLLUPS = [
+  ANALYTICS_ROLLUPS.qoeHourly,
+  ANALYTICS_ROLLUPS.qoeSlicesHourly,
+  ANALYTICS_ROLLUPS.qoeSlicesDaily,
+] as const;
+
+/**
+ * The QoE rollup job's defaults: it builds the hours that ended `graceMinutes` ago (records reach
+ * ClickHouse a few seconds to minutes after the request), and rebuilds the last `lookbackHours`
+ * each run, which takes in records that arrive late. The settings' schema, the chart's schema and
+ * the job share them.
+ */
+export const QOE_ROLLUP_DEFAULTS = {
+  /** Cron schedule (UTC): every hour, five minutes past. */
+  schedule: "5 * * * *",
+  graceMinutes: 5,
+  lookbackHours: 48,
+} as const;
+
+/** The bounds of the QoE rollup job's settings. */
+export const QOE_ROLLUP_BOUNDS = {
+  graceMinutes: { min: 0, max: 120 },
+  /** At least an hour; at most 31 days, each rebuilt every run. */
+  lookbackHours: { min: 1, max: 744 },
+} as const;
+
 /** The database users, in the order the installation lists them. */
-export const CLICKHOUSE_USER_NAMES = ["ingest", "api", "migrator", "backup"] as const;
+export const CLICKHOUSE_USER_NAMES = ["ingest", "api", "migrator", "backup", "rollup"] as const;
 
 /** A database user of the analytics installation. */
 export type ClickHouseUserName = (typeof CLICKHOUSE_USER_NAMES)[number];
@@ -68,10 +106,27 @@ export const BACKUP_SYSTEM_TABLES = [
 
 /**
  * The columns of `playback_requests` the ingest reads: the deduplication lookup's (`request_id`,
- * `timestamp`) and those the hourly view aggregates, which it reads as the inserting user.
+ * `timestamp`) and those the former hourly view (`playback_hourly_mv`, dropped by migration 5)
+ * aggregated as the inserting user. Those stay granted while an installation may still run that
+ * view: the grants change before the migration job drops it, and an insert through the view
+ * without them would fail.
  */
 export const INGEST_READ_COLUMNS = [
   "request_id",
+  "timestamp",
+  "course_id",
+  "country",
+  "edge_location",
+  "rendition",
+  "is_error",
+  "aborted",
+  "cache_hit",
+  "bytes",
+  "ttfb_ms",
+] as const;
+
+/** The columns of `playback_requests` the QoE rollup job aggregates. */
+export const ROLLUP_READ_COLUMNS = [
   "timestamp",
   "course_id",
   "country",
@@ -92,9 +147,9 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
  * - ingest (the real-time-log Lambda): inserts requests and reads its deduplication's columns
  *   (`request_id`, `timestamp`). The views are created without `SQL SECURITY`, and the server
  *   keeps that empty (`ignore_empty_sql_security_in_create_view_query`, on by default), so the
- *   hourly view's SELECT runs as the inserting user: ingest also reads the columns that view
- *   aggregates. It needs no grant on the rollup itself, and has none on any other column, table
- *   or schema.
+ *   former hourly view's SELECT ran as the inserting user: ingest also reads the columns that
+ *   view aggregated (see `INGEST_READ_COLUMNS`). No view reads `playback_requests` since
+ *   migration 5. It has no grant on any rollup, other column, table or schema.
  * - api (the analytics API): SELECT on the tables it queries, nothing else.
  * - migrator (the schema job and the nightly lake loader): creates its own database and changes
  *   the schema inside it; reads and writes its rows (the ledger, and the lake load with the
@@ -104,6 +159,14 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
  * - backup (the clickhouse-backup sidecar): reads the system tables it inspects, sees the
  *   database's tables and their definitions, and freezes and unfreezes their parts; it reads and
  *   writes no rows. Restoring is a break-glass task for an administrator, not the sidecar.
+ * - rollup (the hourly QoE rollup job): reads the raw columns it aggregates and the hourly slices
+ *   the daily level sums; fills the staging tables (INSERT), reads them back and drops their
+ *   partitions; swaps partitions into the rollups, which `REPLACE PARTITION` allows with SELECT
+ *   on the source and ALTER DELETE and INSERT on the target, and drops a partition there (ALTER
+ *   DELETE) where the staging partition is empty
+ *   (`InterpreterAlterQuery::getRequiredAccessForCommand`,
+ *   https://github.com/ClickHouse/ClickHouse/blob/master/src/Interpreters/InterpreterAlterQuery.cpp);
+ *   reads and advances its state. It writes no raw row and changes no schema.
  */
 export function clickHouseUserAccess(
   database: string = ANALYTICS_DATABASE,
@@ -129,7 +192,10 @@ export function clickHouseUserAccess(
       network: "vpc",
       grants: [
         ANALYTICS_TABLES.playbackRequests,
-        ANALYTICS_ROLLUPS.playbackHourly,
+        ANALYTICS_ROLLUPS.qoeHourly,
+        ANALYTICS_ROLLUPS.qoeSlicesHourly,
+        ANALYTICS_ROLLUPS.qoeSlicesDaily,
+        ANALYTICS_ROLLUPS.qoeRollupState,
         ANALYTICS_TABLES.learningEvents,
         ANALYTICS_ROLLUPS.engagementDaily,
       ].map((name) => `GRANT SELECT ON ${table(name)}`),
@@ -155,6 +221,20 @@ export function clickHouseUserAccess(
         ...BACKUP_SYSTEM_TABLES.map((name) => `GRANT SELECT ON system.${name}`),
         `GRANT SHOW DATABASES, SHOW TABLES, SHOW COLUMNS ON ${database}.*`,
         `GRANT ALTER FREEZE PARTITION ON ${database}.*`,
+      ],
+    },
+    rollup: {
+      purpose: "The hourly QoE rollup job: rebuilds the closed hours and days of the rollups.",
+      profile: "default",
+      network: "vpc",
+      grants: [
+        `GRANT SELECT(${ROLLUP_READ_COLUMNS.join(", ")}) ON ${table(ANALYTICS_TABLES.playbackRequests)}`,
+        `GRANT SELECT, INSERT ON ${table(ANALYTICS_ROLLUPS.qoeRollupState)}`,
+        ...QOE_BUILT_ROLLUPS.flatMap((rollup) => [
+          // The daily level reads the hourly slices; no other rollup is read.
+          `GRANT ${rollup === ANALYTICS_ROLLUPS.qoeSlicesHourly ? "SELECT, " : ""}INSERT, ALTER DELETE ON ${table(rollup)}`,
+          `GRANT SELECT, INSERT, ALTER DELETE ON ${table(stagingTable(rollup))}`,
+        ]),
       ],
     },
   };

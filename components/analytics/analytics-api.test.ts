@@ -54,7 +54,11 @@ function run(settings: Partial<AnalyticsApiSettings> = {}) {
       {
         cluster: { provider: kubernetes, ready: [] },
         clickhouse: {
-          passwords: { api: pulumi.secret("api-password"), migrator: pulumi.secret("m-password") },
+          passwords: {
+            api: pulumi.secret("api-password"),
+            migrator: pulumi.secret("m-password"),
+            rollup: pulumi.secret("r-password"),
+          },
           internalUrl: "http://clickhouse-clickhouse.clickhouse.svc.cluster.local:8123",
           release: clickhouse,
         },
@@ -127,6 +131,38 @@ describe("AnalyticsApi", async () => {
   it("refuses too few replicas", async () => {
     await expect(run({ minReplicas: 1 })).rejects.toThrow("minReplicas = 1: at least 2");
   });
+
+  it("runs the QoE rollup job hourly as the rollup user, with the default settings", () => {
+    expect(values.qoeRollup).toEqual({
+      enabled: true,
+      schedule: "5 * * * *",
+      graceMinutes: 5,
+      lookbackHours: 48,
+    });
+    expect(record(values.clickhouse).rollup).toEqual({
+      username: "rollup",
+      passwordSecret: { name: "clickhouse-users", key: "rollup" },
+    });
+  });
+
+  it("passes the rollup job's settings, and refuses them out of bounds", async () => {
+    const custom = Recorded.of(
+      await run({ rollup: { schedule: "20 * * * *", graceMinutes: 15, lookbackHours: 72 } }),
+    );
+    const chart = record(custom.named(RELEASE, "analytics-api").inputs.values);
+    expect(chart.qoeRollup).toEqual({
+      enabled: true,
+      schedule: "20 * * * *",
+      graceMinutes: 15,
+      lookbackHours: 72,
+    });
+    expect(chartValuesValidator("charts/analytics-api")(chart).errors).toEqual([]);
+    await expect(
+      run({ rollup: { schedule: "5 * * * *", graceMinutes: 121, lookbackHours: 0 } }),
+    ).rejects.toThrow(
+      "rollup.graceMinutes = 121: an integer from 0 to 120; rollup.lookbackHours = 0: an integer from 1 to 744",
+    );
+  });
 });
 
 describe("imageDigestProblem", () => {
@@ -143,9 +179,9 @@ describe("imageDigestProblem", () => {
 describe("the analytics API image's sources", () => {
   const files = imageSourceFiles(ANALYTICS_API_IMAGE);
 
-  it("hold every file the three bundles read, and no test", async () => {
+  it("hold every file the four bundles read, and no test", async () => {
     const read = new Set<string>();
-    for (const entry of ["main.ts", "migrate-main.ts", "load-events-main.ts"]) {
+    for (const entry of ["main.ts", "migrate-main.ts", "load-events-main.ts", "rollup-main.ts"]) {
       const result = await build({
         entryPoints: [join(REPOSITORY_ROOT, "functions/analytics/analytics-api", entry)],
         bundle: true,

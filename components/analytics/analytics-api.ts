@@ -8,6 +8,7 @@ import { imageRepository, pushedImage, type ImageSource } from "../shared/image-
 import { placementOn } from "../kubernetes/karpenter";
 import type { KubernetesCluster } from "../kubernetes/kubernetes-cluster";
 import { ANALYTICS_DATABASE } from "../../contracts/analytics";
+import { QOE_ROLLUP_BOUNDS, QOE_ROLLUP_DEFAULTS } from "../../contracts/clickhouse-users";
 
 /**
  * Fewest API replicas: two, so a rollout or a lost node leaves one serving. The analytics
@@ -27,6 +28,21 @@ export interface AnalyticsApiSettings {
   readonly internetFacing: boolean;
   /** Days raw playback rows are kept, where the server supports TTL. @default 400 */
   readonly rawRetentionDays: number;
+  /**
+   * The hourly QoE rollup job (a CronJob of the chart, as the `rollup` ClickHouse user).
+   * @default QOE_ROLLUP_DEFAULTS (every hour at minute 5, 5 minutes' grace, 48 hours rebuilt)
+   */
+  readonly rollup?: QoeRollupSettings;
+}
+
+/** When the QoE rollup job runs and what it rebuilds. */
+export interface QoeRollupSettings {
+  /** Cron schedule (UTC), five fields. @default "5 * * * *" */
+  readonly schedule: string;
+  /** Minutes after its end an hour is closed and built. @default 5 */
+  readonly graceMinutes: number;
+  /** Hours before the last built one rebuilt on every run (late records). @default 48 */
+  readonly lookbackHours: number;
 }
 
 /** Arguments of `AnalyticsApi`. */
@@ -35,7 +51,7 @@ export interface AnalyticsApiArgs {
   readonly cluster: Pick<KubernetesCluster, "provider" | "ready">;
   /** The ClickHouse installation: its users' passwords, its in-cluster URL and its release. */
   readonly clickhouse: {
-    readonly passwords: Pick<ClickHouse["passwords"], "api" | "migrator">;
+    readonly passwords: Pick<ClickHouse["passwords"], "api" | "migrator" | "rollup">;
     readonly internalUrl: string;
     readonly release: pulumi.Resource;
   };
@@ -55,6 +71,17 @@ export interface AnalyticsApiArgs {
     readonly region: string;
     readonly curatedPrefix: string;
   };
+}
+
+/** What is wrong with the rollup job's settings: each bound of QOE_ROLLUP_BOUNDS it breaks. */
+function rollupProblems(rollup: QoeRollupSettings): string[] {
+  return (["graceMinutes", "lookbackHours"] as const).flatMap((key) => {
+    const { min, max } = QOE_ROLLUP_BOUNDS[key];
+    const value = rollup[key];
+    return Number.isInteger(value) && value >= min && value <= max
+      ? []
+      : [`rollup.${key} = ${value}: an integer from ${min} to ${max}`];
+  });
 }
 
 /** The namespace of the API. */
@@ -94,10 +121,10 @@ export function imageDigestProblem(value: string): string | undefined {
  * lifecycle), its image built from this repository and pushed there by the deployment (through a
  * docker-build provider of its own, which logs in to the registry with the Docker credentials of
  * the machine that deploys), its namespace and the Secret with its and the migrator's ClickHouse
- * passwords, and `charts/analytics-api` at the image's digest, installed only once the image is
- * pushed (Deployment with probes and anti-affinity on the general NodePool, Service, HPA on CPU,
- * PDB, the migrations hook Job, and an HTTPS Ingress that the load balancer controller turns into
- * an ALB with the certificate of `hostname`).
+ * passwords (and the rollup job's), and `charts/analytics-api` at the image's digest, installed only
+ * once the image is pushed (Deployment with probes and anti-affinity on the general NodePool,
+ * Service, HPA on CPU, PDB, the migrations hook Job, the hourly QoE rollup CronJob, and an HTTPS
+ * Ingress that the load balancer controller turns into an ALB with the certificate of `hostname`).
  */
 export class AnalyticsApi extends pulumi.ComponentResource {
   public readonly repositoryUrl: pulumi.Output<string>;
@@ -116,11 +143,13 @@ export class AnalyticsApi extends pulumi.ComponentResource {
       ...(settings.maxReplicas < settings.minReplicas
         ? [`maxReplicas = ${settings.maxReplicas}: at least minReplicas`]
         : []),
+      ...rollupProblems(settings.rollup ?? QOE_ROLLUP_DEFAULTS),
     ];
     if (problems.length > 0) {
       throw new pulumi.ResourceError(problems.join("; "), this);
     }
     this.url = `https://${args.hostname}`;
+    const rollup = settings.rollup ?? QOE_ROLLUP_DEFAULTS;
 
     const repository = imageRepository(
       `${name}-image`,
@@ -168,6 +197,7 @@ export class AnalyticsApi extends pulumi.ComponentResource {
         stringData: {
           api: args.clickhouse.passwords.api,
           migrator: args.clickhouse.passwords.migrator,
+          rollup: args.clickhouse.passwords.rollup,
         },
       },
       { ...k8sOptions, dependsOn: [namespace] },
@@ -200,6 +230,10 @@ export class AnalyticsApi extends pulumi.ComponentResource {
               cluster: CLICKHOUSE_CLUSTER,
               rawRetentionDays: settings.rawRetentionDays,
             },
+            rollup: {
+              username: "rollup",
+              passwordSecret: { name: USERS_SECRET, key: "rollup" },
+            },
           },
           autoscaling: {
             minReplicas: settings.minReplicas,
@@ -222,6 +256,7 @@ export class AnalyticsApi extends pulumi.ComponentResource {
                   region: args.lake.region,
                   prefix: args.lake.curatedPrefix,
                 },
+          qoeRollup: { enabled: true, ...rollup },
           nodeSelector: placement.nodeSelector,
           tolerations: placement.tolerations,
         },

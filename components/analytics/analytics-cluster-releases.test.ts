@@ -62,7 +62,13 @@ describe("AnalyticsCluster", async () => {
         backup: { enabled: true, region: "me-south-1", kmsKeyArn: userDataKeyArn, user: "backup" },
       });
       const users = list(values.users).map(record);
-      expect(users.map((user) => user.name)).toEqual(["ingest", "api", "migrator", "backup"]);
+      expect(users.map((user) => user.name)).toEqual([
+        "ingest",
+        "api",
+        "migrator",
+        "backup",
+        "rollup",
+      ]);
       for (const user of users) {
         expect(user.passwordSecret).toEqual({ name: "clickhouse-users", key: user.name });
         // The backup sidecar connects from its own pod only.
@@ -84,13 +90,29 @@ describe("AnalyticsCluster", async () => {
         api: CLICKHOUSE_USER_ACCESS.api.grants,
         migrator: CLICKHOUSE_USER_ACCESS.migrator.grants,
         backup: CLICKHOUSE_USER_ACCESS.backup.grants,
+        rollup: CLICKHOUSE_USER_ACCESS.rollup.grants,
       });
       // Read-only and write-only where it matters, whatever the contract says elsewhere.
       expect(grants.api).toEqual([
         "GRANT SELECT ON analytics.playback_requests",
-        "GRANT SELECT ON analytics.playback_hourly",
+        "GRANT SELECT ON analytics.qoe_hourly",
+        "GRANT SELECT ON analytics.qoe_slices_hourly",
+        "GRANT SELECT ON analytics.qoe_slices_daily",
+        "GRANT SELECT ON analytics.qoe_rollup_state",
         "GRANT SELECT ON analytics.learning_events",
         "GRANT SELECT ON analytics.engagement_daily",
+      ]);
+      // The rollup job swaps partitions of the rollups and their staging tables, and of nothing
+      // else: no ALTER on the raw table, no DDL, no TRUNCATE.
+      expect(grants.rollup).toEqual([
+        "GRANT SELECT(timestamp, course_id, country, edge_location, rendition, is_error, aborted, cache_hit, bytes, ttfb_ms) ON analytics.playback_requests",
+        "GRANT SELECT, INSERT ON analytics.qoe_rollup_state",
+        "GRANT INSERT, ALTER DELETE ON analytics.qoe_hourly",
+        "GRANT SELECT, INSERT, ALTER DELETE ON analytics.qoe_hourly_staging",
+        "GRANT SELECT, INSERT, ALTER DELETE ON analytics.qoe_slices_hourly",
+        "GRANT SELECT, INSERT, ALTER DELETE ON analytics.qoe_slices_hourly_staging",
+        "GRANT INSERT, ALTER DELETE ON analytics.qoe_slices_daily",
+        "GRANT SELECT, INSERT, ALTER DELETE ON analytics.qoe_slices_daily_staging",
       ]);
       expect(grants.ingest).toEqual([
         "GRANT INSERT ON analytics.playback_requests",
@@ -115,7 +137,12 @@ describe("AnalyticsCluster", async () => {
           url: "http://clickhouse-clickhouse.clickhouse.svc.cluster.local:8123",
           username: "api",
           migrator: { username: "migrator", cluster: "analytics", rawRetentionDays: 400 },
+          rollup: {
+            username: "rollup",
+            passwordSecret: { name: "clickhouse-users", key: "rollup" },
+          },
         },
+        qoeRollup: { enabled: true, schedule: "5 * * * *", graceMinutes: 5, lookbackHours: 48 },
         ingress: {
           enabled: true,
           host: "analytics.sa.knowledgecity.com",
@@ -142,7 +169,8 @@ describe("AnalyticsCluster", async () => {
       for (const secret of recorded.ofType("kubernetes:core/v1:Secret")) {
         expect(secret.inputs.stringData).toBe("[secret]");
       }
-      expect(recorded.ofType("random:index/randomPassword:RandomPassword")).toHaveLength(5);
+      // One per ClickHouse user, and the operator's.
+      expect(recorded.ofType("random:index/randomPassword:RandomPassword")).toHaveLength(6);
     });
   });
 });

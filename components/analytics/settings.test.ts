@@ -26,8 +26,29 @@ describe("analytics settings", () => {
         general: { cpuLimit: 32, memoryLimitGiB: 128 },
       },
       clickhouse: { rawRetentionDays: 400, backupRetentionDays: 35 },
+      api: { rollup: { schedule: "5 * * * *", graceMinutes: 5, lookbackHours: 48 } },
     });
     expect(analyticsProblems(settings)).toEqual([]);
+  });
+
+  it("checks the QoE rollup job's schedule and bounds", () => {
+    const rollup = (value: unknown) =>
+      analyticsSettingsSchema.safeParse({ api: { rollup: value } });
+    expect(
+      rollup({ schedule: "20 */2 * * *", graceMinutes: 0, lookbackHours: 744 }).data?.api.rollup,
+    ).toEqual({ schedule: "20 */2 * * *", graceMinutes: 0, lookbackHours: 744 });
+    const issues = (value: unknown) =>
+      rollup(value).error?.issues.map((issue) => [issue.path.join("."), issue.message]);
+    expect(issues({ schedule: "cron(5 * * * ? *)" })).toEqual([
+      [
+        "api.rollup.schedule",
+        "expected a Kubernetes cron schedule of five fields such as 5 * * * *",
+      ],
+    ]);
+    expect(issues({ schedule: "5 * * *" })?.[0]?.[0]).toBe("api.rollup.schedule");
+    expect(issues({ graceMinutes: 121 })?.[0]?.[0]).toBe("api.rollup.graceMinutes");
+    expect(issues({ lookbackHours: 0 })?.[0]?.[0]).toBe("api.rollup.lookbackHours");
+    expect(issues({ lookback: 3 })?.[0]?.[0]).toBe("api.rollup");
   });
 
   it("finds bounds out of order, and access problems only while the cluster is on", () => {

@@ -11,6 +11,30 @@ import { CLICKHOUSE_BOUNDS } from "./clickhouse";
 import { EXECUTION_CLASSES, LAKE_BOUNDS, LAKE_DEFAULTS, WORKER_TYPES } from "./data-lake-settings";
 import { RTLOG_INGEST_BOUNDS } from "./rtlog-ingest";
 import { cron, flag, iamRoleArn, integer, ipv4Cidr, type SettingsIssue } from "../shared/settings";
+import { QOE_ROLLUP_BOUNDS, QOE_ROLLUP_DEFAULTS } from "../../contracts/clickhouse-users";
+
+/** A Kubernetes CronJob schedule: five cron fields, UTC (not the AWS `cron(...)` form). */
+const kubernetesCron = z.string().regex(/^[0-9A-Za-z*/,-]+(\s+[0-9A-Za-z*/,-]+){4}$/, {
+  error: "expected a Kubernetes cron schedule of five fields such as 5 * * * *",
+});
+
+/** The hourly QoE rollup job: when it runs, when an hour is closed, how far back it rebuilds. */
+const qoeRollupSchema = z
+  .strictObject({
+    /** Cron schedule (UTC) of the job. @default QOE_ROLLUP_DEFAULTS.schedule ("5 * * * *") */
+    schedule: kubernetesCron.default(QOE_ROLLUP_DEFAULTS.schedule),
+    /** Minutes after its end an hour is closed and built. @default QOE_ROLLUP_DEFAULTS.graceMinutes (5) */
+    graceMinutes: integer(
+      QOE_ROLLUP_BOUNDS.graceMinutes.min,
+      QOE_ROLLUP_BOUNDS.graceMinutes.max,
+    ).default(QOE_ROLLUP_DEFAULTS.graceMinutes),
+    /** Hours rebuilt on every run, for late records. @default QOE_ROLLUP_DEFAULTS.lookbackHours (48) */
+    lookbackHours: integer(
+      QOE_ROLLUP_BOUNDS.lookbackHours.min,
+      QOE_ROLLUP_BOUNDS.lookbackHours.max,
+    ).default(QOE_ROLLUP_DEFAULTS.lookbackHours),
+  })
+  .prefault({});
 
 /** A Karpenter node pool's limits; `cpu` and `memoryGiB` are its defaults. */
 const nodePoolSchema = (cpu: number, memoryGiB: number) =>
@@ -134,6 +158,8 @@ export const analyticsSettingsSchema = z
         cpuTargetPercent: integer(10, 95).default(70),
         /** @default false */
         internetFacing: flag.default(false),
+        /** The QoE rollup job beside the API. */
+        rollup: qoeRollupSchema,
       })
       .prefault({}),
     /** The real-time-log ingest. */

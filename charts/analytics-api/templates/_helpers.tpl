@@ -94,4 +94,7 @@ message that says what to change.
 {{- if eq .Values.clickhouse.username .Values.clickhouse.migrator.username }}
 {{- fail "clickhouse.migrator.username must differ from clickhouse.username: the API must not run with the migrator's DDL rights" }}
 {{- end }}
+{{- if and .Values.qoeRollup.enabled (eq .Values.clickhouse.username .Values.clickhouse.rollup.username) }}
+{{- fail "clickhouse.rollup.username must differ from clickhouse.username: the API must not run with the rollup job's right to replace partitions" }}
+{{- end }}
 {{- end }}

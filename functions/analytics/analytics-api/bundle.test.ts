@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 
 /** The image's build step, as the Dockerfile runs it: each entry must bundle into one file. */
 describe("the analytics API image's bundles", () => {
-  it.each(["main.ts", "migrate-main.ts", "load-events-main.ts"])(
+  it.each(["main.ts", "migrate-main.ts", "load-events-main.ts", "rollup-main.ts"])(
     "bundle %s for Node.js 22",
     async (entry) => {
       const result = await build({

@@ -1,7 +1,7 @@
 /**
- * How the image's batch jobs (the schema migration, the lake loader) run: one ClickHouse client
- * for the job's work, closed afterwards; exit 0 on success, or 1 with the reason on stderr and in
- * the structured log.
+ * How the image's batch jobs (the schema migration, the lake loader, the QoE rollup) run: one
+ * ClickHouse client for the job's work, closed afterwards; exit 0 on success, or 1 with the reason
+ * on stderr and in the structured log.
  */
 import type { ClickHouseClient } from "@clickhouse/client";
 import { createAnalyticsClient } from "../clickhouse/client";

@@ -15,8 +15,17 @@ export interface AnalyticsClientOptions {
   readonly database?: string;
   /** Reuse sockets between requests; off for Lambda. @default true */
   readonly keepAlive?: boolean;
-  /** @default 10000 */
+  /**
+   * How long a socket may stay silent during a request before the client gives up. It starts
+   * only once the request has a socket: a wait for a free socket is bounded by the caller's
+   * abort signal, not by this. @default 10000
+   */
   readonly requestTimeoutMs?: number;
+  /**
+   * Most sockets open to the server at once; further requests queue for a free one.
+   * @default 10
+   */
+  readonly maxOpenConnections?: number;
   /** Name reported to the server in the HTTP user agent, for query logs. */
   readonly application?: string;
 }
@@ -30,6 +39,7 @@ export function createAnalyticsClient(options: AnalyticsClientOptions): ClickHou
     password: options.password,
     ...(options.database === undefined ? {} : { database: options.database }),
     request_timeout: options.requestTimeoutMs ?? 10_000,
+    max_open_connections: options.maxOpenConnections ?? 10,
     compression: { request: true, response: true },
     // The self-hosted server's keep-alive timeout is 10 s (3 s before 23.11): stay below it.
     keep_alive: keepAlive ? { enabled: true, idle_socket_ttl: 2_500 } : { enabled: false },

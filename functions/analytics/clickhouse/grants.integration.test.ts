@@ -7,14 +7,21 @@ import {
   type ClickHouseUserName,
 } from "../../../contracts/clickhouse-users";
 import { engineDataFolder, openEngine, type Engine } from "../../../test/clickhouse/engine";
+import {
+  standInConnection,
+  standInGrants,
+  standInStatements,
+} from "../../../test/clickhouse/external-data";
 import { AnalyticsQueries } from "../analytics-api/queries";
 import { ClickHouseSink } from "../rtlog-ingest/clickhouse-sink";
 import { ingestBatch } from "../rtlog-ingest/core";
 import { COURSE_ID, lineRecord } from "../rtlog-ingest/fixtures/events";
 import { FakeDeadLetterStore } from "../rtlog-ingest/test-support";
-import { identifier, sql } from "./bind";
+import { formatDateTime, identifier, sql } from "./bind";
 import { loadDay } from "./lake-load";
 import { migrate } from "./migrate";
+import { expectedLevels, qoeDataSet, readLevels, type RawFigures } from "./qoe-rollup.fixtures";
+import { runQoeRollup, type QoeRollupSummary } from "./qoe-rollup";
 
 /**
  * Each ClickHouse user holds exactly the grants the installation gives it (`CLICKHOUSE_USER_ACCESS`,
@@ -22,7 +29,8 @@ import { migrate } from "./migrate";
  * a current ClickHouse engine (chDB: the Debian server the other integration tests use predates
  * SQL access control). What a user's code needs succeeds; what it must not do fails with
  * ACCESS_DENIED. The phases run in order on one data folder, as the installation's life does:
- * the migrator creates everything from nothing, then ingest writes, the API reads, backup freezes.
+ * the migrator creates everything from nothing, then ingest writes, the rollup job builds the QoE
+ * rollups, the API reads, backup freezes.
  */
 
 const database = ANALYTICS_DATABASE;
@@ -36,6 +44,8 @@ const hour = new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS - 24 * HOUR_MS)
 const requestTime = `${hour.getTime() / 1000 + 120}.145`;
 const access = CLICKHOUSE_USER_ACCESS;
 let dataPath: string;
+/** What the rollup phase's run built, for the API phase to check. */
+let built: QoeRollupSummary | undefined;
 
 beforeAll(async () => {
   dataPath = await engineDataFolder("grants");
@@ -45,11 +55,17 @@ afterAll(async () => {
   await rm(dataPath, { recursive: true, force: true });
 });
 
-/** Opens the engine for one phase, as one user of the installation. */
-function phase(user: ClickHouseUserName): { client: () => ClickHouseClient } {
+/**
+ * Opens the engine for one phase, as one user of the installation (with `scaffolding`: grants on
+ * the test's own stand-in tables, never on the installation's).
+ */
+function phase(
+  user: ClickHouseUserName,
+  scaffolding: readonly string[] = [],
+): { client: () => ClickHouseClient } {
   let engine: Engine | undefined;
   beforeAll(async () => {
-    engine = await openEngine(dataPath, { grants: access[user].grants });
+    engine = await openEngine(dataPath, { grants: [...access[user].grants, ...scaffolding] });
   });
   afterAll(async () => {
     await engine?.close();
@@ -80,19 +96,28 @@ describe("the migrator (schema job and lake loader)", () => {
 
   it("creates its database and applies every migration, with no administrator", async () => {
     const first = await migrate(client(), { database });
-    expect(first.applied).toEqual([1, 2, 3, 4]);
+    expect(first.applied).toEqual([1, 2, 3, 4, 5]);
     const again = await migrate(client(), { database });
-    expect(again).toMatchObject({ applied: [], alreadyApplied: [1, 2, 3, 4] });
+    expect(again).toMatchObject({ applied: [], alreadyApplied: [1, 2, 3, 4, 5] });
     const tables = await rows(client(), `SHOW TABLES FROM ${database}`);
     expect(tables.map((row) => row.name)).toEqual([
       "engagement_daily",
       "engagement_daily_mv",
       "learning_events",
-      "playback_hourly",
-      "playback_hourly_mv",
       "playback_requests",
+      "qoe_hourly",
+      "qoe_hourly_staging",
+      "qoe_rollup_state",
+      "qoe_slices_daily",
+      "qoe_slices_daily_staging",
+      "qoe_slices_hourly",
+      "qoe_slices_hourly_staging",
       "schema_migrations",
     ]);
+    // The ingest phase's stand-ins for the external tables chDB cannot take (see external-data).
+    for (const statement of standInStatements(database)) {
+      await client().command({ query: statement });
+    }
   });
 
   it("loads a day of lake events once, feeding the engagement rollup", async () => {
@@ -145,10 +170,10 @@ ENGINE = Memory`,
 });
 
 describe("ingest (the real-time-log Lambda)", () => {
-  const { client } = phase("ingest");
+  const { client } = phase("ingest", standInGrants(database));
 
-  it("inserts a batch, through the hourly view, and recognises it when delivered again", async () => {
-    const sink = new ClickHouseSink(client(), database);
+  it("inserts a batch, and recognises it when delivered again", async () => {
+    const sink = new ClickHouseSink(standInConnection(client(), database), database);
     const batch = [1, 2, 3].map((n) =>
       lineRecord(n, { "x-edge-request-id": `grants-${n}`, timestamp: requestTime }),
     );
@@ -167,14 +192,16 @@ describe("ingest (the real-time-log Lambda)", () => {
     });
   });
 
-  it("reads only the columns its lookup and the hourly view need, and no other table", async () => {
+  it("reads only the columns of its grant, and no other table", async () => {
     const table = `${database}.playback_requests`;
     for (const column of ["video_id", "status", "time_taken_ms", "detailed_result_type"]) {
       await expectDenied(client(), `SELECT ${column} FROM ${table}`);
     }
     await expectDenied(client(), `SELECT * FROM ${table}`);
     for (const other of [
-      "playback_hourly",
+      "qoe_hourly",
+      "qoe_slices_daily",
+      "qoe_rollup_state",
       "learning_events",
       "engagement_daily",
       "schema_migrations",
@@ -186,7 +213,7 @@ describe("ingest (the real-time-log Lambda)", () => {
   it("changes no schema and deletes nothing", async () => {
     const table = `${database}.playback_requests`;
     await expectDenied(client(), `INSERT INTO ${database}.learning_events (event_id) VALUES ('x')`);
-    for (const rollup of ["playback_hourly", "engagement_daily"]) {
+    for (const rollup of ["qoe_hourly", "qoe_hourly_staging", "engagement_daily"]) {
       await expectDenied(client(), `INSERT INTO ${database}.${rollup} (course_id) VALUES ('x')`);
     }
     await expectDenied(client(), `DROP TABLE ${table}`);
@@ -197,13 +224,81 @@ describe("ingest (the real-time-log Lambda)", () => {
   });
 });
 
+describe("ingest, for the rollup job's phase", () => {
+  const { client } = phase("ingest");
+
+  it("inserts the rollup tests' data set, days before the batch above", async () => {
+    await client().insert({
+      table: `${database}.playback_requests`,
+      values: qoeDataSet(),
+      format: "JSONEachRow",
+    });
+  });
+});
+
+describe("rollup (the QoE rollup job)", () => {
+  const { client } = phase("rollup");
+  const now = new Date();
+
+  it("builds every level, the data set's days and the last hours, under its grants", async () => {
+    built = await runQoeRollup(client(), { database, now });
+    expect(built.daysRebuilt).toEqual(expect.arrayContaining([20261128, 20261202]));
+    expect(built.monthsRebuilt).toEqual(expect.arrayContaining([202611, 202612]));
+    // The ingest batch's hour, a day ago, is closed.
+    expect(built.hourlyThrough > formatDateTime(hour)).toBe(true);
+    expect(built.rowsWritten.qoeSlicesDaily).toBeGreaterThan(0);
+    const again = await runQoeRollup(client(), { database, now });
+    expect(again).toMatchObject({
+      hourlyThrough: built.hourlyThrough,
+      dailyThrough: built.dailyThrough,
+    });
+  });
+
+  it("writes no raw row, reads no other column or table, and changes no schema", async () => {
+    const table = `${database}.playback_requests`;
+    await expectDenied(client(), `INSERT INTO ${table} (request_id) VALUES ('x')`);
+    for (const column of ["request_id", "video_id", "status"]) {
+      await expectDenied(client(), `SELECT ${column} FROM ${table}`);
+    }
+    await expectDenied(client(), `ALTER TABLE ${table} DELETE WHERE 1`);
+    await expectDenied(client(), `ALTER TABLE ${table} DROP PARTITION 202611`);
+    await expectDenied(client(), `TRUNCATE TABLE ${table}`);
+    await expectDenied(client(), `SELECT count() FROM ${database}.learning_events`);
+    await expectDenied(
+      client(),
+      `INSERT INTO ${database}.engagement_daily (course_id) VALUES ('x')`,
+    );
+    await expectDenied(client(), `SELECT count() FROM ${database}.qoe_hourly`);
+    await expectDenied(client(), `TRUNCATE TABLE ${database}.qoe_hourly`);
+    await expectDenied(client(), `DROP TABLE ${database}.qoe_slices_daily`);
+    await expectDenied(client(), `ALTER TABLE ${database}.qoe_hourly ADD COLUMN extra UInt8`);
+    await expectDenied(client(), `CREATE TABLE ${database}.t (a UInt8) ENGINE = Memory`);
+    await expectDenied(client(), "SELECT name FROM system.users");
+  });
+});
+
 describe("api (the analytics API)", () => {
   const { client } = phase("api");
+
+  it("reads rollup levels equal to the raw rows, as the rollup job built them", async () => {
+    if (built === undefined) throw new Error("the rollup phase built nothing");
+    const raw = await rows(
+      client(),
+      `SELECT toString(timestamp) AS timestamp, course_id, country, edge_location, rendition,
+  is_error, aborted, cache_hit, bytes, ttfb_ms FROM ${database}.playback_requests`,
+    );
+    // Summed by the fixtures from the raw rows, not by the job's SQL.
+    const figures = raw.map((row) => ({ ...row, bytes: Number(row.bytes) }) as RawFigures);
+    const expected = expectedLevels(figures, built.hourlyThrough, built.dailyThrough);
+    expect(Object.keys(expected.slicesDaily)).toContain("2026-12-01|all|");
+    expect(await readLevels(client(), database)).toEqual(expected);
+  });
+
   const from = hour;
   const to = new Date(hour.getTime() + HOUR_MS);
   const day = { from: new Date("2026-11-01T00:00:00Z"), to: new Date("2026-11-02T00:00:00Z") };
 
-  it("answers every query from the raw rows and from the rollups the views filled", async () => {
+  it("answers every query from the raw rows and from the rollups", async () => {
     const queries = new AnalyticsQueries(client(), database);
     for (const source of ["raw", "rollup"] as const) {
       const summary = await queries.qoeSummary({ from, to, source });

@@ -50,7 +50,7 @@ describe("migrations on a real server", () => {
     expect(await ledger(client, database)).toEqual(recorded);
   });
 
-  it("creates the tables, rollups and views the ingest and the API use", async () => {
+  it("creates the tables, rollups and views the ingest, the rollup job and the API use", async () => {
     const result = await client.query({
       query: `SELECT name, engine FROM system.tables WHERE database = '${database}' ORDER BY name`,
       format: "JSONEachRow",
@@ -59,9 +59,14 @@ describe("migrations on a real server", () => {
       { name: "engagement_daily", engine: "AggregatingMergeTree" },
       { name: "engagement_daily_mv", engine: "MaterializedView" },
       { name: "learning_events", engine: "ReplacingMergeTree" },
-      { name: "playback_hourly", engine: "AggregatingMergeTree" },
-      { name: "playback_hourly_mv", engine: "MaterializedView" },
       { name: "playback_requests", engine: "ReplacingMergeTree" },
+      { name: "qoe_hourly", engine: "SummingMergeTree" },
+      { name: "qoe_hourly_staging", engine: "SummingMergeTree" },
+      { name: "qoe_rollup_state", engine: "ReplacingMergeTree" },
+      { name: "qoe_slices_daily", engine: "SummingMergeTree" },
+      { name: "qoe_slices_daily_staging", engine: "SummingMergeTree" },
+      { name: "qoe_slices_hourly", engine: "SummingMergeTree" },
+      { name: "qoe_slices_hourly_staging", engine: "SummingMergeTree" },
       { name: "schema_migrations", engine: "ReplacingMergeTree" },
     ]);
   });
@@ -117,7 +122,7 @@ describe("migrations on a real server", () => {
     await client.command({ query: table ?? "" });
 
     const result = await migrate(client, { database: partial });
-    expect(result.applied).toEqual([2, 3, 4]);
+    expect(result.applied).toEqual([2, 3, 4, 5]);
     await client.command({ query: `DROP DATABASE IF EXISTS ${partial}` });
   });
 });

@@ -27,9 +27,11 @@ describe("server features", () => {
 describe("rendered migrations", () => {
   it("are numbered in increasing order, every statement idempotent", () => {
     const rendered = renderMigrations({ database: "analytics", features: CURRENT });
-    expect(rendered.map((migration) => migration.version)).toEqual([1, 2, 3, 4]);
+    expect(rendered.map((migration) => migration.version)).toEqual([1, 2, 3, 4, 5]);
     for (const statement of rendered.flatMap((migration) => migration.statements)) {
-      expect(statement).toMatch(/^CREATE (TABLE|MATERIALIZED VIEW|DATABASE) IF NOT EXISTS /);
+      expect(statement).toMatch(
+        /^(CREATE|DROP) (TABLE|MATERIALIZED VIEW|DATABASE) IF (NOT )?EXISTS /,
+      );
     }
   });
 
@@ -55,11 +57,42 @@ describe("rendered migrations", () => {
     ];
     for (const statement of statements) {
       expect(statement).toContain(" ON CLUSTER 'analytics'");
-      if (statement.includes("ENGINE =")) {
+      // The rollup job's staging tables are each server's own: the swap replicates through the
+      // target.
+      if (
+        statement.includes("ENGINE =") &&
+        !/^CREATE TABLE IF NOT EXISTS \S+_staging /.test(statement)
+      ) {
         expect(statement).toMatch(
           /ENGINE = Replicated\w*MergeTree\('\/clickhouse\/tables\/\{shard\}\/analytics\/\w+', '\{replica\}'/,
         );
       }
+    }
+    const staging = statements.filter((statement) => / \S+_staging ON CLUSTER/.test(statement));
+    expect(staging).toHaveLength(3);
+    for (const statement of staging) {
+      expect(statement).toContain("ENGINE = SummingMergeTree()");
+    }
+  });
+
+  it("give each QoE rollup a staging twin of the same columns, partition and order", () => {
+    const [qoe] = renderMigrations({ database: "analytics", features: CURRENT }).filter(
+      (migration) => migration.version === 5,
+    );
+    const statements = qoe?.statements ?? [];
+    expect(statements.slice(0, 2)).toEqual([
+      "DROP TABLE IF EXISTS analytics.playback_hourly_mv",
+      "DROP TABLE IF EXISTS analytics.playback_hourly",
+    ]);
+    for (const rollup of ["qoe_hourly", "qoe_slices_hourly", "qoe_slices_daily"]) {
+      const target = statements.find((statement) =>
+        statement.startsWith(`CREATE TABLE IF NOT EXISTS analytics.${rollup} (`),
+      );
+      const staging = statements.find((statement) =>
+        statement.startsWith(`CREATE TABLE IF NOT EXISTS analytics.${rollup}_staging (`),
+      );
+      expect(target).toContain("ttfbMap Nested(bucket UInt32, requests UInt64)");
+      expect(staging?.replace(`${rollup}_staging`, rollup)).toBe(target);
     }
   });
 

@@ -4,6 +4,7 @@
  * server has them, and on a replicated cluster tables use the Replicated engines and `ON CLUSTER`.
  * A migration, once released, never changes meaning: new needs get a new version.
  */
+import { ANALYTICS_ROLLUPS, stagingTable } from "../../../contracts/clickhouse-users";
 import { ANALYTICS_TABLES, LEARNING_EVENT_TYPES } from "./tables";
 import type { ServerFeatures } from "./features";
 
@@ -53,7 +54,7 @@ function onCluster(context: SchemaContext): string {
 function engine(
   context: SchemaContext,
   table: string,
-  family: "MergeTree" | "ReplacingMergeTree" | "AggregatingMergeTree",
+  family: "MergeTree" | "ReplacingMergeTree" | "AggregatingMergeTree" | "SummingMergeTree",
   parameters: readonly string[] = [],
 ): string {
   const args =
@@ -209,7 +210,105 @@ FROM ${table(context, ANALYTICS_TABLES.learningEvents)}
 GROUP BY day, course_id`,
     ],
   },
+  {
+    version: 5,
+    name: "qoe_histogram_rollups",
+    statements: (context) => qoeRollupStatements(context),
+  },
 ];
+
+/** The QoE dimensions a slice row can hold: the total, or one value of one dimension. */
+export const QOE_SLICE_DIMENSIONS = ["all", "course", "country", "edge", "rendition"] as const;
+export type QoeSliceDimension = (typeof QOE_SLICE_DIMENSIONS)[number];
+
+/** The QoE levels the rollup job builds, as `qoe_rollup_state` names them. */
+export const QOE_ROLLUP_LEVELS = ["hourly", "daily"] as const;
+export type QoeRollupLevel = (typeof QOE_ROLLUP_LEVELS)[number];
+
+function enum8(values: readonly string[]): string {
+  return `Enum8(${values.map((value, index) => `'${value}' = ${index + 1}`).join(", ")})`;
+}
+
+/** The counters every QoE rollup row carries, and its latency histogram (summed as a map). */
+const QOE_COUNTERS = `requests UInt64,
+  errors UInt64,
+  aborts UInt64,
+  cache_hits UInt64,
+  bytes UInt64,
+  ttfbMap Nested(bucket UInt32, requests UInt64)`;
+
+/**
+ * Version 5: the QoE rollups as latency histograms (histogram.ts) in `SummingMergeTree` tables,
+ * replacing `playback_hourly` (a t-digest per row, whose merges were most of every query's time
+ * and whose estimates broke down past 2^25 merged requests on 18.16). Nothing fills them on
+ * insert, so ingest pays for no view: the rollup job builds each closed hour from the raw rows in
+ * a staging table and swaps the day's partition in (`REPLACE PARTITION`), so a re-run or a late
+ * record rebuilds rather than adds; its first run builds every day the raw table holds, which is
+ * how existing data moves forward. The staging tables are each server's own (never replicated):
+ * the swap is replicated through the target.
+ */
+function qoeRollupStatements(context: SchemaContext): readonly string[] {
+  const lc = lowCardinality(context);
+  const summing = (name: string, replicated: boolean): string =>
+    replicated ? engine(context, name, "SummingMergeTree") : "SummingMergeTree()";
+  const pair = (
+    name: string,
+    columns: string,
+    partition: string,
+    order: string,
+    granularity: number,
+  ): string[] =>
+    [name, stagingTable(name)].map(
+      (target) => `CREATE TABLE IF NOT EXISTS ${table(context, target)}${onCluster(context)} (
+  ${columns},
+  ${QOE_COUNTERS}
+)
+ENGINE = ${summing(target, target === name)}
+PARTITION BY ${partition}
+ORDER BY (${order})
+SETTINGS index_granularity = ${granularity}`,
+    );
+  const slice = `dimension ${enum8(QOE_SLICE_DIMENSIONS)},
+  key ${lc}`;
+  return [
+    `DROP TABLE IF EXISTS ${table(context, "playback_hourly_mv")}${onCluster(context)}`,
+    `DROP TABLE IF EXISTS ${table(context, "playback_hourly")}${onCluster(context)}`,
+    ...pair(
+      ANALYTICS_ROLLUPS.qoeHourly,
+      `hour DateTime,
+  course_id ${lc},
+  country ${lc},
+  edge_location ${lc},
+  rendition ${lc}`,
+      "toYYYYMMDD(hour)",
+      "course_id, hour, country, edge_location, rendition",
+      1024,
+    ),
+    ...pair(
+      ANALYTICS_ROLLUPS.qoeSlicesHourly,
+      `hour DateTime,
+  ${slice}`,
+      "toYYYYMMDD(hour)",
+      "dimension, key, hour",
+      256,
+    ),
+    ...pair(
+      ANALYTICS_ROLLUPS.qoeSlicesDaily,
+      `day Date,
+  ${slice}`,
+      "toYYYYMM(day)",
+      "dimension, key, day",
+      256,
+    ),
+    `CREATE TABLE IF NOT EXISTS ${table(context, ANALYTICS_ROLLUPS.qoeRollupState)}${onCluster(context)} (
+  level ${enum8(QOE_ROLLUP_LEVELS)},
+  through DateTime,
+  built_at DateTime
+)
+ENGINE = ${engine(context, ANALYTICS_ROLLUPS.qoeRollupState, "ReplacingMergeTree", ["built_at"])}
+ORDER BY level`,
+  ];
+}
 
 /** The ledger table's statements: created before any migration runs. */
 export function ledgerStatements(context: SchemaContext): readonly string[] {
