@@ -3,7 +3,9 @@ import type { AddressInfo } from "node:net";
 import type { ClickHouseClient } from "@clickhouse/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dropDatabase, testClient, uniqueDatabase } from "../../../test/clickhouse/database";
+import { MAX_RELATIVE_ERROR } from "../clickhouse/histogram";
 import { migrate } from "../clickhouse/migrate";
+import { runQoeRollup } from "../clickhouse/qoe-rollup";
 import type { LearningEventRow, PlaybackRow } from "../clickhouse/tables";
 import { AnalyticsQueries } from "./queries";
 import { createApp } from "./server";
@@ -158,8 +160,10 @@ describe("the analytics API on a real server", () => {
       values: learningDataSet(),
       format: "JSONEachRow",
     });
+    // The rollup job at 13:05 builds the hours before 13:00 (no whole day).
+    await runQoeRollup(client, { database, now: new Date("2026-11-01T13:05:00Z") });
     const app = createApp({
-      queries: new AnalyticsQueries(client, database),
+      queries: new AnalyticsQueries(client, database, { rollupStateCacheMs: 0 }),
       ping: async () => (await client.ping()).success,
     });
     server = createServer(app);
@@ -178,6 +182,13 @@ describe("the analytics API on a real server", () => {
   }
 
   const RANGE = "from=2026-11-01T10:00:00Z&to=2026-11-01T12:00:00Z";
+  const RAW_PARTS = [
+    {
+      table: "playback_requests",
+      from: "2026-11-01T10:00:00.000Z",
+      to: "2026-11-01T12:00:00.000Z",
+    },
+  ];
 
   describe("QoE", () => {
     it("summarises the range from raw rows with exact percentiles", async () => {
@@ -185,6 +196,8 @@ describe("the analytics API on a real server", () => {
         status: 200,
         body: {
           source: "raw",
+          percentiles: "exact",
+          parts: RAW_PARTS,
           data: {
             requests: 20,
             errors: 2,
@@ -200,11 +213,13 @@ describe("the analytics API on a real server", () => {
       });
     });
 
-    it("gives the same counts from the hourly rollup, and close percentiles", async () => {
+    it("gives the same counts from the hourly slices, and percentiles from histograms", async () => {
       const { status, body } = await get(`/v1/qoe/summary?${RANGE}`);
       expect(status).toBe(200);
       expect(body).toMatchObject({
         source: "rollup",
+        percentiles: "histogram",
+        parts: [{ ...RAW_PARTS[0], table: "qoe_slices_hourly" }],
         data: {
           requests: 20,
           errors: 2,
@@ -214,8 +229,10 @@ describe("the analytics API on a real server", () => {
         },
       });
       const { ttfbMs } = (body as { data: { ttfbMs: Record<string, number> } }).data;
-      expect(Math.abs((ttfbMs.p50 ?? 0) - 50)).toBeLessThanOrEqual(10);
-      expect(ttfbMs.p99).toBe(200);
+      // Each within half a bucket of the exact value: 50 is in [50, 52), 200 in [200, 208).
+      expect(ttfbMs.p50).toBe(50.5);
+      expect(ttfbMs.p99).toBe(203.5);
+      expect(Math.abs((ttfbMs.p99 ?? 0) - 200)).toBeLessThanOrEqual(200 * MAX_RELATIVE_ERROR);
     });
 
     it("filters by course, country and edge", async () => {
@@ -224,8 +241,10 @@ describe("the analytics API on a real server", () => {
         data: { requests: 5, errors: 1, errorRate: 0.2, cacheHitRatio: 0 },
       });
       const ae = await get(`/v1/qoe/summary?${RANGE}&country=AE&edge=DXB52-P1`);
+      // Two dimensions: the hourly cube answers.
       expect(ae.body).toMatchObject({
         source: "rollup",
+        parts: [{ ...RAW_PARTS[0], table: "qoe_hourly" }],
         data: { requests: 5, errors: 0, cacheHitRatio: 1 },
       });
     });
@@ -258,6 +277,8 @@ describe("the analytics API on a real server", () => {
       const { body } = await get(`/v1/qoe/renditions?${RANGE}&source=raw`);
       expect(body).toEqual({
         source: "raw",
+        percentiles: "exact",
+        parts: RAW_PARTS,
         data: [
           { rendition: "720p_3000k", requests: 9, share: 9 / 19, bytes: 9000 },
           { rendition: "1080p_6000k", requests: 5, share: 5 / 19, bytes: 5000 },
@@ -279,6 +300,28 @@ describe("the analytics API on a real server", () => {
         body: { error: "source=rollup needs from and to on whole hours (UTC)" },
       });
     });
+
+    it("reads hours not rolled up yet from raw rows, and refuses them from the rollups", async () => {
+      const range = "from=2026-11-01T10:00:00Z&to=2026-11-01T14:00:00Z";
+      const auto = await get(`/v1/qoe/summary?${range}`);
+      // The row at 12:00:00 is in a built hour; nothing after 13:00.
+      expect(auto.body).toMatchObject({
+        source: "mixed",
+        percentiles: "histogram",
+        parts: [
+          { table: "qoe_slices_hourly", to: "2026-11-01T13:00:00.000Z" },
+          { table: "playback_requests", from: "2026-11-01T13:00:00.000Z" },
+        ],
+        data: { requests: 21 },
+      });
+      expect(await get(`/v1/qoe/summary?${range}&source=rollup`)).toEqual({
+        status: 400,
+        body: {
+          error:
+            "source=rollup cannot answer 2026-11-01T13:00:00.000Z..2026-11-01T14:00:00.000Z: the rollups are complete before 2026-11-01T13:00:00.000Z; use source=auto or source=raw",
+        },
+      });
+    });
   });
 
   describe("engagement", () => {
@@ -294,13 +337,26 @@ describe("the analytics API on a real server", () => {
         lessonCompletionRate: 0.5,
         watchHours: 3000 / 3600,
       };
+      const parts = (table: string) => [
+        { table, from: "2026-11-01T00:00:00.000Z", to: "2026-11-03T00:00:00.000Z" },
+      ];
       expect(await get(`/v1/engagement/summary?${DAYS}`)).toEqual({
         status: 200,
-        body: { source: "rollup", data: expected },
+        body: {
+          source: "rollup",
+          percentiles: "exact",
+          parts: parts("engagement_daily"),
+          data: expected,
+        },
       });
       expect(await get(`/v1/engagement/summary?${DAYS}&source=raw`)).toEqual({
         status: 200,
-        body: { source: "raw", data: expected },
+        body: {
+          source: "raw",
+          percentiles: "exact",
+          parts: parts("learning_events"),
+          data: expected,
+        },
       });
     });
 
@@ -308,6 +364,14 @@ describe("the analytics API on a real server", () => {
       const { body } = await get(`/v1/engagement/courses?${DAYS}`);
       expect(body).toEqual({
         source: "rollup",
+        percentiles: "exact",
+        parts: [
+          {
+            table: "engagement_daily",
+            from: "2026-11-01T00:00:00.000Z",
+            to: "2026-11-03T00:00:00.000Z",
+          },
+        ],
         data: [
           {
             courseId: "fin-101",
