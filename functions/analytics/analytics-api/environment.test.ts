@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readEnvironment, readLakeEnvironment } from "./environment";
+import { readApiSettings, readEnvironment, readLakeEnvironment } from "./environment";
 
 const BASE = {
   CLICKHOUSE_URL: "http://clickhouse-clickhouse.clickhouse.svc.cluster.local:8123",
@@ -42,6 +42,32 @@ describe("the service's environment", () => {
     });
     expect(() => readLakeEnvironment({ LAKE_BUCKET: "kc-lake", LAKE_REGION: "mars" })).toThrow(
       "LAKE_REGION: expected an AWS region code",
+    );
+  });
+
+  it("gives the API server's bounds sane defaults, and names a bad one", () => {
+    expect(readApiSettings({})).toEqual({
+      REQUEST_TIMEOUT_MS: 10_000,
+      CACHE_TTL_MS: 5_000,
+      CACHE_MAX_ENTRIES: 500,
+      CACHE_MAX_BYTES: 16 * 1024 * 1024,
+      CLICKHOUSE_MAX_CONNECTIONS: 10,
+      QUERY_MAX_MEMORY_BYTES: 2 * 1024 * 1024 * 1024,
+      QUERY_MAX_RESULT_ROWS: 20_000,
+      QUERY_MAX_RESULT_BYTES: 16 * 1024 * 1024,
+    });
+    expect(readApiSettings({ CACHE_TTL_MS: "0", REQUEST_TIMEOUT_MS: "3000" })).toMatchObject({
+      CACHE_TTL_MS: 0,
+      REQUEST_TIMEOUT_MS: 3_000,
+    });
+    expect(() => readApiSettings({ REQUEST_TIMEOUT_MS: "50" })).toThrow(
+      "REQUEST_TIMEOUT_MS: expected an integer from 100 to 120000",
+    );
+    expect(() => readApiSettings({ CACHE_TTL_MS: "5s" })).toThrow(
+      "CACHE_TTL_MS: expected an integer from 0 to 300000",
+    );
+    expect(() => readApiSettings({ CLICKHOUSE_MAX_CONNECTIONS: "0" })).toThrow(
+      "CLICKHOUSE_MAX_CONNECTIONS: expected an integer from 1 to 1000",
     );
   });
 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { FunctionError, InternalError } from "../../shared/errors";
-import { BadRequest, MethodNotAllowed, NotFound, QueryFailed } from "./errors";
+import {
+  BadRequest,
+  DeadlineExceeded,
+  MethodNotAllowed,
+  NotFound,
+  QueryFailed,
+  StoreUnavailable,
+  retryAfterOf,
+} from "./errors";
 
 describe("the analytics API's errors", () => {
   it.each([
@@ -8,6 +16,18 @@ describe("the analytics API's errors", () => {
     [new NotFound(), "NotFound", 404, "not found"],
     [new MethodNotAllowed(), "MethodNotAllowed", 405, "method not allowed"],
     [new QueryFailed(), "QueryFailed", 500, "the query failed"],
+    [
+      new StoreUnavailable(),
+      "StoreUnavailable",
+      503,
+      "the analytics store is unavailable, try again later",
+    ],
+    [
+      new DeadlineExceeded(),
+      "DeadlineExceeded",
+      504,
+      "the query took too long and was cancelled, try a shorter range or later",
+    ],
   ])("%s answers its status with a fixed body", (error, name, status, message) => {
     expect(error).toBeInstanceOf(FunctionError);
     expect({ name: error.name, status: error.status, message: error.message }).toEqual({
@@ -22,5 +42,14 @@ describe("the analytics API's errors", () => {
       status: 500,
       message: "internal error",
     });
+  });
+
+  it("says when to retry only where retrying helps", () => {
+    expect(retryAfterOf(new StoreUnavailable())).toBe(5);
+    expect(retryAfterOf(new DeadlineExceeded())).toBe(10);
+    expect(retryAfterOf(new DeadlineExceeded(30))).toBe(30);
+    expect(retryAfterOf(new QueryFailed())).toBeUndefined();
+    expect(retryAfterOf(new BadRequest("x"))).toBeUndefined();
+    expect(retryAfterOf(new InternalError())).toBeUndefined();
   });
 });

@@ -9,14 +9,21 @@ import { FunctionError } from "../../shared/errors";
 abstract class AnalyticsApiError extends FunctionError {
   // Private, so that errors still compare and serialise by name and message alone.
   readonly #status: number;
+  readonly #retryAfterSeconds: number | undefined;
 
-  constructor(message: string, status: number) {
+  constructor(message: string, status: number, retryAfterSeconds?: number) {
     super(message);
     this.#status = status;
+    this.#retryAfterSeconds = retryAfterSeconds;
   }
 
   override get status(): number {
     return this.#status;
+  }
+
+  /** Seconds a caller should wait before trying again (the `Retry-After` header); none if unset. */
+  get retryAfterSeconds(): number | undefined {
+    return this.#retryAfterSeconds;
   }
 }
 
@@ -50,4 +57,35 @@ export class QueryFailed extends AnalyticsApiError {
   constructor() {
     super("the query failed", 500);
   }
+}
+
+/**
+ * ClickHouse cannot take the query now: the connection is refused or reset, or the server refuses
+ * for want of memory or query slots. Worth retrying after a pause.
+ */
+export class StoreUnavailable extends AnalyticsApiError {
+  override readonly name = "StoreUnavailable";
+  constructor(retryAfterSeconds = 5) {
+    super("the analytics store is unavailable, try again later", 503, retryAfterSeconds);
+  }
+}
+
+/**
+ * The request's deadline passed (waiting for a connection included); the query was cancelled.
+ * A shorter range, or the rollups, answer faster.
+ */
+export class DeadlineExceeded extends AnalyticsApiError {
+  override readonly name = "DeadlineExceeded";
+  constructor(retryAfterSeconds = 10) {
+    super(
+      "the query took too long and was cancelled, try a shorter range or later",
+      504,
+      retryAfterSeconds,
+    );
+  }
+}
+
+/** The seconds a caller should wait before retrying after `error`, if it says. */
+export function retryAfterOf(error: FunctionError): number | undefined {
+  return error instanceof AnalyticsApiError ? error.retryAfterSeconds : undefined;
 }

@@ -24,18 +24,70 @@ export type Source = (typeof SOURCES)[number];
 export const QOE_DIMENSIONS = ["course", "country", "edge"] as const;
 export type QoeDimension = (typeof QOE_DIMENSIONS)[number];
 
+/** The first instant the API accepts. */
+export const EARLIEST_INSTANT = new Date("2000-01-01T00:00:00Z");
+/**
+ * The first instant the API refuses: ClickHouse's `DateTime` (seconds since 1970 in a UInt32)
+ * ends in February 2106, and 18.16 mishandles values near its end.
+ */
+export const END_OF_INSTANTS = new Date("2106-01-01T00:00:00Z");
+
+const INSTANT =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2}))?(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})?$/;
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * The instant `text` names, or the reason it names none. Each field is checked against the
+ * calendar (`Date` would read 2026-02-30 as 2 March and hour 24 as the next day).
+ */
+export function readInstant(name: string, text: string): Date | string {
+  const match = INSTANT.exec(text);
+  if (match === null) {
+    return `${name} must be an ISO 8601 instant such as 2026-11-01T00:00:00Z`;
+  }
+  const part = (index: number): string => match[index] ?? "00";
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((index) =>
+    Number(part(index)),
+  ) as [number, number, number, number, number, number];
+  const zone = match[8] ?? "Z";
+  const checks: readonly (readonly [boolean, string])[] = [
+    [month >= 1 && month <= 12, `month ${part(2)}: expected 01 to 12`],
+    [
+      day >= 1 && day <= daysInMonth(year, month),
+      `day ${part(3)}: ${part(1)}-${part(2)} has ${daysInMonth(year, month)} days`,
+    ],
+    [hour <= 23, `hour ${part(4)}: expected 00 to 23`],
+    [minute <= 59, `minute ${part(5)}: expected 00 to 59`],
+    [second <= 59, `second ${part(6)}: expected 00 to 59`],
+    [
+      zone === "Z" || (Number(zone.slice(1, 3)) <= 23 && Number(zone.slice(4, 6)) <= 59),
+      `offset ${zone}: expected -23:59 to +23:59`,
+    ],
+  ];
+  const failed = checks.find(([ok]) => !ok);
+  if (failed !== undefined) {
+    return `${name} is not a calendar instant: ${failed[1]}`;
+  }
+  const fraction = (match[7] ?? "0").padEnd(3, "0");
+  const value = new Date(
+    `${part(1)}-${part(2)}-${part(3)}T${part(4)}:${part(5)}:${part(6)}.${fraction}${zone}`,
+  );
+  if (!(value >= EARLIEST_INSTANT && value < END_OF_INSTANTS)) {
+    return `${name} must be from 2000-01-01T00:00:00Z and before 2106-01-01T00:00:00Z`;
+  }
+  return value;
+}
+
 const instant = (name: string) =>
   z
     .string({ error: `${name} is required: an ISO 8601 instant such as 2026-11-01T00:00:00Z` })
-    .regex(/^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})?$/, {
-      error: `${name} must be an ISO 8601 instant such as 2026-11-01T00:00:00Z`,
-    })
     .transform((text, context) => {
-      const dated = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text;
-      const withZone = /(?:Z|[+-]\d{2}:\d{2})$/.test(dated) ? dated : `${dated}Z`;
-      const value = new Date(withZone);
-      if (Number.isNaN(value.getTime()) || value.getUTCFullYear() < 2000) {
-        context.addIssue({ code: "custom", message: `${name} is not a valid instant` });
+      const value = readInstant(name, text);
+      if (typeof value === "string") {
+        context.addIssue({ code: "custom", message: value });
         return z.NEVER;
       }
       return value;
