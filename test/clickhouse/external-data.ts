@@ -59,7 +59,10 @@ async function text(stream: Readable): Promise<string> {
 }
 
 /** A sink connection over `client` that runs each statement against the filled stand-ins. */
-export function standInConnection(client: ClickHouseClient, database: string): ClickHouseConnection {
+export function standInConnection(
+  client: ClickHouseClient,
+  database: string,
+): ClickHouseConnection {
   return {
     async exec(params: ExecParams) {
       const tables = parts(await text(params.values), params.http_headers["Content-Type"] ?? "");
