@@ -7,18 +7,28 @@
  * single input) is printed beside it for reference: AWS resources cannot get below the floor.
  *
  * Then the Lambda handlers' bundle sizes and cold starts (`bench-functions.ts`) and the ClickHouse
- * analytics figures (`analytics/`, which need a ClickHouse server). `--only` runs one part alone.
+ * analytics figures (`analytics/`, which need a ClickHouse server). `--only` runs one part alone;
+ * `--json FILE` also writes every figure to FILE (`document.ts` describes its keys).
  *
- *   npm run bench -- [--only plan|functions|analytics]... [--runs N] [--skip-analytics] [--analytics-rows N]
+ *   npm run bench -- [--only plan|functions|analytics]... [--runs N] [--skip-analytics]
+ *     [--analytics-rows N[,N]...] [--json FILE]
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { writeFile } from "node:fs/promises";
 import { performance } from "node:perf_hooks";
 import { listStacks, runInMockEngine } from "../plan/engine";
 import { planStack } from "../plan/document";
 import { printAnalytics } from "./analytics/format";
 import { measureAnalytics } from "./analytics/measure";
 import { MAX_BUNDLE_BYTES, MAX_INIT_OVER_EMPTY_MS, measureFunctions } from "./bench-functions";
+import {
+  benchDocument,
+  serializeBenchDocument,
+  type BenchResults,
+  type FunctionsFigures,
+  type PlanFigures,
+} from "./document";
 import { median } from "./median";
 import { BenchUsageError, parseBenchOptions } from "./options";
 import { formatTable } from "./table";
@@ -72,7 +82,8 @@ async function floorRun(count: number, kind: Floor): Promise<number> {
 }
 
 /** The offline plan of every stack beside the floor: median of `runs` interleaved runs. */
-async function benchPlan(runs: number): Promise<void> {
+async function benchPlan(runs: number): Promise<PlanFigures[]> {
+  const figures: PlanFigures[] = [];
   const rows: string[][] = [
     [
       "stack",
@@ -102,6 +113,17 @@ async function benchPlan(runs: number): Promise<void> {
     const planMs = median(plan);
     const floorPerResource = median(floor) / size;
     const ratio = planMs / size / floorPerResource;
+    figures.push({
+      stack,
+      resources: size,
+      planMs,
+      msPerResource: planMs / size,
+      floorMsPerResource: floorPerResource,
+      ratio,
+      targetRatio: TARGET_RATIO,
+      met: ratio <= TARGET_RATIO,
+      engineMinimumMsPerResource: median(bare) / size,
+    });
     rows.push([
       stack,
       String(size),
@@ -117,10 +139,11 @@ async function benchPlan(runs: number): Promise<void> {
     `Offline plan benchmark (median of ${runs} runs per figure, Node ${process.version})\n`,
   );
   process.stdout.write(formatTable(rows));
+  return figures;
 }
 
 /** Every Lambda handler's bundle size and cold initialisation beside an empty handler's. */
-async function benchFunctions(runs: number): Promise<void> {
+async function benchFunctions(runs: number): Promise<FunctionsFigures> {
   const { empty, handlers } = await measureFunctions(runs);
   process.stdout.write(
     `\nLambda handlers: bundle size and cold initialisation in a fresh Node process (median of ${runs})\n`,
@@ -147,22 +170,35 @@ async function benchFunctions(runs: number): Promise<void> {
       }),
     ]),
   );
+  return { empty, handlers };
 }
 
 async function main(): Promise<void> {
   const options = parseBenchOptions(process.argv.slice(2));
+  const startedAt = new Date();
+  let results: BenchResults = {};
   for (const part of options.parts) {
     switch (part) {
       case "plan":
-        await benchPlan(options.runs);
+        results = { ...results, plan: await benchPlan(options.runs) };
         break;
       case "functions":
-        await benchFunctions(options.runs);
+        results = { ...results, functions: await benchFunctions(options.runs) };
         break;
-      case "analytics":
-        printAnalytics(await measureAnalytics({ queryRows: options.analyticsRows }));
+      case "analytics": {
+        const analytics = await measureAnalytics({ queryRows: options.analyticsRows });
+        printAnalytics(analytics);
+        results = { ...results, analytics };
         break;
+      }
     }
+  }
+  if (options.jsonFile !== undefined) {
+    await writeFile(
+      options.jsonFile,
+      serializeBenchDocument(benchDocument(options, startedAt, results)),
+    );
+    process.stdout.write(`\nFigures written to ${options.jsonFile}\n`);
   }
 }
 

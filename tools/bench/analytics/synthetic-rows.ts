@@ -31,9 +31,16 @@ function stringArray(values: readonly string[]): string {
  * hashes of the row number (18.16 has no `generateRandom`), with the distributions of `logLines`:
  * viewing sessions of consecutive rows, skewed courses and countries, each country on its two
  * edges, six renditions, 0.5 % aborted, 1 % 5xx, and a long tail of time to first byte on cache
- * misses. Every value is cast to its column's type.
+ * misses. Every value is cast to its column's type. `chunk` inserts only the rows numbered
+ * `offset` to `offset + count - 1` of the `rows`, so a large data set can be written in parts that
+ * together are the same rows.
  */
-export function syntheticRowsSql(database: string, rows: number, endMs: number): string {
+export function syntheticRowsSql(
+  database: string,
+  rows: number,
+  endMs: number,
+  chunk: { readonly offset: number; readonly count: number } = { offset: 0, count: rows },
+): string {
   const startSeconds = Math.floor(endMs / 1000) - SPAN_DAYS * 86_400;
   // Uniform draws in (0, 1): per request, per viewing session, per rendition step.
   const draw = (key: string, salt: number) =>
@@ -101,6 +108,6 @@ SELECT ${columns} FROM (
     multiIf(kind_u < ${MASTER_UP_TO}, 900, kind_u < ${VARIANT_UP_TO}, 14000, kind_u >= ${VIDEO_UP_TO}, ${(96 * 1000 * SEGMENT_SECONDS) / 8}, [${VIDEO_RENDITIONS.map((r) => (r.kbps * 1000 * SEGMENT_SECONDS) / 8).join(", ")}][rendition_index]) AS file_bytes,
     toUInt64(multiIf(aborted = 1, file_bytes * ${u(15)} * 0.5, status >= 400, 600 + 400 * ${u(15)}, status = 304, 300, file_bytes * (0.8 + 0.4 * ${u(15)})) + 350) AS bytes,
     toUInt32(ttfb_ms + bytes / (1000 + 4000 * ${u(16)})) AS time_taken_ms
-  FROM numbers(${rows})
+  FROM numbers(${chunk.offset}, ${chunk.count})
 )`;
 }
