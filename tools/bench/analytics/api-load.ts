@@ -1,19 +1,26 @@
 /**
  * The analytics API under load: the real app in a child process (`api-child.ts`) over the bench's
  * QoE data set, loaded from this process with autocannon at a few connection counts, each for a
- * bounded time, the connections taking turns through a mix of distinct dashboard requests, with
- * the answer cache off so that every request is answered by a query.
+ * bounded time, the connections taking turns through a mix of distinct dashboard requests: once
+ * with the answer cache off, so that every request is answered by a query, and once with the
+ * service's default cache, as deployed.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join, resolve } from "node:path";
 import autocannon from "autocannon";
 import type { Endpoint } from "./endpoint";
 import type { ApiLoadFigures, LoadLevelFigures } from "./figures";
+import { readApiSettings } from "../../../functions/analytics/analytics-api/environment";
 import { API_CHILD_ENVIRONMENT, API_PORT_LINE } from "./api-child";
 import { dashboardRequests } from "./dashboard-requests";
 
-/** The answer cache is off: the load measures the queries, not the cache. */
-const CACHE_TTL_MS = 0;
+/** The answer cache of a load: off (every request is a query) or the service's default. */
+export type LoadCache = "off" | "default";
+
+/** The cache lifetime a load runs with. */
+function cacheTtlMs(cache: LoadCache): number {
+  return cache === "off" ? 0 : readApiSettings({}).CACHE_TTL_MS;
+}
 /** Longest wait for the API process to listen. */
 const START_TIMEOUT_MS = 60_000;
 
@@ -25,7 +32,7 @@ interface ApiProcess {
   readonly errorLines: string[];
 }
 
-async function startApi(server: Endpoint, database: string): Promise<ApiProcess> {
+async function startApi(server: Endpoint, database: string, cache: LoadCache): Promise<ApiProcess> {
   const root = resolve(__dirname, "../../..");
   const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "api-child.ts")], {
     cwd: root,
@@ -36,7 +43,7 @@ async function startApi(server: Endpoint, database: string): Promise<ApiProcess>
       [API_CHILD_ENVIRONMENT.username]: server.username,
       [API_CHILD_ENVIRONMENT.password]: server.password,
       [API_CHILD_ENVIRONMENT.database]: database,
-      CACHE_TTL_MS: String(CACHE_TTL_MS),
+      CACHE_TTL_MS: String(cacheTtlMs(cache)),
     },
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -120,7 +127,8 @@ async function load(
 /**
  * Starts the API over `database` (rows ending at `endMs`), checks that a request of each route
  * answers 200 (which also warms it up), then loads it at each of `connectionCounts` for
- * `seconds`. The API process is stopped before this returns or throws.
+ * `seconds`, with the answer cache `cache`. The API process is stopped before this returns or
+ * throws.
  */
 export async function measureApiLoad(
   server: Endpoint,
@@ -129,9 +137,10 @@ export async function measureApiLoad(
   endMs: number,
   connectionCounts: readonly number[],
   seconds: number,
+  cache: LoadCache,
 ): Promise<ApiLoadFigures> {
   const paths = dashboardRequests(endMs);
-  const api = await startApi(server, database);
+  const api = await startApi(server, database, cache);
   try {
     const routes = new Map(paths.map((path) => [path.slice(0, path.indexOf("?")), path]));
     for (const path of routes.values()) {
@@ -148,7 +157,7 @@ export async function measureApiLoad(
     if (api.errorLines.length > 0) {
       process.stderr.write(`API errors under load:\n${api.errorLines.slice(0, 5).join("\n")}\n`);
     }
-    return { rows, cacheTtlMs: CACHE_TTL_MS, requests: paths, levels };
+    return { rows, cacheTtlMs: cacheTtlMs(cache), requests: paths, levels };
   } finally {
     await stopApi(api);
   }

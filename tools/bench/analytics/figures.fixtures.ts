@@ -98,6 +98,33 @@ export function analyticsFigures(
         },
       ],
     },
+    apiCached: {
+      rows: 10_000_000,
+      cacheTtlMs: 5_000,
+      requests: ["/v1/qoe/summary?from=2026-11-29T04:00:00.000Z&to=2026-12-06T04:00:00.000Z"],
+      levels: [
+        {
+          connections: 1,
+          seconds: 10,
+          requests: 400,
+          requestsPerSecond: 40,
+          p50Ms: 20,
+          p99Ms: 60,
+          maxMs: 80,
+          errors: 0,
+        },
+        {
+          connections: 10,
+          seconds: 10,
+          requests: 2_000,
+          requestsPerSecond: 200,
+          p50Ms: 40,
+          p99Ms: 120,
+          maxMs: 180,
+          errors: 0,
+        },
+      ],
+    },
     totalMs: 300_000,
     ...overrides,
   };

@@ -192,6 +192,9 @@ export interface AnalyticsFigures {
   readonly parse: ParseFigures;
   readonly ingest: IngestFigures;
   readonly qoe: QoeFigures;
+  /** The API with its answer cache off: every request is a query (the goal is held to this). */
   readonly api: ApiLoadFigures;
+  /** The same load with the service's default answer cache, as deployed (no goal). */
+  readonly apiCached: ApiLoadFigures;
   readonly totalMs: number;
 }

@@ -140,7 +140,7 @@ function formatDataSet(dataSet: QoeDataSetFigures): string {
   );
 }
 
-function formatApi(api: ApiLoadFigures): string {
+function formatApi(api: ApiLoadFigures, withGoal: boolean): string {
   return (
     `\nAPI under load: createApp over ${integer(api.rows)} rows in a child process, autocannon in the bench process; ` +
     `${api.requests.length} distinct dashboard requests taken in turn (source chosen by the API; ` +
@@ -163,7 +163,7 @@ function formatApi(api: ApiLoadFigures): string {
         "",
       ],
       ...api.levels.map((level) => {
-        const goal = level.connections === GOALS.apiConnections;
+        const goal = withGoal && level.connections === GOALS.apiConnections;
         return [
           String(level.connections),
           level.seconds.toFixed(1),
@@ -200,7 +200,8 @@ export function formatAnalytics(figures: AnalyticsFigures): string {
   out.push(formatParse(figures.parse));
   out.push(formatIngest(figures.ingest));
   for (const dataSet of figures.qoe.dataSets) out.push(formatDataSet(dataSet));
-  out.push(formatApi(figures.api));
+  out.push(formatApi(figures.api, true));
+  out.push(formatApi(figures.apiCached, false));
   const verdicts = evaluateGoals(figures);
   const missed = verdicts.filter((each) => !each.met);
   out.push(

@@ -22,7 +22,7 @@ import type {
   ApiLoadFigures,
   QoeDataSetFigures,
 } from "./figures";
-import { measureApiLoad } from "./api-load";
+import { measureApiLoad, type LoadCache } from "./api-load";
 import { measureIngest } from "./ingest";
 import { measureParse } from "./parse-rate";
 import { dataEndMs, measureQoe } from "./qoe";
@@ -78,23 +78,30 @@ export async function measureAnalytics(options: AnalyticsOptions = {}): Promise<
     const ingest = await measureIngest(target, admin, databases, batches, batchRecords);
     const dataSets: QoeDataSetFigures[] = [];
     let api: ApiLoadFigures | undefined;
+    let apiCached: ApiLoadFigures | undefined;
     for (const [index, rows] of queryRows.entries()) {
       const database = qoeDatabases[index] ?? "";
       await migrate(admin, { database });
       const endMs = dataEndMs(Date.now());
       dataSets.push(await measureQoe(target, admin, database, rows, queryRuns, endMs));
       if (index === queryRows.length - 1) {
-        api = await measureApiLoad(target, database, rows, endMs, loadConnections, loadSeconds);
+        const load = (cache: LoadCache) =>
+          measureApiLoad(target, database, rows, endMs, loadConnections, loadSeconds, cache);
+        api = await load("off");
+        apiCached = await load("default");
       }
       await admin.command({ query: `DROP DATABASE IF EXISTS ${database}` });
     }
-    if (api === undefined) throw new Error("the API load was not measured");
+    if (api === undefined || apiCached === undefined) {
+      throw new Error("the API load was not measured");
+    }
     measured = {
       serverVersion: `${serverVersion.major}.${serverVersion.minor}`,
       parse,
       ingest,
       qoe: { dataSets },
       api,
+      apiCached,
     };
   } catch (error) {
     failure =
