@@ -33,6 +33,10 @@ describe("clickHouseUserAccess", () => {
     const writes = grants.filter((grant) => /\b(INSERT|ALTER)\b/.test(grant));
     expect(writes.map((grant) => grant.replace(/^.* ON kc_test\./, "")).sort()).toEqual([
       "qoe_hourly",
+      "qoe_hourly_by_country",
+      "qoe_hourly_by_country_staging",
+      "qoe_hourly_by_edge",
+      "qoe_hourly_by_edge_staging",
       "qoe_hourly_staging",
       "qoe_rollup_state",
       "qoe_slices_daily",
@@ -41,7 +45,13 @@ describe("clickHouseUserAccess", () => {
       "qoe_slices_hourly_staging",
     ]);
     // REPLACE PARTITION needs SELECT on the source, ALTER DELETE and INSERT on the target.
-    for (const rollup of ["qoe_hourly", "qoe_slices_hourly", "qoe_slices_daily"]) {
+    for (const rollup of [
+      "qoe_hourly",
+      "qoe_hourly_by_country",
+      "qoe_hourly_by_edge",
+      "qoe_slices_hourly",
+      "qoe_slices_daily",
+    ]) {
       expect(grants).toContainEqual(
         expect.stringMatching(new RegExp(`INSERT, ALTER DELETE ON kc_test\\.${rollup}$`)),
       );

@@ -14,6 +14,10 @@ import { ANALYTICS_DATABASE, ANALYTICS_TABLES } from "./analytics";
 export const ANALYTICS_ROLLUPS = {
   /** QoE of `playback_requests` per hour x course x country x edge x rendition. */
   qoeHourly: "qoe_hourly",
+  /** The same rows ordered country first, for queries filtered by country alone. */
+  qoeHourlyByCountry: "qoe_hourly_by_country",
+  /** The same rows ordered edge location first, for queries filtered by edge location alone. */
+  qoeHourlyByEdge: "qoe_hourly_by_edge",
   /** QoE per hour of the total and of each course, country, edge location and rendition. */
   qoeSlicesHourly: "qoe_slices_hourly",
   /** The same slices per day. */
@@ -32,6 +36,8 @@ export function stagingTable(rollup: string): string {
 /** The QoE rollups the job builds by swapping partitions in from their staging tables. */
 export const QOE_BUILT_ROLLUPS = [
   ANALYTICS_ROLLUPS.qoeHourly,
+  ANALYTICS_ROLLUPS.qoeHourlyByCountry,
+  ANALYTICS_ROLLUPS.qoeHourlyByEdge,
   ANALYTICS_ROLLUPS.qoeSlicesHourly,
   ANALYTICS_ROLLUPS.qoeSlicesDaily,
 ] as const;
@@ -193,6 +199,8 @@ export function clickHouseUserAccess(
       grants: [
         ANALYTICS_TABLES.playbackRequests,
         ANALYTICS_ROLLUPS.qoeHourly,
+        ANALYTICS_ROLLUPS.qoeHourlyByCountry,
+        ANALYTICS_ROLLUPS.qoeHourlyByEdge,
         ANALYTICS_ROLLUPS.qoeSlicesHourly,
         ANALYTICS_ROLLUPS.qoeSlicesDaily,
         ANALYTICS_ROLLUPS.qoeRollupState,

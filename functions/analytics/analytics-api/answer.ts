@@ -7,7 +7,7 @@ import type { SqlFragment } from "../clickhouse/bind";
 
 /** One stretch of the range and the table that answered it. */
 export interface AnswerPart {
-  /** The table read: `playback_requests` (raw rows), `qoe_slices_daily`, `qoe_slices_hourly`, `qoe_hourly`, `learning_events` or `engagement_daily`. */
+  /** The table read: `playback_requests` (raw rows), `qoe_slices_daily`, `qoe_slices_hourly`, `qoe_hourly`, `qoe_hourly_by_country`, `qoe_hourly_by_edge`, `learning_events` or `engagement_daily`. */
   readonly table: string;
   /** Start of the stretch, ISO 8601 UTC, inclusive. */
   readonly from: string;

@@ -241,10 +241,10 @@ describe("the analytics API on a real server", () => {
         data: { requests: 5, errors: 1, errorRate: 0.2, cacheHitRatio: 0 },
       });
       const ae = await get(`/v1/qoe/summary?${RANGE}&country=AE&edge=DXB52-P1`);
-      // Two dimensions: the hourly cube answers.
+      // Two dimensions, no course: the copy of the hourly cube sorted by country answers.
       expect(ae.body).toMatchObject({
         source: "rollup",
-        parts: [{ ...RAW_PARTS[0], table: "qoe_hourly" }],
+        parts: [{ ...RAW_PARTS[0], table: "qoe_hourly_by_country" }],
         data: { requests: 5, errors: 0, cacheHitRatio: 1 },
       });
     });

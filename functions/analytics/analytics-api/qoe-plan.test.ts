@@ -65,14 +65,22 @@ describe("rollupShape", () => {
   });
 
   it("reads the hourly cube when two or more dimensions are involved", () => {
-    expect(rollupShape({ filters: { country: "SA", edge: "DXB52-P1" } })).toEqual({
-      kind: "hourly",
-    });
     expect(rollupShape({ filters: { course: "fin-101" }, groupBy: "country" })).toEqual({
       kind: "hourly",
     });
-    expect(rollupShape({ filters: { country: "SA" }, groupBy: "rendition" })).toEqual({
+    expect(rollupShape({ filters: { course: "fin-101", country: "SA" }, groupBy: "edge" })).toEqual(
+      { kind: "hourly" },
+    );
+  });
+
+  it("reads the cube's copy sorted by the filtered place when no course is filtered", () => {
+    const byCountry = { kind: "hourly", copy: "qoe_hourly_by_country" };
+    expect(rollupShape({ filters: { country: "SA", edge: "DXB52-P1" } })).toEqual(byCountry);
+    expect(rollupShape({ filters: { country: "SA" }, groupBy: "rendition" })).toEqual(byCountry);
+    expect(rollupShape({ filters: { country: "SA" }, groupBy: "course" })).toEqual(byCountry);
+    expect(rollupShape({ filters: { edge: "DXB52-P1" }, groupBy: "country" })).toEqual({
       kind: "hourly",
+      copy: "qoe_hourly_by_edge",
     });
   });
 });
@@ -168,6 +176,39 @@ describe("planRange", () => {
     ]);
   });
 
+  it("reads a copy by place up to its mark, the cube up to the hourly mark, raw rows after", () => {
+    const copy: RollupShape = { kind: "hourly", copy: "qoe_hourly_by_country" };
+    expect(
+      plan(
+        "2026-11-01T10:30",
+        "2026-11-05T07:00",
+        { ...BUILT, placesThrough: at("2026-11-04T02:00") },
+        copy,
+      ),
+    ).toEqual([
+      "playback_requests 2026-11-01 10:30..2026-11-01 11:00",
+      "qoe_hourly_by_country 2026-11-01 11:00..2026-11-04 02:00",
+      "qoe_hourly 2026-11-04 02:00..2026-11-05 06:00",
+      "playback_requests 2026-11-05 06:00..2026-11-05 07:00",
+    ]);
+    // Before the job has built the copies (just after migration 6), the cube answers.
+    expect(plan("2026-11-01T11:00", "2026-11-05T06:00", BUILT, copy)).toEqual([
+      "qoe_hourly 2026-11-01 11:00..2026-11-05 06:00",
+    ]);
+    // A copy mark ahead of the hourly one does not read unbuilt hours.
+    expect(
+      plan(
+        "2026-11-05T00:00",
+        "2026-11-05T09:00",
+        { ...BUILT, placesThrough: at("2026-11-06T00:00") },
+        copy,
+      ),
+    ).toEqual([
+      "qoe_hourly_by_country 2026-11-05 00:00..2026-11-05 06:00",
+      "playback_requests 2026-11-05 06:00..2026-11-05 09:00",
+    ]);
+  });
+
   it("covers the range exactly once, in order, for any bounds and marks", () => {
     const base = at("2026-11-01T00:00").getTime();
     const quarter = 15 * 60_000;
@@ -182,9 +223,14 @@ describe("planRange", () => {
       const marks = {
         hourlyThrough: new Date(base + next(10 * 96) * quarter),
         dailyThrough: new Date(base + next(10 * 96) * quarter),
+        placesThrough: new Date(base + next(10 * 96) * quarter),
       };
-      const shape: RollupShape =
-        next(2) === 0 ? { kind: "hourly" } : { kind: "slices", dimension: "all" };
+      const shapes: RollupShape[] = [
+        { kind: "hourly" },
+        { kind: "hourly", copy: "qoe_hourly_by_edge" },
+        { kind: "slices", dimension: "all" },
+      ];
+      const shape = shapes[next(3)] ?? { kind: "hourly" };
       const parts = planRange(new Date(start), new Date(end), shape, marks);
       expect(parts[0]?.from.getTime()).toBe(start);
       expect(parts[parts.length - 1]?.to.getTime()).toBe(end);
@@ -198,6 +244,9 @@ describe("planRange", () => {
         expect(part.from.getTime() % unit).toBe(0);
         expect(part.to.getTime() % unit).toBe(0);
         expect(part.to.getTime()).toBeLessThanOrEqual(through.getTime());
+        if (part.table === "qoe_hourly_by_edge") {
+          expect(part.to.getTime()).toBeLessThanOrEqual(marks.placesThrough.getTime());
+        }
       });
     }
   });

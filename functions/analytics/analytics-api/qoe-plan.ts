@@ -20,14 +20,24 @@ export interface RollupMarks {
   readonly hourlyThrough?: Date;
   /** Days before this instant are complete in `qoe_slices_daily`. */
   readonly dailyThrough?: Date;
+  /**
+   * Hours before this instant are complete in the copies of `qoe_hourly` ordered by place
+   * (`qoe_hourly_by_country`, `qoe_hourly_by_edge`); hours after it are read from `qoe_hourly`.
+   */
+  readonly placesThrough?: Date;
 }
+
+/** The copies of `qoe_hourly` whose sort key starts with a place (migration 6). */
+export type PlaceCopy =
+  typeof ANALYTICS_ROLLUPS.qoeHourlyByCountry | typeof ANALYTICS_ROLLUPS.qoeHourlyByEdge;
 
 /** The tables a part can be read from. */
 export type PartTable =
   | typeof ANALYTICS_TABLES.playbackRequests
   | typeof ANALYTICS_ROLLUPS.qoeSlicesDaily
   | typeof ANALYTICS_ROLLUPS.qoeSlicesHourly
-  | typeof ANALYTICS_ROLLUPS.qoeHourly;
+  | typeof ANALYTICS_ROLLUPS.qoeHourly
+  | PlaceCopy;
 
 /** One stretch of the range and the table that answers it; `from` and `to` are half-open. */
 export interface PlanPart {
@@ -39,10 +49,12 @@ export interface PlanPart {
 /**
  * Which rollup can answer a query: `slices` when at most one dimension is involved (the slice of
  * that dimension, or the total), `hourly` (the cube `qoe_hourly`, hours only) when two or more are.
+ * `qoe_hourly` is sorted by course first; a query filtered by country or edge location but not by
+ * course reads the `copy` sorted by that place first, which holds the same rows.
  */
 export type RollupShape =
   | { readonly kind: "slices"; readonly dimension: QoeSliceDimension; readonly key?: string }
-  | { readonly kind: "hourly" };
+  | { readonly kind: "hourly"; readonly copy?: PlaceCopy };
 
 /** The dimensions a query can filter or group by, as the slices name them. */
 export type QoeAxis = Exclude<QoeSliceDimension, "all">;
@@ -62,7 +74,14 @@ export function rollupShape(selection: QoeSelection): RollupShape {
   if (selection.groupBy !== undefined) axes.add(selection.groupBy);
   const [only, ...others] = [...axes];
   if (only === undefined) return { kind: "slices", dimension: "all" };
-  if (others.length > 0) return { kind: "hourly" };
+  if (others.length > 0) {
+    const { course, country, edge } = selection.filters;
+    if (course !== undefined) return { kind: "hourly" };
+    if (country !== undefined)
+      return { kind: "hourly", copy: ANALYTICS_ROLLUPS.qoeHourlyByCountry };
+    if (edge !== undefined) return { kind: "hourly", copy: ANALYTICS_ROLLUPS.qoeHourlyByEdge };
+    return { kind: "hourly" };
+  }
   const key = selection.filters[only];
   return key === undefined
     ? { kind: "slices", dimension: only }
@@ -83,14 +102,27 @@ interface Span {
   readonly to: number;
 }
 
+/** Where the hourly stretches of a plan are read from, and how far each source is built. */
+interface HourlySources {
+  readonly table: PartTable;
+  readonly through: number;
+  /** A copy of the cube read first, up to its own mark (the cube answers the rest). */
+  readonly copy?: { readonly table: PlaceCopy; readonly through: number };
+}
+
 /**
- * The hours [from, to) as hourly rollup parts up to the hourly mark and raw parts after it.
- * `from` and `to` are whole hours.
+ * The hours [from, to) as hourly rollup parts up to the hourly mark (a copy's up to its mark
+ * first) and raw parts after it. `from` and `to` are whole hours.
  */
-function hourSpans(from: number, to: number, table: PartTable, through: number): Span[] {
-  const built = Math.min(to, Math.max(from, floorTo(through, HOUR_MS)));
+function hourSpans(from: number, to: number, sources: HourlySources): Span[] {
+  const built = Math.min(to, Math.max(from, floorTo(sources.through, HOUR_MS)));
+  const copied =
+    sources.copy === undefined
+      ? from
+      : Math.min(built, Math.max(from, floorTo(sources.copy.through, HOUR_MS)));
   return [
-    { table, from, to: built },
+    ...(sources.copy === undefined ? [] : [{ table: sources.copy.table, from, to: copied }]),
+    { table: sources.table, from: copied, to: built },
     { table: ANALYTICS_TABLES.playbackRequests, from: built, to },
   ];
 }
@@ -113,9 +145,14 @@ export function planRange(
   if (source === "raw") return [{ table: rawTable, from, to }];
   const firstHour = Math.min(ceilTo(start, HOUR_MS), end);
   const lastHour = Math.max(floorTo(end, HOUR_MS), firstHour);
-  const hourlyThrough = marks.hourlyThrough?.getTime() ?? -Infinity;
-  const hourlyTable =
-    shape.kind === "slices" ? ANALYTICS_ROLLUPS.qoeSlicesHourly : ANALYTICS_ROLLUPS.qoeHourly;
+  const hourly: HourlySources = {
+    table:
+      shape.kind === "slices" ? ANALYTICS_ROLLUPS.qoeSlicesHourly : ANALYTICS_ROLLUPS.qoeHourly,
+    through: marks.hourlyThrough?.getTime() ?? -Infinity,
+    ...(shape.kind === "hourly" && shape.copy !== undefined
+      ? { copy: { table: shape.copy, through: marks.placesThrough?.getTime() ?? -Infinity } }
+      : {}),
+  };
   const spans: Span[] = [{ table: rawTable, from: start, to: firstHour }];
   // Whole days come from the daily slices where they are built; the cube has no daily level.
   const dailyThrough = marks.dailyThrough?.getTime();
@@ -125,11 +162,11 @@ export function planRange(
       ? Math.min(floorTo(lastHour, DAY_MS), floorTo(dailyThrough, DAY_MS))
       : firstDay;
   if (firstDay < lastDay) {
-    spans.push(...hourSpans(firstHour, firstDay, hourlyTable, hourlyThrough));
+    spans.push(...hourSpans(firstHour, firstDay, hourly));
     spans.push({ table: ANALYTICS_ROLLUPS.qoeSlicesDaily, from: firstDay, to: lastDay });
-    spans.push(...hourSpans(lastDay, lastHour, hourlyTable, hourlyThrough));
+    spans.push(...hourSpans(lastDay, lastHour, hourly));
   } else {
-    spans.push(...hourSpans(firstHour, lastHour, hourlyTable, hourlyThrough));
+    spans.push(...hourSpans(firstHour, lastHour, hourly));
   }
   spans.push({ table: rawTable, from: lastHour, to: end });
 

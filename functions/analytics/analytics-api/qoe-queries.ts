@@ -104,7 +104,7 @@ function isoDate(value: Date): string {
   return value.toISOString().slice(0, 10);
 }
 
-/** The filters of a selection on raw rows or the cube, whose columns are the same. */
+/** The filters of a selection on raw rows or the cube (and its copies), whose columns are the same. */
 function columnFilters(filters: QoeSelection["filters"]): SqlFragment[] {
   return (Object.keys(AXIS_COLUMNS) as QoeAxis[]).flatMap((axis) => {
     const value = filters[axis];
@@ -142,6 +142,11 @@ export class QoeQueries {
       [ANALYTICS_ROLLUPS.qoeSlicesDaily]: identifier(database, ANALYTICS_ROLLUPS.qoeSlicesDaily),
       [ANALYTICS_ROLLUPS.qoeSlicesHourly]: identifier(database, ANALYTICS_ROLLUPS.qoeSlicesHourly),
       [ANALYTICS_ROLLUPS.qoeHourly]: identifier(database, ANALYTICS_ROLLUPS.qoeHourly),
+      [ANALYTICS_ROLLUPS.qoeHourlyByCountry]: identifier(
+        database,
+        ANALYTICS_ROLLUPS.qoeHourlyByCountry,
+      ),
+      [ANALYTICS_ROLLUPS.qoeHourlyByEdge]: identifier(database, ANALYTICS_ROLLUPS.qoeHourlyByEdge),
     };
   }
 

@@ -1,7 +1,7 @@
 /**
  * Test support: fills the QoE rollups from the raw rows with plain `INSERT ... SELECT`, with the
- * rollup job's meaning (every hour before `hourlyThrough` in `qoe_hourly` and
- * `qoe_slices_hourly`, every day before `dailyThrough` in `qoe_slices_daily`, histograms of the
+ * rollup job's meaning (every hour before `hourlyThrough` in `qoe_hourly`, its copies ordered by
+ * place and `qoe_slices_hourly`, every day before `dailyThrough` in `qoe_slices_daily`, histograms of the
  * requests not aborted), and records the marks in `qoe_rollup_state`. Each level is inserted in
  * two halves, so keys repeat across parts as they do before a merge.
  */
@@ -40,16 +40,21 @@ export async function buildQoeRollups(
   const bucket = `${ttfbBucketSql("ttfb_ms")} AS bucket`;
   const hours = `timestamp < ${at(marks.hourlyThrough)}`;
   const days = `timestamp < ${at(marks.dailyThrough)}`;
+  const cubes = ["qoe_hourly", "qoe_hourly_by_country", "qoe_hourly_by_edge"];
   const statements = [
-    `TRUNCATE TABLE ${database}.qoe_hourly`,
-    `TRUNCATE TABLE ${database}.qoe_slices_hourly`,
-    `TRUNCATE TABLE ${database}.qoe_slices_daily`,
-    `INSERT INTO ${database}.qoe_hourly (hour, course_id, country, edge_location, rendition, ${INSERTED})
+    ...[...cubes, "qoe_slices_hourly", "qoe_slices_daily"].map(
+      (table) => `TRUNCATE TABLE ${database}.${table}`,
+    ),
+    ...cubes.map(
+      (
+        cube,
+      ) => `INSERT INTO ${database}.${cube} (hour, course_id, country, edge_location, rendition, ${INSERTED})
 SELECT hour, course_id, country, edge_location, rendition, ${SUMS} FROM (
   SELECT toStartOfHour(timestamp) AS hour, course_id, country, edge_location, rendition, ${bucket}, ${COUNTERS}
   FROM ${raw} WHERE ${hours}
   GROUP BY hour, course_id, country, edge_location, rendition, bucket)
 GROUP BY hour, course_id, country, edge_location, rendition`,
+    ),
     `INSERT INTO ${database}.qoe_slices_hourly (hour, dimension, key, ${INSERTED})
 SELECT hour, dimension, key, ${SUMS} FROM (
   SELECT toStartOfHour(timestamp) AS hour, slice.1 AS dimension, slice.2 AS key, ${bucket}, ${COUNTERS}
@@ -63,7 +68,8 @@ SELECT day, dimension, key, ${SUMS} FROM (
   GROUP BY day, dimension, key, bucket)
 GROUP BY day, dimension, key`,
     `INSERT INTO ${database}.qoe_rollup_state (level, through, built_at) VALUES
-  ('hourly', ${at(marks.hourlyThrough)}, now()), ('daily', ${at(marks.dailyThrough)}, now())`,
+  ('hourly', ${at(marks.hourlyThrough)}, now()), ('daily', ${at(marks.dailyThrough)}, now()),
+  ('places', ${at(marks.hourlyThrough)}, now())`,
   ];
   for (const query of statements) {
     if (!query.startsWith("INSERT INTO") || query.includes("qoe_rollup_state")) {

@@ -115,6 +115,16 @@ function expectClose(actual: QoeFigures, exact: QoeFigures): void {
   }
 }
 
+/**
+ * The hourly table that answers a query involving two or more dimensions: the cube (sorted by
+ * course) when a course is filtered, else the copy sorted by the filtered place.
+ */
+function cube(filters: Pick<QoeQuery, "courseId" | "country" | "edge">): string {
+  if (filters.courseId !== undefined) return "qoe_hourly";
+  if (filters.country !== undefined) return "qoe_hourly_by_country";
+  return filters.edge !== undefined ? "qoe_hourly_by_edge" : "qoe_hourly";
+}
+
 function tables(answer: Answer<unknown>): string[] {
   return [...new Set(answer.parts.map((part) => part.table))].sort();
 }
@@ -210,8 +220,8 @@ describe.each(CASES)("QoE answers from rollups built by $label", ({ open, build 
         expect(tables(answer)).toEqual(
           dimensions >= 2
             ? range === "acrossMarks"
-              ? ["playback_requests", "qoe_hourly"]
-              : ["qoe_hourly"]
+              ? ["playback_requests", cube(filters)]
+              : [cube(filters)]
             : {
                 aligned: ["qoe_slices_daily", "qoe_slices_hourly"],
                 acrossMarks: ["playback_requests", "qoe_slices_daily", "qoe_slices_hourly"],
@@ -232,6 +242,12 @@ describe.each(CASES)("QoE answers from rollups built by $label", ({ open, build 
       expect(exact.data.length).toBeGreaterThan(0);
       for (const source of sources(range)) {
         const answer = await queries.qoeBreakdown({ ...query(filters, source), by, limit: 100 });
+        const place = { courseId: "course", country: "country", edge: "edge" } as const;
+        const axes = new Set([
+          by,
+          ...Object.keys(filters).map((key) => place[key as keyof typeof place]),
+        ]);
+        if (axes.size >= 2) expect(tables(answer)).toContain(cube(filters));
         expect(answer.data.map((group) => group.key)).toEqual(exact.data.map((group) => group.key));
         answer.data.forEach((group, index) => {
           const expected = exact.data[index];
@@ -251,24 +267,29 @@ describe.each(CASES)("QoE answers from rollups built by $label", ({ open, build 
       });
     });
 
-    it.each([{}, { courseId: "fin-101" }, { country: "US", edge: "IAD89-C2" }])(
-      "gives the rendition mix as raw rows do, filters %j",
-      async (filters) => {
-        const exact = await queries.renditionMix(query(filters, "raw"));
-        expect(exact.data.map((share) => share.rendition).sort()).toEqual([
-          "1080p_6000k",
-          "360p_730k",
-          "720p_3000k",
-          "audio_96k",
-        ]);
-        for (const source of sources(range)) {
-          const answer = await queries.renditionMix(query(filters, source));
-          expect(answer.data).toEqual(exact.data);
-          expect(answer.percentiles).toBe("exact");
-          expect(answer.source).not.toBe("raw");
-        }
-      },
-    );
+    it.each([
+      {},
+      { courseId: "fin-101" },
+      { country: "US", edge: "IAD89-C2" },
+      { country: "AE" },
+      { edge: "RUH52-P1" },
+    ])("gives the rendition mix as raw rows do, filters %j", async (filters) => {
+      const exact = await queries.renditionMix(query(filters, "raw"));
+      expect(exact.data.map((share) => share.rendition).sort()).toEqual([
+        "1080p_6000k",
+        "360p_730k",
+        "720p_3000k",
+        "audio_96k",
+      ]);
+      for (const source of sources(range)) {
+        const answer = await queries.renditionMix(query(filters, source));
+        expect(answer.data).toEqual(exact.data);
+        expect(answer.percentiles).toBe("exact");
+        expect(answer.source).not.toBe("raw");
+        // With any filter the mix involves two dimensions: a cube answers.
+        if (Object.keys(filters).length > 0) expect(tables(answer)).toContain(cube(filters));
+      }
+    });
   });
 
   it("says which table answered each stretch of a range", async () => {

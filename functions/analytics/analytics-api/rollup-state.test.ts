@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import { describe, expect, it } from "vitest";
-import { RollupState } from "./rollup-state";
+import { ROLLUP_STATE_CACHE_MS, RollupState } from "./rollup-state";
 
 /** A client whose queries answer the next of `answers` (rows, or an error to throw). */
 function fakeClient(answers: (object[] | Error)[]): {
@@ -22,13 +22,15 @@ function fakeClient(answers: (object[] | Error)[]): {
 
 const HOURLY = { level: "hourly", through: "1793527200" }; // 2026-11-01T10:00:00Z
 const DAILY = { level: "daily", through: 1793491200 }; // 2026-11-01T00:00:00Z
+const PLACES = { level: "places", through: "1793523600" }; // 2026-11-01T09:00:00Z
 
 describe("RollupState", () => {
   it("reads each level's mark, and none for a level never built", async () => {
-    const { client, queries } = fakeClient([[HOURLY, DAILY], [HOURLY]]);
+    const { client, queries } = fakeClient([[HOURLY, DAILY, PLACES], [HOURLY]]);
     expect(await new RollupState(client, "analytics", 0).marks()).toEqual({
       hourlyThrough: new Date("2026-11-01T10:00:00Z"),
       dailyThrough: new Date("2026-11-01T00:00:00Z"),
+      placesThrough: new Date("2026-11-01T09:00:00Z"),
     });
     expect(await new RollupState(client, "analytics", 0).marks()).toEqual({
       hourlyThrough: new Date("2026-11-01T10:00:00Z"),
@@ -44,6 +46,17 @@ describe("RollupState", () => {
     expect(await state.marks(5_999)).toBe(first);
     expect(queries).toHaveLength(1);
     expect(await state.marks(6_000)).toHaveProperty("dailyThrough");
+    expect(queries).toHaveLength(2);
+  });
+
+  it("keeps a read for a minute by default: the job moves the marks once an hour", async () => {
+    expect(ROLLUP_STATE_CACHE_MS).toBe(60_000);
+    const { client, queries } = fakeClient([[HOURLY], [HOURLY]]);
+    const state = new RollupState(client, "analytics");
+    await state.marks(0);
+    await state.marks(59_999);
+    expect(queries).toHaveLength(1);
+    await state.marks(60_000);
     expect(queries).toHaveLength(2);
   });
 

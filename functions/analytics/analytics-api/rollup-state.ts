@@ -1,7 +1,8 @@
 /**
  * How far the QoE rollups are built, from `qoe_rollup_state`, read with one small query and kept
- * in process for a few seconds. A stale copy is safe: the marks only move forward, and an older
- * mark sends more hours to the raw rows, which answer them exactly.
+ * in process for a minute. A stale copy is safe: the marks only move forward, and an older mark
+ * sends more hours to the raw rows (or to `qoe_hourly` rather than a copy of it), which answer them
+ * exactly; the job moves the marks once an hour, so a minute's delay costs little.
  */
 import type { ClickHouseClient } from "@clickhouse/client";
 import { ANALYTICS_ROLLUPS } from "../../../contracts/clickhouse-users";
@@ -10,7 +11,7 @@ import { num, rows } from "./answer";
 import type { RollupMarks } from "./qoe-plan";
 
 /** How long a read of the state is reused, in milliseconds. */
-export const ROLLUP_STATE_CACHE_MS = 5_000;
+export const ROLLUP_STATE_CACHE_MS = 60_000;
 
 /** Reads and caches the rollup marks of one database. */
 export class RollupState {
@@ -48,9 +49,11 @@ export class RollupState {
     };
     const hourlyThrough = at("hourly");
     const dailyThrough = at("daily");
+    const placesThrough = at("places");
     return {
       ...(hourlyThrough === undefined ? {} : { hourlyThrough }),
       ...(dailyThrough === undefined ? {} : { dailyThrough }),
+      ...(placesThrough === undefined ? {} : { placesThrough }),
     };
   }
 }

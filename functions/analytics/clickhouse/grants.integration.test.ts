@@ -96,9 +96,9 @@ describe("the migrator (schema job and lake loader)", () => {
 
   it("creates its database and applies every migration, with no administrator", async () => {
     const first = await migrate(client(), { database });
-    expect(first.applied).toEqual([1, 2, 3, 4, 5]);
+    expect(first.applied).toEqual([1, 2, 3, 4, 5, 6]);
     const again = await migrate(client(), { database });
-    expect(again).toMatchObject({ applied: [], alreadyApplied: [1, 2, 3, 4, 5] });
+    expect(again).toMatchObject({ applied: [], alreadyApplied: [1, 2, 3, 4, 5, 6] });
     const tables = await rows(client(), `SHOW TABLES FROM ${database}`);
     expect(tables.map((row) => row.name)).toEqual([
       "engagement_daily",
@@ -106,6 +106,10 @@ describe("the migrator (schema job and lake loader)", () => {
       "learning_events",
       "playback_requests",
       "qoe_hourly",
+      "qoe_hourly_by_country",
+      "qoe_hourly_by_country_staging",
+      "qoe_hourly_by_edge",
+      "qoe_hourly_by_edge_staging",
       "qoe_hourly_staging",
       "qoe_rollup_state",
       "qoe_slices_daily",
@@ -200,6 +204,7 @@ describe("ingest (the real-time-log Lambda)", () => {
     await expectDenied(client(), `SELECT * FROM ${table}`);
     for (const other of [
       "qoe_hourly",
+      "qoe_hourly_by_country",
       "qoe_slices_daily",
       "qoe_rollup_state",
       "learning_events",
@@ -269,7 +274,9 @@ describe("rollup (the QoE rollup job)", () => {
       `INSERT INTO ${database}.engagement_daily (course_id) VALUES ('x')`,
     );
     await expectDenied(client(), `SELECT count() FROM ${database}.qoe_hourly`);
+    await expectDenied(client(), `SELECT count() FROM ${database}.qoe_hourly_by_edge`);
     await expectDenied(client(), `TRUNCATE TABLE ${database}.qoe_hourly`);
+    await expectDenied(client(), `TRUNCATE TABLE ${database}.qoe_hourly_by_country`);
     await expectDenied(client(), `DROP TABLE ${database}.qoe_slices_daily`);
     await expectDenied(client(), `ALTER TABLE ${database}.qoe_hourly ADD COLUMN extra UInt8`);
     await expectDenied(client(), `CREATE TABLE ${database}.t (a UInt8) ENGINE = Memory`);
@@ -307,6 +314,32 @@ describe("api (the analytics API)", () => {
       expect(byCourse.data).toMatchObject([{ key: COURSE_ID, requests: 3 }]);
       const mix = await queries.renditionMix({ from, to, source });
       expect(mix.data).toMatchObject([{ rendition: "720p_3000k", requests: 3, share: 1 }]);
+      // Filtered by a place alone with another dimension: the copies ordered by place answer.
+      const [place] = await rows(
+        client(),
+        `SELECT any(country) AS country, any(edge_location) AS edge FROM ${database}.playback_requests
+  WHERE timestamp >= '${formatDateTime(from)}' AND timestamp < '${formatDateTime(to)}'`,
+      );
+      const country = await queries.renditionMix({
+        from,
+        to,
+        source,
+        country: String(place?.country),
+      });
+      expect(country.data).toMatchObject([{ rendition: "720p_3000k", requests: 3, share: 1 }]);
+      const edge = await queries.qoeBreakdown({
+        from,
+        to,
+        source,
+        edge: String(place?.edge),
+        by: "course",
+        limit: 10,
+      });
+      expect(edge.data).toMatchObject([{ key: COURSE_ID, requests: 3 }]);
+      if (source === "rollup") {
+        expect(country.parts.map((part) => part.table)).toEqual(["qoe_hourly_by_country"]);
+        expect(edge.parts.map((part) => part.table)).toEqual(["qoe_hourly_by_edge"]);
+      }
       const engagement = await queries.engagementSummary({ ...day, source, limit: 10 });
       expect(engagement.data).toMatchObject({ activeLearners: 2, lessonsStarted: 2 });
       const courses = await queries.engagementByCourse({ ...day, source, limit: 10 });

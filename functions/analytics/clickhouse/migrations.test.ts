@@ -27,10 +27,11 @@ describe("server features", () => {
 describe("rendered migrations", () => {
   it("are numbered in increasing order, every statement idempotent", () => {
     const rendered = renderMigrations({ database: "analytics", features: CURRENT });
-    expect(rendered.map((migration) => migration.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(rendered.map((migration) => migration.version)).toEqual([1, 2, 3, 4, 5, 6]);
     for (const statement of rendered.flatMap((migration) => migration.statements)) {
+      // Setting a column's type again is a no-op: the one ALTER is idempotent as it stands.
       expect(statement).toMatch(
-        /^(CREATE|DROP) (TABLE|MATERIALIZED VIEW|DATABASE) IF (NOT )?EXISTS /,
+        /^((CREATE|DROP) (TABLE|MATERIALIZED VIEW|DATABASE) IF (NOT )?EXISTS |ALTER TABLE analytics\.qoe_rollup_state MODIFY COLUMN level )/,
       );
     }
   });
@@ -69,7 +70,7 @@ describe("rendered migrations", () => {
       }
     }
     const staging = statements.filter((statement) => / \S+_staging ON CLUSTER/.test(statement));
-    expect(staging).toHaveLength(3);
+    expect(staging).toHaveLength(5);
     for (const statement of staging) {
       expect(statement).toContain("ENGINE = SummingMergeTree()");
     }
@@ -94,6 +95,36 @@ describe("rendered migrations", () => {
       expect(target).toContain("ttfbMap Nested(bucket UInt32, requests UInt64)");
       expect(staging?.replace(`${rollup}_staging`, rollup)).toBe(target);
     }
+  });
+
+  it("copy the hourly cube ordered by place, leaving migration 5's rollup levels as released", () => {
+    const rendered = renderMigrations({ database: "analytics", features: CURRENT });
+    const statements = (version: number): readonly string[] =>
+      rendered.find((migration) => migration.version === version)?.statements ?? [];
+    const cube = statements(5).find((statement) =>
+      statement.startsWith("CREATE TABLE IF NOT EXISTS analytics.qoe_hourly ("),
+    );
+    expect(statements(5).join("\n")).toContain("level Enum8('hourly' = 1, 'daily' = 2),\n");
+    const copies = [
+      ["qoe_hourly_by_country", "country, hour, edge_location, course_id, rendition"],
+      ["qoe_hourly_by_edge", "edge_location, hour, country, course_id, rendition"],
+    ];
+    for (const [copy, order] of copies) {
+      const target = statements(6).find((statement) =>
+        statement.startsWith(`CREATE TABLE IF NOT EXISTS analytics.${copy} (`),
+      );
+      const staging = statements(6).find((statement) =>
+        statement.startsWith(`CREATE TABLE IF NOT EXISTS analytics.${copy}_staging (`),
+      );
+      // The cube's columns, partitions and granularity; only the sort key differs.
+      expect(target?.replace(copy ?? "", "qoe_hourly").replace(`ORDER BY (${order})`, "")).toBe(
+        cube?.replace("ORDER BY (course_id, hour, country, edge_location, rendition)", ""),
+      );
+      expect(staging?.replace(`${copy}_staging`, copy ?? "")).toBe(target);
+    }
+    expect(statements(6)).toContain(
+      "ALTER TABLE analytics.qoe_rollup_state MODIFY COLUMN level Enum8('hourly' = 1, 'daily' = 2, 'places' = 3)",
+    );
   });
 
   it("refuse a bad database, cluster or retention", () => {

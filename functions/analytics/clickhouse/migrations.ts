@@ -215,14 +215,25 @@ GROUP BY day, course_id`,
     name: "qoe_histogram_rollups",
     statements: (context) => qoeRollupStatements(context),
   },
+  {
+    version: 6,
+    name: "qoe_hourly_by_place",
+    statements: (context) => qoePlaceCopyStatements(context),
+  },
 ];
 
 /** The QoE dimensions a slice row can hold: the total, or one value of one dimension. */
 export const QOE_SLICE_DIMENSIONS = ["all", "course", "country", "edge", "rendition"] as const;
 export type QoeSliceDimension = (typeof QOE_SLICE_DIMENSIONS)[number];
 
-/** The QoE levels the rollup job builds, as `qoe_rollup_state` names them. */
-export const QOE_ROLLUP_LEVELS = ["hourly", "daily"] as const;
+/** The QoE levels of migration 5, as `qoe_rollup_state` first named them (never changes). */
+const QOE_ROLLUP_LEVELS_V5 = ["hourly", "daily"] as const;
+
+/**
+ * The QoE levels the rollup job builds, as `qoe_rollup_state` names them: `places` (migration 6)
+ * is the country-first and edge-first copies of `qoe_hourly`.
+ */
+export const QOE_ROLLUP_LEVELS = [...QOE_ROLLUP_LEVELS_V5, "places"] as const;
 export type QoeRollupLevel = (typeof QOE_ROLLUP_LEVELS)[number];
 
 function enum8(values: readonly string[]): string {
@@ -301,12 +312,62 @@ SETTINGS index_granularity = ${granularity}`,
       256,
     ),
     `CREATE TABLE IF NOT EXISTS ${table(context, ANALYTICS_ROLLUPS.qoeRollupState)}${onCluster(context)} (
-  level ${enum8(QOE_ROLLUP_LEVELS)},
+  level ${enum8(QOE_ROLLUP_LEVELS_V5)},
   through DateTime,
   built_at DateTime
 )
 ENGINE = ${engine(context, ANALYTICS_ROLLUPS.qoeRollupState, "ReplacingMergeTree", ["built_at"])}
 ORDER BY level`,
+  ];
+}
+
+/** The columns of `qoe_hourly` and of its copies ordered by place (migration 6). */
+function cubeColumns(context: SchemaContext): string {
+  const lc = lowCardinality(context);
+  return `hour DateTime,
+  course_id ${lc},
+  country ${lc},
+  edge_location ${lc},
+  rendition ${lc}`;
+}
+
+/**
+ * Version 6: copies of `qoe_hourly` ordered country first and edge location first, with their
+ * staging twins, and the level `places` that records how far they are built. `qoe_hourly` starts
+ * with the course, so a query filtered by country or edge location alone but involving another
+ * dimension (a breakdown by course, the rendition mix of a country) read every row of its range;
+ * from a copy whose sort key starts with the filter it reads that place's rows only. The job
+ * fills a copy's day from the day's `qoe_hourly` staging partition in the same run, and the API
+ * reads a copy only for hours before the `places` mark, so an installation migrated before the
+ * job's next run answers from `qoe_hourly` until then.
+ */
+function qoePlaceCopyStatements(context: SchemaContext): readonly string[] {
+  const copies = [
+    {
+      name: ANALYTICS_ROLLUPS.qoeHourlyByCountry,
+      order: "country, hour, edge_location, course_id, rendition",
+    },
+    {
+      name: ANALYTICS_ROLLUPS.qoeHourlyByEdge,
+      order: "edge_location, hour, country, course_id, rendition",
+    },
+  ];
+  const state = table(context, ANALYTICS_ROLLUPS.qoeRollupState);
+  return [
+    ...copies.flatMap(({ name, order }) =>
+      [name, stagingTable(name)].map(
+        (target) => `CREATE TABLE IF NOT EXISTS ${table(context, target)}${onCluster(context)} (
+  ${cubeColumns(context)},
+  ${QOE_COUNTERS}
+)
+ENGINE = ${target === name ? engine(context, name, "SummingMergeTree") : "SummingMergeTree()"}
+PARTITION BY toYYYYMMDD(hour)
+ORDER BY (${order})
+SETTINGS index_granularity = 1024`,
+      ),
+    ),
+    // Adding an enum value changes metadata only; a second run sets the same type.
+    `ALTER TABLE ${state}${onCluster(context)} MODIFY COLUMN level ${enum8(QOE_ROLLUP_LEVELS)}`,
   ];
 }
 

@@ -1,7 +1,7 @@
 /**
  * The statements of the QoE rollup job (qoe-rollup.ts), as pure functions of the database and the
- * time range: one day of raw requests into the staging tables of `qoe_hourly` and
- * `qoe_slices_hourly`, and one month of hourly slices into the staging table of
+ * time range: one day of raw requests into the staging tables of `qoe_hourly`, of its copies
+ * ordered by place and of `qoe_slices_hourly`, and one month of hourly slices into the staging table of
  * `qoe_slices_daily`. They run on 18.16 and on current servers alike.
  */
 import { ANALYTICS_ROLLUPS, stagingTable } from "../../../contracts/clickhouse-users";
@@ -50,6 +50,27 @@ FROM (
   GROUP BY hour, ${dimensions}, answered, bucket
 )
 GROUP BY hour, ${dimensions}`;
+}
+
+/**
+ * Fills the staging table of a copy of `qoe_hourly` ordered by place (`qoe_hourly_by_country`,
+ * `qoe_hourly_by_edge`) with the hours of `range` from the staging table of `qoe_hourly` (built
+ * just before for the same hours): the same rows, sorted by the copy's key.
+ */
+export function buildPlaceCopyStatement(
+  database: string,
+  copy: string,
+  range: TimeRange,
+): SqlFragment {
+  const target = identifier(database, stagingTable(copy));
+  const source = identifier(database, stagingTable(ANALYTICS_ROLLUPS.qoeHourly));
+  const columns = raw(
+    `hour, ${DIMENSIONS.map(({ column }) => column).join(", ")}, ${COUNTER_COLUMNS}`,
+  );
+  return sql`INSERT INTO ${target} (${columns})
+SELECT ${columns}
+FROM ${source}
+WHERE hour >= ${range.from} AND hour < ${range.to}`;
 }
 
 /**

@@ -126,6 +126,9 @@ export interface Figures {
 /** Each rollup level as key -> figures; keys join the row's key columns with `|`. */
 export interface Levels {
   readonly hourly: Record<string, Figures>;
+  /** The copies of the hourly cube ordered by place: the same rows, keyed as `hourly`. */
+  readonly hourlyByCountry: Record<string, Figures>;
+  readonly hourlyByEdge: Record<string, Figures>;
   readonly slicesHourly: Record<string, Figures>;
   readonly slicesDaily: Record<string, Figures>;
 }
@@ -166,13 +169,21 @@ export function expectedLevels(
   hourlyThrough: string,
   dailyThrough: string,
 ): Levels {
-  const levels: Levels = { hourly: {}, slicesHourly: {}, slicesDaily: {} };
+  const levels: Levels = {
+    hourly: {},
+    hourlyByCountry: {},
+    hourlyByEdge: {},
+    slicesHourly: {},
+    slicesDaily: {},
+  };
   for (const row of rows) {
     const hour = `${row.timestamp.slice(0, 13)}:00:00`;
     const day = row.timestamp.slice(0, 10);
     if (hour < hourlyThrough) {
       const dimensions = [row.course_id, row.country, row.edge_location, row.rendition];
-      add(levels.hourly, [hour, ...dimensions].join("|"), row);
+      for (const cube of [levels.hourly, levels.hourlyByCountry, levels.hourlyByEdge]) {
+        add(cube, [hour, ...dimensions].join("|"), row);
+      }
       for (const [dimension, key] of slices(row)) {
         add(levels.slicesHourly, `${hour}|${dimension}|${key}`, row);
       }
@@ -234,16 +245,20 @@ FROM (
   );
 }
 
-/** Every row of the three rollup levels, summed per key as the API sums them. */
+/** The key columns of the hourly cube and of its copies. */
+const CUBE_KEY = ["hour", "course_id", "country", "edge_location", "rendition"];
+
+/** Every row of the rollup levels, summed per key as the API sums them. */
 export async function readLevels(client: ClickHouseClient, database: string): Promise<Levels> {
   return {
-    hourly: await readLevel(client, database, ANALYTICS_ROLLUPS.qoeHourly, [
-      "hour",
-      "course_id",
-      "country",
-      "edge_location",
-      "rendition",
-    ]),
+    hourly: await readLevel(client, database, ANALYTICS_ROLLUPS.qoeHourly, CUBE_KEY),
+    hourlyByCountry: await readLevel(
+      client,
+      database,
+      ANALYTICS_ROLLUPS.qoeHourlyByCountry,
+      CUBE_KEY,
+    ),
+    hourlyByEdge: await readLevel(client, database, ANALYTICS_ROLLUPS.qoeHourlyByEdge, CUBE_KEY),
     slicesHourly: await readLevel(client, database, ANALYTICS_ROLLUPS.qoeSlicesHourly, [
       "hour",
       "dimension",

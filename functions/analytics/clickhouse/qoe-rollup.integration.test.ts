@@ -58,7 +58,7 @@ beforeAll(async () => {
   expect(v4.applied).toEqual([1, 2, 3, 4]);
   await insertRaw(rows);
   const v5 = await migrate(client, { database });
-  expect(v5.applied).toEqual([5]);
+  expect(v5.applied).toEqual([5, 6]);
 });
 
 afterAll(async () => {
@@ -73,6 +73,8 @@ describe("the QoE rollup job on 18.16", () => {
     expect(names).not.toContain("playback_hourly_mv");
     for (const rollup of [
       ANALYTICS_ROLLUPS.qoeHourly,
+      ANALYTICS_ROLLUPS.qoeHourlyByCountry,
+      ANALYTICS_ROLLUPS.qoeHourlyByEdge,
       ANALYTICS_ROLLUPS.qoeSlicesHourly,
       ANALYTICS_ROLLUPS.qoeSlicesDaily,
     ]) {
@@ -93,6 +95,8 @@ describe("the QoE rollup job on 18.16", () => {
     const expected = expectedLevels(rows, HOURLY_THROUGH, DAILY_THROUGH);
     expect(await readLevels(client, database)).toEqual(expected);
     expect(summary.rowsWritten.qoeHourly).toBe(Object.keys(expected.hourly).length);
+    expect(summary.rowsWritten.qoeHourlyByCountry).toBe(Object.keys(expected.hourly).length);
+    expect(summary.rowsWritten.qoeHourlyByEdge).toBe(Object.keys(expected.hourly).length);
     expect(summary.rowsWritten.qoeSlicesHourly).toBe(Object.keys(expected.slicesHourly).length);
     expect(summary.rowsWritten.qoeSlicesDaily).toBe(Object.keys(expected.slicesDaily).length);
     const state = await query<{ level: string; through: string }>(
@@ -101,7 +105,31 @@ describe("the QoE rollup job on 18.16", () => {
     expect(state).toEqual([
       { level: "hourly", through: HOURLY_THROUGH },
       { level: "daily", through: DAILY_THROUGH },
+      { level: "places", through: HOURLY_THROUGH },
     ]);
+  });
+
+  it("builds the copies by place of every day when they have no mark (migration 6 after 5)", async () => {
+    const expected = expectedLevels(rows, HOURLY_THROUGH, DAILY_THROUGH);
+    // An installation whose rollups were built before migration 6: state without `places`.
+    for (const table of [
+      ANALYTICS_ROLLUPS.qoeHourlyByCountry,
+      ANALYTICS_ROLLUPS.qoeHourlyByEdge,
+      ANALYTICS_ROLLUPS.qoeRollupState,
+    ]) {
+      await client.command({ query: sql`TRUNCATE TABLE ${identifier(database, table)}`.text });
+    }
+    await client.command({
+      query: `INSERT INTO ${database}.qoe_rollup_state (level, through, built_at) VALUES ('hourly', '${HOURLY_THROUGH}', now()), ('daily', '${DAILY_THROUGH}', now())`,
+    });
+    expect((await readLevels(client, database)).hourlyByCountry).toEqual({});
+    const summary = await run(NOW);
+    expect(summary.daysRebuilt).toEqual([20261128, 20261129, 20261130, 20261201, 20261202]);
+    expect(await readLevels(client, database)).toEqual(expected);
+    const places = await query<{ through: string }>(
+      `SELECT max(through) AS through FROM ${database}.qoe_rollup_state WHERE level = 'places'`,
+    );
+    expect(places).toEqual([{ through: HOURLY_THROUGH }]);
   });
 
   it("gives each slice's percentiles within MAX_RELATIVE_ERROR of quantileExact over raw", async () => {
@@ -144,6 +172,16 @@ GROUP BY day, course_id`,
     // Stale rows in the day without traffic (from a build of rows that are gone).
     for (const [table, columns, values] of [
       [ANALYTICS_ROLLUPS.qoeHourly, "hour, course_id, requests", "('2026-11-30 05:00:00', 'x', 9)"],
+      [
+        ANALYTICS_ROLLUPS.qoeHourlyByCountry,
+        "hour, course_id, requests",
+        "('2026-11-30 05:00:00', 'x', 9)",
+      ],
+      [
+        ANALYTICS_ROLLUPS.qoeHourlyByEdge,
+        "hour, course_id, requests",
+        "('2026-11-30 05:00:00', 'x', 9)",
+      ],
       [
         ANALYTICS_ROLLUPS.qoeSlicesHourly,
         "hour, dimension, key, requests",

@@ -2,6 +2,7 @@ import type { ClickHouseClient } from "@clickhouse/client";
 import { describe, expect, it } from "vitest";
 import {
   buildHourlyStatement,
+  buildPlaceCopyStatement,
   buildSlicesDailyStatement,
   buildSlicesHourlyStatement,
   dropPartitionStatement,
@@ -78,6 +79,7 @@ describe("runQoeRollup", () => {
     const { client, sent } = recordingClient([
       { level: "hourly", through: "2026-12-02 11:00:00" },
       { level: "daily", through: "2026-12-02 00:00:00" },
+      { level: "places", through: "2026-12-02 11:00:00" },
     ]);
     const summary = await runQoeRollup(client, { database: "analytics", now: NOW });
     expect(summary).toEqual({
@@ -85,17 +87,32 @@ describe("runQoeRollup", () => {
       dailyThrough: "2026-12-02 00:00:00",
       daysRebuilt: [20261130, 20261201, 20261202],
       monthsRebuilt: [202611, 202612],
-      rowsWritten: { qoeHourly: 0, qoeSlicesHourly: 0, qoeSlicesDaily: 0 },
+      rowsWritten: {
+        qoeHourly: 0,
+        qoeHourlyByCountry: 0,
+        qoeHourlyByEdge: 0,
+        qoeSlicesHourly: 0,
+        qoeSlicesDaily: 0,
+      },
     });
     const queries = sent.map((params) => params.query);
     expect(queries.filter((query) => query.includes("REPLACE PARTITION"))).toEqual([]);
     expect(queries).toContain("ALTER TABLE `analytics`.`qoe_hourly` DROP PARTITION 20261201");
+    expect(queries).toContain(
+      "ALTER TABLE `analytics`.`qoe_hourly_by_country` DROP PARTITION 20261201",
+    );
+    expect(queries).toContain(
+      "ALTER TABLE `analytics`.`qoe_hourly_by_edge` DROP PARTITION 20261201",
+    );
+    // With every level marked, the raw days are not read.
+    expect(queries.some((query) => query.includes("toYYYYMMDD(timestamp)"))).toBe(false);
     expect(queries).toContain("ALTER TABLE `analytics`.`qoe_slices_daily` DROP PARTITION 202611");
     // The state moves forward, hourly then daily.
     expect(
       queries.filter((query) => query.startsWith("INSERT INTO `analytics`.`qoe_rollup_state`")),
     ).toEqual([
       "INSERT INTO `analytics`.`qoe_rollup_state` (level, through, built_at) VALUES ('hourly', toDateTime('2026-12-02 12:00:00', 'UTC'), toDateTime('2026-12-02 13:03:00', 'UTC'))",
+      "INSERT INTO `analytics`.`qoe_rollup_state` (level, through, built_at) VALUES ('places', toDateTime('2026-12-02 12:00:00', 'UTC'), toDateTime('2026-12-02 13:03:00', 'UTC'))",
       "INSERT INTO `analytics`.`qoe_rollup_state` (level, through, built_at) VALUES ('daily', toDateTime('2026-12-02 00:00:00', 'UTC'), toDateTime('2026-12-02 13:03:00', 'UTC'))",
     ]);
   });
@@ -117,6 +134,36 @@ describe("runQoeRollup", () => {
     ]);
     // The raw days are read only when there is no state.
     expect(sent.some((params) => params.query.includes("toYYYYMMDD(timestamp)"))).toBe(true);
+  });
+
+  it("builds the copies by place of every raw day in the first run after migration 6", async () => {
+    const { client, sent } = recordingClient(
+      [
+        { level: "hourly", through: "2026-12-02 11:00:00" },
+        { level: "daily", through: "2026-12-02 00:00:00" },
+      ],
+      [20261120, 20261128],
+    );
+    const summary = await runQoeRollup(client, { database: "analytics", now: NOW });
+    expect(summary.daysRebuilt).toEqual([20261120, 20261128, 20261130, 20261201, 20261202]);
+    const marks = (level: string): (string | undefined)[] =>
+      sent
+        .map((params) => params.query)
+        .filter((query) => query.includes(`VALUES ('${level}'`))
+        .map((query) => /toDateTime\('([^']+)'/.exec(query)?.[1]);
+    // The copies' mark follows each day; the hourly mark, already ahead, only at the end.
+    expect(marks("places")).toEqual([
+      "2026-11-21 00:00:00",
+      "2026-11-29 00:00:00",
+      "2026-12-01 00:00:00",
+      "2026-12-02 00:00:00",
+      "2026-12-02 12:00:00",
+    ]);
+    expect(marks("hourly")).toEqual(["2026-12-02 12:00:00"]);
+    const copies = sent.filter((params) =>
+      params.query.startsWith("INSERT INTO `analytics`.`qoe_hourly_by_country_staging`"),
+    );
+    expect(copies).toHaveLength(5);
   });
 
   it("closes an hour graceMinutes after its end", async () => {
@@ -160,6 +207,15 @@ describe("the rollup job's statements", () => {
     from: new Date("2026-12-01T00:00:00Z"),
     to: new Date("2026-12-01T05:00:00Z"),
   };
+
+  it("copy the hours of the range from the cube's staging table into a copy's", () => {
+    expect(buildPlaceCopyStatement("analytics", "qoe_hourly_by_edge", range).text).toBe(
+      "INSERT INTO `analytics`.`qoe_hourly_by_edge_staging` (hour, course_id, country, edge_location, rendition, requests, errors, aborts, cache_hits, bytes, `ttfbMap.bucket`, `ttfbMap.requests`)\n" +
+        "SELECT hour, course_id, country, edge_location, rendition, requests, errors, aborts, cache_hits, bytes, `ttfbMap.bucket`, `ttfbMap.requests`\n" +
+        "FROM `analytics`.`qoe_hourly_staging`\n" +
+        "WHERE hour >= toDateTime('2026-12-01 00:00:00', 'UTC') AND hour < toDateTime('2026-12-01 05:00:00', 'UTC')",
+    );
+  });
 
   it("build the hourly cube from the raw rows of the range, aborted requests outside the histogram", () => {
     const text = buildHourlyStatement("analytics", range).text;

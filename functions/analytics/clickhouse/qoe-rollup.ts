@@ -3,7 +3,8 @@
  * raw requests, run every hour by the API chart's CronJob.
  *
  * An hour is closed `graceMinutes` after it ends. Each run rebuilds, from the raw rows, every day
- * partition of `qoe_hourly` and `qoe_slices_hourly` from `lookbackHours` before the last run's
+ * partition of `qoe_hourly`, of its copies ordered by place (migration 6) and of
+ * `qoe_slices_hourly` from `lookbackHours` before the last run's
  * `through` up to the closed hours of today: it builds the day in the staging tables and swaps the
  * partition in (`REPLACE PARTITION`), or drops it where the day has no rows. A rebuild replaces
  * rather than adds, so a re-run, a redelivered hour or late records end with rollups equal to the
@@ -12,7 +13,7 @@
  * `qoe_rollup_state` (`through` only moves forward): the API answers hours before the hourly
  * `through`, and days before the daily one, from the rollups. The first run (no state) builds
  * every day the raw table holds: that is how the data of a release before the rollups moves
- * forward.
+ * forward; likewise the first run after migration 6 (no `places` mark) for the copies.
  *
  * The staging tables are each server's own. Behind a load balancer, the job therefore runs in one
  * HTTP session (`sessionId`): a statement that reaches another server than the first fails with
@@ -29,6 +30,7 @@ import { formatDateTime, identifier, sql, type SqlFragment } from "./bind";
 import type { QoeRollupLevel } from "./migrations";
 import {
   buildHourlyStatement,
+  buildPlaceCopyStatement,
   buildSlicesDailyStatement,
   buildSlicesHourlyStatement,
   dropPartitionStatement,
@@ -56,7 +58,10 @@ export interface QoeRollupOptions {
 
 /** Rows written into each rollup by one run (the rows of the partitions swapped in). */
 export type RowsWritten = Readonly<
-  Record<"qoeHourly" | "qoeSlicesHourly" | "qoeSlicesDaily", number>
+  Record<
+    "qoeHourly" | "qoeHourlyByCountry" | "qoeHourlyByEdge" | "qoeSlicesHourly" | "qoeSlicesDaily",
+    number
+  >
 >;
 
 /** What one run did. */
@@ -238,25 +243,40 @@ async function clearStaging(
   }
 }
 
+/** The copies of `qoe_hourly` ordered by place (migration 6), built from its staging table. */
+const PLACE_COPIES = [ANALYTICS_ROLLUPS.qoeHourlyByCountry, ANALYTICS_ROLLUPS.qoeHourlyByEdge];
+
 /** Rebuilds one day of the hourly levels over `range` (its closed hours). */
 async function rebuildDay(
   statements: Statements,
   database: string,
   day: PartitionId,
   range: TimeRange,
-): Promise<{ hourly: number; slices: number }> {
+): Promise<{ hourly: number; byCountry: number; byEdge: number; slices: number }> {
   const hourly = ANALYTICS_ROLLUPS.qoeHourly;
   const slices = ANALYTICS_ROLLUPS.qoeSlicesHourly;
-  await clearStaging(statements, database, [hourly, slices], day);
+  await clearStaging(statements, database, [hourly, ...PLACE_COPIES, slices], day);
   if (range.to.getTime() > range.from.getTime()) {
     await statements.run(buildHourlyStatement(database, range));
+    for (const copy of PLACE_COPIES) {
+      await statements.run(buildPlaceCopyStatement(database, copy, range));
+    }
     await statements.run(buildSlicesHourlyStatement(database, range));
   }
   const where = sql`hour >= ${range.from} AND hour < ${range.to}`;
-  // The slices first: they are read from the hourly staging partition, which the swap empties.
+  // The copies and slices first: they are read from the hourly staging partition, which the swap
+  // empties.
   const sliceRows = await swapIn(statements, database, slices, day, where);
+  const byCountry = await swapIn(
+    statements,
+    database,
+    ANALYTICS_ROLLUPS.qoeHourlyByCountry,
+    day,
+    where,
+  );
+  const byEdge = await swapIn(statements, database, ANALYTICS_ROLLUPS.qoeHourlyByEdge, day, where);
   const hourlyRows = await swapIn(statements, database, hourly, day, where);
-  return { hourly: hourlyRows, slices: sliceRows };
+  return { hourly: hourlyRows, byCountry, byEdge, slices: sliceRows };
 }
 
 /** Rebuilds one month of the daily level from the hourly slices of its days before `through`. */
@@ -293,6 +313,9 @@ async function recordThrough(
   );
 }
 
+/** The levels each day's rebuild completes: `qoe_hourly` and the slices, and the copies by place. */
+const HOURLY_LEVELS = ["hourly", "places"] as const;
+
 /** Runs the job once: see the module comment. */
 export async function runQoeRollup(
   client: ClickHouseClient,
@@ -313,9 +336,17 @@ export async function runQoeRollup(
     state.hourly,
   );
   const lookback = lookbackHours * HOUR_MS;
-  const hourlyFrom = new Date((state.hourly ?? hourlyThrough).getTime() - lookback);
-  const days = new Set(daysBetween(hourlyFrom, new Date(hourlyThrough.getTime() - 1)));
-  if (state.hourly === undefined) {
+  // The copies ordered by place (`places`) are built with the hourly level, but may start later
+  // (migration 6 on an installation with rollups): rebuild from the earlier of the two marks, and
+  // every day the raw table holds while either level has none.
+  const earliest = Math.min(
+    (state.hourly ?? hourlyThrough).getTime(),
+    (state.places ?? hourlyThrough).getTime(),
+  );
+  const days = new Set(
+    daysBetween(new Date(earliest - lookback), new Date(hourlyThrough.getTime() - 1)),
+  );
+  if (state.hourly === undefined || state.places === undefined) {
     const raw = identifier(database, ANALYTICS_TABLES.playbackRequests);
     const held = await statements.rows<{ day: string | number }>(
       sql`SELECT toYYYYMMDD(timestamp) AS day FROM ${raw} WHERE timestamp < ${hourlyThrough} GROUP BY day`,
@@ -323,24 +354,36 @@ export async function runQoeRollup(
     for (const row of held) days.add(Number(row.day));
   }
   const daysRebuilt = [...days].sort((a, b) => a - b);
-  const rowsWritten = { qoeHourly: 0, qoeSlicesHourly: 0, qoeSlicesDaily: 0 };
-  let recorded = state.hourly?.getTime() ?? 0;
+  const rowsWritten = {
+    qoeHourly: 0,
+    qoeHourlyByCountry: 0,
+    qoeHourlyByEdge: 0,
+    qoeSlicesHourly: 0,
+    qoeSlicesDaily: 0,
+  };
+  const recorded = { hourly: state.hourly?.getTime() ?? 0, places: state.places?.getTime() ?? 0 };
   for (const day of daysRebuilt) {
     const from = fromDayPartition(day);
     const next = addDays(from, 1);
     const to = next.getTime() < hourlyThrough.getTime() ? next : hourlyThrough;
     const written = await rebuildDay(statements, database, day, { from, to });
     rowsWritten.qoeHourly += written.hourly;
+    rowsWritten.qoeHourlyByCountry += written.byCountry;
+    rowsWritten.qoeHourlyByEdge += written.byEdge;
     rowsWritten.qoeSlicesHourly += written.slices;
     // The days go in order and every earlier one is built (or has no rows): record the progress,
     // so a long first run stopped by its deadline resumes here rather than from the start.
-    if (to.getTime() > recorded) {
-      await recordThrough(statements, database, "hourly", to, now);
-      recorded = to.getTime();
+    for (const level of HOURLY_LEVELS) {
+      if (to.getTime() > recorded[level]) {
+        await recordThrough(statements, database, level, to, now);
+        recorded[level] = to.getTime();
+      }
     }
   }
-  if (hourlyThrough.getTime() > recorded) {
-    await recordThrough(statements, database, "hourly", hourlyThrough, now);
+  for (const level of HOURLY_LEVELS) {
+    if (hourlyThrough.getTime() > recorded[level]) {
+      await recordThrough(statements, database, level, hourlyThrough, now);
+    }
   }
 
   const dailyThrough = laterOf(startOfDay(hourlyThrough), state.daily);

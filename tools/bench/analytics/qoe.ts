@@ -27,6 +27,8 @@ const SETTLE_TIMEOUT_MS = 120_000;
 /** The rollup tables whose rows are reported. */
 const ROLLUP_TABLES = [
   ANALYTICS_ROLLUPS.qoeHourly,
+  ANALYTICS_ROLLUPS.qoeHourlyByCountry,
+  ANALYTICS_ROLLUPS.qoeHourlyByEdge,
   ANALYTICS_ROLLUPS.qoeSlicesHourly,
   ANALYTICS_ROLLUPS.qoeSlicesDaily,
 ];
