@@ -124,8 +124,7 @@ function coldInitMs(code: string, runs: number): number {
   const samples = Array.from({ length: runs }, () =>
     Number(
       execFileSync(process.execPath, ["-e", probe], {
-        // NODE_NO_WARNINGS: the AWS SDK warns about Node 20 on load, which is not a finding here.
-        env: { ...ENVIRONMENT, PATH: process.env.PATH ?? "", NODE_NO_WARNINGS: "1" },
+        env: { ...ENVIRONMENT, PATH: process.env.PATH ?? "" },
       }).toString(),
     ),
   ).sort((a, b) => a - b);
