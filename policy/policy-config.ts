@@ -1,6 +1,7 @@
 /**
- * Writes the pack's policy config for one stack from that stack's file, so the allowed regions
- * the pack enforces are the ones `Pulumi.<stack>.yaml` declares and adding a region stays one file:
+ * Writes the pack's policy config for one stack from that stack's config (its file merged with
+ * `Pulumi.yaml`'s project-level values), so the allowed regions the pack enforces are the ones
+ * `Pulumi.<stack>.yaml` declares and adding a region stays one file:
  *
  *   npm run policy-config -- --stack me-south-1 --out policy-config.json
  *   pulumi preview --stack me-south-1 --policy-pack policy --policy-pack-config policy-config.json
@@ -14,23 +15,21 @@ import { parse } from "yaml";
 import { policyConfigFor, type ResidencyConfig } from "./crossguard";
 import { RULES } from "./rules";
 import { asObject } from "./rules/resource-facts";
+import { decodeConfigValue } from "../stacks/config";
+import { readStackFile } from "../stacks/stack-files";
 
 /**
- * The stack's residency settings read from its stack file's text: its allowed regions and, when
- * it names home regions (`homeRegion.hostnames`), those, where the home-region directory may be
- * replicated. Throws naming what is wrong.
+ * The stack's residency settings from its config (full keys to values): its allowed regions and,
+ * when it names home regions (`homeRegion.hostnames`), those, where the home-region directory may
+ * be replicated. Throws naming the stack file and what is wrong.
  */
-export function residencyOfStackFile(
+export function residencyOfConfig(
   stack: string,
   project: string,
-  stackFileText: string,
+  config: Readonly<Record<string, unknown>>,
 ): ResidencyConfig {
   const key = `${project}:allowedRegions`;
   const where = `Pulumi.${stack}.yaml`;
-  const config = asObject(asObject(parse(stackFileText) as unknown)?.config);
-  if (config === undefined) {
-    throw new Error(`${where} has no config section; expected ${key} in it`);
-  }
   const value = config[key];
   if (
     !Array.isArray(value) ||
@@ -44,6 +43,21 @@ export function residencyOfStackFile(
   const hostnames = asObject(config[`${project}:homeRegion`])?.hostnames;
   const homeRegions = Object.keys(asObject(hostnames) ?? {});
   return { stack, allowedRegions: value, ...(homeRegions.length > 0 ? { homeRegions } : {}) };
+}
+
+/** `residencyOfConfig` of a stack file's own text, without the project's config. */
+export function residencyOfStackFile(
+  stack: string,
+  project: string,
+  stackFileText: string,
+): ResidencyConfig {
+  const config = asObject(asObject(parse(stackFileText) as unknown)?.config);
+  if (config === undefined) {
+    throw new Error(
+      `Pulumi.${stack}.yaml has no config section; expected ${project}:allowedRegions in it`,
+    );
+  }
+  return residencyOfConfig(stack, project, config);
 }
 
 /** The project name, which prefixes the program's config keys. */
@@ -65,7 +79,14 @@ export function policyConfigText(root: string, stack: string): string {
       .filter((name): name is string => name !== undefined);
     throw new Error(`no stack file Pulumi.${stack}.yaml; the stacks are ${stacks.join(", ")}`);
   }
-  const residency = residencyOfStackFile(stack, project, readFileSync(stackFile, "utf8"));
+  // The stack file merged with Pulumi.yaml's project-level config, as the CLI hands it to the
+  // program: the home-region map is set once, at project level.
+  const merged = readStackFile(stack, root).config;
+  const residency = residencyOfConfig(
+    stack,
+    project,
+    Object.fromEntries(Object.entries(merged).map(([k, v]) => [k, decodeConfigValue(v)])),
+  );
   return `${JSON.stringify(policyConfigFor(RULES, residency), null, 2)}\n`;
 }
 

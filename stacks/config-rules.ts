@@ -51,7 +51,14 @@ export function stackProblems(config: StackConfig): SettingsIssue[] {
         "the services run on the analytics cluster; enable analytics or disable microservices",
     });
   }
-  within("microservices", microservicesProblems(services));
+  // The JWT settings are the stack's identityProvider (set once in Pulumi.yaml): name that key.
+  for (const problem of microservicesProblems(services)) {
+    const [head, ...rest] = problem.path;
+    issues.push({
+      ...problem,
+      path: head === "jwt" ? ["identityProvider", ...rest] : ["microservices", ...problem.path],
+    });
+  }
   within("analytics", analyticsProblems(config.analytics));
   within("video", videoProblems(config.video));
   const homeRegions = config.homeRegion?.hostnames;

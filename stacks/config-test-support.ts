@@ -82,4 +82,4 @@ export interface BadCase {
 
 /** Every top-level key of the project, as an unknown key's problem lists them. */
 export const ALL_TOP_LEVEL_KEYS =
-  "jurisdiction, allowedRegions, primary, userStore, dns, network, logRetentionDays, tags, monolith, globalEdge, homeRegion, video, analytics, microservices, observability, accountSetup, compliance";
+  "jurisdiction, allowedRegions, primary, domain, userStore, dns, network, logRetentionDays, tags, monolith, globalEdge, homeRegion, video, analytics, identityProvider, microservices, observability, accountSetup, compliance";

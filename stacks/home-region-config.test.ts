@@ -48,7 +48,7 @@ describe("homeRegion.geolocation in the real stack files", () => {
     expect(config?.homeRegion?.geolocation?.[stack]).toEqual(config?.dns.geolocation);
   });
 
-  it("hold one map in every file, whose entry for each stack is that stack's dns.geolocation", () => {
+  it("hold one map (Pulumi.yaml's), whose entry for each stack is that stack's dns.geolocation", () => {
     for (const [stack, config] of configs) {
       for (const [region, other] of configs) {
         expect(config.homeRegion?.geolocation?.[region], `${stack} on ${region}`).toEqual(

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { overlaps, parseCidr } from "../components/network/cidr";
 import { ISO_COUNTRY_CODES } from "../components/shared/settings";
-import { listStacks, readStackFile } from "./stack-files";
+import { listStacks, readProjectFile, readStackFile } from "./stack-files";
 import {
   decodeConfigValue,
   defaultProvidersProblem,
@@ -50,6 +50,27 @@ describe("the real stack files", () => {
     expect(defaultProvidersProblem(disabled)).toBeUndefined();
   });
 
+  it("set what every stack shares once, in Pulumi.yaml, and in no stack file", () => {
+    const project = readProjectFile().config;
+    const shared = [
+      "pulumi:disable-default-providers",
+      "knowledgecity:domain",
+      "knowledgecity:homeRegion",
+      "knowledgecity:identityProvider",
+    ];
+    for (const key of shared) {
+      expect(project[key]?.value, key).toBeDefined();
+    }
+    expect(project["pulumi:disable-default-providers"]?.value).toEqual(["*"]);
+    for (const stack of stacks) {
+      const text = readFileSync(readStackFile(stack).path, "utf8");
+      for (const key of shared) {
+        expect(text, `${stack} sets ${key}`).not.toContain(`${key}:`);
+      }
+      expect(readStackFile(stack).projectKeys).toEqual(expect.arrayContaining(shared));
+    }
+  });
+
   it.each(stacks)(
     "%s names no hosted zone: the program looks the public zone up by its domain",
     (stack) => {
@@ -71,15 +92,12 @@ describe("the real stack files", () => {
         (stack) => `${configOf(stack).dns.domain} ${configOf(stack).dns.hostedZoneId ?? ""}`,
       ),
     );
-    expect(zones.size).toBe(1);
+    expect(zones).toEqual(new Set(["knowledgecity.com "]));
   });
 
-  it("agree on every home region and its hostname, each stack's own being its regional API hostname", () => {
-    const maps = stacks.map((stack) => configOf(stack).homeRegion?.hostnames);
-    for (const map of maps) {
-      expect(map).toEqual(maps[0]);
-    }
-    expect(Object.keys(maps[0] ?? {}).sort()).toEqual([...stacks].sort());
+  it("map every stack, and only the stacks, to a home region whose hostname is its regional API hostname", () => {
+    const map = configOf(stacks[0] ?? "").homeRegion?.hostnames ?? {};
+    expect(Object.keys(map).sort()).toEqual([...stacks].sort());
     for (const stack of stacks) {
       const config = configOf(stack);
       const label = config.dns.regionLabel ?? config.jurisdiction.toLowerCase();

@@ -1,10 +1,17 @@
 /**
  * Reads the project and its `Pulumi.<stack>.yaml` files the way the Pulumi CLI hands them to a
- * program: every config value becomes a string, structured values as JSON text.
+ * program: the project's `config:` merged with the stack file's (./project-config), every value
+ * a string, structured values as JSON text.
  */
 import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { parse } from "yaml";
+import {
+  isSecure,
+  mergeProjectConfig,
+  parseProjectConfig,
+  type ProjectConfigDeclaration,
+} from "./project-config";
 
 /** The repository root: where `Pulumi.yaml` lives. */
 export const PROJECT_ROOT = resolve(__dirname, "..");
@@ -13,19 +20,42 @@ export const PROJECT_ROOT = resolve(__dirname, "..");
 export interface StackFile {
   readonly stack: string;
   readonly path: string;
-  /** Full keys (`aws:region`) to values as strings. */
+  /**
+   * Full keys (`aws:region`) to values as strings: the stack file's, else the project's `value`
+   * or `default` from `Pulumi.yaml`.
+   */
   readonly config: Readonly<Record<string, string>>;
   /** Keys whose values are encrypted in the file; the mock engine sees a placeholder. */
   readonly secretKeys: readonly string[];
+  /** Full keys whose value came from `Pulumi.yaml` (the stack file does not set them). @default [] */
+  readonly projectKeys?: readonly string[];
+}
+
+/** The project file: its name and its `config:` block, shorthand resolved. */
+export interface ProjectFile {
+  readonly name: string;
+  readonly path: string;
+  /** Keys as `Pulumi.yaml` writes them to their declarations. */
+  readonly config: Readonly<Record<string, ProjectConfigDeclaration>>;
+}
+
+/** Reads `Pulumi.yaml`; throws naming the file and key when its config breaks Pulumi's rules. */
+export function readProjectFile(root: string = PROJECT_ROOT): ProjectFile {
+  const path = join(root, "Pulumi.yaml");
+  const project = parse(readFileSync(path, "utf8")) as { name?: unknown; config?: unknown } | null;
+  if (typeof project?.name !== "string") {
+    throw new Error(`${path} has no project name`);
+  }
+  return {
+    name: project.name,
+    path,
+    config: parseProjectConfig(project.name, project.config, "Pulumi.yaml"),
+  };
 }
 
 /** The project name from `Pulumi.yaml`. */
 export function projectName(root: string = PROJECT_ROOT): string {
-  const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as { name?: unknown };
-  if (typeof project.name !== "string") {
-    throw new Error(`${join(root, "Pulumi.yaml")} has no project name`);
-  }
-  return project.name;
+  return readProjectFile(root).name;
 }
 
 /** Stack names that have a `Pulumi.<stack>.yaml`, sorted. */
@@ -36,7 +66,11 @@ export function listStacks(root: string = PROJECT_ROOT): string[] {
     .sort();
 }
 
-/** Loads one stack file; throws naming the file when it is missing or malformed. */
+/**
+ * Loads one stack file merged with the project's config, as the CLI would pass it to the
+ * program; throws naming the file (and the key) when it is missing, malformed, or breaks a rule
+ * of project-level config (./project-config), one line per problem.
+ */
 export function readStackFile(stack: string, root: string = PROJECT_ROOT): StackFile {
   const candidates = [`Pulumi.${stack}.yaml`, `Pulumi.${stack}.yml`].map((file) =>
     join(root, file),
@@ -59,7 +93,15 @@ export function readStackFile(stack: string, root: string = PROJECT_ROOT): Stack
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     throw new Error(`${path}: "config" must be a map of keys to values`);
   }
-  return { stack, path, ...toCliConfig(raw as Record<string, unknown>) };
+  const project = readProjectFile(root);
+  const merged = mergeProjectConfig(
+    project.name,
+    project.config,
+    stack,
+    basename(path),
+    raw as Record<string, unknown>,
+  );
+  return { stack, path, ...toCliConfig(merged.values), projectKeys: merged.fromProject };
 }
 
 /** Converts parsed YAML config to what the CLI passes a program. */
@@ -78,8 +120,4 @@ export function toCliConfig(raw: Readonly<Record<string, unknown>>): {
     }
   }
   return { config, secretKeys };
-}
-
-function isSecure(value: unknown): boolean {
-  return value !== null && typeof value === "object" && "secure" in value;
 }

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
@@ -12,12 +12,19 @@ type Config = Record<string, unknown>;
 
 /**
  * A copy of the project's Pulumi.yaml and stack files in a temporary folder, each stack file's
- * config changed by `edit` (stack name -> config, changed in place), so a fault can be planted
- * without touching the real files.
+ * config changed by `edit` (stack name -> config, changed in place) and Pulumi.yaml's by
+ * `editProject`, so a fault can be planted without touching the real files.
  */
-function plantedRoot(edit: (stack: string, config: Config) => void): string {
+function plantedRoot(
+  edit: (stack: string, config: Config) => void,
+  editProject: (config: Config) => void = () => undefined,
+): string {
   const root = mkdtempSync(join(tmpdir(), "stack-set-"));
-  copyFileSync(join(PROJECT_ROOT, "Pulumi.yaml"), join(root, "Pulumi.yaml"));
+  const project = parse(readFileSync(join(PROJECT_ROOT, "Pulumi.yaml"), "utf8")) as {
+    config: Config;
+  };
+  editProject(project.config);
+  writeFileSync(join(root, "Pulumi.yaml"), stringify(project));
   for (const stack of listStacks()) {
     const file = `Pulumi.${stack}.yaml`;
     const document = parse(readFileSync(join(PROJECT_ROOT, file), "utf8")) as { config: Config };
@@ -31,19 +38,26 @@ function nested(config: Config, key: string): Config {
   return config[key] as Config;
 }
 
+/** The home-region map Pulumi.yaml sets for every stack. */
+function homeRegionMap(project: Config): Config {
+  return nested(nested(project, "knowledgecity:homeRegion"), "value");
+}
+
 /**
- * Routes `routed`'s viewers by `geolocation` as seen from the file of `stack`: its own
- * dns.geolocation when it is that stack's file, and its entry in the home-region map when the map
- * carries each region's geolocation, so each file stays valid on its own.
+ * A copy of the project routing `routed`'s viewers by `geolocation`: that stack's own
+ * dns.geolocation and its entry in the home-region map, so each file stays valid on its own.
  */
-function route(stack: string, config: Config, routed: string, geolocation: Config): void {
-  if (stack === routed) {
-    nested(config, "knowledgecity:dns").geolocation = geolocation;
-  }
-  const map = nested(config, "knowledgecity:homeRegion").geolocation as Config | undefined;
-  if (map !== undefined) {
-    map[routed] = geolocation;
-  }
+function routedRoot(routed: string, geolocation: Config): string {
+  return plantedRoot(
+    (stack, config) => {
+      if (stack === routed) {
+        nested(config, "knowledgecity:dns").geolocation = geolocation;
+      }
+    },
+    (project) => {
+      nested(homeRegionMap(project), "geolocation")[routed] = geolocation;
+    },
+  );
 }
 
 describe("the cross-stack rules", () => {
@@ -52,7 +66,9 @@ describe("the cross-stack rules", () => {
     expect(stackSetFailures()).toEqual([]);
   });
 
-  it.each<[string, (stack: string, config: Config) => void, string[]]>([
+  it.each<
+    [string, (stack: string, config: Config) => void, string[], ((project: Config) => void)?]
+  >([
     [
       "a second primary",
       (_stack, config) => {
@@ -97,47 +113,26 @@ describe("the cross-stack rules", () => {
       ],
     ],
     [
-      "a home-region map that differs between files",
-      (stack, config) => {
-        if (stack === "us-east-1") {
-          nested(nested(config, "knowledgecity:homeRegion"), "hostnames")["me-south-1"] =
-            "api.gcc.knowledgecity.com";
-        }
-      },
-      ["knowledgecity:homeRegion: Pulumi.us-east-1.yaml differ from Pulumi.me-south-1.yaml ("],
-    ],
-    [
       "a home region that has no stack file",
-      (stack, config) => {
-        nested(nested(config, "knowledgecity:homeRegion"), "hostnames")["us-west-2"] =
-          "api.usw.knowledgecity.com";
-        if (nested(config, "knowledgecity:homeRegion").geolocation !== undefined) {
-          route(stack, config, "us-west-2", { countries: ["CA"] });
-        }
-      },
+      () => undefined,
       [
         "plan failed: stack files: knowledgecity:homeRegion.hostnames: us-west-2 has no stack file (stack regions: me-south-1, us-east-1); a home region is a stack's region",
       ],
+      (project) => {
+        const map = homeRegionMap(project);
+        nested(map, "hostnames")["us-west-2"] = "api.usw.knowledgecity.com";
+        nested(map, "geolocation")["us-west-2"] = { countries: ["CA"] };
+      },
     ],
-  ])("fail the plan on %s, naming the files and the key", (_name, edit, expected) => {
-    const lines = stackSetFailures(plantedRoot(edit));
-    if (expected.length === 1 && !expected[0]?.startsWith("plan failed:")) {
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain(expected[0]);
-    } else {
-      expect(lines).toEqual(expected);
-    }
+  ])("fail the plan on %s, naming the files and the key", (_name, edit, expected, project) => {
+    expect(stackSetFailures(plantedRoot(edit, project))).toEqual(expected);
   });
 
   it.each<[string, string, Config]>([
     ["a second geolocation default", "me-south-1", { countries: ["SA"], default: true }],
     ["a country routed to two stacks", "us-east-1", { countries: ["QA"], default: true }],
   ])("fail the plan on %s, naming the key, per file or across files", (_name, routed, geo) => {
-    const lines = stackSetFailures(
-      plantedRoot((stack, config) => {
-        route(stack, config, routed, geo);
-      }),
-    );
+    const lines = stackSetFailures(routedRoot(routed, geo));
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) {
       expect(line).toMatch(
@@ -206,5 +201,104 @@ describe("the cross-stack rules", () => {
     expect(stackSetFailures(root)).toEqual([
       'plan failed: me-south-1: Invalid config for stack me-south-1: knowledgecity:jurisdiction = "US": the stack deploys to me-south-1 (aws:region), which is not a region of US; US allows us-east-1, us-east-2, us-west-1, us-west-2, and me-south-1 belongs to SA',
     ]);
+  });
+
+  it.each<[string, (stack: string, config: Config) => void, (project: Config) => void, string[]]>([
+    [
+      "a stack file that sets the domain Pulumi.yaml sets for every stack",
+      (stack, config) => {
+        if (stack === "us-east-1") {
+          config["knowledgecity:domain"] = "knowledgecity.com";
+        }
+      },
+      () => undefined,
+      [
+        'plan failed: us-east-1: Pulumi.us-east-1.yaml: knowledgecity:domain: set once for every stack in Pulumi.yaml (its value: "knowledgecity.com"); remove it from the stack file',
+      ],
+    ],
+    [
+      "a stack file that turns a default provider back on",
+      (stack, config) => {
+        if (stack === "me-south-1") {
+          config["pulumi:disable-default-providers"] = ["aws"];
+        }
+      },
+      () => undefined,
+      [
+        'plan failed: me-south-1: Pulumi.me-south-1.yaml: pulumi:disable-default-providers: set once for every stack in Pulumi.yaml (its value: ["*"]); remove it from the stack file',
+      ],
+    ],
+    [
+      "a stack file without a key Pulumi.yaml declares with no default",
+      (stack, config) => {
+        if (stack === "me-south-1") {
+          Reflect.deleteProperty(config, "knowledgecity:network");
+        }
+      },
+      () => undefined,
+      [
+        "plan failed: me-south-1: Stack 'me-south-1' is missing configuration value 'knowledgecity:network': set it in Pulumi.me-south-1.yaml (Pulumi.yaml declares it with no default)",
+      ],
+    ],
+    [
+      "a stack file value of the wrong type for a typed key",
+      (stack, config) => {
+        if (stack === "us-east-1") {
+          config["knowledgecity:primary"] = "yes";
+        }
+      },
+      () => undefined,
+      [
+        "plan failed: us-east-1: Stack 'us-east-1' with configuration key 'knowledgecity:primary' must be of type 'boolean' (Pulumi.us-east-1.yaml has \"yes\")",
+      ],
+    ],
+    [
+      "an encrypted value for a key the program reads as plain config",
+      (stack, config) => {
+        if (stack === "me-south-1") {
+          config["knowledgecity:tags"] = { secure: "v1:AAAA:BBBB" };
+        }
+      },
+      () => undefined,
+      [
+        "plan failed: me-south-1: Pulumi.me-south-1.yaml: knowledgecity:tags is encrypted (secure:), but the program reads it as plain config and would keep it in clear text; secret keys: none (SECRET_CONFIG_KEYS in stacks/config.ts, read with readSecretConfig)",
+      ],
+    ],
+    [
+      "a type Pulumi cannot declare, in Pulumi.yaml",
+      () => undefined,
+      (project) => {
+        nested(project, "knowledgecity:network").type = "object";
+      },
+      [
+        'plan failed: me-south-1: Pulumi.yaml: config: knowledgecity:network: type "object" is not a type Pulumi declares; expected string, integer, boolean, array (objects cannot be typed)',
+        'plan failed: us-east-1: Pulumi.yaml: config: knowledgecity:network: type "object" is not a type Pulumi declares; expected string, integer, boolean, array (objects cannot be typed)',
+      ],
+    ],
+  ])("fail the plan on %s, in one line naming the key", (_name, edit, project, expected) => {
+    expect(stackSetFailures(plantedRoot(edit, project))).toEqual(expected);
+  });
+
+  it("take a project default a stack file leaves out, and the stack file's value over it", () => {
+    const root = plantedRoot(
+      (stack, config) => {
+        if (stack === "me-south-1") {
+          Reflect.deleteProperty(config, "knowledgecity:primary");
+        } else {
+          config["knowledgecity:logRetentionDays"] = 90;
+        }
+      },
+      (project) => {
+        nested(project, "knowledgecity:logRetentionDays").default = 30;
+      },
+    );
+    const sa = readStackFile("me-south-1", root);
+    const us = readStackFile("us-east-1", root);
+    expect(sa.config["knowledgecity:primary"]).toBe("false");
+    expect(sa.config["knowledgecity:logRetentionDays"]).toBe("30");
+    expect(sa.projectKeys).toContain("knowledgecity:logRetentionDays");
+    expect(us.config["knowledgecity:logRetentionDays"]).toBe("90");
+    expect(us.projectKeys).not.toContain("knowledgecity:logRetentionDays");
+    expect(stackSetFailures(root)).toEqual([]);
   });
 });

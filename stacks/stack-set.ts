@@ -7,13 +7,22 @@
  * - exactly one geolocation default record (Route 53 takes one `*` record per name);
  * - no country routed to two stacks (one geolocation record per country and name);
  * - no two stacks' VPC CIDRs overlapping (they are peered or reach each other through VPN and DNS);
- * - one domain, and one home-region map, the same in every file, naming every stack's region.
+ * - the home-region map naming exactly the stacks' regions.
+ *
+ * What every stack shares (the domain, the home-region map, the identity provider, disabling
+ * default providers) is set once in Pulumi.yaml, and a stack file that sets it again is refused
+ * when it is read (./project-config), so no rule compares copies between files.
  */
 import { basename } from "node:path";
 import { overlaps, parseCidr } from "../components/network/cidr";
 import { listStacks, readStackFile } from "./stack-files";
 import { ConfigError } from "./config-errors";
-import { decodeConfigValue, parseStackConfig, type StackConfig } from "./config";
+import {
+  decodeConfigValue,
+  parseStackConfig,
+  SECRET_CONFIG_KEYS,
+  type StackConfig,
+} from "./config";
 
 /** One stack file and its validated config. */
 export interface StackFileConfig {
@@ -85,29 +94,15 @@ export function crossStackProblems(stacks: readonly StackFileConfig[]): string[]
     }
   });
 
-  const domains = new Set(stacks.map((s) => s.config.dns.domain));
-  if (domains.size > 1) {
-    problems.push(
-      `knowledgecity:dns.domain: ${stacks.map((s) => `${s.file} ${s.config.dns.domain}`).join(", ")}; every stack serves one domain from one hosted zone`,
-    );
-  }
-
   problems.push(...homeRegionMapProblems(stacks));
   return problems;
 }
 
-/** One home-region map: the same in every file, naming exactly the stacks' regions. */
+/** The home-region map (one, from Pulumi.yaml) names exactly the stacks' regions. */
 function homeRegionMapProblems(stacks: readonly StackFileConfig[]): string[] {
-  const [first, ...rest] = stacks;
+  const first = stacks[0];
   if (first === undefined) {
     return [];
-  }
-  const text = (stack: StackFileConfig): string => canonical(stack.config.homeRegion ?? null);
-  const differing = rest.filter((stack) => text(stack) !== text(first));
-  if (differing.length > 0) {
-    return [
-      `knowledgecity:homeRegion: ${differing.map((s) => s.file).join(", ")} differ from ${first.file} (${stacks.map((s) => `${s.file}: ${text(s)}`).join("; ")}); every stack file carries the same map`,
-    ];
   }
   const mapped = Object.keys(first.config.homeRegion?.hostnames ?? {}).sort();
   const regions = [...new Set(stacks.map((s) => s.config.region))].sort();
@@ -128,18 +123,17 @@ function homeRegionMapProblems(stacks: readonly StackFileConfig[]): string[] {
   ];
 }
 
-/** JSON with object keys sorted, so two equal maps read the same whatever their order. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) {
-    return `[${value.map(canonical).join(",")}]`;
-  }
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, field]) => field !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, field]) => `${JSON.stringify(key)}:${canonical(field)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
+/**
+ * A value encrypted in a stack file (`secure:`) whose key the program reads as plain config: it
+ * would reach the parsed config, and from there state and outputs, in clear text.
+ */
+export function plainSecretProblems(file: string, secretKeys: readonly string[]): string[] {
+  return secretKeys
+    .filter((key) => !SECRET_CONFIG_KEYS.includes(key))
+    .map(
+      (key) =>
+        `${file}: ${key} is encrypted (secure:), but the program reads it as plain config and would keep it in clear text; secret keys: ${SECRET_CONFIG_KEYS.join(", ") || "none"} (SECRET_CONFIG_KEYS in stacks/config.ts, read with readSecretConfig)`,
+    );
 }
 
 /** What checking the stack files of a project found. */
@@ -155,7 +149,19 @@ export function checkStackSet(root?: string): StackSetCheck {
   const parsed: StackFileConfig[] = [];
   const invalid: { stack: string; message: string }[] = [];
   for (const stack of listStacks(root)) {
-    const file = readStackFile(stack, root);
+    let file;
+    try {
+      file = readStackFile(stack, root);
+    } catch (error) {
+      // A stack file that breaks a rule of project-level config: its lines, as the CLI says them.
+      invalid.push({ stack, message: (error as Error).message });
+      continue;
+    }
+    const secrets = plainSecretProblems(basename(file.path), file.secretKeys);
+    if (secrets.length > 0) {
+      invalid.push({ stack, message: secrets.join("\n") });
+      continue;
+    }
     const raw: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(file.config)) {
       raw[key] = decodeConfigValue(value);

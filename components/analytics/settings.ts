@@ -10,7 +10,15 @@ import { MIN_API_REPLICAS } from "./analytics-api";
 import { CLICKHOUSE_BOUNDS } from "./clickhouse";
 import { EXECUTION_CLASSES, LAKE_BOUNDS, LAKE_DEFAULTS, WORKER_TYPES } from "./data-lake-settings";
 import { RTLOG_INGEST_BOUNDS } from "./rtlog-ingest";
-import { cron, flag, iamRoleArn, integer, ipv4Cidr, type SettingsIssue } from "../shared/settings";
+import {
+  cron,
+  documentSettings,
+  flag,
+  iamRoleArn,
+  integer,
+  ipv4Cidr,
+  type SettingsIssue,
+} from "../shared/settings";
 import { QOE_ROLLUP_BOUNDS, QOE_ROLLUP_DEFAULTS } from "../../contracts/clickhouse-users";
 
 /** A Kubernetes CronJob schedule: five cron fields, UTC (not the AWS `cron(...)` form). */
@@ -206,6 +214,69 @@ export const analyticsSettingsSchema = z
 
 /** The analytics cluster's settings, every default resolved. */
 export type AnalyticsClusterSettings = z.output<typeof analyticsSettingsSchema>;
+
+documentSettings(analyticsSettingsSchema, {
+  enabled: { description: "run the analytics cluster (needs DNS)" },
+  kubernetesVersion: {
+    description: "EKS version, one in EKS standard support (see AnalyticsCluster)",
+  },
+  publicAccessCidrs: {
+    description:
+      "who may reach the public Kubernetes API endpoint; empty keeps the endpoint private",
+    typeText: "list of IPv4 CIDRs, /16 or narrower",
+  },
+  adminRoleArns: {
+    description: "cluster-admin access entries (the platform team)",
+    typeText: "list of role ARNs",
+  },
+  deployFrom: {
+    description:
+      "where `up`/`preview` reach the API: a runner in the VPC, or `publicAccessCidrs` (needs one)",
+  },
+  deployRoleArn: {
+    description: "the role `up` runs as: cluster-admin as the creator; not in `adminRoleArns`",
+    typeText: "role ARN",
+  },
+  previewRoleArn: {
+    description: "the role `preview` runs as: read-only entry (`AmazonEKSViewPolicy`)",
+    typeText: "role ARN",
+  },
+  systemNodes: {
+    description: "the managed node group of the cluster's controllers (Graviton only)",
+    typeText: "`{ instanceTypes, minSize, maxSize }`",
+    defaultText: "`m7g.large`, 2, 4",
+  },
+  nodePools: {
+    description: "Karpenter limits per pool",
+    typeText: "`{ cpuLimit, memoryLimitGiB }`",
+    defaultText: "64/512, 128/512, 32/128",
+    keyText: "knowledgecity:analytics.nodePools.<clickhouse|batch|general>",
+  },
+  clickhouse: {
+    description:
+      "`replicas` (2-5), `storageGiB`, `cpu`, `memoryGiB`, `keeperReplicas` (3 or 5), `version`, `backupRetentionDays`, `rawRetentionDays`",
+    typeText: "map",
+    defaultText: "see `components/analytics/settings.ts`",
+  },
+  api: {
+    description:
+      '`minReplicas`, `maxReplicas`, `cpuTargetPercent`, `internetFacing`, `rollup` (`schedule` `"5 * * * *"`, `graceMinutes` 5, `lookbackHours` 48: the QoE rollup job); no image setting: `up` builds it',
+    typeText: "map",
+    defaultText: "2-10 replicas, 70 % CPU",
+  },
+  ingest: {
+    description:
+      "`batchSize`, `batchingWindowSeconds`, `parallelizationFactor`, `maximumRetryAttempts` of the stream reader",
+    typeText: "map",
+    defaultText: "1000, 5 s, 1, 10",
+  },
+  lake: {
+    description:
+      "the Glue job's `workerType`, `workers`, `executionClass`, `schedule`, `crawlerSchedule`, `timeoutMinutes`",
+    typeText: "map",
+    defaultText: "G.1X x 2, `FLEX`, daily",
+  },
+});
 
 /**
  * What is wrong between the analytics settings: replica and node bounds out of order and, when the

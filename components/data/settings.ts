@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { geolocationSchema } from "../edge/settings";
 import { vpcCidr } from "../network/settings";
-import { awsRegion, regionList } from "../shared/settings";
+import { awsRegion, documentSettings, regionList } from "../shared/settings";
 
 /**
  * The Aurora user store's defaults: the schema fills `engine`, and the store fills the optional
@@ -87,6 +87,44 @@ export const userStoreSettingsSchema = z.discriminatedUnion(
   { error: 'expected kind "aurora" or "dynamodb"' },
 );
 
+// Documented on the Aurora option, which has every key; the DynamoDB option shares kind and
+// replicaRegions.
+documentSettings(userStoreSettingsSchema.options[0], {
+  kind: {
+    description: "the residency-bound user store",
+    typeText: "`aurora` | `dynamodb`",
+  },
+  engine: {
+    description:
+      "Aurora only; MySQL is refused (the vault and its migration need PostgreSQL's Data API)",
+  },
+  engineVersion: {
+    description: "Aurora only: the engine version",
+    typeText: "Aurora PostgreSQL version",
+    defaultText: "the store's (`AURORA_ENGINES` in `aurora-foundation.ts`)",
+  },
+  instanceClass: {
+    description: "Aurora only: instance class of the writer and the read replicas",
+    typeText: "RDS instance class",
+    defaultText: `\`${AURORA_STORE_DEFAULTS.instanceClass}\``,
+  },
+  backupRetentionDays: {
+    description: "Aurora only: days of automated backups",
+    typeText: `${MIN_BACKUP_RETENTION_DAYS}-${MAX_BACKUP_RETENTION_DAYS}`,
+    defaultText: `\`${AURORA_STORE_DEFAULTS.backupRetentionDays}\``,
+  },
+  replicaRegions: {
+    description:
+      "secondary clusters / table replicas; each must be in `allowedRegions` and differ from the stack's region",
+    typeText: "list of regions",
+  },
+  secondaryCidrs: {
+    description:
+      "Aurora: this stack's VPC in each secondary region; required for every `replicaRegions` entry, overlapping no other VPC",
+    typeText: "region -> private IPv4 CIDR /16-/19",
+  },
+});
+
 /** The user store's settings, every default resolved. */
 export type UserStoreSettings = z.output<typeof userStoreSettingsSchema>;
 
@@ -110,6 +148,21 @@ export const homeRegionSettingsSchema = z
     geolocation: z.record(awsRegion, geolocationSchema).optional(),
   })
   .optional();
+
+documentSettings(homeRegionSettingsSchema, {
+  hostnames: {
+    description:
+      "every home region and its explicit API hostname; each stack's region is one, its hostname `api.<label>.<domain>`",
+    typeText: "map of region to hostname",
+    defaultText: "none: home regions off",
+  },
+  geolocation: {
+    description:
+      "every home region's `dns.geolocation`: where each country's sign-ups are kept; the stack's own entry must equal its `dns.geolocation`",
+    typeText: "map of region to `{ countries, default }`",
+    defaultText: "required with `homeRegion`",
+  },
+});
 
 /** The home-region settings, as parsed. */
 export type HomeRegionSettings = NonNullable<z.output<typeof homeRegionSettingsSchema>>;

@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { countryCode, flag, integer, type SettingsIssue } from "../shared/settings";
+import {
+  countryCode,
+  flag,
+  integer,
+  type SettingsIssue,
+  documentSettings,
+} from "../shared/settings";
 import { MAX_RATE_LIMIT, MIN_RATE_LIMIT } from "../security/waf-rules";
 import { MAX_COURSE_CONTENT_TTL_SECONDS } from "./edge-policies";
 
@@ -59,8 +65,35 @@ export const dnsSettingsSchema = z.strictObject({
   geolocation: geolocationSchema,
 });
 
+documentSettings(geolocationSchema, {
+  countries: {
+    description: "viewers routed to this stack (Route 53 geolocation takes exactly these codes)",
+    typeText: "list of ISO 3166-1 alpha-2 codes",
+  },
+  default: { description: "holds the default (`*`) record; exactly one stack does" },
+});
+
 /** A stack's DNS settings, every default resolved. */
 export type DnsSettings = z.output<typeof dnsSettingsSchema>;
+
+documentSettings(dnsSettingsSchema, {
+  domain: { description: "apex domain, e.g. `knowledgecity.com`", typeText: "domain" },
+  enabled: {
+    description:
+      "write the stack's DNS records (API hostnames, certificate validation, geolocation); the edge, video and analytics need it",
+  },
+  hostedZoneId: {
+    description:
+      "the shared hosted zone; set it only to choose among several public zones of that name",
+    typeText: "Route 53 zone id (`Z...`)",
+    defaultText: "the public zone named `domain`",
+  },
+  regionLabel: {
+    description: "explicit hostnames `api.<label>.<domain>`",
+    typeText: "2-12 letters",
+    defaultText: "jurisdiction, lower case",
+  },
+});
 
 /** What is wrong between the DNS settings: geolocation that routes no viewer to the stack. */
 export function dnsProblems(dns: DnsSettings): SettingsIssue[] {

@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { integer, ipv4CidrProblem, retentionDays, type SettingsIssue } from "../shared/settings";
+import {
+  integer,
+  ipv4CidrProblem,
+  retentionDays,
+  type SettingsIssue,
+  documentSettings,
+} from "../shared/settings";
 import { DEFAULT_LOG_RETENTION_DAYS } from "../shared/logs";
 import { isPrivateIpv4Cidr } from "./cidr";
 import { DEFAULT_INTERFACE_ENDPOINTS } from "./network";
@@ -46,6 +52,25 @@ export const networkSettingsSchema = z.strictObject({
 
 /** The regional VPC's settings, every default resolved. */
 export type NetworkSettings = z.output<typeof networkSettingsSchema>;
+
+documentSettings(networkSettingsSchema, {
+  cidr: {
+    description: "the VPC; a network address (no host bits); stacks must not overlap",
+    typeText: "private IPv4 CIDR /16-/19",
+  },
+  azCount: { description: "zones to span", typeText: "2-4" },
+  availabilityZones: {
+    description: "pin zones (order = subnet slots)",
+    typeText: "list of zone names",
+    defaultText: "first `azCount` by name",
+  },
+  interfaceEndpoints: {
+    description: "interface endpoints",
+    typeText: "list of service suffixes",
+    defaultText: "`ecr.api ecr.dkr sts sqs secretsmanager kms`",
+  },
+  flowLogRetentionDays: { description: "flow-log retention", typeText: "CloudWatch retention" },
+});
 
 /** What is wrong between the network's own settings: pinned zones that are not azCount many. */
 export function networkProblems(network: NetworkSettings): SettingsIssue[] {

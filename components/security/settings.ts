@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { SettingsIssue } from "../shared/settings";
+import { documentSettings, type SettingsIssue } from "../shared/settings";
 
 /** The compliance settings of a stack: backups of the user store. */
 export const complianceSettingsSchema = z
@@ -87,6 +87,24 @@ export const accountSetupSettingsSchema = z
 
 /** The account-level settings, as parsed. */
 export type AccountSetupSettings = z.output<typeof accountSetupSettingsSchema>;
+
+documentSettings(accountSetupSettingsSchema, {
+  configRecorder: {
+    description:
+      "the region's AWS Config recorder and delivery channel: made here, or the account's (see Compliance)",
+    typeText: "`create` | `existing`",
+  },
+  backupRegionSettings: {
+    description: "AWS Backup's region settings: set here, or the account's",
+    typeText: "`create` | `existing`",
+  },
+  serviceLinkedRoles: {
+    description:
+      "the Auto Scaling and EC2 Spot service-linked roles (account-global: one stack per account creates them)",
+    typeText: "`create` | `existing`",
+    defaultText: "primary `create`, else `existing`",
+  },
+});
 
 /**
  * Whether this stack makes the account's service-linked roles: as `accountSetup` says, else the

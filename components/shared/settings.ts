@@ -154,3 +154,65 @@ export const extraTagsSchema = z
     }
   })
   .default({});
+
+/**
+ * How a config key is documented: its meaning (the schema's `description`, which Pulumi.yaml's
+ * declarations and the README's config table both take), and where the schema alone would say
+ * too little, the type and default as a reader needs them.
+ */
+// A type alias, not an interface, so it is assignable to zod's metadata (an index signature).
+export type ConfigDoc = {
+  /** What the key means, in a phrase. */
+  readonly description: string;
+  /** The type as a reader needs it (`private IPv4 CIDR /16-/19`). @default derived from the schema */
+  readonly typeText?: string;
+  /** The default as a reader needs it (`first azCount by name`). @default derived from the schema */
+  readonly defaultText?: string;
+  /** The key as the table writes it, where one row covers several keys. @default its path */
+  readonly keyText?: string;
+};
+
+/**
+ * Documents the keys of a settings object: registers each `ConfigDoc` as the metadata
+ * (`z.globalRegistry`, what `.meta()` and `z.toJSONSchema` read) of the schema at that key.
+ * `settings` is the object schema, or a default, optional or refinement around it. Throws at
+ * import when a key is not one of the object's, or a schema shared by two keys would carry two
+ * meanings.
+ */
+export function documentSettings(
+  settings: z.ZodType,
+  docs: Readonly<Record<string, ConfigDoc>>,
+): void {
+  const shape = objectShapeOf(settings);
+  for (const [key, doc] of Object.entries(docs)) {
+    const schema = shape[key];
+    if (schema === undefined) {
+      throw new Error(`documentSettings: ${key} is not a key of the settings object`);
+    }
+    const existing = z.globalRegistry.get(schema);
+    if (existing !== undefined && existing.description !== doc.description) {
+      throw new Error(
+        `documentSettings: the schema of ${key} is shared and already means: ${existing.description ?? ""}`,
+      );
+    }
+    z.globalRegistry.add(schema, { ...doc });
+  }
+}
+
+/** The shape of an object schema, through the defaults, optionals and pipes around it. */
+export function objectShapeOf(schema: z.core.$ZodType): Readonly<Record<string, z.core.$ZodType>> {
+  let current = schema;
+  for (let depth = 0; depth < 8; depth += 1) {
+    const def = current._zod.def;
+    if (def.type === "object") {
+      return (def as z.core.$ZodObjectDef).shape;
+    }
+    const inner =
+      (def as { innerType?: z.core.$ZodType }).innerType ?? (def as { in?: z.core.$ZodType }).in;
+    if (inner === undefined) {
+      break;
+    }
+    current = inner;
+  }
+  throw new Error(`expected an object schema, found ${current._zod.def.type}`);
+}

@@ -74,9 +74,16 @@ export const edgeCases: readonly BadCase[] = [
   },
   {
     name: "upper-case domain",
-    mutations: [setField("knowledgecity:dns", "domain", "KnowledgeCity.com")],
-    key: "knowledgecity:dns.domain",
+    mutations: [set("knowledgecity:domain", "KnowledgeCity.com")],
+    key: "knowledgecity:domain",
     value: '"KnowledgeCity.com"',
     allowed: "lower-case DNS domain",
+  },
+  {
+    name: "the domain under dns, where it was before it moved to Pulumi.yaml",
+    mutations: [setField("knowledgecity:dns", "domain", "knowledgecity.com")],
+    key: "knowledgecity:dns.domain",
+    value: '"knowledgecity.com"',
+    allowed: "moved to knowledgecity:domain, set once for every stack in Pulumi.yaml",
   },
 ];

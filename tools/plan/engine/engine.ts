@@ -271,10 +271,14 @@ async function runIsolated(options: EngineRunOptions): Promise<EngineRun> {
   let outputs: Record<string, unknown> | undefined;
   let failure: Error | undefined;
   try {
-    outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    let returned: unknown;
+    const resolved = await pulumi.runtime.runInPulumiStack(async () => {
       const result: unknown = await options.program();
+      returned = result;
       return result !== null && typeof result === "object" ? result : {};
     });
+    // The SDK hands back the outputs resolved, secrets in clear text: mask what was secret.
+    outputs = (await maskSecretOutputs(returned, resolved)) as Record<string, unknown> | undefined;
   } catch (error) {
     failure = asError(error);
   } finally {
@@ -438,6 +442,36 @@ function maskSecrets(value: unknown): unknown {
   return Object.fromEntries(
     Object.entries(object).map(([key, inner]) => [key, maskSecrets(inner)]),
   );
+}
+
+/**
+ * The resolved stack outputs with every value that was a secret Output in what the program
+ * returned (at any depth) replaced by the placeholder, as the engine would show it.
+ */
+async function maskSecretOutputs(returned: unknown, resolved: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(returned)) {
+    return (await pulumi.isSecret(returned)) ? SECRET_PLACEHOLDER : resolved;
+  }
+  if (Array.isArray(returned) && Array.isArray(resolved)) {
+    return Promise.all(resolved.map((item, index) => maskSecretOutputs(returned[index], item)));
+  }
+  if (
+    returned !== null &&
+    typeof returned === "object" &&
+    resolved !== null &&
+    typeof resolved === "object" &&
+    !Array.isArray(resolved)
+  ) {
+    const inner = returned as Record<string, unknown>;
+    return Object.fromEntries(
+      await Promise.all(
+        Object.entries(resolved).map(
+          async ([key, value]) => [key, await maskSecretOutputs(inner[key], value)] as const,
+        ),
+      ),
+    );
+  }
+  return resolved;
 }
 
 /** The SDK reads a failed call's message from `details`, as gRPC errors carry it. */
