@@ -29,7 +29,17 @@ describe("the plan's JSON contract", () => {
       const { resources } = document as { resources: Record<string, unknown>[] };
       for (const resource of resources) {
         expect(Object.keys(resource).sort()).toEqual(
-          ["dependsOn", "inputs", "name", "parent", "provider", "region", "type", "urn"].sort(),
+          [
+            "custom",
+            "dependsOn",
+            "inputs",
+            "name",
+            "parent",
+            "provider",
+            "region",
+            "type",
+            "urn",
+          ].sort(),
         );
         expect(typeof resource.region).toBe("string");
         expect(resource.region).toMatch(/^[a-z]{2}-[a-z]+-\d$/);

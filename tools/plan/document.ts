@@ -16,6 +16,12 @@ export interface PlanResource {
   readonly region: string;
   readonly inputs: Readonly<Record<string, unknown>>;
   readonly dependsOn: readonly string[];
+  /**
+   * Whether it is a custom (cloud) resource, a provider included; false for components, remote
+   * components (`eks:index:Cluster`) and the stack. Added later: plans saved before it lack it
+   * (`tools/plan/diagram/plan-index.ts` infers it from the type for those).
+   */
+  readonly custom: boolean;
 }
 
 /** The plan of one stack, as `--format json` writes it (an array of these, one per stack). */
@@ -84,5 +90,6 @@ function toPlanResource(resource: RecordedResource): PlanResource {
     region: resource.region,
     inputs: resource.inputs,
     dependsOn: resource.dependsOn,
+    custom: resource.custom,
   };
 }

@@ -4,16 +4,28 @@
  */
 import type { RecordedResource } from "./engine";
 
+/**
+ * What the tree needs of a resource: the engine's record (`RecordedResource`) and the JSON
+ * contract's (`PlanResource`, whose `parent` is null at the top) both have it.
+ */
+export interface TreeResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly parent?: string | null;
+  /** Whether it is a custom (cloud) resource rather than a component or the stack. */
+  readonly custom: boolean;
+}
+
 /** A component (or the stack) with what it directly owns. */
-export interface ComponentNode {
-  readonly resource: RecordedResource;
-  readonly components: ComponentNode[];
+export interface ComponentNode<R extends TreeResource = RecordedResource> {
+  readonly resource: R;
+  readonly components: ComponentNode<R>[];
   /** Custom resources parented directly to this component (providers excluded). */
-  readonly resources: RecordedResource[];
+  readonly resources: R[];
 }
 
 /** Whether a resource is a provider (shown apart from what it manages). */
-export function isProvider(resource: RecordedResource): boolean {
+export function isProvider(resource: { readonly type: string }): boolean {
   return resource.type.startsWith("pulumi:providers:");
 }
 
@@ -28,16 +40,16 @@ export function shortType(type: string): string {
 }
 
 /** Builds the component tree under the stack resource. */
-export function componentTree(resources: readonly RecordedResource[]): ComponentNode {
-  const nodes = new Map<string, ComponentNode>();
+export function componentTree<R extends TreeResource>(resources: readonly R[]): ComponentNode<R> {
+  const nodes = new Map<string, ComponentNode<R>>();
   for (const resource of resources) {
     if (!resource.custom) {
       nodes.set(resource.urn, { resource, components: [], resources: [] });
     }
   }
-  let root: ComponentNode | undefined;
+  let root: ComponentNode<R> | undefined;
   for (const resource of resources) {
-    const parent = resource.parent === undefined ? undefined : nodes.get(resource.parent);
+    const parent = typeof resource.parent === "string" ? nodes.get(resource.parent) : undefined;
     if (!resource.custom) {
       const node = nodes.get(resource.urn);
       if (parent === undefined) {
@@ -56,7 +68,7 @@ export function componentTree(resources: readonly RecordedResource[]): Component
 }
 
 /** Custom resources in a component and everything below it. */
-export function subtreeSize(node: ComponentNode): number {
+export function subtreeSize<R extends TreeResource>(node: ComponentNode<R>): number {
   return (
     node.resources.length + node.components.reduce((sum, child) => sum + subtreeSize(child), 0)
   );

@@ -1,14 +1,30 @@
 /**
- * The architecture diagram (Mermaid flowchart) drawn from the real resource graph: each stack and
- * each component is a group, cloud resources of one type within a component are one node, and an
- * edge runs from what is depended on to what depends on it.
+ * The plan's diagrams as Mermaid flowcharts. `renderDiagram` is what `--format mermaid` writes:
+ * the architecture of the planned stacks, or with `--component NAME` one component in detail
+ * (./diagram). `renderMermaid` draws every resource type of every component: a full picture of
+ * the resource graph that tests read, far beyond what Mermaid renders with its default limits.
  */
 import { createHash } from "node:crypto";
 import type { RecordedResource } from "./engine";
 import type { StackPlan } from "./document";
 import { componentTree, countBy, isProvider, shortType, type ComponentNode } from "./graph";
+import { architectureDiagram, componentDiagram, toMermaid } from "./diagram/model";
+import type { SavedPlanDocument } from "./diagram/plan-index";
 
-/** The diagram of one or more stacks. */
+/**
+ * What `--format mermaid` writes: the architecture diagram of the documents' stacks, or one
+ * component's detail (`component`: its class, type token or resource name). Throws
+ * `ComponentNotFoundError` for a name that selects no component (or two in one stack).
+ */
+export function renderDiagram(documents: readonly SavedPlanDocument[], component?: string): string {
+  return toMermaid(
+    component === undefined
+      ? architectureDiagram(documents)
+      : componentDiagram(documents, component),
+  );
+}
+
+/** Every resource type of every component of one or more stacks, as one flowchart. */
 export function renderMermaid(plans: readonly StackPlan[]): string {
   const lines = ["flowchart LR"];
   const edges = new Set<string>();
