@@ -1,12 +1,14 @@
 /**
  * The GitHub workflows cannot run here, so their structure is checked: the deploy order, the
  * pinned CLI, the policy pack on every Pulumi command, OIDC permissions, a comment on a failed
- * preview, and the daily drift check.
+ * preview, the plan diff's comment without credentials, the Node.js of `.node-version`, and the daily drift
+ * check.
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { COMMENT_MARKER } from "../tools/plan/diff/render-markdown";
 import { PROJECT_ROOT } from "../tools/plan/engine";
 
 interface Step {
@@ -16,6 +18,7 @@ interface Step {
   readonly run?: string;
   readonly if?: string;
   readonly with?: Readonly<Record<string, unknown>>;
+  readonly env?: Readonly<Record<string, string>>;
 }
 interface Job {
   readonly needs?: string | readonly string[];
@@ -111,6 +114,63 @@ describe("workflows", () => {
     expect(preview?.id).toBe("preview");
     expect(onFailure?.if).toContain("steps.preview.outcome == 'failure'");
     expect(onFailure?.run).toContain("gh pr comment");
+  });
+
+  it("compare the plan with the base branch in a job with no credentials, commenting once", () => {
+    const preview = workflow("preview.yml");
+    const job = preview.jobs["plan-diff"];
+    const steps = job?.steps ?? [];
+    // Only the comment is written; no OIDC token, no stored secret but the job's own token.
+    expect(job?.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    const text = JSON.stringify(job);
+    expect([...text.matchAll(/secrets\.(\w+)/g)].map((m) => m[1])).toEqual(["GITHUB_TOKEN"]);
+    expect(text).not.toContain("vars.");
+    expect(steps.some((step) => step.uses === "./.github/actions/pulumi-prepare")).toBe(false);
+    // The base branch is in the clone, and the diff is taken against it as Markdown.
+    const checkout = steps.find((step) => step.uses?.startsWith("actions/checkout@") === true);
+    expect(checkout?.with).toMatchObject({ "fetch-depth": 0, "persist-credentials": false });
+    const diff = steps.find((step) => step.id === "diff");
+    expect(diff?.run).toContain(
+      'npm run plan -- --diff "origin/${BASE_REF}" --format markdown --out diff.md',
+    );
+    expect(diff?.env?.BASE_REF).toBe("${{ github.base_ref }}");
+    // The summary always; the comment only where the token may write, found again by its marker.
+    const summary = steps.find((step) => step.run?.includes("$GITHUB_STEP_SUMMARY") === true);
+    expect(summary?.if).toContain("always()");
+    const comment = steps.find((step) => step.run?.includes("gh api") === true);
+    expect(comment?.if).toContain("always()");
+    expect(comment?.if).toContain(
+      "github.event.pull_request.head.repo.full_name == github.repository",
+    );
+    expect(comment?.env?.MARKER).toBe(COMMENT_MARKER);
+    expect(comment?.run).toContain("--method PATCH");
+    // The job fails on a new mandatory violation (status 1), after the comment.
+    const gate = steps[steps.length - 1];
+    expect(gate?.if).toBe("steps.diff.outputs.status == '1'");
+    expect(gate?.run).toContain("exit 1");
+    expect(steps.indexOf(comment ?? {})).toBeLessThan(steps.length - 1);
+  });
+
+  it("set up the Node.js of .node-version (the one the tests run on) in every workflow and action", () => {
+    const prepare = parse(
+      readFileSync(
+        join(PROJECT_ROOT, ".github", "actions", "pulumi-prepare", "action.yml"),
+        "utf8",
+      ),
+    ) as { readonly runs: { readonly steps: readonly Step[] } };
+    const setups = [
+      ...allWorkflows.flatMap(([, flow]) =>
+        Object.values(flow.jobs).flatMap((job) => job.steps ?? []),
+      ),
+      ...prepare.runs.steps,
+    ].filter((step) => step.uses?.startsWith("actions/setup-node@") === true);
+    expect(setups.length).toBeGreaterThan(0);
+    for (const step of setups) {
+      // The Pulumi CLI runs the program and the pack with the `node` on PATH, so a job on another
+      // version would deploy with a runtime the tests never ran on.
+      expect(step.with?.["node-version-file"]).toBe(".node-version");
+      expect(step.with?.["node-version"]).toBeUndefined();
+    }
   });
 
   it("check every stack for drift on a schedule, failing on any change", () => {

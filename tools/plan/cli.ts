@@ -2,7 +2,15 @@
  * `npm run plan`: the offline plan. Runs the real program for every `Pulumi.<stack>.yaml` (or the
  * stacks named with `--stack`) under the mock engine, with no Pulumi CLI and no credentials.
  *
- *   npm run plan -- [--stack NAME]... [--format text|json|mermaid] [--out FILE]
+ *   npm run plan -- [--stack NAME]... [--format text|json|mermaid] [--component NAME] [--out FILE]
+ *   npm run plan -- --diff BASE [--stack NAME]... [--format text|markdown] [--out FILE]
+ *
+ * `--format mermaid` draws the stacks' components and the data flows between them; with
+ * `--component NAME` (a class such as VideoPipeline, a type token or a resource name) one
+ * component in detail (./diagram).
+ *
+ * `--diff` compares with BASE, a git ref or a saved JSON plan, and has its own exit status
+ * (./diff/command).
  *
  * Exit status: 0 when every stack planned with no mandatory violation, 1 on a mandatory
  * violation or a failed IAM path (a required path denied, a must-deny path allowed, a policy
@@ -22,19 +30,23 @@ import {
   summaryLine,
   type IamReport,
 } from "./iam/check";
-import { renderMermaid } from "./mermaid";
+import { renderDiagram } from "./mermaid";
+import { ComponentNotFoundError } from "./diagram/model";
 import { renderReport } from "./report";
 
 const FORMATS = ["text", "json", "mermaid"] as const;
 type Format = (typeof FORMATS)[number];
 
-const USAGE = "usage: npm run plan -- [--stack NAME]... [--format text|json|mermaid] [--out FILE]";
+const USAGE =
+  "usage: npm run plan -- [--stack NAME]... [--format text|json|mermaid] [--component NAME] [--out FILE]";
 
 class UsageError extends Error {}
 
 interface Options {
   readonly stacks: readonly string[];
   readonly format: Format;
+  /** With `--format mermaid`: draw this component in detail instead of the architecture. */
+  readonly component?: string;
   readonly out?: string;
 }
 
@@ -47,6 +59,7 @@ function parseOptions(argv: readonly string[]): Options {
         stack: { type: "string", multiple: true },
         format: { type: "string", default: "text" },
         out: { type: "string" },
+        component: { type: "string" },
         help: { type: "boolean", default: false },
       },
       strict: true,
@@ -65,6 +78,9 @@ function parseOptions(argv: readonly string[]): Options {
       `--format ${values.format}: expected one of ${FORMATS.join(", ")}\n${USAGE}`,
     );
   }
+  if (values.component !== undefined && format !== "mermaid") {
+    throw new UsageError(`--component draws a diagram: use it with --format mermaid\n${USAGE}`);
+  }
   const known = listStacks();
   const stacks = values.stack ?? known;
   const unknown = stacks.filter((stack) => !known.includes(stack));
@@ -76,10 +92,15 @@ function parseOptions(argv: readonly string[]): Options {
   if (stacks.length === 0) {
     throw new UsageError("no Pulumi.<stack>.yaml files found");
   }
-  return { stacks, format, ...(values.out === undefined ? {} : { out: values.out }) };
+  return {
+    stacks,
+    format,
+    ...(values.component === undefined ? {} : { component: values.component }),
+    ...(values.out === undefined ? {} : { out: values.out }),
+  };
 }
 
-function render(plans: readonly StackPlan[], format: Format): string {
+function render(plans: readonly StackPlan[], format: Format, component?: string): string {
   switch (format) {
     case "json":
       return `${JSON.stringify(
@@ -88,13 +109,26 @@ function render(plans: readonly StackPlan[], format: Format): string {
         2,
       )}\n`;
     case "mermaid":
-      return renderMermaid(plans);
+      try {
+        return renderDiagram(
+          plans.map((plan) => plan.document),
+          component,
+        );
+      } catch (error) {
+        throw error instanceof ComponentNotFoundError ? new UsageError(error.message) : error;
+      }
     case "text":
       return renderReport(plans);
   }
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  // `--diff BASE` compares with a base plan: a command of its own (./diff/command), loaded only
+  // when asked for.
+  if (argv.some((arg) => arg === "--diff" || arg.startsWith("--diff="))) {
+    const { runDiffCommand } = await import("./diff/command");
+    return runDiffCommand(argv);
+  }
   const options = parseOptions(argv);
   const plans: StackPlan[] = [];
   const failures: string[] = stackSetFailures();
@@ -118,7 +152,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     return 2;
   }
-  const output = render(plans, options.format);
+  const output = render(plans, options.format, options.component);
   if (options.out === undefined) {
     process.stdout.write(output);
   } else {
