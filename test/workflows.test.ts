@@ -27,6 +27,7 @@ interface Job {
   readonly with?: Readonly<Record<string, unknown>>;
   readonly permissions?: Readonly<Record<string, string>>;
   readonly "runs-on"?: string;
+  readonly container?: string;
   readonly steps?: readonly Step[];
 }
 interface Workflow {
@@ -84,6 +85,21 @@ describe("workflows", () => {
           expect(job["runs-on"], `${file} ${name}`).toContain("matrix.stack");
         }
       }
+    }
+  });
+
+  it("run the tests as .ci/run does: root on a fresh Debian, whose setups install the servers and tools", () => {
+    for (const file of ["preview.yml", "deploy.yml"]) {
+      const test = workflow(file).jobs.test;
+      // As a non-root user on the runner's Ubuntu, the setups could not install clickhouse-server,
+      // PostgreSQL, chromium or ffmpeg, and those tests would fail.
+      expect(test?.container, file).toMatch(/^debian:\d+$/);
+      const runs = (test?.steps ?? []).flatMap((step) => step.run ?? []);
+      expect(runs.at(-1), file).toBe("bash .ci/run");
+      expect(
+        runs.some((run) => run.includes("apt-get install") && run.includes("git")),
+        file,
+      ).toBe(true);
     }
   });
 
