@@ -21,13 +21,17 @@ function holdsDirectory(resource: PlannedResource): boolean {
   return reading.kind === "class" && reading.dataClass === DIRECTORY_DATA_CLASS;
 }
 
-interface CopyTarget {
+/** A place a resource copies its data to. */
+export interface CopyTarget {
   readonly label: string;
   readonly region: string | undefined;
 }
 
-/** Where a resource copies its data to, as the resource itself says (replicas, backup copies). */
-function ownCopyTargets(resource: PlannedResource): CopyTarget[] {
+/**
+ * Where a resource keeps replicas of itself, as its own inputs say (global-table replicas, secret
+ * replicas); the region is undefined when it cannot be read. The plan's diagram reads it too.
+ */
+export function replicaTargets(resource: Pick<PlannedResource, "type" | "inputs">): CopyTarget[] {
   switch (resource.type) {
     case "aws:dynamodb/table:Table":
       return objectsIn(resource.inputs.replicas).map((replica) => ({
@@ -39,18 +43,24 @@ function ownCopyTargets(resource: PlannedResource): CopyTarget[] {
         label: "a secret replica",
         region: knownString(replica.region),
       }));
-    case "aws:backup/plan:Plan":
-      return objectsIn(resource.inputs.rules).flatMap((rule) =>
-        objectsIn(rule.copyActions).flatMap((copy) =>
-          stringsIn(copy.destinationVaultArn).map((arn) => ({
-            label: "a backup copy",
-            region: regionOfArn(arn),
-          })),
-        ),
-      );
     default:
       return [];
   }
+}
+
+/** Where a resource copies its data to, as the resource itself says (replicas, backup copies). */
+function ownCopyTargets(resource: PlannedResource): CopyTarget[] {
+  if (resource.type !== "aws:backup/plan:Plan") {
+    return replicaTargets(resource);
+  }
+  return objectsIn(resource.inputs.rules).flatMap((rule) =>
+    objectsIn(rule.copyActions).flatMap((copy) =>
+      stringsIn(copy.destinationVaultArn).map((arn) => ({
+        label: "a backup copy",
+        region: regionOfArn(arn),
+      })),
+    ),
+  );
 }
 
 /** Where a bucket replicates to: its replication configuration is another resource of the stack. */

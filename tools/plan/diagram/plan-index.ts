@@ -3,7 +3,7 @@
  * stack's components (the children of its composition), and who depends on whom. Reads the JSON
  * contract only, so a plan saved to a file is drawn the same as a fresh one.
  */
-import { knownString, objectsIn } from "../../../policy/rules/resource-facts";
+import { replicaTargets } from "../../../policy/rules/residency";
 import type { PlanDocument, PlanResource } from "../document";
 import { componentTree, isProvider, shortType, type ComponentNode } from "../graph";
 
@@ -56,16 +56,9 @@ export function className(type: string): string {
   return shortType(type);
 }
 
-/** Where a resource keeps copies of its data in other regions, as its own inputs say. */
+/** Where a resource keeps replicas of itself, as its own inputs say (the residency rule's reading). */
 export function replicaRegions(resource: SavedPlanResource): string[] {
-  switch (resource.type) {
-    case "aws:dynamodb/table:Table":
-      return objectsIn(resource.inputs.replicas).flatMap((r) => knownString(r.regionName) ?? []);
-    case "aws:secretsmanager/secret:Secret":
-      return objectsIn(resource.inputs.replicas).flatMap((r) => knownString(r.region) ?? []);
-    default:
-      return [];
-  }
+  return replicaTargets(resource).flatMap((target) => target.region ?? []);
 }
 
 /** One stack's plan, indexed. */
