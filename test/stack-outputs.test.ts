@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { USER_TABLES } from "../components/data/user-data-store";
 import { tagsOf } from "../policy/rules/resource-facts";
 import type { StackConfig } from "../stacks/config";
-import { renderMermaid } from "../tools/plan/mermaid";
+import { fullResourceDiagram } from "./full-resource-diagram";
 import { renderReport } from "../tools/plan/report";
 import { PROJECT_ROOT, readStackFile, runStack } from "../tools/plan/engine";
 import { usePlansOfEveryStack } from "./stack-plans";
@@ -76,7 +76,7 @@ describe("the plan's report and diagram", () => {
   });
 
   it("draws components as groups and dependencies as edges", () => {
-    const diagram = renderMermaid(stacks.map(planOf));
+    const diagram = fullResourceDiagram(stacks.map(planOf));
     expect(diagram.startsWith("flowchart LR\n")).toBe(true);
     expect(diagram).toMatch(/subgraph n[0-9a-f]{10}\["Network kc-network"\]/);
     expect(diagram).toMatch(/subgraph n[0-9a-f]{10}\["stack me-south-1"\]/);

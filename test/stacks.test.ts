@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { REQUIRED_TAG_KEYS } from "../components/shared/tags";
 import { providerDefaultTags, tagsOf } from "../policy/rules/resource-facts";
 import { ConfigError } from "../stacks/config-errors";
-import { renderMermaid } from "../tools/plan/mermaid";
+import { fullResourceDiagram } from "./full-resource-diagram";
 import { readStackFile, runStack, type RecordedResource } from "../tools/plan/engine";
 import { answerInvoke } from "../tools/plan/engine/invokes";
 import { usePlansOfEveryStack } from "./stack-plans";
@@ -294,7 +294,7 @@ describe("serving the platform", () => {
   );
 
   it("draws the services path from API Gateway through the VPC link and load balancer into the mesh", () => {
-    const diagram = renderMermaid([planOf("me-south-1")]);
+    const diagram = fullResourceDiagram([planOf("me-south-1")]);
     // Microservices is nested one level deeper than the stack's components.
     const node = (label: string) =>
       nodeInSubgraph(diagram, "Microservices kc-services", label, "\n      end");
@@ -312,7 +312,7 @@ describe("serving the platform", () => {
   });
 
   it("draws the request path from Route 53 through the load balancer to the instances", () => {
-    const diagram = renderMermaid([planOf("me-south-1")]);
+    const diagram = fullResourceDiagram([planOf("me-south-1")]);
     const nodeIn = (component: string, label: string): string =>
       nodeInSubgraph(diagram, component, label, "\n    end");
     const alb = nodeIn("Monolith kc-monolith", "lb LoadBalancer");

@@ -7,7 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { architectureDiagram, componentDiagram, toMermaid } from "../../tools/plan/diagram/model";
 import { className, StackIndex } from "../../tools/plan/diagram/plan-index";
-import { renderMermaid as fullResourceGraph } from "../../tools/plan/mermaid";
+import { fullResourceDiagram as fullResourceGraph } from "../full-resource-diagram";
 import { usePlansOfEveryStack } from "../stack-plans";
 import { launchChromium } from "./chromium";
 import { openMermaidPage, renderMermaid, type RenderResult } from "./mermaid-page";
