@@ -153,6 +153,30 @@ describe("charts/analytics-api values", () => {
     }
   });
 
+  it("take each shard's servers for the QoE rollup job as the job reads them", () => {
+    const servers = (shard: number, replicas: number) =>
+      Array.from(
+        { length: replicas },
+        (_, replica) =>
+          `http://chi-clickhouse-analytics-${shard}-${replica}.clickhouse.svc.cluster.local:8123`,
+      ).join(",");
+    for (const shardUrls of ["", servers(0, 2), `${servers(0, 2)};${servers(1, 2)}`]) {
+      expect(schemaErrors(chart, withPatch(apiValues, { qoeRollup: { shardUrls } }))).toEqual([]);
+    }
+    for (const shardUrls of [
+      "http://a:8123;;http://b:8123",
+      "chi-clickhouse-analytics-0-0:8123",
+      "http://a:8123,ftp://b",
+      "http://a b:8123",
+      "http://a:8123;",
+    ]) {
+      expect(
+        failures(chart, withPatch(apiValues, { qoeRollup: { shardUrls } })),
+        shardUrls,
+      ).toEqual([{ keyword: "pattern", path: "/qoeRollup/shardUrls" }]);
+    }
+  });
+
   it("take the image by digest only: a tag, alone or beside the digest, is refused", () => {
     const byTag = withPatch(apiValues, { image: { digest: null, tag: "1.4.2" } });
     expect(missing(chart, byTag)).toEqual(["/image/digest"]);
@@ -371,6 +395,10 @@ describe("charts/analytics-api templates", () => {
     for (const name of ["ROLLUP_GRACE_MINUTES", "ROLLUP_LOOKBACK_HOURS"]) {
       expect(job).toContain(`- name: ${name}`);
     }
+    // Each shard's servers, only when listed (one server otherwise).
+    expect(job).toMatch(
+      /\{\{- with \.Values\.qoeRollup\.shardUrls \}\}\n(?:\s*#.*\n)*\s*- name: CLICKHOUSE_SHARD_URLS\n\s*value: \{\{ \. \| quote \}\}\n\s*\{\{- end \}\}/,
+    );
     expect(job).toContain("automountServiceAccountToken: false");
     expect(job).not.toContain('include "analytics-api.selectorLabels"');
     expect(text("_helpers.tpl")).toContain(

@@ -56,6 +56,9 @@ describe("charts/clickhouse user grants", () => {
       "GRANT SELECT ON system.parts, system.disks",
       "REVOKE SELECT ON analytics.*",
       "grant select on analytics.*",
+      "GRANT TABLE ENGINE ON *",
+      "GRANT TABLE ENGINE ON Distributed, URL",
+      "GRANT SELECT ON Distributed",
     ]) {
       expect(validate(withGrants([statement])).errors, statement).toEqual([
         expect.stringMatching(/^\/users\/0\/grants\/0 must match pattern/),

@@ -50,6 +50,28 @@ describe("charts/clickhouse values", () => {
     ]);
   });
 
+  it("refuse a server release before 23.10, whose profile does not know distributed_foreground_insert", () => {
+    for (const tag of ["23.9", "23.8.16.40", "22.8", "9.1", "18.16"]) {
+      expect(failures(chart, withPatch(clickhouseValues, { image: { tag } })), tag).toEqual([
+        { keyword: "not", path: "/image/tag" },
+      ]);
+    }
+    for (const tag of [
+      "23.10",
+      "23.11.2.1",
+      "24.8.14.39",
+      "25.8",
+      "100.1",
+      `sha256:${"a".repeat(64)}`,
+    ]) {
+      expect(schemaErrors(chart, withPatch(clickhouseValues, { image: { tag } })), tag).toEqual([]);
+    }
+    // The sidecar and Keeper have versions of their own.
+    expect(
+      schemaErrors(chart, withPatch(clickhouseValues, { keeper: { image: { tag: "23.3" } } })),
+    ).toEqual([]);
+  });
+
   it("refuse an inline password and a user without a password secret", () => {
     const inline = withPatch(clickhouseValues, {
       users: [
@@ -204,6 +226,15 @@ describe("charts/clickhouse templates", () => {
     }
     expect(chi).toContain("pdbMaxUnavailable: {{ .Values.podDisruptionBudget.maxUnavailable }}");
     expect([...files.keys()].some((file) => /pdb/i.test(file))).toBe(false);
+  });
+
+  it("inserts into Distributed tables synchronously, for every user of the default profile", () => {
+    const configuration = /^ {2}configuration:\n([\s\S]*?)^ {2}templates:$/m.exec(chi)?.[1] ?? "";
+    expect(configuration).toMatch(
+      /^ {4}profiles:\n(?: {6}#.*\n)* {6}default\/distributed_foreground_insert: 1$/m,
+    );
+    // The setting's former name would be a second, conflicting switch.
+    expect(chi).not.toMatch(/^\s*[^#\s].*insert_distributed_sync/m);
   });
 
   it("exposes the built-in Prometheus endpoint", () => {

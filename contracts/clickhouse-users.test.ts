@@ -3,6 +3,7 @@ import {
   CLICKHOUSE_USER_ACCESS,
   CLICKHOUSE_USER_NAMES,
   clickHouseUserAccess,
+  shardDatabase,
 } from "./clickhouse-users";
 
 describe("clickHouseUserAccess", () => {
@@ -11,7 +12,7 @@ describe("clickHouseUserAccess", () => {
     for (const name of CLICKHOUSE_USER_NAMES) {
       for (const grant of access[name].grants) {
         expect(grant, `${name}: ${grant}`).toMatch(
-          / ON (kc_test\.[a-z_*]+|system\.[a-z_]+|\*\.\*)$/,
+          / ON (kc_test(_local)?\.[a-z_*]+|system\.[a-z_]+|\*\.\*|Distributed)$/,
         );
       }
     }
@@ -26,10 +27,22 @@ describe("clickHouseUserAccess", () => {
         expect(grant).not.toMatch(/\b(SELECT|INSERT|ALTER|DROP|CREATE TABLE|ALL)\b/);
       }
     }
+    // The one engine grant: the migrator's, for migration 8's Distributed tables.
+    const engines = CLICKHOUSE_USER_NAMES.flatMap((name) =>
+      CLICKHOUSE_USER_ACCESS[name].grants
+        .filter((grant) => grant.startsWith("GRANT TABLE ENGINE"))
+        .map((grant) => `${name}: ${grant}`),
+    );
+    expect(engines).toEqual(["migrator: GRANT TABLE ENGINE ON Distributed"]);
   });
 
   it("lets the rollup job change rows only of the rollups, their staging tables and its state", () => {
-    const grants = clickHouseUserAccess("kc_test").rollup.grants;
+    const all = clickHouseUserAccess("kc_test").rollup.grants;
+    // In the database, and the same again in each shard's (checked below).
+    const grants = all.filter((grant) => !grant.includes(" ON kc_test_local."));
+    expect(all.filter((grant) => grant.includes(" ON kc_test_local."))).toEqual(
+      grants.map((grant) => grant.replace(" ON kc_test.", " ON kc_test_local.")),
+    );
     const writes = grants.filter((grant) => /\b(INSERT|ALTER)\b/.test(grant));
     expect(writes.map((grant) => grant.replace(/^.* ON kc_test\./, "")).sort()).toEqual([
       "qoe_hourly",
@@ -59,7 +72,42 @@ describe("clickHouseUserAccess", () => {
     }
     expect(grants.join("\n")).not.toMatch(/\b(DROP|CREATE|TRUNCATE|ALTER UPDATE|ALTER TABLE)\b/);
     expect(grants.filter((grant) => grant.includes("playback_requests"))).toEqual([
-      "GRANT SELECT(timestamp, course_id, country, edge_location, rendition, is_error, aborted, cache_hit, bytes, ttfb_ms) ON kc_test.playback_requests",
+      "GRANT SELECT(timestamp, course_id, country, edge_location, rendition, is_error, aborted, cache_hit, bytes, ttfb_ms, " +
+        "cmcd, cmcd_buffer_starvation, cmcd_startup, cmcd_buffer_length_ms, cmcd_measured_throughput_kbps, cmcd_session_id) ON kc_test.playback_requests",
+    ]);
+  });
+
+  it("reaches rows of the shard's tables as of the Distributed ones over them, and no more", () => {
+    const access = clickHouseUserAccess("kc_test");
+    const onShard = (name: (typeof CLICKHOUSE_USER_NAMES)[number]) =>
+      access[name].grants.filter((grant) => grant.includes(" ON kc_test_local."));
+    expect(shardDatabase("kc_test")).toBe("kc_test_local");
+    expect(onShard("ingest")).toEqual([
+      "GRANT INSERT ON kc_test_local.playback_requests",
+      "GRANT SELECT(request_id, timestamp, course_id, country, edge_location, rendition, is_error, aborted, cache_hit, bytes, ttfb_ms) ON kc_test_local.playback_requests",
+    ]);
+    // The API reads; the shard's rollup state is the job's progress, which it never reads.
+    expect(onShard("api")).toEqual(
+      [
+        "playback_requests",
+        "qoe_hourly",
+        "qoe_hourly_by_country",
+        "qoe_hourly_by_edge",
+        "qoe_slices_hourly",
+        "qoe_slices_daily",
+        "learning_events",
+        "engagement_daily",
+      ].map((name) => `GRANT SELECT ON kc_test_local.${name}`),
+    );
+    // The migrator may do in the shard's database what it may in its own (RENAME moves tables).
+    expect(onShard("migrator")).toEqual(
+      access.migrator.grants
+        .filter((grant) => grant.includes(" ON kc_test.*"))
+        .map((grant) => grant.replace(" ON kc_test.*", " ON kc_test_local.*")),
+    );
+    expect(onShard("backup")).toEqual([
+      "GRANT SHOW DATABASES, SHOW TABLES, SHOW COLUMNS ON kc_test_local.*",
+      "GRANT ALTER FREEZE PARTITION ON kc_test_local.*",
     ]);
   });
 

@@ -131,7 +131,7 @@ export const INGEST_READ_COLUMNS = [
   "ttfb_ms",
 ] as const;
 
-/** The columns of `playback_requests` the QoE rollup job aggregates. */
+/** The columns of `playback_requests` the QoE rollup job aggregates (CMCD's since migration 7). */
 export const ROLLUP_READ_COLUMNS = [
   "timestamp",
   "course_id",
@@ -143,9 +143,24 @@ export const ROLLUP_READ_COLUMNS = [
   "cache_hit",
   "bytes",
   "ttfb_ms",
+  "cmcd",
+  "cmcd_buffer_starvation",
+  "cmcd_startup",
+  "cmcd_buffer_length_ms",
+  "cmcd_measured_throughput_kbps",
+  "cmcd_session_id",
 ] as const;
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * The database of each shard's own tables on a cluster, beside `database`: migration 8 moves the
+ * tables there and leaves `Distributed` tables under their names in `database`
+ * (functions/analytics/clickhouse/cluster-layout.ts, whose `localDatabase` names it alike).
+ */
+export function shardDatabase(database: string): string {
+  return `${database}_local`;
+}
 
 /**
  * Each user's access to `database` (the analytics database unless a test names another).
@@ -173,6 +188,18 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
  *   (`InterpreterAlterQuery::getRequiredAccessForCommand`,
  *   https://github.com/ClickHouse/ClickHouse/blob/master/src/Interpreters/InterpreterAlterQuery.cpp);
  *   reads and advances its state. It writes no raw row and changes no schema.
+ *
+ * On a cluster (migration 8) the rows live in each shard's database, `shardDatabase(database)`,
+ * under `Distributed` tables of the same names in `database`. A query or insert through a
+ * `Distributed` table runs on every shard as the user who sent it (the cluster's `secret` passes
+ * the initial user on: https://clickhouse.com/docs/engines/table-engines/special/distributed), so
+ * each user also holds, on the shard's tables, the part of its grants that reaches rows there:
+ * ingest inserts and reads its columns, api reads, the rollup job builds each shard's rollups in
+ * the shard's database (its grants there are those it holds on `database` on one server), the
+ * migrator moves the tables (`RENAME` needs SELECT and DROP TABLE on the source, CREATE TABLE and
+ * INSERT on the target), creates the `Distributed` tables (TABLE ENGINE on `Distributed`) and
+ * loads the lake through them, and backup freezes them. A grant on a database that does not exist
+ * is accepted and reaches nothing, so one server without a cluster keeps its former access.
  */
 export function clickHouseUserAccess(
   database: string = ANALYTICS_DATABASE,
@@ -181,42 +208,47 @@ export function clickHouseUserAccess(
     throw new Error(`database ${JSON.stringify(database)}: expected ${IDENTIFIER.source}`);
   }
   const table = (name: string): string => `${database}.${name}`;
+  const shard = shardDatabase(database);
+  const local = (name: string): string => `${shard}.${name}`;
+  const readColumns = `SELECT(${INGEST_READ_COLUMNS.join(", ")})`;
   return {
     ingest: {
       purpose:
         "The real-time-log ingest Lambda: inserts playback requests, deduplicated by request id.",
       profile: "default",
       network: "vpc",
-      grants: [
-        `GRANT INSERT ON ${table(ANALYTICS_TABLES.playbackRequests)}`,
-        `GRANT SELECT(${INGEST_READ_COLUMNS.join(", ")}) ON ${table(ANALYTICS_TABLES.playbackRequests)}`,
-      ],
+      grants: [table, local].flatMap((target) => [
+        `GRANT INSERT ON ${target(ANALYTICS_TABLES.playbackRequests)}`,
+        `GRANT ${readColumns} ON ${target(ANALYTICS_TABLES.playbackRequests)}`,
+      ]),
     },
     api: {
       purpose: "The analytics API: reads the QoE and engagement tables and their rollups.",
       profile: "default",
       network: "vpc",
       grants: [
-        ANALYTICS_TABLES.playbackRequests,
-        ANALYTICS_ROLLUPS.qoeHourly,
-        ANALYTICS_ROLLUPS.qoeHourlyByCountry,
-        ANALYTICS_ROLLUPS.qoeHourlyByEdge,
-        ANALYTICS_ROLLUPS.qoeSlicesHourly,
-        ANALYTICS_ROLLUPS.qoeSlicesDaily,
-        ANALYTICS_ROLLUPS.qoeRollupState,
-        ANALYTICS_TABLES.learningEvents,
-        ANALYTICS_ROLLUPS.engagementDaily,
-      ].map((name) => `GRANT SELECT ON ${table(name)}`),
+        ...API_TABLES.map((name) => `GRANT SELECT ON ${table(name)}`),
+        // The rollup state in the shard's database is the job's progress, not the API's marks.
+        ...API_TABLES.filter((name) => name !== ANALYTICS_ROLLUPS.qoeRollupState).map(
+          (name) => `GRANT SELECT ON ${local(name)}`,
+        ),
+      ],
     },
     migrator: {
       purpose: "The schema migration job and the nightly lake loader.",
       profile: "default",
       network: "vpc",
       grants: [
-        `GRANT CREATE DATABASE ON ${database}.*`,
-        `GRANT CREATE TABLE, CREATE VIEW, ALTER TABLE, ALTER VIEW, DROP TABLE, DROP VIEW ON ${database}.*`,
-        `GRANT SELECT, INSERT ON ${database}.*`,
+        ...[database, shard].flatMap((target) => [
+          `GRANT CREATE DATABASE ON ${target}.*`,
+          `GRANT CREATE TABLE, CREATE VIEW, ALTER TABLE, ALTER VIEW, DROP TABLE, DROP VIEW ON ${target}.*`,
+          `GRANT SELECT, INSERT ON ${target}.*`,
+        ]),
         "GRANT CLUSTER ON *.*",
+        // Migration 8's Distributed tables: the server asks for the engine's grant even with
+        // `table_engines_require_grant` off, or for REMOTE, which would also open remote() to any
+        // host (https://clickhouse.com/docs/sql-reference/statements/grant#table-engine).
+        "GRANT TABLE ENGINE ON Distributed",
         "GRANT CREATE TEMPORARY TABLE, S3 ON *.*",
       ],
     },
@@ -227,25 +259,48 @@ export function clickHouseUserAccess(
       grants: [
         // One table per statement: GRANT takes a single `db.table` target.
         ...BACKUP_SYSTEM_TABLES.map((name) => `GRANT SELECT ON system.${name}`),
-        `GRANT SHOW DATABASES, SHOW TABLES, SHOW COLUMNS ON ${database}.*`,
-        `GRANT ALTER FREEZE PARTITION ON ${database}.*`,
+        ...[database, shard].flatMap((target) => [
+          `GRANT SHOW DATABASES, SHOW TABLES, SHOW COLUMNS ON ${target}.*`,
+          `GRANT ALTER FREEZE PARTITION ON ${target}.*`,
+        ]),
       ],
     },
     rollup: {
       purpose: "The hourly QoE rollup job: rebuilds the closed hours and days of the rollups.",
       profile: "default",
       network: "vpc",
-      grants: [
-        `GRANT SELECT(${ROLLUP_READ_COLUMNS.join(", ")}) ON ${table(ANALYTICS_TABLES.playbackRequests)}`,
-        `GRANT SELECT, INSERT ON ${table(ANALYTICS_ROLLUPS.qoeRollupState)}`,
-        ...QOE_BUILT_ROLLUPS.flatMap((rollup) => [
-          // The daily level reads the hourly slices; no other rollup is read.
-          `GRANT ${rollup === ANALYTICS_ROLLUPS.qoeSlicesHourly ? "SELECT, " : ""}INSERT, ALTER DELETE ON ${table(rollup)}`,
-          `GRANT SELECT, INSERT, ALTER DELETE ON ${table(stagingTable(rollup))}`,
-        ]),
-      ],
+      // On one server it builds in `database`; on a cluster in each shard's database, and writes
+      // the API's marks to `database`'s `qoe_rollup_state`, which the first list grants.
+      grants: [...rollupGrants(database), ...rollupGrants(shard)],
     },
   };
+}
+
+/** The tables the API reads in `database`; on a cluster also those but the state, per shard. */
+const API_TABLES = [
+  ANALYTICS_TABLES.playbackRequests,
+  ANALYTICS_ROLLUPS.qoeHourly,
+  ANALYTICS_ROLLUPS.qoeHourlyByCountry,
+  ANALYTICS_ROLLUPS.qoeHourlyByEdge,
+  ANALYTICS_ROLLUPS.qoeSlicesHourly,
+  ANALYTICS_ROLLUPS.qoeSlicesDaily,
+  ANALYTICS_ROLLUPS.qoeRollupState,
+  ANALYTICS_TABLES.learningEvents,
+  ANALYTICS_ROLLUPS.engagementDaily,
+] as const;
+
+/** What the rollup job needs to build the QoE rollups of the tables in `database`. */
+function rollupGrants(database: string): string[] {
+  const table = (name: string): string => `${database}.${name}`;
+  return [
+    `GRANT SELECT(${ROLLUP_READ_COLUMNS.join(", ")}) ON ${table(ANALYTICS_TABLES.playbackRequests)}`,
+    `GRANT SELECT, INSERT ON ${table(ANALYTICS_ROLLUPS.qoeRollupState)}`,
+    ...QOE_BUILT_ROLLUPS.flatMap((rollup) => [
+      // The daily level reads the hourly slices; no other rollup is read.
+      `GRANT ${rollup === ANALYTICS_ROLLUPS.qoeSlicesHourly ? "SELECT, " : ""}INSERT, ALTER DELETE ON ${table(rollup)}`,
+      `GRANT SELECT, INSERT, ALTER DELETE ON ${table(stagingTable(rollup))}`,
+    ]),
+  ];
 }
 
 /** The users' access to the analytics database. */

@@ -26,6 +26,7 @@ import {
   imageSourceHash,
   type ImageSource,
 } from "../shared/image-repository";
+import { shardHostUrls } from "./clickhouse";
 
 const REPOSITORY_ROOT = resolve(__dirname, "..", "..");
 const REPOSITORY_URL = "111122223333.dkr.ecr.me-south-1.amazonaws.com/knowledgecity/analytics-api";
@@ -60,6 +61,7 @@ function run(settings: Partial<AnalyticsApiSettings> = {}) {
             rollup: pulumi.secret("r-password"),
           },
           internalUrl: "http://clickhouse-clickhouse.clickhouse.svc.cluster.local:8123",
+          shardUrls: shardHostUrls("clickhouse", "clickhouse", { shards: 1, replicas: 2 }),
           release: clickhouse,
         },
         settings: { ...SETTINGS, ...settings },
@@ -138,6 +140,10 @@ describe("AnalyticsApi", async () => {
       schedule: "5 * * * *",
       graceMinutes: 5,
       lookbackHours: 48,
+      // One shard (of two replicas) still has Distributed tables: the job builds in the shard's.
+      shardUrls:
+        "http://chi-clickhouse-analytics-0-0.clickhouse.svc.cluster.local:8123," +
+        "http://chi-clickhouse-analytics-0-1.clickhouse.svc.cluster.local:8123",
     });
     expect(record(values.clickhouse).rollup).toEqual({
       username: "rollup",
@@ -150,7 +156,7 @@ describe("AnalyticsApi", async () => {
       await run({ rollup: { schedule: "20 * * * *", graceMinutes: 15, lookbackHours: 72 } }),
     );
     const chart = record(custom.named(RELEASE, "analytics-api").inputs.values);
-    expect(chart.qoeRollup).toEqual({
+    expect(chart.qoeRollup).toMatchObject({
       enabled: true,
       schedule: "20 * * * *",
       graceMinutes: 15,

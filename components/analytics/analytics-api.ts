@@ -2,7 +2,7 @@ import * as dockerBuild from "@pulumi/docker-build";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { validatedCertificate } from "../shared/certificate";
-import { CLICKHOUSE_CLUSTER, USERS_SECRET, type ClickHouse } from "./clickhouse";
+import { CLICKHOUSE_CLUSTER, shardUrlsVariable, USERS_SECRET, type ClickHouse } from "./clickhouse";
 import { helmRelease } from "../kubernetes/helm";
 import { imageRepository, pushedImage, type ImageSource } from "../shared/image-repository";
 import { placementOn } from "../kubernetes/karpenter";
@@ -49,10 +49,14 @@ export interface QoeRollupSettings {
 export interface AnalyticsApiArgs {
   /** The EKS cluster the release goes to: its provider, and what makes it ready. */
   readonly cluster: Pick<KubernetesCluster, "provider" | "ready">;
-  /** The ClickHouse installation: its users' passwords, its in-cluster URL and its release. */
+  /**
+   * The ClickHouse installation: its users' passwords, its in-cluster URL, each shard's servers
+   * (where the QoE rollup job builds each shard's rollups) and its release.
+   */
   readonly clickhouse: {
     readonly passwords: Pick<ClickHouse["passwords"], "api" | "migrator" | "rollup">;
     readonly internalUrl: string;
+    readonly shardUrls: ClickHouse["shardUrls"];
     readonly release: pulumi.Resource;
   };
   /** Replicas, scaling and exposure of the API. */
@@ -256,7 +260,13 @@ export class AnalyticsApi extends pulumi.ComponentResource {
                   region: args.lake.region,
                   prefix: args.lake.curatedPrefix,
                 },
-          qoeRollup: { enabled: true, ...rollup },
+          // Always the shards' servers: migration 8 makes the tables Distributed on every
+          // installation (one shard included), and the job builds in each shard's tables.
+          qoeRollup: {
+            enabled: true,
+            ...rollup,
+            shardUrls: shardUrlsVariable(args.clickhouse.shardUrls),
+          },
           nodeSelector: placement.nodeSelector,
           tolerations: placement.tolerations,
         },

@@ -103,27 +103,40 @@ describe("AnalyticsCluster", async () => {
         "GRANT SELECT ON analytics.qoe_rollup_state",
         "GRANT SELECT ON analytics.learning_events",
         "GRANT SELECT ON analytics.engagement_daily",
+        // The shard's tables under the Distributed ones (migration 8), read as the API's user.
+        "GRANT SELECT ON analytics_local.playback_requests",
+        "GRANT SELECT ON analytics_local.qoe_hourly",
+        "GRANT SELECT ON analytics_local.qoe_hourly_by_country",
+        "GRANT SELECT ON analytics_local.qoe_hourly_by_edge",
+        "GRANT SELECT ON analytics_local.qoe_slices_hourly",
+        "GRANT SELECT ON analytics_local.qoe_slices_daily",
+        "GRANT SELECT ON analytics_local.learning_events",
+        "GRANT SELECT ON analytics_local.engagement_daily",
       ]);
       // The rollup job swaps partitions of the rollups and their staging tables, and of nothing
-      // else: no ALTER on the raw table, no DDL, no TRUNCATE.
-      expect(grants.rollup).toEqual([
-        "GRANT SELECT(timestamp, course_id, country, edge_location, rendition, is_error, aborted, cache_hit, bytes, ttfb_ms) ON analytics.playback_requests",
-        "GRANT SELECT, INSERT ON analytics.qoe_rollup_state",
-        "GRANT INSERT, ALTER DELETE ON analytics.qoe_hourly",
-        "GRANT SELECT, INSERT, ALTER DELETE ON analytics.qoe_hourly_staging",
-        "GRANT INSERT, ALTER DELETE ON analytics.qoe_hourly_by_country",
-        "GRANT SELECT, INSERT, ALTER DELETE ON analytics.qoe_hourly_by_country_staging",
-        "GRANT INSERT, ALTER DELETE ON analytics.qoe_hourly_by_edge",
-        "GRANT SELECT, INSERT, ALTER DELETE ON analytics.qoe_hourly_by_edge_staging",
-        "GRANT SELECT, INSERT, ALTER DELETE ON analytics.qoe_slices_hourly",
-        "GRANT SELECT, INSERT, ALTER DELETE ON analytics.qoe_slices_hourly_staging",
-        "GRANT INSERT, ALTER DELETE ON analytics.qoe_slices_daily",
-        "GRANT SELECT, INSERT, ALTER DELETE ON analytics.qoe_slices_daily_staging",
-      ]);
-      expect(grants.ingest).toEqual([
-        "GRANT INSERT ON analytics.playback_requests",
-        "GRANT SELECT(request_id, timestamp, course_id, country, edge_location, rendition, is_error, aborted, cache_hit, bytes, ttfb_ms) ON analytics.playback_requests",
-      ]);
+      // else: no ALTER on the raw table, no DDL, no TRUNCATE; on one server in `analytics`, on a
+      // cluster the same in each shard's `analytics_local`.
+      const rollupIn = (database: string) => [
+        `GRANT SELECT(timestamp, course_id, country, edge_location, rendition, is_error, aborted, cache_hit, bytes, ttfb_ms, cmcd, cmcd_buffer_starvation, cmcd_startup, cmcd_buffer_length_ms, cmcd_measured_throughput_kbps, cmcd_session_id) ON ${database}.playback_requests`,
+        `GRANT SELECT, INSERT ON ${database}.qoe_rollup_state`,
+        `GRANT INSERT, ALTER DELETE ON ${database}.qoe_hourly`,
+        `GRANT SELECT, INSERT, ALTER DELETE ON ${database}.qoe_hourly_staging`,
+        `GRANT INSERT, ALTER DELETE ON ${database}.qoe_hourly_by_country`,
+        `GRANT SELECT, INSERT, ALTER DELETE ON ${database}.qoe_hourly_by_country_staging`,
+        `GRANT INSERT, ALTER DELETE ON ${database}.qoe_hourly_by_edge`,
+        `GRANT SELECT, INSERT, ALTER DELETE ON ${database}.qoe_hourly_by_edge_staging`,
+        `GRANT SELECT, INSERT, ALTER DELETE ON ${database}.qoe_slices_hourly`,
+        `GRANT SELECT, INSERT, ALTER DELETE ON ${database}.qoe_slices_hourly_staging`,
+        `GRANT INSERT, ALTER DELETE ON ${database}.qoe_slices_daily`,
+        `GRANT SELECT, INSERT, ALTER DELETE ON ${database}.qoe_slices_daily_staging`,
+      ];
+      expect(grants.rollup).toEqual([...rollupIn("analytics"), ...rollupIn("analytics_local")]);
+      expect(grants.ingest).toEqual(
+        ["analytics", "analytics_local"].flatMap((database) => [
+          `GRANT INSERT ON ${database}.playback_requests`,
+          `GRANT SELECT(request_id, timestamp, course_id, country, edge_location, rendition, is_error, aborted, cache_hit, bytes, ttfb_ms) ON ${database}.playback_requests`,
+        ]),
+      );
       for (const statement of Object.values(grants).flatMap(list).map(String)) {
         expect(statement).not.toMatch(/\b(ALL|TO)\b|GRANT OPTION/);
         // Server-wide grants are for capabilities (CLUSTER, S3), never for rows.

@@ -30,6 +30,7 @@ export const SETTINGS: AnalyticsSettings = {
     general: { cpuLimit: 32, memoryLimitGiB: 128 },
   },
   clickhouse: {
+    shards: 1,
     replicas: 2,
     storageGiB: 200,
     cpu: 2,

@@ -46,13 +46,22 @@ export const CLICKHOUSE_TLS_PORT = 8443;
  * at least two replicas so each zone holds one, at most five; at least 20 GiB per replica.
  */
 export const CLICKHOUSE_BOUNDS = {
+  /** Shards of the cluster: the chart's `shards` schema allows 1 to 8. */
+  shards: { min: 1, max: 8 },
   replicas: { min: 2, max: 5 },
   minStorageGiB: 20,
 } as const;
 
 /** Size and shape of the installation. */
 export interface ClickHouseSettings {
-  /** Replicas of the shard, spread over zones, within CLICKHOUSE_BOUNDS.replicas. @default 2 */
+  /**
+   * Shards of the cluster (`N`), within CLICKHOUSE_BOUNDS.shards: each holds its part of the rows
+   * (the analytics tables are Distributed over per-shard tables, see
+   * functions/analytics/clickhouse/cluster-layout.ts). Adding shards later spreads new rows only;
+   * existing rows stay where they are. @default 1
+   */
+  readonly shards: number;
+  /** Replicas of each shard (`M`), spread over zones, within CLICKHOUSE_BOUNDS.replicas. @default 2 */
   readonly replicas: number;
   /** Data volume per replica, at least CLICKHOUSE_BOUNDS.minStorageGiB. @default 200 */
   readonly storageGiB: number;
@@ -101,7 +110,8 @@ export interface ClickHouseArgs {
 
 /**
  * ClickHouse on the cluster: the Altinity operator's chart, and this project's `charts/clickhouse`
- * (a ClickHouseInstallation with at least two replicas over zones and a ClickHouseKeeperInstallation)
+ * (a ClickHouseInstallation of `shards` shards, each of at least two replicas over zones, and a
+ * ClickHouseKeeperInstallation)
  * on the on-demand `clickhouse` NodePool, with encrypted gp3 volumes, generated passwords in a
  * Kubernetes Secret (no user has a default password), backups by a clickhouse-backup sidecar to an
  * encrypted bucket through Pod Identity, Prometheus metrics, and an internal network load balancer
@@ -114,6 +124,11 @@ export class ClickHouse extends pulumi.ComponentResource {
   public readonly internalUrl: string;
   /** From the VPC: `https://<hostname>:8443`. */
   public readonly url: string;
+  /**
+   * Inside the cluster, per shard, the URL of each of its replicas (see `shardHostUrls`): the
+   * QoE rollup job builds each shard's rollups on one of them.
+   */
+  public readonly shardUrls: readonly (readonly string[])[];
   /** Each user's generated password (secret). */
   public readonly passwords: Readonly<Record<ClickHouseUser, pulumi.Output<string>>>;
   /** Secrets Manager secret with the ingest user's password, for the Lambda. */
@@ -129,8 +144,13 @@ export class ClickHouse extends pulumi.ComponentResource {
   constructor(name: string, args: ClickHouseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("knowledgecity:analytics:ClickHouse", name, {}, opts);
     const { context, settings } = args;
-    const { replicas } = CLICKHOUSE_BOUNDS;
+    const { replicas, shards } = CLICKHOUSE_BOUNDS;
     const problems = [
+      ...(!Number.isInteger(settings.shards) ||
+      settings.shards < shards.min ||
+      settings.shards > shards.max
+        ? [`shards = ${settings.shards}: an integer from ${shards.min} to ${shards.max}`]
+        : []),
       ...(!Number.isInteger(settings.replicas) ||
       settings.replicas < replicas.min ||
       settings.replicas > replicas.max
@@ -158,6 +178,7 @@ export class ClickHouse extends pulumi.ComponentResource {
     const installation = "clickhouse";
     this.internalUrl = `http://clickhouse-${installation}.${this.namespace}.svc.cluster.local:${CLICKHOUSE_HTTP_PORT}`;
     this.url = `https://${args.hostname}:${CLICKHOUSE_TLS_PORT}`;
+    this.shardUrls = shardHostUrls(installation, this.namespace, settings);
 
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
@@ -317,6 +338,7 @@ export class ClickHouse extends pulumi.ComponentResource {
           fullnameOverride: installation,
           clusterName: CLICKHOUSE_CLUSTER,
           image: { tag: settings.version },
+          shards: settings.shards,
           replicas: settings.replicas,
           serviceAccountName: "clickhouse",
           storage: { storageClassName: ENCRYPTED_STORAGE_CLASS, size: `${settings.storageGiB}Gi` },
@@ -479,4 +501,32 @@ export class ClickHouse extends pulumi.ComponentResource {
       { parent: this },
     );
   }
+}
+
+/**
+ * The URL of every server inside the cluster, per shard: the operator gives each host a Service
+ * named `chi-<installation>-<cluster>-<shard>-<replica>` (indexes from 0), so a client can reach
+ * one server of a given shard rather than any server behind the installation's Service.
+ */
+export function shardHostUrls(
+  installation: string,
+  namespace: string,
+  layout: Pick<ClickHouseSettings, "shards" | "replicas">,
+): string[][] {
+  return Array.from({ length: layout.shards }, (_, shard) =>
+    Array.from(
+      { length: layout.replicas },
+      (_, replica) =>
+        `http://chi-${installation}-${CLICKHOUSE_CLUSTER}-${shard}-${replica}.${namespace}.svc.cluster.local:${CLICKHOUSE_HTTP_PORT}`,
+    ),
+  );
+}
+
+/**
+ * `shardUrls` as one environment variable (`CLICKHOUSE_SHARD_URLS`) for the rollup job: shards
+ * separated by `;`, the replicas of a shard by `,` (read by
+ * functions/analytics/clickhouse/qoe-rollup-shards.ts, `readShardUrls`).
+ */
+export function shardUrlsVariable(shardUrls: readonly (readonly string[])[]): string {
+  return shardUrls.map((replicas) => replicas.join(",")).join(";");
 }

@@ -129,7 +129,9 @@ export const analyticsSettingsSchema = z
     /** The ClickHouse installation. */
     clickhouse: z
       .strictObject({
-        /** @default 2 */
+        /** Shards (N) of the cluster, each with `replicas` replicas. @default 1 */
+        shards: integer(CLICKHOUSE_BOUNDS.shards.min, CLICKHOUSE_BOUNDS.shards.max).default(1),
+        /** Replicas (M) of each shard. @default 2 */
         replicas: integer(CLICKHOUSE_BOUNDS.replicas.min, CLICKHOUSE_BOUNDS.replicas.max).default(
           2,
         ),
@@ -254,7 +256,7 @@ documentSettings(analyticsSettingsSchema, {
   },
   clickhouse: {
     description:
-      "`replicas` (2-5), `storageGiB`, `cpu`, `memoryGiB`, `keeperReplicas` (3 or 5), `version`, `backupRetentionDays`, `rawRetentionDays`",
+      "`shards` (1-8; N shards of `replicas` replicas, Distributed tables over them), `replicas` (2-5), `storageGiB`, `cpu`, `memoryGiB`, `keeperReplicas` (3 or 5), `version`, `backupRetentionDays`, `rawRetentionDays`",
     typeText: "map",
     defaultText: "see `components/analytics/settings.ts`",
   },

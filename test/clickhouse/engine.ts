@@ -26,6 +26,13 @@ type ClientConnection = NonNullable<ClickHouseClientConfigOptions["connection"]>
 /** Who the engine's queries run as: a user holding exactly these grants. */
 export interface EngineUser {
   readonly grants: readonly string[];
+  /**
+   * A cluster of one shard, the engine itself, under this name in `remote_servers`: `Distributed`
+   * tables over it read and write the engine's own tables, as the user, with the access checks a
+   * shard makes (the engine listens on no port; the host and port only mark the shard local).
+   * @default none
+   */
+  readonly cluster?: string;
 }
 
 /** An open engine and a `@clickhouse/client` client bound to it. */
@@ -60,6 +67,12 @@ const ACCESS_CONTROL = `<access_control_improvements>
   <table_engines_require_grant>false</table_engines_require_grant>
 </access_control_improvements>`;
 
+function clusterXml(cluster: string | undefined): string {
+  if (cluster === undefined) return "";
+  const local = "<host>127.0.0.1</host><port>9000</port>";
+  return `<tcp_port>9000</tcp_port><remote_servers><${cluster}><shard><replica>${local}</replica></shard></${cluster}></remote_servers>`;
+}
+
 /** A fresh data folder for a test file's engine. */
 export async function engineDataFolder(label: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `kc-chdb-${label}-`));
@@ -77,7 +90,7 @@ export async function openEngine(dataPath: string, user: EngineUser): Promise<En
   const configFile = join(configDir, "config.xml");
   await writeFile(
     configFile,
-    `<clickhouse>${ACCESS_CONTROL}<timezone>UTC</timezone><user_directories><users_xml><path>${usersFile}</path></users_xml></user_directories></clickhouse>`,
+    `<clickhouse>${ACCESS_CONTROL}<timezone>UTC</timezone>${clusterXml(user.cluster)}<user_directories><users_xml><path>${usersFile}</path></users_xml></user_directories></clickhouse>`,
   );
   const session = new Session(dataPath, { connectionArgs: [`--config-file=${configFile}`] });
   // The connection joins the session open on the same folder, with its configuration.

@@ -21,11 +21,13 @@ export interface AnswerPart {
  * - `source`: `raw` when every part was read from the raw rows, `rollup` when every part came
  *   from a rollup table, `mixed` when both (for example whole days from the daily slices and the
  *   open hour from raw rows).
- * - `percentiles`: `exact` when time-to-first-byte percentiles were computed from the raw rows
- *   (`source=raw`, or a range the rollups do not cover), `histogram` when they come from merged
- *   latency histograms (within histogram.ts `MAX_RELATIVE_ERROR`, 3.125 %, of the exact value,
- *   exact below 32 ms). Answers without percentiles (rendition mix, engagement) say `exact`.
- *   Counts (requests, errors, aborts, cache hits, bytes) are exact whatever the source.
+ * - `percentiles`: `exact` when the percentiles (time to first byte; buffer length and measured
+ *   throughput in the buffer answers) were computed from the raw rows (`source=raw`, or a range
+ *   the rollups do not cover), `histogram` when they come from merged histograms (within
+ *   histogram.ts `MAX_RELATIVE_ERROR`, 3.125 %, of the exact value, exact below 32).
+ *   Answers without percentiles (rendition mix, engagement) say `exact`. Counts (requests,
+ *   errors, aborts, cache hits, bytes, CMCD requests, starved and startup requests, sessions) and
+ *   averages are exact whatever the source.
  * - `parts`: the stretches of [from, to) in time order and the table that answered each; together
  *   they cover the range once.
  */

@@ -48,6 +48,8 @@ export function selectOneQueries(client: ClickHouseClient): QueryRunner {
     qoeSummary: run,
     qoeBreakdown: run,
     renditionMix: run,
+    bufferSummary: run,
+    bufferBreakdown: run,
     engagementSummary: run,
     engagementByCourse: run,
   };

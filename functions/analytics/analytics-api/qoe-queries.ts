@@ -59,7 +59,8 @@ export interface RenditionShare {
   readonly bytes: number;
 }
 
-const LEVELS = [0.5, 0.9, 0.95, 0.99] as const;
+/** The percentile levels the API reports. */
+export const LEVELS = [0.5, 0.9, 0.95, 0.99] as const;
 
 /**
  * Breakdowns asking for at most this many groups choose their groups by counts first and merge
@@ -70,7 +71,7 @@ const LEVELS = [0.5, 0.9, 0.95, 0.99] as const;
 const TOP_GROUPS_FIRST_UP_TO = 50;
 
 /** The raw and cube column of each dimension: a fixed table, never request text. */
-const AXIS_COLUMNS: Readonly<Record<QoeAxis, string>> = {
+export const AXIS_COLUMNS: Readonly<Record<QoeAxis, string>> = {
   course: "course_id",
   country: "country",
   edge: "edge_location",
@@ -89,7 +90,8 @@ interface QoeStatement {
   readonly limit?: number;
 }
 
-function selection(query: QoeQuery, groupBy?: QoeAxis): QoeSelection {
+/** What a query involves: its filters, and the dimension it groups by. */
+export function selection(query: QoeQuery, groupBy?: QoeAxis): QoeSelection {
   return {
     filters: {
       ...(query.courseId === undefined ? {} : { course: query.courseId }),
@@ -105,7 +107,7 @@ function isoDate(value: Date): string {
 }
 
 /** The filters of a selection on raw rows or the cube (and its copies), whose columns are the same. */
-function columnFilters(filters: QoeSelection["filters"]): SqlFragment[] {
+export function columnFilters(filters: QoeSelection["filters"]): SqlFragment[] {
   return (Object.keys(AXIS_COLUMNS) as QoeAxis[]).flatMap((axis) => {
     const value = filters[axis];
     return value === undefined ? [] : [sql`${raw(AXIS_COLUMNS[axis])} = ${value}`];
@@ -113,7 +115,10 @@ function columnFilters(filters: QoeSelection["filters"]): SqlFragment[] {
 }
 
 /** The stretches of one table as a condition on its time column (`day` compares dates). */
-function within(column: "timestamp" | "hour" | "day", stretches: readonly PlanPart[]): SqlFragment {
+export function within(
+  column: "timestamp" | "hour" | "day",
+  stretches: readonly PlanPart[],
+): SqlFragment {
   const time = raw(column);
   const ranges = stretches.map((part) =>
     column === "day"
@@ -124,7 +129,7 @@ function within(column: "timestamp" | "hour" | "day", stretches: readonly PlanPa
 }
 
 /** The group key of a branch: the grouping column, or one constant group. */
-function groupKey(column: string | undefined): SqlFragment {
+export function groupKey(column: string | undefined): SqlFragment {
   return raw(column === undefined ? "'' AS group_key" : `${column} AS group_key`);
 }
 
@@ -347,7 +352,8 @@ interface QoeRow {
   readonly ttfb?: readonly unknown[];
 }
 
-function answer<T>(parts: readonly PlanPart[], exact: boolean, data: T): Answer<T> {
+/** An answer of `data` with its provenance: the parts, and whether percentiles are exact. */
+export function answer<T>(parts: readonly PlanPart[], exact: boolean, data: T): Answer<T> {
   return {
     source: answerSource(parts),
     percentiles: exact ? "exact" : "histogram",

@@ -11,13 +11,20 @@ import {
   type CourseEngagement,
   type EngagementFigures,
 } from "./engagement-queries";
+import { BufferQueries, type BufferFigures, type BufferGroup } from "./buffer-queries";
 import { QoeQueries, type QoeFigures, type QoeGroup, type RenditionShare } from "./qoe-queries";
-import type { EngagementQuery, QoeBreakdownQuery, QoeQuery } from "./requests";
+import type {
+  BufferBreakdownQuery,
+  EngagementQuery,
+  QoeBreakdownQuery,
+  QoeQuery,
+} from "./requests";
 import { ROLLUP_STATE_CACHE_MS, RollupState } from "./rollup-state";
 
 export type { Answer, AnswerPart } from "./answer";
 export type { CourseEngagement, EngagementFigures } from "./engagement-queries";
 export type { QoeFigures, QoeGroup, RenditionShare, TtfbPercentiles } from "./qoe-queries";
+export type { BufferFigures, BufferGroup, ReportedValue } from "./buffer-queries";
 
 /** Tuning of the queries. */
 export interface AnalyticsQueriesOptions {
@@ -31,6 +38,7 @@ export interface AnalyticsQueriesOptions {
 /** The API's QoE and engagement queries against one database. */
 export class AnalyticsQueries {
   private readonly qoe: QoeQueries;
+  private readonly buffer: BufferQueries;
   private readonly engagement: EngagementQueries;
 
   constructor(client: ClickHouseClient, database: string, options: AnalyticsQueriesOptions = {}) {
@@ -40,6 +48,7 @@ export class AnalyticsQueries {
       options.rollupStateCacheMs ?? ROLLUP_STATE_CACHE_MS,
     );
     this.qoe = new QoeQueries(client, database, state);
+    this.buffer = new BufferQueries(client, database, state);
     this.engagement = new EngagementQueries(client, database);
   }
 
@@ -56,6 +65,16 @@ export class AnalyticsQueries {
   /** How requests split between renditions (manifests and other files left out). */
   renditionMix(query: QoeQuery): Promise<Answer<RenditionShare[]>> {
     return this.qoe.renditionMix(query);
+  }
+
+  /** Rebuffering, startup, buffer length and measured throughput from the players' CMCD. */
+  bufferSummary(query: QoeQuery): Promise<Answer<BufferFigures>> {
+    return this.buffer.summary(query);
+  }
+
+  /** Buffer figures per course, country, edge location or rendition, most CMCD requests first. */
+  bufferBreakdown(query: BufferBreakdownQuery): Promise<Answer<BufferGroup[]>> {
+    return this.buffer.breakdown(query);
   }
 
   /** Active learners, enrolments, lessons, completions and watch time over a range. */

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { BadRequest } from "./errors";
-import { parseQuery, qoeQuery, readInstant } from "./requests";
+import {
+  bufferBreakdownQuery,
+  parseQuery,
+  qoeBreakdownQuery,
+  qoeQuery,
+  readInstant,
+} from "./requests";
 
 function parse(query: string): unknown {
   return parseQuery(qoeQuery, new URLSearchParams(query));
@@ -81,5 +87,47 @@ describe("range parameters", () => {
       from: new Date("2105-12-01T00:00:00Z"),
       to: new Date("2105-12-31T23:59:59Z"),
     });
+  });
+});
+
+describe("buffer breakdown parameters", () => {
+  const buffer = (query: string) => parseQuery(bufferBreakdownQuery, new URLSearchParams(query));
+
+  it("break down by course, country, edge location or rendition, 100 groups unless told", () => {
+    for (const by of ["course", "country", "edge", "rendition"]) {
+      expect(buffer(`from=2026-11-01&to=2026-11-02&by=${by}`)).toEqual({
+        from: new Date("2026-11-01T00:00:00Z"),
+        to: new Date("2026-11-02T00:00:00Z"),
+        by,
+        limit: 100,
+        source: "auto",
+      });
+    }
+    expect(buffer("from=2026-11-01&to=2026-11-02&by=rendition&country=AE&limit=5")).toMatchObject({
+      by: "rendition",
+      country: "AE",
+      limit: 5,
+    });
+  });
+
+  it("answer 400 naming the parameter for another dimension or an unknown parameter", () => {
+    expect(() => buffer("from=2026-11-01&to=2026-11-02&by=bitrate")).toThrow(
+      new BadRequest("by must be one of course, country, edge, rendition"),
+    );
+    expect(() => buffer("from=2026-11-01&to=2026-11-02")).toThrow(
+      new BadRequest("by must be one of course, country, edge, rendition"),
+    );
+    expect(() => buffer("from=2026-11-01&to=2026-11-02&by=course&session=x")).toThrow(
+      new BadRequest("unknown parameter session"),
+    );
+  });
+
+  it("leave the QoE breakdown's dimensions as they were", () => {
+    expect(() =>
+      parseQuery(
+        qoeBreakdownQuery,
+        new URLSearchParams("from=2026-11-01&to=2026-11-02&by=rendition"),
+      ),
+    ).toThrow(new BadRequest("by must be one of course, country, edge"));
   });
 });

@@ -24,6 +24,10 @@ export type Source = (typeof SOURCES)[number];
 export const QOE_DIMENSIONS = ["course", "country", "edge"] as const;
 export type QoeDimension = (typeof QOE_DIMENSIONS)[number];
 
+/** What buffer figures (CMCD) can be broken down by: the QoE dimensions and the rendition. */
+export const BUFFER_DIMENSIONS = [...QOE_DIMENSIONS, "rendition"] as const;
+export type BufferDimension = (typeof BUFFER_DIMENSIONS)[number];
+
 /** The first instant the API accepts. */
 export const EARLIEST_INSTANT = new Date("2000-01-01T00:00:00Z");
 /**
@@ -130,7 +134,7 @@ const limit = z
   )
   .default(100);
 
-/** `GET /v1/qoe/summary` and `/v1/qoe/renditions`. */
+/** `GET /v1/qoe/summary`, `/v1/qoe/renditions` and `/v1/qoe/buffer`. */
 export const qoeQuery = z.strictObject(
   { ...range.shape, ...filters.shape },
   { error: (issue) => unknownParameter(issue) },
@@ -142,6 +146,17 @@ export const qoeBreakdownQuery = z.strictObject(
     ...range.shape,
     ...filters.shape,
     by: z.enum(QOE_DIMENSIONS, { error: `by must be one of ${QOE_DIMENSIONS.join(", ")}` }),
+    limit,
+  },
+  { error: (issue) => unknownParameter(issue) },
+);
+
+/** `GET /v1/qoe/buffer/breakdown`. */
+export const bufferBreakdownQuery = z.strictObject(
+  {
+    ...range.shape,
+    ...filters.shape,
+    by: z.enum(BUFFER_DIMENSIONS, { error: `by must be one of ${BUFFER_DIMENSIONS.join(", ")}` }),
     limit,
   },
   { error: (issue) => unknownParameter(issue) },
@@ -166,6 +181,7 @@ function unknownParameter(issue: { code: string; keys?: readonly string[] }): st
 
 export type QoeQuery = z.output<typeof qoeQuery>;
 export type QoeBreakdownQuery = z.output<typeof qoeBreakdownQuery>;
+export type BufferBreakdownQuery = z.output<typeof bufferBreakdownQuery>;
 export type EngagementQuery = z.output<typeof engagementQuery>;
 
 /**

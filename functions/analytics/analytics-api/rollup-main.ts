@@ -1,28 +1,15 @@
 /**
  * The QoE rollup job (an hourly CronJob of the API's chart, same image): builds the closed hours
- * and days of the QoE rollups from the raw requests (../clickhouse/qoe-rollup.ts), logs what it
- * built, then exits 0, or 1 with the reason.
+ * and days of the QoE rollups (rollup-job.ts), then exits 0, or 1 with the reason.
  */
-import { randomUUID } from "node:crypto";
-import { runQoeRollup } from "../clickhouse/qoe-rollup";
-import { readQoeRollupEnvironment } from "../clickhouse/qoe-rollup-environment";
-import { log } from "../../shared/log";
 import { runJob } from "./job";
+import { QOE_ROLLUP_APPLICATION, QOE_ROLLUP_REQUEST_TIMEOUT_MS, qoeRollupWork } from "./rollup-job";
 
 runJob({
-  application: "analytics-qoe-rollup",
-  // One statement builds a whole day (the first run, every day the raw table holds).
-  requestTimeoutMs: 1_800_000,
+  application: QOE_ROLLUP_APPLICATION,
+  requestTimeoutMs: QOE_ROLLUP_REQUEST_TIMEOUT_MS,
   failureMessage: "QoE rollup failed",
   work: async (client, env) => {
-    const settings = readQoeRollupEnvironment(process.env);
-    const summary = await runQoeRollup(client, {
-      database: env.CLICKHOUSE_DATABASE,
-      now: new Date(),
-      ...settings,
-      // The staging tables are each server's own: the whole run stays on one server.
-      sessionId: `qoe-rollup-${randomUUID()}`,
-    });
-    log("info", "QoE rollups built", { ...summary });
+    await qoeRollupWork(client, env, process.env);
   },
 });

@@ -30,6 +30,8 @@ function countingQueries(release: () => Promise<void> = () => Promise.resolve())
       qoeSummary: run,
       qoeBreakdown: run,
       renditionMix: run,
+      bufferSummary: run,
+      bufferBreakdown: run,
       engagementSummary: run,
       engagementByCourse: run,
     },

@@ -14,10 +14,12 @@ import { withDeadline } from "./deadline";
 import { BadRequest, MethodNotAllowed, NotFound, retryAfterOf } from "./errors";
 import { answerFor, clickHouseErrorCode } from "./failures";
 import {
+  bufferBreakdownQuery,
   engagementQuery,
   parseQuery,
   qoeBreakdownQuery,
   qoeQuery,
+  type BufferBreakdownQuery,
   type EngagementQuery,
   type QoeBreakdownQuery,
   type QoeQuery,
@@ -31,6 +33,8 @@ export interface QueryRunner {
   qoeSummary(query: QoeQuery): Promise<unknown>;
   qoeBreakdown(query: QoeBreakdownQuery): Promise<unknown>;
   renditionMix(query: QoeQuery): Promise<unknown>;
+  bufferSummary(query: QoeQuery): Promise<unknown>;
+  bufferBreakdown(query: BufferBreakdownQuery): Promise<unknown>;
   engagementSummary(query: EngagementQuery): Promise<unknown>;
   engagementByCourse(query: EngagementQuery): Promise<unknown>;
 }
@@ -102,6 +106,10 @@ const ROUTES: Readonly<Record<string, Route>> = {
   "/v1/qoe/summary": route(qoeQuery, (queries, params) => queries.qoeSummary(params)),
   "/v1/qoe/breakdown": route(qoeBreakdownQuery, (queries, params) => queries.qoeBreakdown(params)),
   "/v1/qoe/renditions": route(qoeQuery, (queries, params) => queries.renditionMix(params)),
+  "/v1/qoe/buffer": route(qoeQuery, (queries, params) => queries.bufferSummary(params)),
+  "/v1/qoe/buffer/breakdown": route(bufferBreakdownQuery, (queries, params) =>
+    queries.bufferBreakdown(params),
+  ),
   "/v1/engagement/summary": route(engagementQuery, (queries, params) =>
     queries.engagementSummary(params),
   ),

@@ -127,7 +127,7 @@ describe("migrations on a real server", () => {
     await client.command({ query: table ?? "" });
 
     const result = await migrate(client, { database: partial });
-    expect(result.applied).toEqual([2, 3, 4, 5, 6]);
+    expect(result.applied).toEqual(MIGRATIONS.slice(1).map((migration) => migration.version));
     // Migration 6 run again in full (its ALTER sets the type it already set) changes nothing.
     const schema = await schemaOf(client, partial);
     const sixth = MIGRATIONS.find((migration) => migration.version === 6);

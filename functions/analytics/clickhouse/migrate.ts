@@ -10,13 +10,20 @@ import {
   type ServerFeatures,
   type ServerVersion,
 } from "./features";
+import { ledgerReadTable, renameTarget } from "./cluster-layout";
 import { ledgerStatements, MIGRATIONS, renderMigrations, type Migration } from "./migrations";
+import type { SchemaContext } from "./schema-context";
 
 /** What `migrate` applies to. */
 export interface MigrateOptions {
   readonly database: string;
   /** The operator's cluster name on a replicated installation. */
   readonly cluster?: string;
+  /**
+   * false: the cluster has no Keeper, so nothing is replicated or run `ON CLUSTER`, and `migrate`
+   * is run on each of its servers (see `SchemaContext.replicated`). @default true
+   */
+  readonly replicated?: boolean;
   readonly rawRetentionDays?: number;
   /** @default MIGRATIONS */
   readonly migrations?: readonly Migration[];
@@ -48,10 +55,10 @@ export async function readServerVersion(client: ClickHouseClient): Promise<Serve
 
 async function appliedVersions(
   client: ClickHouseClient,
-  database: string,
+  context: SchemaContext,
 ): Promise<Map<number, string>> {
   const result = await client.query({
-    query: `SELECT version, any(name) AS name FROM ${database}.schema_migrations GROUP BY version`,
+    query: `SELECT version, any(name) AS name FROM ${ledgerReadTable(context)} GROUP BY version`,
     format: "JSONEachRow",
   });
   const rows = await result.json<{ version: number; name: string }>();
@@ -65,10 +72,11 @@ export async function migrate(
 ): Promise<MigrateResult> {
   const serverVersion = await readServerVersion(client);
   const features = serverFeatures(serverVersion);
-  const context = {
+  const context: SchemaContext = {
     database: options.database,
     features,
     ...(options.cluster === undefined ? {} : { cluster: options.cluster }),
+    ...(options.replicated === undefined ? {} : { replicated: options.replicated }),
     ...(options.rawRetentionDays === undefined
       ? {}
       : { rawRetentionDays: options.rawRetentionDays }),
@@ -77,7 +85,7 @@ export async function migrate(
   for (const statement of ledgerStatements(context)) {
     await client.command({ query: statement });
   }
-  const done = await appliedVersions(client, options.database);
+  const done = await appliedVersions(client, context);
   const applied: number[] = [];
   const alreadyApplied: number[] = [];
   for (const migration of rendered) {
@@ -93,6 +101,7 @@ export async function migrate(
       continue;
     }
     for (const statement of migration.statements) {
+      if (await renamedAlready(client, statement)) continue;
       await client.command({ query: statement });
     }
     await client.insert({
@@ -105,4 +114,21 @@ export async function migrate(
     applied.push(migration.version);
   }
   return { serverVersion, features, applied, alreadyApplied };
+}
+
+/**
+ * Whether `statement` is a `RENAME` whose target exists on this server: done by an earlier run
+ * that stopped before its ledger row (or, on a cluster, by the DDL queue), so it is skipped.
+ */
+async function renamedAlready(client: ClickHouseClient, statement: string): Promise<boolean> {
+  const target = renameTarget(statement);
+  if (target === undefined) return false;
+  const result = await client.query({
+    // Both names are plain identifiers (renameTarget matches \w+ only); 18.16 has no query
+    // parameters.
+    query: `SELECT count() AS tables FROM system.tables WHERE database = '${target.database}' AND name = '${target.name}'`,
+    format: "JSONEachRow",
+  });
+  const [row] = await result.json<{ tables: string | number }>();
+  return Number(row?.tables ?? 0) > 0;
 }

@@ -6,21 +6,19 @@
  */
 import { ANALYTICS_ROLLUPS, stagingTable } from "../../../contracts/clickhouse-users";
 import { ANALYTICS_TABLES, LEARNING_EVENT_TYPES } from "./tables";
-import type { ServerFeatures } from "./features";
+import { distributedLayoutStatements, ledgerAcrossShardsStatements } from "./cluster-layout";
+import {
+  checkContext,
+  codec,
+  engagementViewStatement,
+  engine,
+  lowCardinality,
+  onCluster,
+  table,
+  type SchemaContext,
+} from "./schema-context";
 
-/** What a migration is rendered for. */
-export interface SchemaContext {
-  /** Database of every table. */
-  readonly database: string;
-  readonly features: ServerFeatures;
-  /**
-   * The operator's cluster name on a replicated installation: tables become
-   * `Replicated*MergeTree` with `{shard}`/`{replica}` macros and DDL runs `ON CLUSTER`.
-   */
-  readonly cluster?: string;
-  /** Days raw playback requests are kept (TTL, where the server has it). @default 400 */
-  readonly rawRetentionDays?: number;
-}
+export type { SchemaContext } from "./schema-context";
 
 /** One schema version. */
 export interface Migration {
@@ -28,54 +26,6 @@ export interface Migration {
   readonly name: string;
   /** Its statements for a context, applied in order. */
   readonly statements: (context: SchemaContext) => readonly string[];
-}
-
-const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
-
-function checkContext(context: SchemaContext): void {
-  if (!IDENTIFIER.test(context.database)) {
-    throw new Error(`database ${JSON.stringify(context.database)}: expected ${IDENTIFIER.source}`);
-  }
-  if (context.cluster !== undefined && !/^[a-z][a-z0-9-]{0,62}$/.test(context.cluster)) {
-    throw new Error(`cluster ${JSON.stringify(context.cluster)}: expected [a-z][a-z0-9-]*`);
-  }
-  const days = context.rawRetentionDays;
-  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 3650)) {
-    throw new Error(`rawRetentionDays ${days}: expected an integer from 1 to 3650`);
-  }
-}
-
-/** `ON CLUSTER '<name>'` on a replicated installation. */
-function onCluster(context: SchemaContext): string {
-  return context.cluster === undefined ? "" : ` ON CLUSTER '${context.cluster}'`;
-}
-
-/** A MergeTree-family engine, replicated on a cluster. */
-function engine(
-  context: SchemaContext,
-  table: string,
-  family: "MergeTree" | "ReplacingMergeTree" | "AggregatingMergeTree" | "SummingMergeTree",
-  parameters: readonly string[] = [],
-): string {
-  const args =
-    context.cluster === undefined
-      ? parameters
-      : [`'/clickhouse/tables/{shard}/${context.database}/${table}'`, "'{replica}'", ...parameters];
-  return `${context.cluster === undefined ? "" : "Replicated"}${family}(${args.join(", ")})`;
-}
-
-/** A low-cardinality string column type where the server supports it. */
-function lowCardinality(context: SchemaContext): string {
-  return context.features.lowCardinality ? "LowCardinality(String)" : "String";
-}
-
-/** A compression codec where the server supports codecs. */
-function codec(context: SchemaContext, spec: string): string {
-  return context.features.codecs ? ` CODEC(${spec})` : "";
-}
-
-function table(context: SchemaContext, name: string): string {
-  return `${context.database}.${name}`;
 }
 
 const EVENT_TYPE_ENUM = `Enum8(${LEARNING_EVENT_TYPES.map((type, index) => `'${type}' = ${index + 1}`).join(", ")})`;
@@ -195,19 +145,11 @@ ORDER BY (toDate(occurred_at), course_id, event_id)`,
 ENGINE = ${engine(context, "engagement_daily", "AggregatingMergeTree")}
 PARTITION BY toYYYYMM(day)
 ORDER BY (day, course_id)`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${table(context, "engagement_daily_mv")}${onCluster(context)}
-TO ${table(context, "engagement_daily")}
-AS SELECT
-  toDate(occurred_at) AS day,
-  course_id,
-  uniqExactState(user_token) AS learners,
-  sumState(toUInt64(event_type = 'enrolled')) AS enrolments,
-  sumState(toUInt64(event_type = 'lesson_started')) AS lessons_started,
-  sumState(toUInt64(event_type = 'lesson_completed')) AS lessons_completed,
-  sumState(toUInt64(event_type = 'course_completed')) AS courses_completed,
-  sumState(toUInt64(watch_seconds)) AS watched_seconds
-FROM ${table(context, ANALYTICS_TABLES.learningEvents)}
-GROUP BY day, course_id`,
+      engagementViewStatement(context, {
+        view: table(context, "engagement_daily_mv"),
+        target: table(context, "engagement_daily"),
+        source: table(context, ANALYTICS_TABLES.learningEvents),
+      }),
     ],
   },
   {
@@ -219,6 +161,16 @@ GROUP BY day, course_id`,
     version: 6,
     name: "qoe_hourly_by_place",
     statements: (context) => qoePlaceCopyStatements(context),
+  },
+  {
+    version: 7,
+    name: "playback_cmcd",
+    statements: (context) => cmcdStatements(context),
+  },
+  {
+    version: 8,
+    name: "distributed_tables",
+    statements: (context) => distributedLayoutStatements(context),
   },
 ];
 
@@ -371,6 +323,85 @@ SETTINGS index_granularity = 1024`,
   ];
 }
 
+/**
+ * The CMCD figures every QoE rollup row carries from migration 7: requests with CMCD, with buffer
+ * starvation and with startup; sums and counts of buffer length and measured throughput (for
+ * averages) and their histograms (histogram.ts buckets, for percentiles); the distinct session
+ * ids, and those among starvation requests, as `uniqExact` states (which SummingMergeTree merges
+ * as AggregatingMergeTree would, so a session seen in several rows or hours counts once).
+ */
+export const QOE_CMCD_ROLLUP_COLUMNS = [
+  "cmcd_requests UInt64",
+  "starved_requests UInt64",
+  "startup_requests UInt64",
+  "buffer_length_ms_sum UInt64",
+  "buffer_length_requests UInt64",
+  "throughput_kbps_sum UInt64",
+  "throughput_requests UInt64",
+  "sessions AggregateFunction(uniqExact, String)",
+  "starved_sessions AggregateFunction(uniqExact, String)",
+  "bufferMap Nested(bucket UInt32, requests UInt64)",
+  "throughputMap Nested(bucket UInt32, requests UInt64)",
+] as const;
+
+/**
+ * `ALTER TABLE ... ADD COLUMN` of `columns`, in one statement so a table gets all of them or none.
+ * `IF NOT EXISTS` makes it idempotent where the server has it
+ * (https://clickhouse.com/docs/reference/statements/alter/column#add-column): every server with
+ * the current feature set (20.3 and later) does, 18.16 (the test server) does not.
+ */
+function addColumns(context: SchemaContext, name: string, columns: readonly string[]): string {
+  const ifNotExists = context.features.lowCardinality ? "IF NOT EXISTS " : "";
+  return `ALTER TABLE ${table(context, name)}${onCluster(context)}
+  ${columns.map((column) => `ADD COLUMN ${ifNotExists}${column}`).join(",\n  ")}`;
+}
+
+/**
+ * Version 7: the player's Common Media Client Data on the raw requests (`cmcd` 1 when the request
+ * carried any key, each value `Nullable`, so a key the player left out is NULL rather than 0), and
+ * the CMCD figures (`QOE_CMCD_ROLLUP_COLUMNS`) on every QoE rollup and its staging twin, added in
+ * the same order so `REPLACE PARTITION` still finds identical structures. Rollup rows built before
+ * have zeros and empty states, which is what their raw rows (without CMCD) give.
+ */
+function cmcdStatements(context: SchemaContext): readonly string[] {
+  const lc = context.features.lowCardinality
+    ? "LowCardinality(Nullable(String))"
+    : "Nullable(String)";
+  const raw = [
+    "cmcd UInt8 DEFAULT 0",
+    "cmcd_encoded_bitrate_kbps Nullable(UInt32)",
+    "cmcd_buffer_length_ms Nullable(UInt32)",
+    "cmcd_buffer_starvation Nullable(UInt8)",
+    "cmcd_content_id Nullable(String)",
+    "cmcd_object_duration_ms Nullable(UInt32)",
+    "cmcd_deadline_ms Nullable(UInt32)",
+    "cmcd_measured_throughput_kbps Nullable(UInt32)",
+    `cmcd_object_type ${lc}`,
+    "cmcd_requested_max_throughput_kbps Nullable(UInt32)",
+    `cmcd_streaming_format ${lc}`,
+    "cmcd_session_id Nullable(String)",
+    `cmcd_stream_type ${lc}`,
+    "cmcd_startup Nullable(UInt8)",
+    "cmcd_top_bitrate_kbps Nullable(UInt32)",
+    "cmcd_version Nullable(UInt32)",
+  ];
+  const rollups = [
+    ANALYTICS_ROLLUPS.qoeHourly,
+    ANALYTICS_ROLLUPS.qoeHourlyByCountry,
+    ANALYTICS_ROLLUPS.qoeHourlyByEdge,
+    ANALYTICS_ROLLUPS.qoeSlicesHourly,
+    ANALYTICS_ROLLUPS.qoeSlicesDaily,
+  ];
+  return [
+    addColumns(context, ANALYTICS_TABLES.playbackRequests, raw),
+    ...rollups.flatMap((name) =>
+      [name, stagingTable(name)].map((target) =>
+        addColumns(context, target, QOE_CMCD_ROLLUP_COLUMNS),
+      ),
+    ),
+  ];
+}
+
 /** The ledger table's statements: created before any migration runs. */
 export function ledgerStatements(context: SchemaContext): readonly string[] {
   checkContext(context);
@@ -383,6 +414,7 @@ export function ledgerStatements(context: SchemaContext): readonly string[] {
 )
 ENGINE = ${engine(context, "schema_migrations", "ReplacingMergeTree", ["applied_at"])}
 ORDER BY version`,
+    ...ledgerAcrossShardsStatements(context),
   ];
 }
 

@@ -15,9 +15,49 @@ export interface TimeRange {
   readonly to: Date;
 }
 
-/** The counters and the histogram every rollup row ends with, in table order. */
+/**
+ * The counters and the histogram every rollup row ends with, in table order, then the CMCD figures
+ * (migration 7, `QOE_CMCD_ROLLUP_COLUMNS`).
+ */
 const COUNTER_COLUMNS =
-  "requests, errors, aborts, cache_hits, bytes, `ttfbMap.bucket`, `ttfbMap.requests`";
+  "requests, errors, aborts, cache_hits, bytes, `ttfbMap.bucket`, `ttfbMap.requests`, " +
+  "cmcd_requests, starved_requests, startup_requests, buffer_length_ms_sum, buffer_length_requests, " +
+  "throughput_kbps_sum, throughput_requests, sessions, starved_sessions, " +
+  "`bufferMap.bucket`, `bufferMap.requests`, `throughputMap.bucket`, `throughputMap.requests`";
+
+/**
+ * A histogram (histogram.ts buckets) of the `Nullable(UInt32)` column `column` over a group, as
+ * `sumMap`'s (buckets, counts): requests where it is NULL (no such CMCD key) are left out.
+ */
+export function cmcdHistogramSql(column: string): string {
+  const present = `isNotNull(${column})`;
+  return `sumMap(if(${present}, [${ttfbBucketSql(`assumeNotNull(${column})`)}], emptyArrayUInt32()), if(${present}, [toUInt64(1)], emptyArrayUInt64()))`;
+}
+
+/** A session id (`cmcd_session_id`) where `condition` holds and the player sent one. */
+function sessionsSql(condition = "1"): string {
+  return `uniqExactStateIf(ifNull(cmcd_session_id, ''), isNotNull(cmcd_session_id) AND ${condition})`;
+}
+
+/**
+ * The CMCD figures of raw rows, per group of the inner query of `buildHourlyStatement`, in
+ * `COUNTER_COLUMNS` order, under names the outer query folds (`CMCD_FOLDED`).
+ */
+const CMCD_RAW_SUMS = `sum(cmcd) AS cr,
+    sum(ifNull(cmcd_buffer_starvation, 0)) AS sr, sum(ifNull(cmcd_startup, 0)) AS ur,
+    sum(ifNull(cmcd_buffer_length_ms, 0)) AS bls, count(cmcd_buffer_length_ms) AS bln,
+    sum(ifNull(cmcd_measured_throughput_kbps, 0)) AS tps, count(cmcd_measured_throughput_kbps) AS tpn,
+    ${sessionsSql()} AS ss, ${sessionsSql("ifNull(cmcd_buffer_starvation, 0) = 1")} AS sss,
+    ${cmcdHistogramSql("cmcd_buffer_length_ms")} AS blm,
+    ${cmcdHistogramSql("cmcd_measured_throughput_kbps")} AS tpm`;
+
+/** The CMCD figures of several groups folded into one: counts summed, states and maps merged. */
+const CMCD_FOLDED = `sum(cr), sum(sr), sum(ur), sum(bls), sum(bln), sum(tps), sum(tpn),
+  uniqExactMergeState(ss), uniqExactMergeState(sss),
+  tupleElement(sumMap(tupleElement(blm, 1), tupleElement(blm, 2)), 1),
+  tupleElement(sumMap(tupleElement(blm, 1), tupleElement(blm, 2)), 2),
+  tupleElement(sumMap(tupleElement(tpm, 1), tupleElement(tpm, 2)), 1),
+  tupleElement(sumMap(tupleElement(tpm, 1), tupleElement(tpm, 2)), 2)`;
 
 /** The four dimensions of `qoe_hourly`, and the slice each becomes. */
 const DIMENSIONS = [
@@ -39,12 +79,14 @@ export function buildHourlyStatement(database: string, range: TimeRange): SqlFra
   return sql`INSERT INTO ${target} (hour, ${dimensions}, ${raw(COUNTER_COLUMNS)})
 SELECT hour, ${dimensions},
   sum(n), sum(e), sum(a), sum(c), sum(b),
-  groupArrayIf(bucket, answered), groupArrayIf(n, answered)
+  groupArrayIf(bucket, answered), groupArrayIf(n, answered),
+  ${raw(CMCD_FOLDED)}
 FROM (
   SELECT toStartOfHour(timestamp) AS hour, ${dimensions},
     aborted = 0 AS answered,
     if(aborted = 0, ${raw(ttfbBucketSql("ttfb_ms"))}, toUInt32(0)) AS bucket,
-    count() AS n, sum(is_error) AS e, sum(aborted) AS a, sum(cache_hit) AS c, sum(bytes) AS b
+    count() AS n, sum(is_error) AS e, sum(aborted) AS a, sum(cache_hit) AS c, sum(bytes) AS b,
+    ${raw(CMCD_RAW_SUMS)}
   FROM ${source}
   WHERE timestamp >= ${range.from} AND timestamp < ${range.to}
   GROUP BY hour, ${dimensions}, answered, bucket
@@ -80,9 +122,19 @@ WHERE hour >= ${range.from} AND hour < ${range.to}`;
  */
 const SUMS = raw(
   "sum(requests) AS r, sum(errors) AS e, sum(aborts) AS a, sum(cache_hits) AS c, sum(bytes) AS b, " +
-    "sumMap(`ttfbMap.bucket`, `ttfbMap.requests`) AS histogram",
+    "sumMap(`ttfbMap.bucket`, `ttfbMap.requests`) AS histogram, " +
+    "sum(cmcd_requests) AS cr, sum(starved_requests) AS sr, sum(startup_requests) AS ur, " +
+    "sum(buffer_length_ms_sum) AS bls, sum(buffer_length_requests) AS bln, " +
+    "sum(throughput_kbps_sum) AS tps, sum(throughput_requests) AS tpn, " +
+    "uniqExactMergeState(sessions) AS ss, uniqExactMergeState(starved_sessions) AS sss, " +
+    "sumMap(`bufferMap.bucket`, `bufferMap.requests`) AS blm, " +
+    "sumMap(`throughputMap.bucket`, `throughputMap.requests`) AS tpm",
 );
-const SUMMED = raw("r, e, a, c, b, tupleElement(histogram, 1), tupleElement(histogram, 2)");
+const SUMMED = raw(
+  "r, e, a, c, b, tupleElement(histogram, 1), tupleElement(histogram, 2), " +
+    "cr, sr, ur, bls, bln, tps, tpn, ss, sss, " +
+    "tupleElement(blm, 1), tupleElement(blm, 2), tupleElement(tpm, 1), tupleElement(tpm, 2)",
+);
 
 /**
  * Fills the staging table of `qoe_slices_hourly` with the hours of `range` from the staging table

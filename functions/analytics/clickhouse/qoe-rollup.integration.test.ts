@@ -58,7 +58,9 @@ beforeAll(async () => {
   expect(v4.applied).toEqual([1, 2, 3, 4]);
   await insertRaw(rows);
   const v5 = await migrate(client, { database });
-  expect(v5.applied).toEqual([5, 6]);
+  expect(v5.applied).toEqual(
+    MIGRATIONS.filter((migration) => migration.version > 4).map((migration) => migration.version),
+  );
 });
 
 afterAll(async () => {

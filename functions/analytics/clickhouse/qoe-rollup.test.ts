@@ -209,9 +209,16 @@ describe("the rollup job's statements", () => {
   };
 
   it("copy the hours of the range from the cube's staging table into a copy's", () => {
+    // Migration 7's CMCD figures, in table order.
+    const CMCD_COLUMNS =
+      "cmcd_requests, starved_requests, startup_requests, buffer_length_ms_sum, buffer_length_requests, " +
+      "throughput_kbps_sum, throughput_requests, sessions, starved_sessions, " +
+      "`bufferMap.bucket`, `bufferMap.requests`, `throughputMap.bucket`, `throughputMap.requests`";
     expect(buildPlaceCopyStatement("analytics", "qoe_hourly_by_edge", range).text).toBe(
-      "INSERT INTO `analytics`.`qoe_hourly_by_edge_staging` (hour, course_id, country, edge_location, rendition, requests, errors, aborts, cache_hits, bytes, `ttfbMap.bucket`, `ttfbMap.requests`)\n" +
-        "SELECT hour, course_id, country, edge_location, rendition, requests, errors, aborts, cache_hits, bytes, `ttfbMap.bucket`, `ttfbMap.requests`\n" +
+      "INSERT INTO `analytics`.`qoe_hourly_by_edge_staging` (hour, course_id, country, edge_location, rendition, requests, errors, aborts, cache_hits, bytes, `ttfbMap.bucket`, `ttfbMap.requests`, " +
+        `${CMCD_COLUMNS})\n` +
+        "SELECT hour, course_id, country, edge_location, rendition, requests, errors, aborts, cache_hits, bytes, `ttfbMap.bucket`, `ttfbMap.requests`, " +
+        `${CMCD_COLUMNS}\n` +
         "FROM `analytics`.`qoe_hourly_staging`\n" +
         "WHERE hour >= toDateTime('2026-12-01 00:00:00', 'UTC') AND hour < toDateTime('2026-12-01 05:00:00', 'UTC')",
     );

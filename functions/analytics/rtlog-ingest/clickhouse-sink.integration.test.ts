@@ -10,7 +10,7 @@ import {
 } from "../../../test/clickhouse/database";
 import { formatDateTime } from "../clickhouse/bind";
 import { migrate } from "../clickhouse/migrate";
-import type { PlaybackRow } from "../clickhouse/tables";
+import { PLAYBACK_CMCD_COLUMNS, type PlaybackRow } from "../clickhouse/tables";
 import {
   ClickHouseSink,
   createClickHouseConnection,
@@ -19,7 +19,14 @@ import {
 } from "./clickhouse-sink";
 import { ingestBatch, type IngestDeps } from "./core";
 import { FakeDeadLetterStore } from "./test-support";
-import { EXPECTED_ROW, kinesisRecord, lineRecord } from "./fixtures/events";
+import {
+  CMCD_VALUES,
+  EXPECTED_CMCD,
+  EXPECTED_ROW,
+  kinesisRecord,
+  lineRecord,
+  requestId,
+} from "./fixtures/events";
 
 /** The row's columns (the table adds `ingested_at`). */
 const COLUMNS = Object.keys(EXPECTED_ROW);
@@ -281,5 +288,49 @@ FROM ${database}.playback_requests WHERE request_id LIKE 'exact-%'`),
     // The retry rewrote the same dead-letter object rather than adding a second one.
     expect(deadLetters.puts).toHaveLength(2);
     expect([...deadLetters.objects.values()].map((records) => records.length)).toEqual([5]);
+  });
+
+  it("stores a real-format line's CMCD values, NULL for each key the player left out", async () => {
+    const deps: IngestDeps = { sink, deadLetters: new FakeDeadLetterStore() };
+    const withCmcd = lineRecord(900, {
+      ...CMCD_VALUES,
+      "x-edge-request-id": requestId(900),
+      "cmcd-buffer-length": "0",
+      "cmcd-startup": "true",
+    });
+    const without = lineRecord(901, { "x-edge-request-id": requestId(901) });
+    expect((await ingestBatch([withCmcd, without], deps)).counts).toMatchObject({ inserted: 2 });
+    const result = await admin.query({
+      query: `SELECT request_id, cmcd, cmcd_encoded_bitrate_kbps, cmcd_buffer_length_ms,
+        cmcd_buffer_starvation, cmcd_content_id, cmcd_object_duration_ms, cmcd_deadline_ms,
+        cmcd_measured_throughput_kbps, cmcd_object_type, cmcd_requested_max_throughput_kbps,
+        cmcd_streaming_format, cmcd_session_id, cmcd_stream_type, cmcd_startup,
+        cmcd_top_bitrate_kbps, cmcd_version
+        FROM ${database}.playback_requests WHERE request_id IN ('${requestId(900)}', '${requestId(901)}')
+        ORDER BY request_id`,
+      format: "JSONEachRow",
+    });
+    const [sent, none] = await result.json<Record<string, unknown>>();
+    expect(sent).toEqual({
+      request_id: requestId(900),
+      cmcd: 1,
+      cmcd_encoded_bitrate_kbps: 3000,
+      cmcd_buffer_length_ms: 0,
+      cmcd_buffer_starvation: 1,
+      cmcd_content_id: EXPECTED_CMCD.cmcd_content_id,
+      cmcd_object_duration_ms: 4004,
+      cmcd_deadline_ms: 1000,
+      cmcd_measured_throughput_kbps: 18700,
+      cmcd_object_type: "v",
+      cmcd_requested_max_throughput_kbps: 15000,
+      cmcd_streaming_format: "h",
+      cmcd_session_id: EXPECTED_CMCD.cmcd_session_id,
+      cmcd_stream_type: "v",
+      cmcd_startup: 1,
+      cmcd_top_bitrate_kbps: 6000,
+      cmcd_version: 1,
+    });
+    expect(none).toMatchObject({ request_id: requestId(901), cmcd: 0 });
+    for (const column of PLAYBACK_CMCD_COLUMNS) expect(none?.[column]).toBeNull();
   });
 });

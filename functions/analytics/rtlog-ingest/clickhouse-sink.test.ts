@@ -18,7 +18,9 @@ import {
   PASSWORD,
   rejection,
 } from "./test-support";
-import { EXPECTED_ROW, requestId } from "./fixtures/events";
+import { parseLogLine } from "./parse";
+import { CMCD_VALUES, EXPECTED_CMCD, EXPECTED_ROW, logLine, requestId } from "./fixtures/events";
+import { PLAYBACK_CMCD_COLUMNS } from "../clickhouse/tables";
 
 const FROM = "2020-10-14 03:38:20";
 const TO = "2020-10-14 03:39:50";
@@ -59,7 +61,14 @@ describe("ClickHouseSink", () => {
         "request_id String, timestamp DateTime, timestamp_ms UInt16, course_id String, video_id String, " +
         "rendition String, protocol String, edge_location String, country String, status UInt16, " +
         "ttfb_ms UInt32, time_taken_ms UInt32, bytes UInt64, result_type String, " +
-        "detailed_result_type String, cache_hit UInt8, is_error UInt8, aborted UInt8, ingested_at DateTime",
+        "detailed_result_type String, cache_hit UInt8, is_error UInt8, aborted UInt8, ingested_at DateTime, " +
+        "cmcd UInt8, cmcd_encoded_bitrate_kbps Nullable(UInt32), cmcd_buffer_length_ms Nullable(UInt32), " +
+        "cmcd_buffer_starvation Nullable(UInt8), cmcd_content_id Nullable(String), " +
+        "cmcd_object_duration_ms Nullable(UInt32), cmcd_deadline_ms Nullable(UInt32), " +
+        "cmcd_measured_throughput_kbps Nullable(UInt32), cmcd_object_type Nullable(String), " +
+        "cmcd_requested_max_throughput_kbps Nullable(UInt32), cmcd_streaming_format Nullable(String), " +
+        "cmcd_session_id Nullable(String), cmcd_stream_type Nullable(String), cmcd_startup Nullable(UInt8), " +
+        "cmcd_top_bitrate_kbps Nullable(UInt32), cmcd_version Nullable(UInt32)",
       batch_rows_format: "TabSeparated",
     });
     expect(insert?.contentType).toMatch(/^multipart\/form-data; boundary=rtlog-[0-9a-f-]{36}$/);
@@ -105,6 +114,46 @@ describe("ClickHouseSink", () => {
     );
     const [line] = client.statements[1]?.body.split("\r\n\r\n")[1]?.split("\n") ?? [];
     expect(line?.split("\t")).toHaveLength(Object.keys(WRITTEN_COLUMNS).length);
+  });
+
+  it("writes a parsed row's CMCD values, flagging the row, and NULL for each key not sent", async () => {
+    const parsed = parseLogLine(logLine(CMCD_VALUES));
+    if (parsed.kind !== "row") throw new Error(parsed.reason);
+    const client = new FakeClickHouse();
+    const without = { ...EXPECTED_ROW, request_id: requestId(2) };
+    const zeros = {
+      ...EXPECTED_ROW,
+      request_id: requestId(3),
+      cmcd_buffer_length_ms: 0,
+      cmcd_buffer_starvation: false,
+    };
+    await sink(client).insertNew([parsed.row, without, zeros], FROM, TO);
+    const [sent, none, zero] = client.statements[1]?.tables.batch_rows ?? [];
+    expect(sent).toMatchObject({
+      cmcd: "1",
+      cmcd_encoded_bitrate_kbps: "3000",
+      cmcd_buffer_length_ms: "1200",
+      cmcd_buffer_starvation: "1",
+      cmcd_content_id: EXPECTED_CMCD.cmcd_content_id,
+      cmcd_session_id: EXPECTED_CMCD.cmcd_session_id,
+      cmcd_object_type: "v",
+      cmcd_startup: "\\N",
+      cmcd_version: "1",
+    });
+    expect(none).toMatchObject({ cmcd: "0", cmcd_buffer_length_ms: "\\N" });
+    for (const column of PLAYBACK_CMCD_COLUMNS) expect(none?.[column]).toBe("\\N");
+    // 0 and false are values the player sent, not absence.
+    expect(zero).toMatchObject({
+      cmcd: "1",
+      cmcd_buffer_length_ms: "0",
+      cmcd_buffer_starvation: "0",
+      cmcd_session_id: "\\N",
+    });
+    expect(client.rows).toEqual(
+      [parsed.row, without, zeros].map((row) => ({ ...row, ingested_at: "2020-10-14 03:40:01" })),
+    );
+    expect(client.rows[0]).toMatchObject({ ...EXPECTED_ROW, ...EXPECTED_CMCD });
+    expect(client.rows[1]?.cmcd_buffer_starvation).toBeUndefined();
   });
 
   it("never writes a request id into the SQL", async () => {

@@ -12,7 +12,12 @@ import {
   type ClickHouseClientConfigOptions,
 } from "@clickhouse/client";
 import { formatDateTime, identifier, join, sql, type SqlFragment } from "../clickhouse/bind";
-import { ANALYTICS_TABLES, type PlaybackRow } from "../clickhouse/tables";
+import {
+  ANALYTICS_TABLES,
+  PLAYBACK_CMCD_COLUMNS,
+  sentCmcd,
+  type PlaybackRow,
+} from "../clickhouse/tables";
 import type { PlaybackSink, WriteCounts } from "./core";
 import { externalDataRequest, tabSeparatedField, type ExternalTable } from "./external-data";
 import { UnexpectedCountError } from "./errors";
@@ -25,8 +30,9 @@ export const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
  * The columns written, with their types in the external table, in the order sent. Every column of
- * the table is named, `ingested_at` included: 18.16 fills a column a text format omits with 0
- * rather than its DEFAULT.
+ * the table is named, `ingested_at` and `cmcd` included: 18.16 fills a column a text format omits
+ * with 0 rather than its DEFAULT. The CMCD values are `Nullable`: `\N` where the player sent no
+ * such key (migration 7).
  */
 export const WRITTEN_COLUMNS = {
   request_id: "String",
@@ -48,7 +54,23 @@ export const WRITTEN_COLUMNS = {
   is_error: "UInt8",
   aborted: "UInt8",
   ingested_at: "DateTime",
-} as const satisfies Record<keyof PlaybackRow | "ingested_at", string>;
+  cmcd: "UInt8",
+  cmcd_encoded_bitrate_kbps: "Nullable(UInt32)",
+  cmcd_buffer_length_ms: "Nullable(UInt32)",
+  cmcd_buffer_starvation: "Nullable(UInt8)",
+  cmcd_content_id: "Nullable(String)",
+  cmcd_object_duration_ms: "Nullable(UInt32)",
+  cmcd_deadline_ms: "Nullable(UInt32)",
+  cmcd_measured_throughput_kbps: "Nullable(UInt32)",
+  cmcd_object_type: "Nullable(String)",
+  cmcd_requested_max_throughput_kbps: "Nullable(UInt32)",
+  cmcd_streaming_format: "Nullable(String)",
+  cmcd_session_id: "Nullable(String)",
+  cmcd_stream_type: "Nullable(String)",
+  cmcd_startup: "Nullable(UInt8)",
+  cmcd_top_bitrate_kbps: "Nullable(UInt32)",
+  cmcd_version: "Nullable(UInt32)",
+} as const satisfies Record<keyof PlaybackRow | "ingested_at" | "cmcd", string>;
 
 /** The external table of a write: the batch's rows. */
 export const ROWS_TABLE = "batch_rows";
@@ -173,7 +195,8 @@ const COLUMN_NAMES = Object.keys(WRITTEN_COLUMNS) as (keyof typeof WRITTEN_COLUM
 /**
  * The rows as TabSeparated lines in `WRITTEN_COLUMNS` order, each with `ingestedAt`. Written out
  * field by field rather than looped over the column names: this runs for every row of every batch,
- * and the loop took twice as long (the tests check the order against `WRITTEN_COLUMNS`).
+ * and the loop took twice as long (the tests check the order against `WRITTEN_COLUMNS`). A row
+ * without CMCD (most players send none) ends with a constant text.
  */
 function tabSeparatedRows(rows: readonly PlaybackRow[], ingestedAt: string): string {
   const f = tabSeparatedField;
@@ -184,9 +207,27 @@ function tabSeparatedRows(rows: readonly PlaybackRow[], ingestedAt: string): str
       `${f(r.video_id)}\t${f(r.rendition)}\t${f(r.protocol)}\t${f(r.edge_location)}\t` +
       `${f(r.country)}\t${f(r.status)}\t${f(r.ttfb_ms)}\t${f(r.time_taken_ms)}\t${f(r.bytes)}\t` +
       `${f(r.result_type)}\t${f(r.detailed_result_type)}\t${f(r.cache_hit)}\t${f(r.is_error)}\t` +
-      `${f(r.aborted)}\t${ingestedAt}\n`;
+      `${f(r.aborted)}\t${ingestedAt}\t${sentCmcd(r) ? cmcdFields(r) : NO_CMCD_FIELDS}\n`;
   }
   return text;
+}
+
+/** TabSeparated NULL. */
+const NULL = "\\N";
+
+/** The `cmcd` flag and CMCD values of a row that has none: 0 and NULLs. */
+const NO_CMCD_FIELDS = ["0", ...PLAYBACK_CMCD_COLUMNS.map(() => NULL)].join("\t");
+
+/** A CMCD value as a TabSeparated field: `\N` when absent, 1 or 0 for a flag. */
+function cmcdField(value: string | number | boolean | undefined): string {
+  if (value === undefined) return NULL;
+  if (typeof value === "boolean") return value ? "1" : "0";
+  return tabSeparatedField(value);
+}
+
+/** The `cmcd` flag (1) and the CMCD values of a row that has some, in `WRITTEN_COLUMNS` order. */
+function cmcdFields(r: PlaybackRow): string {
+  return ["1", ...PLAYBACK_CMCD_COLUMNS.map((column) => cmcdField(r[column]))].join("\t");
 }
 
 /** Where and as whom to connect. */

@@ -3,6 +3,8 @@ import { ingestBatch, shardOf, type DeadLetter, type IngestDeps } from "./core";
 import { DEAD_LETTER_PREFIX, FakeDeadLetterStore, FakeSink, awsError } from "./test-support";
 import {
   ARRIVAL,
+  CMCD_VALUES,
+  EXPECTED_CMCD,
   EXPECTED_ROW,
   SHARD,
   STREAM_ARN,
@@ -108,6 +110,30 @@ describe("ingestBatch", () => {
     expect(result.deadLetterKey).toBe(
       `${DEAD_LETTER_PREFIX}2020/10/14/${SHARD}-${sequenceNumber(3)}-${sequenceNumber(5)}.jsonl`,
     );
+  });
+
+  it("keeps a line with a bad CMCD value as a dead letter naming the field, and writes CMCD rows", async () => {
+    const deps = fakes();
+    const records = [
+      lineRecord(1, { ...CMCD_VALUES, "x-edge-request-id": requestId(1) }),
+      lineRecord(2, {
+        ...CMCD_VALUES,
+        "x-edge-request-id": requestId(2),
+        "cmcd-buffer-length": "1.5",
+      }),
+      lineRecord(3, { "x-edge-request-id": requestId(3) }),
+    ];
+    const result = await ingestBatch(records, deps);
+    const reason = "cmcd-buffer-length: expected - or an integer from 0 to 4294967295";
+    expect(result.counts).toEqual({ received: 3, inserted: 2, duplicates: 0, malformed: 1 });
+    expect(result.malformedReasons).toEqual({ [reason]: 1 });
+    expect(deps.deadLetters.puts).toEqual([
+      [expect.objectContaining({ sequenceNumber: sequenceNumber(2), reason })],
+    ]);
+    expect(deps.sink.writes[0]?.rows).toEqual([
+      { ...EXPECTED_ROW, ...EXPECTED_CMCD, cmcd_startup: undefined, request_id: requestId(1) },
+      expect.objectContaining({ request_id: requestId(3), cmcd_session_id: undefined }),
+    ]);
   });
 
   it("writes dead letters before touching the table", async () => {

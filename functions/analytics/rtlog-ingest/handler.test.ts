@@ -191,7 +191,7 @@ describe("handler", () => {
     expect(JSON.parse(bodyText(putInputs()[0]))).toMatchObject({
       sequenceNumber: sequenceNumber(4),
       shardId: `${STREAM_ARN}/${SHARD}`,
-      reason: `fields: expected 21 tab-separated values, got 1`,
+      reason: `fields: expected 36 tab-separated values, got 1`,
       data: Buffer.from("GET /secret-path HTTP/1.1").toString("base64"),
     });
   });
@@ -210,7 +210,7 @@ describe("handler", () => {
       inserted: 2,
       duplicates: 1,
       malformed: 1,
-      malformedReasons: { "fields: expected 21 tab-separated values, got 1": 1 },
+      malformedReasons: { "fields: expected 36 tab-separated values, got 1": 1 },
       deadLetterKey: expect.stringMatching(/^dead-letter\/rtlog\/2020\/10\/14\//) as unknown,
       retried: false,
     });

@@ -173,6 +173,20 @@ const text = fc.oneof(
   visible(0, 20),
 );
 
+/** CMCD integers: absent, small, around the UInt32 bound, leading zeros. */
+const cmcdInteger = fc.oneof(
+  { weight: 3, arbitrary: fc.constant("-") },
+  fc.integer({ min: 0, max: 100_000 }).map(String),
+  fc.constantFrom("0", "0000000001", "4294967295"),
+);
+const cmcdBoolean = fc.constantFrom("-", "-", "true", "false", "1", "0");
+const cmcdToken = (tokens: readonly string[]) => fc.constantFrom("-", "-", ...tokens);
+const cmcdId = fc.oneof(
+  { weight: 2, arbitrary: fc.constant("-") },
+  fc.uuid(),
+  visible(1, 64).filter((id) => id !== "-"),
+);
+
 /** A line CloudFront could write: every value of the right shape, most of them realistic. */
 const goodValues = fc.record({
   timestamp,
@@ -200,12 +214,28 @@ const goodValues = fc.record({
   "x-edge-detailed-result-type": text,
   "c-country": fc.oneof(fc.constant("-"), fc.stringMatching(/^[A-Z]{2}$/)),
   "cache-behavior-path-pattern": fc.constant("/courses/*"),
+  "cmcd-encoded-bitrate": cmcdInteger,
+  "cmcd-buffer-length": cmcdInteger,
+  "cmcd-buffer-starvation": cmcdBoolean,
+  "cmcd-content-id": cmcdId,
+  "cmcd-object-duration": cmcdInteger,
+  "cmcd-deadline": cmcdInteger,
+  "cmcd-measured-throughput": cmcdInteger,
+  "cmcd-object-type": cmcdToken(["m", "a", "v", "av", "i", "c", "tt", "k", "o"]),
+  "cmcd-requested-maximum-throughput": cmcdInteger,
+  "cmcd-streaming-format": cmcdToken(["h", "d", "s", "o"]),
+  "cmcd-session-id": cmcdId,
+  "cmcd-stream-type": cmcdToken(["v", "l"]),
+  "cmcd-startup": cmcdBoolean,
+  "cmcd-top-bitrate": cmcdInteger,
+  "cmcd-version": fc.constantFrom("-", "1", "2"),
 });
 
 /** A value of another field, or broken the ways a value goes wrong. */
 const otherValue = fc.oneof(
   fc.constantFrom("-", "", " ", "0", "000", "-1", "+1", "1e3", "1.", ".5", "1,5", "NaN", "2O0"),
   fc.constantFrom("9007199254740991", "9007199254740992", "99999999999999999999"),
+  fc.constantFrom("true", "false", "True", "TRUE", "1", "bs", "4294967296", "04294967295", "-0"),
   fc.constantFrom("ae", "ARE", "A1", "A".repeat(129), "Hït", "a b", "Ｈｉｔ", "\u0000", "\u007f"),
   fc.constantFrom("a\nb", "a\rb", "\n", "\r\n", "\ud800"),
   digits(0, 24),
@@ -236,9 +266,14 @@ const realisticLine = fc
       fc.constantFrom("drop", "add", "twice", "empty"),
     ),
     ending,
+    // Half the lines from players that send no CMCD: every CMCD value `-`, as most lines are.
+    fc.boolean(),
   )
-  .map(([values, breaks, shape, end]) => {
+  .map(([values, breaks, shape, end, noCmcd]) => {
     const broken: Record<PlaybackLogField, string> = { ...values };
+    if (noCmcd) {
+      for (const field of PLAYBACK_LOG_FIELDS) if (field.startsWith("cmcd-")) broken[field] = "-";
+    }
     for (const [field, value] of breaks) broken[field] = value;
     const fields = PLAYBACK_LOG_FIELDS.map((field) => broken[field]);
     switch (shape) {

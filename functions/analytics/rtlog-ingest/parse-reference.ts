@@ -1,8 +1,8 @@
 /**
  * The previous implementation of `parse.ts` (split, regular expressions, `Date`), kept unchanged
- * but for the request-time bound as the oracle of `parse-differential.test.ts`: the single-pass
- * parser must give the same rows and the same malformed reasons for every input. Test-only; the
- * function imports `parse.ts`.
+ * but for the request-time bound and the CMCD values (read last, by regular expressions) as the
+ * oracle of `parse-differential.test.ts`: the single-pass parser must give the same rows and the
+ * same malformed reasons for every input. Test-only; the function imports `parse.ts`.
  *
  * A line holds the values of `PLAYBACK_LOG_FIELDS`, in that order, separated by tabs; `-` marks
  * a missing value. Anything that does not fit is a `Malformed` result whose reason names the field
@@ -10,7 +10,8 @@
  */
 import { COURSE_ID_PATTERN, VIDEO_ID_PATTERN } from "../../../contracts/ids";
 import { PLAYBACK_LOG_FIELDS, type PlaybackLogField } from "../../../contracts/playback-logs";
-import type { PlaybackProtocol, PlaybackRow } from "../clickhouse/tables";
+import type { PlaybackProtocol } from "../clickhouse/tables";
+import type { ParsedRow } from "./parse";
 
 /** Longest line accepted, in bytes (UTF-8). CloudFront's lines for these fields are far shorter. */
 export const MAX_LINE_BYTES = 64 * 1024;
@@ -30,7 +31,7 @@ export const CACHE_HIT_RESULT_TYPES: ReadonlySet<string> = new Set([
 /** A line turned into a row. */
 export interface Parsed {
   readonly kind: "row";
-  readonly row: PlaybackRow;
+  readonly row: ParsedRow;
 }
 
 /** A record that cannot become a row; `reason` names the field (`sc-status: expected ...`). */
@@ -49,6 +50,8 @@ const DECIMAL_SECONDS = /^(\d{1,9})(?:\.(\d{1,9}))?$/;
 const STATUS = /^\d{3}$/;
 const UNSIGNED = /^\d{1,16}$/;
 const COUNTRY = /^[A-Z]{2}$/;
+/** A CMCD integer: at most ten digits (and at most `MAX_UINT32`). */
+const CMCD_INTEGER = /^\d{1,10}$/;
 /** Visible ASCII: no spaces, no control characters. */
 const VISIBLE_ASCII = /^[\x21-\x7e]*$/;
 /** Canonical padded base64, as Kinesis delivers record data. */
@@ -134,7 +137,7 @@ function splitFields(line: string): Fields {
   return fields as Fields;
 }
 
-function toRow(fields: Fields): PlaybackRow {
+function toRow(fields: Fields): ParsedRow {
   const { timestamp, timestampMs } = parseTimestamp(fields.timestamp);
   const statusText = fields["sc-status"];
   if (!STATUS.test(statusText)) throw new FieldError("sc-status: expected three digits");
@@ -174,7 +177,50 @@ function toRow(fields: Fields): PlaybackRow {
         : 0,
     is_error: status >= 500 && status <= 599 ? 1 : 0,
     aborted: aborted ? 1 : 0,
+    cmcd_encoded_bitrate_kbps: cmcdInteger(fields, "cmcd-encoded-bitrate"),
+    cmcd_buffer_length_ms: cmcdInteger(fields, "cmcd-buffer-length"),
+    cmcd_buffer_starvation: cmcdBoolean(fields, "cmcd-buffer-starvation"),
+    cmcd_content_id: cmcdText(fields, "cmcd-content-id"),
+    cmcd_object_duration_ms: cmcdInteger(fields, "cmcd-object-duration"),
+    cmcd_deadline_ms: cmcdInteger(fields, "cmcd-deadline"),
+    cmcd_measured_throughput_kbps: cmcdInteger(fields, "cmcd-measured-throughput"),
+    cmcd_object_type: cmcdText(fields, "cmcd-object-type"),
+    cmcd_requested_max_throughput_kbps: cmcdInteger(fields, "cmcd-requested-maximum-throughput"),
+    cmcd_streaming_format: cmcdText(fields, "cmcd-streaming-format"),
+    cmcd_session_id: cmcdText(fields, "cmcd-session-id"),
+    cmcd_stream_type: cmcdText(fields, "cmcd-stream-type"),
+    cmcd_startup: cmcdBoolean(fields, "cmcd-startup"),
+    cmcd_top_bitrate_kbps: cmcdInteger(fields, "cmcd-top-bitrate"),
+    cmcd_version: cmcdInteger(fields, "cmcd-version"),
   };
+}
+
+function cmcdInteger(fields: Fields, field: PlaybackLogField): number | undefined {
+  const value = fields[field];
+  if (value === "-") return undefined;
+  if (!CMCD_INTEGER.test(value) || Number(value) > MAX_UINT32) {
+    throw new FieldError(`${field}: expected - or an integer from 0 to ${MAX_UINT32}`);
+  }
+  return Number(value);
+}
+
+function cmcdBoolean(fields: Fields, field: PlaybackLogField): boolean | undefined {
+  const value = fields[field];
+  if (value === "-") return undefined;
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0") return false;
+  throw new FieldError(`${field}: expected -, true, false, 1 or 0`);
+}
+
+function cmcdText(fields: Fields, field: PlaybackLogField): string | undefined {
+  const value = fields[field];
+  if (value === "-") return undefined;
+  if (value === "" || value.length > MAX_TEXT_LENGTH || !VISIBLE_ASCII.test(value)) {
+    throw new FieldError(
+      `${field}: expected - or 1 to ${MAX_TEXT_LENGTH} visible ASCII characters`,
+    );
+  }
+  return value;
 }
 
 /** `1602646738.145` -> `2020-10-14 03:38:58` and 145, from the digits (no float arithmetic). */

@@ -1,5 +1,6 @@
 /**
- * CloudFront real-time log lines of the video distributions -> `playback_requests` rows (pure).
+ * CloudFront real-time log lines of the video distributions -> `playback_requests` rows (pure),
+ * CMCD values included (`PlaybackCmcd`, undefined where the player sent none).
  *
  * A line holds the values of `PLAYBACK_LOG_FIELDS`, in that order, separated by tabs; `-` marks
  * a missing value. Anything that does not fit is a `Malformed` result whose reason names the field
@@ -14,7 +15,7 @@
  */
 import { COURSE_ID_PATTERN, VIDEO_ID_PATTERN } from "../../../contracts/ids";
 import { PLAYBACK_LOG_FIELDS } from "../../../contracts/playback-logs";
-import type { PlaybackRow } from "../clickhouse/tables";
+import type { PlaybackCmcdColumns, PlaybackRow } from "../clickhouse/tables";
 import { pathParts, type PathParts } from "./parse-path";
 import { dateTimeText } from "./parse-time";
 
@@ -33,10 +34,16 @@ export const CACHE_HIT_RESULT_TYPES: ReadonlySet<string> = new Set([
   "OriginShieldHit",
 ]);
 
+/** The CMCD values of a request, each undefined when the player sent none (`-`). */
+export type PlaybackCmcd = PlaybackCmcdColumns;
+
+/** What a line gives: the row with the request's CMCD values. */
+export type ParsedRow = PlaybackRow;
+
 /** A line turned into a row. */
 export interface Parsed {
   readonly kind: "row";
-  readonly row: PlaybackRow;
+  readonly row: ParsedRow;
 }
 
 /** A record that cannot become a row; `reason` names the field (`sc-status: expected ...`). */
@@ -78,12 +85,34 @@ const RESPONSE_RESULT_TYPE = PLAYBACK_LOG_FIELDS.indexOf("x-edge-response-result
 const RESULT_TYPE = PLAYBACK_LOG_FIELDS.indexOf("x-edge-result-type");
 const DETAILED_RESULT_TYPE = PLAYBACK_LOG_FIELDS.indexOf("x-edge-detailed-result-type");
 const C_COUNTRY = PLAYBACK_LOG_FIELDS.indexOf("c-country");
+const CMCD_ENCODED_BITRATE = PLAYBACK_LOG_FIELDS.indexOf("cmcd-encoded-bitrate");
+const CMCD_BUFFER_LENGTH = PLAYBACK_LOG_FIELDS.indexOf("cmcd-buffer-length");
+const CMCD_BUFFER_STARVATION = PLAYBACK_LOG_FIELDS.indexOf("cmcd-buffer-starvation");
+const CMCD_CONTENT_ID = PLAYBACK_LOG_FIELDS.indexOf("cmcd-content-id");
+const CMCD_OBJECT_DURATION = PLAYBACK_LOG_FIELDS.indexOf("cmcd-object-duration");
+const CMCD_DEADLINE = PLAYBACK_LOG_FIELDS.indexOf("cmcd-deadline");
+const CMCD_MEASURED_THROUGHPUT = PLAYBACK_LOG_FIELDS.indexOf("cmcd-measured-throughput");
+const CMCD_OBJECT_TYPE = PLAYBACK_LOG_FIELDS.indexOf("cmcd-object-type");
+const CMCD_REQUESTED_MAX_THROUGHPUT = PLAYBACK_LOG_FIELDS.indexOf(
+  "cmcd-requested-maximum-throughput",
+);
+const CMCD_STREAMING_FORMAT = PLAYBACK_LOG_FIELDS.indexOf("cmcd-streaming-format");
+const CMCD_SESSION_ID = PLAYBACK_LOG_FIELDS.indexOf("cmcd-session-id");
+const CMCD_STREAM_TYPE = PLAYBACK_LOG_FIELDS.indexOf("cmcd-stream-type");
+const CMCD_STARTUP = PLAYBACK_LOG_FIELDS.indexOf("cmcd-startup");
+const CMCD_TOP_BITRATE = PLAYBACK_LOG_FIELDS.indexOf("cmcd-top-bitrate");
+const CMCD_VERSION = PLAYBACK_LOG_FIELDS.indexOf("cmcd-version");
+/** The CMCD values of a line from a player that sends none: every one `-`, tab-separated. */
+const NO_CMCD_TEXT = PLAYBACK_LOG_FIELDS.slice(CMCD_ENCODED_BITRATE)
+  .map(() => "-")
+  .join("\t");
 
 const LF = 0x0a;
 const CR = 0x0d;
 const DASH = 0x2d;
 const DOT = 0x2e;
 const DIGIT_0 = 0x30;
+const DIGIT_1 = 0x31;
 const UPPER_A = 0x41;
 const UPPER_Z = 0x5a;
 
@@ -134,12 +163,22 @@ const scratch = Buffer.allocUnsafe((MAX_DATA_LENGTH / 4) * 3);
 
 /** Decodes canonical padded base64 `data` into `scratch`: the byte count, or -1 for other data. */
 function decodeBase64(data: string): number {
-  // Node's decoder (`write` and `Buffer.from` share it) skips what is not base64, so the bytes
-  // count only when the data is their encoding: encoding them again and getting the data back
-  // proves it, in far less time than the pattern takes. Base64 that Node would write otherwise
-  // (padding bits not zero) is rare; there the pattern decides.
+  // Node's decoder (`write` and `Buffer.from` share it) skips or stops at what is not base64, and
+  // reads `-` and `_` as `+` and `/`. So ASCII data without those two, of whole quads, that decodes
+  // to every byte its length and padding promise is base64: a character skipped or a `=` before
+  // the end would have cost a byte. Checked by native searches, in less time than encoding the
+  // bytes again to compare, and far less than the pattern, which decides what fails them (rare).
   const length = scratch.write(data, "base64");
-  if (scratch.toString("base64", 0, length) === data) return length;
+  const padding = data.endsWith("==") ? 2 : data.endsWith("=") ? 1 : 0;
+  if (
+    data.length % 4 === 0 &&
+    length === (data.length / 4) * 3 - padding &&
+    data.indexOf("-") === -1 &&
+    data.indexOf("_") === -1 &&
+    Buffer.byteLength(data, "utf8") === data.length
+  ) {
+    return length;
+  }
   return BASE64.test(data) ? length : -1;
 }
 
@@ -167,6 +206,9 @@ export function parseLogLine(line: string): ParseResult {
  */
 const bounds = new Int32Array(FIELD_COUNT + 1);
 
+/** Whether the line being parsed holds any CMCD value (set by `locateValues`). */
+let sentCmcd = true;
+
 function valueStart(field: number): number {
   return (bounds[field] ?? 0) + 1;
 }
@@ -187,11 +229,24 @@ function locateValues(line: string): void {
   }
   bounds[0] = -1;
   let values = 1;
+  sentCmcd = true;
   // A newline holds no tab, so every tab found lies before `end`.
   for (let at = line.indexOf("\t"); at !== -1; at = line.indexOf("\t", at + 1)) {
     // Past the last field the tabs are only counted, for the reason.
     if (values < FIELD_COUNT) bounds[values] = at;
     values += 1;
+    // From a player that sends no CMCD, the line ends with every CMCD value `-` (they come last):
+    // one comparison settles them all, where fifteen searches would find their tabs. Their bounds
+    // are left unset, as no CMCD value of such a line is read.
+    if (
+      values === CMCD_ENCODED_BITRATE + 1 &&
+      end - at - 1 === NO_CMCD_TEXT.length &&
+      line.startsWith(NO_CMCD_TEXT, at + 1)
+    ) {
+      values = FIELD_COUNT;
+      sentCmcd = false;
+      break;
+    }
   }
   if (values !== FIELD_COUNT) {
     throw new FieldError(`fields: expected ${FIELD_COUNT} tab-separated values, got ${values}`);
@@ -201,9 +256,11 @@ function locateValues(line: string): void {
 
 /**
  * The row of a line. Values are checked in the order of the earlier implementation (not the
- * order of the line), so a line with several faults keeps the reason it always had.
+ * order of the line), so a line with several faults keeps the reason it always had; the CMCD
+ * values last, in the order of the line. Every row has every CMCD key, undefined when absent: one
+ * shape for all rows keeps the code that reads them fast.
  */
-function toRow(line: string): PlaybackRow {
+function toRow(line: string): ParsedRow {
   locateValues(line);
   const time = decimal(line, TIMESTAMP, 10);
   if (time < 0) throw new FieldError("timestamp: expected epoch seconds such as 1602646738.145");
@@ -220,8 +277,9 @@ function toRow(line: string): PlaybackRow {
   const ttfb =
     aborted && isDash(line, TIME_TO_FIRST_BYTE) ? 0 : milliseconds(line, TIME_TO_FIRST_BYTE);
   const path = uriStem(line);
-  const resultType = text(line, RESULT_TYPE);
-  const responseResultType = text(line, RESPONSE_RESULT_TYPE);
+  const resultType = resultTypeText(line, RESULT_TYPE);
+  const responseResultType = resultTypeText(line, RESPONSE_RESULT_TYPE);
+  const cmcd = sentCmcd;
   return {
     request_id: requestId(line),
     timestamp: dateTimeText(seconds),
@@ -237,13 +295,30 @@ function toRow(line: string): PlaybackRow {
     time_taken_ms: milliseconds(line, TIME_TAKEN),
     bytes: unsigned(line, SC_BYTES),
     result_type: resultType,
-    detailed_result_type: text(line, DETAILED_RESULT_TYPE),
+    detailed_result_type: resultTypeText(line, DETAILED_RESULT_TYPE),
     cache_hit:
       CACHE_HIT_RESULT_TYPES.has(resultType) || CACHE_HIT_RESULT_TYPES.has(responseResultType)
         ? 1
         : 0,
     is_error: status >= 500 && status <= 599 ? 1 : 0,
     aborted: aborted ? 1 : 0,
+    cmcd_encoded_bitrate_kbps: cmcd ? cmcdInteger(line, CMCD_ENCODED_BITRATE) : undefined,
+    cmcd_buffer_length_ms: cmcd ? cmcdInteger(line, CMCD_BUFFER_LENGTH) : undefined,
+    cmcd_buffer_starvation: cmcd ? cmcdBoolean(line, CMCD_BUFFER_STARVATION) : undefined,
+    cmcd_content_id: cmcd ? cmcdText(line, CMCD_CONTENT_ID) : undefined,
+    cmcd_object_duration_ms: cmcd ? cmcdInteger(line, CMCD_OBJECT_DURATION) : undefined,
+    cmcd_deadline_ms: cmcd ? cmcdInteger(line, CMCD_DEADLINE) : undefined,
+    cmcd_measured_throughput_kbps: cmcd ? cmcdInteger(line, CMCD_MEASURED_THROUGHPUT) : undefined,
+    cmcd_object_type: cmcd ? cmcdText(line, CMCD_OBJECT_TYPE) : undefined,
+    cmcd_requested_max_throughput_kbps: cmcd
+      ? cmcdInteger(line, CMCD_REQUESTED_MAX_THROUGHPUT)
+      : undefined,
+    cmcd_streaming_format: cmcd ? cmcdText(line, CMCD_STREAMING_FORMAT) : undefined,
+    cmcd_session_id: cmcd ? cmcdText(line, CMCD_SESSION_ID) : undefined,
+    cmcd_stream_type: cmcd ? cmcdText(line, CMCD_STREAM_TYPE) : undefined,
+    cmcd_startup: cmcd ? cmcdBoolean(line, CMCD_STARTUP) : undefined,
+    cmcd_top_bitrate_kbps: cmcd ? cmcdInteger(line, CMCD_TOP_BITRATE) : undefined,
+    cmcd_version: cmcd ? cmcdInteger(line, CMCD_VERSION) : undefined,
   };
 }
 
@@ -347,6 +422,44 @@ function text(line: string, field: number): string {
   return value;
 }
 
+/**
+ * Result types CloudFront writes (`x-edge-result-type`, `x-edge-response-result-type` and
+ * `x-edge-detailed-result-type` in its guide's real-time log fields), the commonest first.
+ */
+const RESULT_TYPES: readonly string[] = [
+  "Hit",
+  "RefreshHit",
+  "Miss",
+  "Error",
+  "OriginShieldHit",
+  "Redirect",
+  "LimitExceeded",
+  "CapacityExceeded",
+  "ClientCommError",
+  "ClientHungUpRequest",
+  "AbortedOrigin",
+  "OriginError",
+  "OriginCommError",
+  "OriginConnectError",
+  "OriginDnsError",
+  "OriginReadError",
+  "LambdaExecutionError",
+];
+
+/**
+ * A result type as `text` reads it; one of `RESULT_TYPES` is that very string, neither cut out nor
+ * checked again (and its hash, for `CACHE_HIT_RESULT_TYPES`, is kept with it).
+ */
+function resultTypeText(line: string, field: number): string {
+  const start = valueStart(field);
+  const length = valueEnd(field) - start;
+  for (let index = 0; index < RESULT_TYPES.length; index += 1) {
+    const known = RESULT_TYPES[index] ?? "";
+    if (known.length === length && line.startsWith(known, start)) return known;
+  }
+  return text(line, field);
+}
+
 function requestId(line: string): string {
   if (isDash(line, REQUEST_ID) || valueEnd(REQUEST_ID) === valueStart(REQUEST_ID)) {
     throw new FieldError("x-edge-request-id: missing");
@@ -376,4 +489,74 @@ function uriStem(line: string): PathParts {
   const parts = pathParts(line, start, end);
   if (parts === undefined) throw new FieldError("cs-uri-stem: bad percent-encoding");
   return parts;
+}
+
+/** A CMCD integer (kbps, milliseconds, version): `-` -> undefined; else 1 to 10 digits, a UInt32. */
+function cmcdInteger(line: string, field: number): number | undefined {
+  const start = valueStart(field);
+  const end = valueEnd(field);
+  if (end - start === 1 && line.charCodeAt(start) === DASH) return undefined;
+  let value = end - start >= 1 && end - start <= 10 ? 0 : -1;
+  for (let at = start; at < end && value >= 0; at += 1) {
+    const digit = digitAt(line, at);
+    value = digit < 0 ? -1 : value * 10 + digit;
+  }
+  if (value < 0 || value > MAX_UINT32) {
+    throw new FieldError(`${fieldName(field)}: expected - or an integer from 0 to ${MAX_UINT32}`);
+  }
+  return value;
+}
+
+/**
+ * A CMCD flag (`bs`, `su`): `-` -> undefined; `true` or `1` -> true; `false` or `0` -> false;
+ * nothing else. CloudFront's guide lists these fields as booleans; public consumers of its logs
+ * type them so (the AWS sample aws-samples/cloudfront-cmcd-realtime-dashboard loads them as
+ * Timestream BOOLEAN), and both spellings a logged boolean takes are read alike. CMCD v1 players
+ * send these keys only when true (v2 makes them required), so on a line with other CMCD values `-`
+ * most likely means false; it stays undefined here, as logged, and the readers of the rows decide.
+ */
+function cmcdBoolean(line: string, field: number): boolean | undefined {
+  const start = valueStart(field);
+  const length = valueEnd(field) - start;
+  if (length === 1) {
+    const code = line.charCodeAt(start);
+    if (code === DASH) return undefined;
+    if (code === DIGIT_1) return true;
+    if (code === DIGIT_0) return false;
+  }
+  if (length === 4 && line.startsWith("true", start)) return true;
+  if (length === 5 && line.startsWith("false", start)) return false;
+  throw new FieldError(`${fieldName(field)}: expected -, true, false, 1 or 0`);
+}
+
+/** Each visible ASCII character as a string, by its code; undefined for the rest. */
+const VISIBLE_CHARACTERS: readonly (string | undefined)[] = Array.from(
+  { length: 0x7f },
+  (_, code) => (code >= 0x21 ? String.fromCharCode(code) : undefined),
+);
+
+/** A CMCD token or id: `-` -> undefined; else 1 to `MAX_TEXT_LENGTH` visible ASCII characters. */
+function cmcdText(line: string, field: number): string | undefined {
+  const start = valueStart(field);
+  const end = valueEnd(field);
+  const first = line.charCodeAt(start);
+  if (end - start === 1) {
+    if (first === DASH) return undefined;
+    // One-character tokens (`v`, `h`) come from a table, without a call to cut them out.
+    const token = VISIBLE_CHARACTERS[first];
+    if (token !== undefined) return token;
+  }
+  const value = line.slice(start, end);
+  // Tokens (`av`) are checked in place: quicker than the pattern, which ids still take.
+  const last = line.charCodeAt(end - 1);
+  const visible =
+    end - start <= 2
+      ? end > start && first >= 0x21 && first <= 0x7e && last >= 0x21 && last <= 0x7e
+      : end - start <= MAX_TEXT_LENGTH && VISIBLE_ASCII.test(value);
+  if (!visible) {
+    throw new FieldError(
+      `${fieldName(field)}: expected - or 1 to ${MAX_TEXT_LENGTH} visible ASCII characters`,
+    );
+  }
+  return value;
 }

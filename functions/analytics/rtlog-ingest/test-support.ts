@@ -4,7 +4,7 @@
  * events are in `./fixtures/events`.
  */
 import { Readable } from "node:stream";
-import type { PlaybackRow } from "../clickhouse/tables";
+import type { PlaybackCmcdColumns, PlaybackRow } from "../clickhouse/tables";
 import type {
   ClickHouseConnection,
   ClickHouseConnectionOptions,
@@ -127,16 +127,53 @@ function externalTables(
       .filter((line) => line !== "")
       .map((line) =>
         Object.fromEntries(
-          line
-            .split("\t")
-            .map((field, index) => [
-              columns[index] ?? `c${index}`,
-              field.replace(/\\(.)/g, (_, char: string) => TSV_UNESCAPES[char] ?? char),
-            ]),
+          line.split("\t").map((field, index) => [
+            columns[index] ?? `c${index}`,
+            // `\N` (NULL) stays as it is: unescaped it would read as the text "N".
+            field === NULL_FIELD
+              ? field
+              : field.replace(/\\(.)/g, (_, char: string) => TSV_UNESCAPES[char] ?? char),
+          ]),
         ),
       );
   }
   return tables;
+}
+
+/** TabSeparated NULL. */
+const NULL_FIELD = "\\N";
+
+/** The CMCD values of a stored row: absent for NULL, flags `1`/`0` as booleans. */
+function storedCmcd(record: Readonly<Record<string, string>>): PlaybackCmcdColumns {
+  const value = (name: keyof PlaybackCmcdColumns) => {
+    const field = record[name];
+    return field === undefined || field === NULL_FIELD ? undefined : field;
+  };
+  const number = (name: keyof PlaybackCmcdColumns) => {
+    const field = value(name);
+    return field === undefined ? undefined : Number(field);
+  };
+  const flag = (name: keyof PlaybackCmcdColumns) => {
+    const field = value(name);
+    return field === undefined ? undefined : field === "1";
+  };
+  return {
+    cmcd_encoded_bitrate_kbps: number("cmcd_encoded_bitrate_kbps"),
+    cmcd_buffer_length_ms: number("cmcd_buffer_length_ms"),
+    cmcd_buffer_starvation: flag("cmcd_buffer_starvation"),
+    cmcd_content_id: value("cmcd_content_id"),
+    cmcd_object_duration_ms: number("cmcd_object_duration_ms"),
+    cmcd_deadline_ms: number("cmcd_deadline_ms"),
+    cmcd_measured_throughput_kbps: number("cmcd_measured_throughput_kbps"),
+    cmcd_object_type: value("cmcd_object_type"),
+    cmcd_requested_max_throughput_kbps: number("cmcd_requested_max_throughput_kbps"),
+    cmcd_streaming_format: value("cmcd_streaming_format"),
+    cmcd_session_id: value("cmcd_session_id"),
+    cmcd_stream_type: value("cmcd_stream_type"),
+    cmcd_startup: flag("cmcd_startup"),
+    cmcd_top_bitrate_kbps: number("cmcd_top_bitrate_kbps"),
+    cmcd_version: number("cmcd_version"),
+  };
 }
 
 /** A stored row from an external table's record of every written column. */
@@ -164,6 +201,7 @@ function storedRow(record: Readonly<Record<string, string>>): StoredRow {
     is_error: flag("is_error"),
     aborted: flag("aborted"),
     ingested_at: text("ingested_at"),
+    ...storedCmcd(record),
   };
 }
 

@@ -155,10 +155,48 @@ export function logLines(lineCount: number, window: TrafficWindow): string[] {
       "x-edge-detailed-result-type": detailed,
       "c-country": country,
       "cache-behavior-path-pattern": "/courses/*",
+      ...cmcdValues(index, window.seed, video, kind, videoRendition.kbps),
     };
     lines.push(malform(values, next, index));
   }
   return lines;
+}
+
+/** Bitrate of the top rendition, kbps. */
+const TOP_KBPS = Math.max(...VIDEO_RENDITIONS.map((rendition) => rendition.kbps));
+
+/**
+ * The CMCD values of a player that sends them (hls.js in query-string mode): the rendition's
+ * bitrate, a buffer that now and then runs dry, one random session id per viewing session. Drawn
+ * from the index, not the random source, so the other values stay as they were.
+ */
+function cmcdValues(
+  index: number,
+  seed: number,
+  video: string,
+  kind: number,
+  kbps: number,
+): Pick<Record<PlaybackLogField, string>, Extract<PlaybackLogField, `cmcd-${string}`>> {
+  const manifest = kind < VARIANT_UP_TO;
+  const audio = kind >= VIDEO_UP_TO;
+  const session = Math.floor(index / SESSION_REQUESTS);
+  return {
+    "cmcd-encoded-bitrate": manifest ? "-" : String(audio ? 96 : kbps),
+    "cmcd-buffer-length": manifest ? "-" : String(((index * 7919) % 300) * 100),
+    "cmcd-buffer-starvation": index % 50 === 0 ? "true" : "-",
+    "cmcd-content-id": video,
+    "cmcd-object-duration": manifest ? "-" : String(SEGMENT_SECONDS * 1000),
+    "cmcd-deadline": "-",
+    "cmcd-measured-throughput": String(100 * (20 + ((index * 31) % 180))),
+    "cmcd-object-type": manifest ? "m" : audio ? "a" : "v",
+    "cmcd-requested-maximum-throughput": "-",
+    "cmcd-streaming-format": "h",
+    "cmcd-session-id": `${(seed >>> 0).toString(16).padStart(8, "0")}-0000-4000-8000-${String(session).padStart(12, "0")}`,
+    "cmcd-stream-type": "v",
+    "cmcd-startup": index % SESSION_REQUESTS < 3 ? "true" : "-",
+    "cmcd-top-bitrate": String(TOP_KBPS),
+    "cmcd-version": "-",
+  };
 }
 
 /** The line, or now and then one with a fault the parser must catch (bad field, count, time). */
