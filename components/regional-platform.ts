@@ -238,6 +238,7 @@ export class RegionalPlatform extends pulumi.ComponentResource {
             engineVersion: args.userStore.engineVersion,
             instanceClass: args.userStore.instanceClass,
             backupRetentionDays: args.userStore.backupRetentionDays,
+            shards: args.userStore.shards,
             functionKeyArn: this.keys.policyReadyKeyArns.telemetry,
             vpcCidr: this.network.cidr,
             availabilityZones: args.availabilityZones,
@@ -356,6 +357,8 @@ export class RegionalPlatform extends pulumi.ComponentResource {
           // Required by the config check; HomeRegion refuses an empty map too.
           geolocation: args.homeRegion.geolocation ?? {},
           telemetryKeyArn: this.keys.policyReadyKeyArns.telemetry,
+          // The directory records each account's shard of this region's store.
+          ...(this.userStore.shards === undefined ? {} : { shards: this.userStore.shards }),
           ...(args.primary
             ? { directory: { replicaProviders: Object.fromEntries(homeReplicas) } }
             : {}),

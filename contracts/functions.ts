@@ -112,7 +112,10 @@ export const FUNCTION_CONTRACTS = {
       STACK_REGION:
         "this stack's home region: register keeps only the accounts whose home region it is",
     },
-    optional: {},
+    optional: {
+      STORE_SHARDS:
+        'JSON list of this region\'s user-store shards, `[{"id","weight"}]` in order (contracts/user-store-shards.ts); set when there are more than one: register records the shard it assigns, absent means one shard and no shard recorded',
+    },
   },
   "rtlog-ingest": {
     entry: "analytics/rtlog-ingest/handler",

@@ -52,4 +52,16 @@ export const MONOLITH_ENVIRONMENT = {
   dbPort: "KC_DB_PORT",
   dbName: "KC_DB_NAME",
   dbUser: "KC_DB_USER",
+  /**
+   * Set only when the region's Aurora store has more than one shard: the shard ids in order,
+   * separated by `:` (`s1:s2`), the first being `KC_DB_HOST`'s; each shard's host is in
+   * `shardHostVariable(id)`. The directory's lookup names an account's shard; an answer without
+   * one means the first shard.
+   */
+  dbShards: "KC_DB_SHARDS",
 } as const satisfies Record<string, `KC_${string}`>;
+
+/** The variable holding a shard's writer endpoint (`KC_DB_HOST_S2` for shard `s2`). */
+export function shardHostVariable(shardId: string): `KC_${string}` {
+  return `KC_DB_HOST_${shardId.toUpperCase()}`;
+}

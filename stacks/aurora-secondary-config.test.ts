@@ -47,6 +47,7 @@ describe("an Aurora secondary region in knowledgecity:userStore", () => {
       engine: "aurora-postgresql",
       replicaRegions: ["me-west-1"],
       secondaryCidrs: { "me-west-1": "10.21.0.0/16" },
+      shards: [{ id: "s1", weight: 1 }],
     });
   });
 

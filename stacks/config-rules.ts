@@ -39,6 +39,15 @@ export function stackProblems(config: StackConfig): SettingsIssue[] {
   issues.push(...regionProblems(config));
   if (config.userStore.kind === "aurora") {
     issues.push(...secondaryCidrProblems(config.userStore, config));
+    // The directory records each account's shard: without it nobody knows where an account is.
+    if (config.userStore.shards.length > 1 && config.homeRegion === undefined) {
+      add({
+        path: ["userStore", "shards"],
+        input: config.userStore.shards,
+        message:
+          "more than one shard needs homeRegion (the home-region directory records each account's shard); set homeRegion or keep one shard",
+      });
+    }
   }
   within("monolith", monolithProblems(config.monolith));
   issues.push(...dnsDependencyProblems(config));

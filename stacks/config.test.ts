@@ -20,8 +20,14 @@ import {
   remove,
   set,
   setField,
+  type Mutation,
 } from "./config-test-support";
 import { PROJECT_ROOT, readStackFile, toCliConfig } from "./stack-files";
+
+/** The Saudi store back to one shard (the file's two need the home-region directory). */
+const oneShard: Mutation = (raw) => {
+  delete block(raw, "knowledgecity:userStore").shards;
+};
 
 describe("parseStackConfig with a valid config", () => {
   it("parses the real me-south-1 file and resolves every default", () => {
@@ -34,6 +40,11 @@ describe("parseStackConfig with a valid config", () => {
       engine: "aurora-postgresql",
       replicaRegions: [],
       secondaryCidrs: {},
+      // The Saudi stack file splits the store into two shards (README: user-store shards).
+      shards: [
+        { id: "s1", weight: 1 },
+        { id: "s2", weight: 1 },
+      ],
     });
     expect(config.dns.geolocation).toEqual({
       countries: ["SA", "AE", "BH", "KW", "OM", "QA"],
@@ -93,6 +104,7 @@ describe("parseStackConfig with a valid config", () => {
       delete block(r, "knowledgecity:network").azCount;
       delete block(r, "knowledgecity:userStore").engine;
       delete block(r, "knowledgecity:userStore").replicaRegions;
+      delete block(r, "knowledgecity:userStore").shards;
     });
     const config = parseStackConfig("me-south-1", raw);
     expect(config.primary).toBe(false);
@@ -102,6 +114,8 @@ describe("parseStackConfig with a valid config", () => {
       engine: "aurora-postgresql",
       replicaRegions: [],
       secondaryCidrs: {},
+      // One shard, open for new accounts: the store as it was before shards existed.
+      shards: [{ id: "s1", weight: 1 }],
     });
   });
 
@@ -144,7 +158,9 @@ describe("parseStackConfig with a valid config", () => {
     const raw = mutated(
       setField("knowledgecity:dns", "geolocation", { countries: [...ISO_COUNTRY_CODES] }),
       // The home-region map would keep those sign-ups elsewhere: this is about the codes alone.
+      // Without the directory the store keeps one shard (two need it to record each account's).
       remove("knowledgecity:homeRegion"),
+      oneShard,
     );
     expect(parseStackConfig("me-south-1", raw).dns.geolocation.countries).toHaveLength(
       ISO_COUNTRY_CODES.size,
@@ -211,6 +227,7 @@ describe("parseStackConfig with a valid config", () => {
       setField("knowledgecity:network", "availabilityZones", ["me-south-1a", "me-south-1c"]),
       setField("knowledgecity:dns", "geolocation", { default: true }),
       remove("knowledgecity:homeRegion"),
+      oneShard,
     );
     const config = parseStackConfig("me-south-1", raw);
     expect(config.primary).toBe(true);

@@ -88,7 +88,13 @@ describe("residency of the real stacks", () => {
         (r) => r.type === "aws:dynamodb/table:Table" && tagsOf(r).DataClass === "user-data",
       ),
     ).toEqual([]);
-    expect(saudi.filter((r) => r.type === "aws:rds/cluster:Cluster")).toHaveLength(1);
+    // One Aurora cluster per shard of the store (the stack file sets two), all in me-south-1.
+    expect(
+      saudi.filter((r) => r.type === "aws:rds/cluster:Cluster").map((r) => [r.name, r.region]),
+    ).toEqual([
+      ["kc-users-cluster", "me-south-1"],
+      ["kc-users-s2-cluster", "me-south-1"],
+    ]);
     const outside = userData("me-south-1").filter((r) => r.region !== "me-south-1");
     expect(outside.map((r) => r.urn)).toEqual([]);
     // Only what AWS requires in us-east-1 lives elsewhere, holding no data: the video CDN's

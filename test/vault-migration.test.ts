@@ -32,7 +32,12 @@ describe("the Saudi vault's migration in the plan", async () => {
   });
 
   it("runs after every instance of the cluster exists", () => {
-    const instances = recorded.ofType("aws:rds/clusterInstance:ClusterInstance");
+    // The vault is on the store's first shard (kc-users-cluster); other shards' instances are not
+    // its cluster's.
+    const cluster = recorded.named("aws:rds/cluster:Cluster", "kc-users-cluster");
+    const instances = recorded
+      .ofType("aws:rds/clusterInstance:ClusterInstance")
+      .filter((instance) => instance.inputs.clusterIdentifier === cluster.id);
     expect(instances).toHaveLength(3);
     for (const instance of instances) {
       expect(invocation?.dependsOn).toContain(instance.urn);

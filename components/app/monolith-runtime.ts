@@ -1,6 +1,11 @@
 import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { MONOLITH_BACKENDS, MONOLITH_ENVIRONMENT, type AppTable } from "../../contracts/monolith";
+import {
+  MONOLITH_BACKENDS,
+  MONOLITH_ENVIRONMENT,
+  shardHostVariable,
+  type AppTable,
+} from "../../contracts/monolith";
 import type { UserDataStore } from "../data/user-data-store";
 import { regionalServicePrincipal, type AwsContext } from "../shared/context";
 import type { NodeFunction } from "../shared/node-function";
@@ -22,6 +27,16 @@ export type MonolithBackends = Readonly<
     Partial<Record<"upload-url" | "playback-auth" | "home-region", BackendFunction>>
 >;
 
+/** One shard of the region's Aurora store, as the app reaches it. */
+export interface MonolithShard {
+  /** The shard's id, as the home-region directory records it. */
+  readonly id: string;
+  /** The shard's writer endpoint. */
+  readonly endpoint: pulumi.Input<string>;
+  /** The shard's cluster resource id (`cluster-…`), which IAM database authentication names. */
+  readonly clusterResourceId: pulumi.Input<string>;
+}
+
 /** The region's user store, as the app reaches it. */
 export type MonolithUserStore =
   | {
@@ -38,13 +53,15 @@ export type MonolithUserStore =
   | {
       readonly kind: "aurora";
       readonly engine: "aurora-postgresql" | "aurora-mysql";
-      readonly endpoint: pulumi.Input<string>;
+      /**
+       * Every shard of the store, the first (the original cluster) first; the directory's lookup
+       * names an account's shard, and a record without one is on the first.
+       */
+      readonly shards: readonly [MonolithShard, ...MonolithShard[]];
       readonly port: number;
       readonly database: string;
       /** The app's database user, which signs in with IAM database authentication. */
       readonly user: string;
-      /** The cluster's resource id (`cluster-…`), which IAM database authentication names. */
-      readonly clusterResourceId: pulumi.Input<string>;
     };
 
 /** What the app is told about its stack. */
@@ -82,10 +99,19 @@ export function runtimeEnvironment(runtime: MonolithRuntime): Record<string, pul
       }
     : {
         [env.userStore]: store.engine,
-        [env.dbHost]: store.endpoint,
+        [env.dbHost]: store.shards[0].endpoint,
         [env.dbPort]: String(store.port),
         [env.dbName]: store.database,
         [env.dbUser]: store.user,
+        // A one-shard store's environment is the one it had before shards existed.
+        ...(store.shards.length > 1
+          ? {
+              [env.dbShards]: store.shards.map((shard) => shard.id).join(":"),
+              ...Object.fromEntries(
+                store.shards.map((shard) => [shardHostVariable(shard.id), shard.endpoint] as const),
+              ),
+            }
+          : {}),
       };
   return {
     [env.stack]: runtime.stack,
@@ -146,15 +172,16 @@ export function runtimePermissions(runtime: MonolithRuntime): aws.iam.PolicyStat
         ]
       : [
           {
-            // IAM database authentication: a token signed with the role's credentials, for this
-            // cluster's app user only.
+            // IAM database authentication: a token signed with the role's credentials, for the
+            // app user of each shard of this region's store, named by region and resource id.
             // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html
             Sid: "ConnectToTheUserStore",
             Effect: "Allow",
             Action: ["rds-db:connect"],
-            Resource: [
-              pulumi.interpolate`arn:${context.partition}:rds-db:${context.region}:${context.accountId}:dbuser:${store.clusterResourceId}/${store.user}`,
-            ],
+            Resource: store.shards.map(
+              (shard) =>
+                pulumi.interpolate`arn:${context.partition}:rds-db:${context.region}:${context.accountId}:dbuser:${shard.clusterResourceId}/${store.user}`,
+            ),
           },
         ];
   return [
@@ -261,14 +288,22 @@ export function monolithUserStore(
 ): MonolithUserStore {
   if (store.database !== undefined) {
     const { database } = store;
+    const shards = (store.shards ?? []).map((shard) => ({
+      id: shard.id,
+      endpoint: shard.database.endpoint,
+      clusterResourceId: shard.database.clusterResourceId,
+    }));
+    const [first, ...others] = shards;
+    if (first === undefined) {
+      throw new pulumi.ResourceError("the Aurora user store has no shard", store);
+    }
     return {
       kind: "aurora",
       engine: database.engine,
-      endpoint: database.endpoint,
+      shards: [first, ...others],
       port: database.port,
       database: database.name,
       user: database.appUser,
-      clusterResourceId: database.clusterResourceId,
     };
   }
   const { users, enrolments, progress } = store.tables;

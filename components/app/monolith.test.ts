@@ -46,11 +46,27 @@ const DYNAMODB_STORE: MonolithUserStore = {
 const AURORA_STORE: MonolithUserStore = {
   kind: "aurora",
   engine: "aurora-postgresql",
-  endpoint: "kc-users.cluster-c9akciq32.me-south-1.rds.amazonaws.com",
+  shards: [
+    {
+      id: "s1",
+      endpoint: "kc-users.cluster-c9akciq32.me-south-1.rds.amazonaws.com",
+      clusterResourceId: "cluster-ABCDEFGHIJKLMNOPQRSTUVWXY1",
+    },
+  ],
   port: 5432,
   database: "knowledgecity",
   user: "kc_app",
-  clusterResourceId: "cluster-ABCDEFGHIJKLMNOPQRSTUVWXY1",
+};
+const TWO_SHARD_STORE: MonolithUserStore = {
+  ...AURORA_STORE,
+  shards: [
+    ...AURORA_STORE.shards,
+    {
+      id: "s2",
+      endpoint: "kc-users-s2.cluster-c9akciq32.me-south-1.rds.amazonaws.com",
+      clusterResourceId: "cluster-ABCDEFGHIJKLMNOPQRSTUVWXY2",
+    },
+  ],
 };
 
 function run(overrides: Partial<MonolithArgs> = {}, serviceRoles: AccountSettingSource = "create") {
@@ -462,6 +478,13 @@ describe("The monolith's backends and user store (Aurora)", async () => {
     const environment = poolEnvironment(recorded);
     expect(environment.KC_FUNCTION_UPLOAD_URL).toBeUndefined();
     expect(environment.KC_FUNCTION_HOME_REGION).toBeUndefined();
+    // One shard: the environment it had before shards existed, no shard list.
+    expect(Object.keys(environment).filter((name) => name.startsWith("KC_DB_"))).toEqual([
+      "KC_DB_HOST",
+      "KC_DB_NAME",
+      "KC_DB_PORT",
+      "KC_DB_USER",
+    ]);
     expect(environment).toMatchObject({
       KC_USER_STORE: "aurora-postgresql",
       KC_DB_HOST: "kc-users.cluster-c9akciq32.me-south-1.rds.amazonaws.com",
@@ -476,5 +499,33 @@ describe("The monolith's backends and user store (Aurora)", async () => {
     expect(list(group.inputs.egress).map(record)).toContainEqual(
       expect.objectContaining({ fromPort: 5432, toPort: 5432, cidrBlocks: ["10.20.0.0/16"] }),
     );
+  });
+});
+
+describe("The monolith's user store (Aurora, two shards)", async () => {
+  const recorded = Recorded.of(await run({ userStore: TWO_SHARD_STORE, backends: BACKENDS }));
+  const statements = instanceStatements(recorded);
+
+  it("signs in to every shard of its region as the app user, and to nothing else", () => {
+    expect(statements.get("ConnectToTheUserStore")).toEqual({
+      Sid: "ConnectToTheUserStore",
+      Effect: "Allow",
+      Action: ["rds-db:connect"],
+      Resource: [
+        "arn:aws:rds-db:me-south-1:111122223333:dbuser:cluster-ABCDEFGHIJKLMNOPQRSTUVWXY1/kc_app",
+        "arn:aws:rds-db:me-south-1:111122223333:dbuser:cluster-ABCDEFGHIJKLMNOPQRSTUVWXY2/kc_app",
+      ],
+    });
+  });
+
+  it("names every shard and its host, the first as KC_DB_HOST, and asks the directory", () => {
+    const environment = poolEnvironment(recorded);
+    expect(environment).toMatchObject({
+      KC_DB_HOST: "kc-users.cluster-c9akciq32.me-south-1.rds.amazonaws.com",
+      KC_DB_SHARDS: "s1:s2",
+      KC_DB_HOST_S1: "kc-users.cluster-c9akciq32.me-south-1.rds.amazonaws.com",
+      KC_DB_HOST_S2: "kc-users-s2.cluster-c9akciq32.me-south-1.rds.amazonaws.com",
+      KC_FUNCTION_HOME_REGION: "kc-home-region-1a2b3c4",
+    });
   });
 });

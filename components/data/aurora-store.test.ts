@@ -23,6 +23,7 @@ describe("resolveAuroraSettings", () => {
       instanceClass: "db.r7g.large",
       backupRetentionDays: 35,
       masterRotationDays: 30,
+      shards: [{ id: "s1", weight: 1 }],
     });
     expect(resolveAuroraSettings({ ...ARGS, engine: "aurora-mysql" }).engineVersion).toBe(
       "8.0.mysql_aurora.3.08.0",
@@ -42,12 +43,17 @@ describe("auroraProblems", () => {
       availabilityZones: ["me-south-1a"],
       backupRetentionDays: 36,
       masterRotationDays: 0,
+      shards: [
+        { id: "s1", weight: 1 },
+        { id: "s1", weight: 1 },
+      ],
     };
     expect(auroraProblems(args, resolveAuroraSettings(args))).toEqual([
       "masterRotationDays = 0: expected a whole number of days from 1 to 1000",
       "backupRetentionDays = 36: expected 1 to 35",
       "Aurora needs instances in at least two zones",
       'engine = "aurora-mysql": the token vault and its migration run on Aurora PostgreSQL through the RDS Data API; use "aurora-postgresql"',
+      'shards: shard id "s1" is used twice: ids must be unique',
     ]);
   });
 });

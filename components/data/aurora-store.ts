@@ -1,24 +1,21 @@
 /**
- * The Aurora user store (the Saudi stack's): the global database and its primary cluster, the
- * program's own rotated master secret, the token vault's roles and their migration, and
- * secondary clusters in other allowed regions. The parts live in sibling modules
- * (`aurora-foundation`, `aurora-master-secret`, `aurora-vault`, `aurora-secondary`); this one
- * composes them.
+ * The Aurora user store (the Saudi stack's): one shard or more, each a global database with its
+ * primary cluster, the program's own rotated master secret and secondary clusters in other allowed
+ * regions (`aurora-shard`), and, on the first shard, the token vault's roles and their migration.
+ * The parts live in sibling modules (`aurora-foundation`, `aurora-shard`, `aurora-master-secret`,
+ * `aurora-vault`, `aurora-secondary`); this one composes them.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { VaultFunction } from "../../contracts/functions";
-import { serviceTrustPolicy } from "../shared/iam";
-import type { NodeFunction } from "../shared/node-function";
-import { dataTags } from "../shared/tags";
 import {
-  AURORA_ENGINES,
-  createClusterFoundation,
-  databasePassword,
-  type AuroraEngine,
-} from "./aurora-foundation";
-import { createMasterSecret } from "./aurora-master-secret";
-import { createSecondary } from "./aurora-secondary";
+  shardListProblems,
+  SINGLE_SHARD,
+  type StoreShard,
+} from "../../contracts/user-store-shards";
+import type { NodeFunction } from "../shared/node-function";
+import { AURORA_ENGINES, type AuroraEngine } from "./aurora-foundation";
+import { createAuroraShard, USER_STORE_DATABASE, type AuroraShardResources } from "./aurora-shard";
 import { createVaultMigration, createVaultRoleSecret } from "./aurora-vault";
 import {
   AURORA_STORE_DEFAULTS,
@@ -39,6 +36,8 @@ export interface AuroraSettings {
   readonly backupRetentionDays: number;
   /** See `AuroraStoreArgs.masterRotationDays`. */
   readonly masterRotationDays: number;
+  /** See `AuroraStoreArgs.shards`. */
+  readonly shards: readonly StoreShard[];
 }
 
 /** The defaults of the Aurora store's optional arguments, in one place. */
@@ -50,6 +49,7 @@ export function resolveAuroraSettings(args: AuroraStoreArgs): AuroraSettings {
     instanceClass: args.instanceClass ?? AURORA_STORE_DEFAULTS.instanceClass,
     backupRetentionDays: args.backupRetentionDays ?? AURORA_STORE_DEFAULTS.backupRetentionDays,
     masterRotationDays: args.masterRotationDays ?? 30,
+    shards: args.shards ?? SINGLE_SHARD,
   };
 }
 
@@ -78,20 +78,26 @@ export function auroraProblems(args: AuroraStoreArgs, settings: AuroraSettings):
       `engine = ${JSON.stringify(settings.engine)}: the token vault and its migration run on Aurora PostgreSQL through the RDS Data API; use "aurora-postgresql"`,
     );
   }
+  problems.push(...shardListProblems(settings.shards).map((problem) => `shards: ${problem}`));
   return problems;
 }
+
+/** One shard as `createAurora` made it. */
+export interface AuroraShard extends StoreShard, AuroraShardResources {}
 
 /** What `createAurora` creates. */
 export interface AuroraResources {
   /** The engine the clusters run, its default resolved. */
   readonly engine: AuroraEngine;
-  /** The primary cluster. */
+  /** Every shard, in configuration order; the first is the store's original cluster. */
+  readonly shards: readonly AuroraShard[];
+  /** The first shard's primary cluster (the token vault's). */
   readonly cluster: aws.rds.Cluster;
-  /** The global database. */
+  /** The first shard's global database. */
   readonly globalCluster: aws.rds.GlobalCluster;
-  /** The master user's rotated secret. */
+  /** The first shard's master user's rotated secret. */
   readonly masterSecret: aws.secretsmanager.Secret;
-  /** The primary cluster's security group (clients are admitted to it one by one). */
+  /** The first shard's primary cluster's security group. */
   readonly securityGroup: aws.ec2.SecurityGroup;
   /** The database's name. */
   readonly database: string;
@@ -105,9 +111,10 @@ export interface AuroraResources {
 }
 
 /**
- * The Aurora store: validates its arguments (every problem at once), then creates the global
- * database with this stack's cluster as primary, its instances (one per zone), the secondaries,
- * the rotated master secret, the vault roles' secrets and the vault migration.
+ * The Aurora store: validates its arguments (every problem at once), then creates each shard (its
+ * global database with this stack's cluster as primary, its instances, one per zone, its
+ * secondaries and its rotated master secret) and, on the first shard, the vault roles' secrets and
+ * the vault migration.
  */
 export function createAurora(
   name: string,
@@ -121,149 +128,19 @@ export function createAurora(
   }
   const { engine } = settings;
   const spec = AURORA_ENGINES[engine];
-  const database = "knowledgecity";
-  const opts = { parent };
-
-  const { subnetGroup, securityGroup, parameters } = createClusterFoundation(
-    name,
-    {
-      label: "User store",
-      vpcId: args.vpcId,
-      subnetIds: args.subnetIds,
-      // Clients are admitted one by one (`admit`), as separate rules: no inline ingress here,
-      // which would remove them on the next update.
-      securityGroupDescription: "User store: database port from the platform's compute only",
-      spec,
-    },
-    opts,
-  );
-  const monitoringRole = new aws.iam.Role(
-    `${name}-monitoring`,
-    {
-      description: "RDS enhanced monitoring of the user store",
-      assumeRolePolicy: serviceTrustPolicy("monitoring.rds.amazonaws.com", args.context.accountId),
-      managedPolicyArns: [
-        `arn:${args.context.partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
-      ],
-    },
-    opts,
-  );
-
-  // The global database, with this cluster as its primary: a secondary in another allowed region
-  // joins it with its own cluster. The global cluster names the engine and version, and AWS
-  // refuses a member whose engine or version differs, so both come from one setting.
-  // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-getting-started.html
-  const globalCluster = new aws.rds.GlobalCluster(
-    `${name}-global`,
-    {
-      globalClusterIdentifier: `${name}-global`,
-      engine,
-      engineVersion: settings.engineVersion,
-      databaseName: database,
-      storageEncrypted: true,
-      deletionProtection: true,
-      tags: dataTags("user-data"),
-    },
-    { parent, protect: true },
-  );
-  // AWS does not manage master passwords of global database members, so the password is the
-  // program's own, kept in a secret under the user-data key and rotated by AWS's single-user
-  // rotation function for PostgreSQL. Rotation changes it out of band: the cluster and the secret
-  // version ignore later changes of the first value.
-  // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html#rds-secrets-manager-limitations
-  const masterPassword = databasePassword(`${name}-master`, parent);
-  const masterUsername = "kc_admin";
-  const cluster = new aws.rds.Cluster(
-    `${name}-cluster`,
-    {
-      engine,
-      engineVersion: settings.engineVersion,
-      globalClusterIdentifier: globalCluster.id,
-      databaseName: database,
-      masterUsername,
-      masterPassword: pulumi.secret(masterPassword.result),
-      storageEncrypted: true,
-      kmsKeyId: args.userDataKeyArn,
-      iamDatabaseAuthenticationEnabled: true,
-      // The RDS Data API, used by the PII token vault (no network path needed).
-      enableHttpEndpoint: engine === "aurora-postgresql",
-      dbSubnetGroupName: subnetGroup.name,
-      vpcSecurityGroupIds: [securityGroup.id],
-      dbClusterParameterGroupName: parameters.name,
-      availabilityZones: [...args.availabilityZones],
-      deletionProtection: true,
-      backupRetentionPeriod: settings.backupRetentionDays,
-      preferredBackupWindow: "01:00-02:00",
-      preferredMaintenanceWindow: "sun:03:00-sun:04:00",
-      copyTagsToSnapshot: true,
-      skipFinalSnapshot: false,
-      finalSnapshotIdentifier: `${name}-final`,
-      enabledCloudwatchLogsExports: [...spec.logs],
-      tags: dataTags("user-data"),
-    },
-    { parent, protect: true, ignoreChanges: ["availabilityZones", "masterPassword"] },
-  );
-
-  const instances = args.availabilityZones.map(
-    (zone, index) =>
-      new aws.rds.ClusterInstance(
-        `${name}-${zone}`,
-        {
-          clusterIdentifier: cluster.id,
-          engine,
-          engineVersion: settings.engineVersion,
-          instanceClass: settings.instanceClass,
-          availabilityZone: zone,
-          dbSubnetGroupName: subnetGroup.name,
-          publiclyAccessible: false,
-          // The first zone's instance is preferred as writer; the others are read replicas.
-          promotionTier: index === 0 ? 0 : 1,
-          performanceInsightsEnabled: true,
-          // Query samples can contain personal data: encrypt them with the user-data key.
-          performanceInsightsKmsKeyId: args.userDataKeyArn,
-          performanceInsightsRetentionPeriod: 7,
-          monitoringInterval: 60,
-          monitoringRoleArn: monitoringRole.arn,
-          autoMinorVersionUpgrade: true,
-          caCertIdentifier: "rds-ca-rsa2048-g1",
-          copyTagsToSnapshot: true,
-          tags: dataTags("user-data"),
-        },
-        { parent, protect: true },
-      ),
-  );
-
-  for (const [region, secondary] of Object.entries(args.secondaries ?? {})) {
-    createSecondary(
-      name,
-      {
-        region,
-        secondary,
-        engine,
-        settings,
-        globalCluster,
-        primaryInstances: instances,
-        monitoringRoleArn: monitoringRole.arn,
-      },
-      parent,
-    );
+  const database = USER_STORE_DATABASE;
+  // The first shard keeps the store's own names (the cluster it had before shards existed).
+  const shards = settings.shards.map((shard, index) => ({
+    id: shard.id,
+    weight: shard.weight,
+    ...createAuroraShard(index === 0 ? name : `${name}-${shard.id}`, args, settings, parent),
+  }));
+  const [first] = shards;
+  if (first === undefined) {
+    throw new pulumi.ResourceError("the Aurora store has no shard", parent);
   }
-
-  const masterSecret = createMasterSecret(
-    name,
-    {
-      args,
-      cluster,
-      instances,
-      database,
-      masterUsername,
-      password: masterPassword.result,
-      port: spec.port,
-      rotationDays: settings.masterRotationDays,
-      databaseSecurityGroupId: securityGroup.id,
-    },
-    parent,
-  );
+  const { cluster, instances, masterSecret, globalCluster, securityGroup } = first;
+  // The PII token vault is the store's, not an account's: it lives on the first shard only.
   const vaultSecret = (fn: VaultFunction) =>
     createVaultRoleSecret(
       name,
@@ -285,6 +162,7 @@ export function createAurora(
   );
   return {
     engine,
+    shards,
     cluster,
     globalCluster,
     masterSecret,

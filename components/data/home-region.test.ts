@@ -267,3 +267,43 @@ describe("HomeRegion in a regional stack", () => {
     ).rejects.toThrow(/hostnames must include this stack's region me-south-1/);
   });
 });
+
+describe("HomeRegion with the region's user-store shards", () => {
+  const variables = async (shards?: readonly { id: string; weight: number }[]) => {
+    const recorded = Recorded.of(
+      await runComponent((provider) => {
+        new HomeRegion(
+          "home",
+          {
+            context: TEST_CONTEXT,
+            stack: "me-south-1",
+            hostnames: HOSTNAMES,
+            geolocation: GEOLOCATION,
+            telemetryKeyArn: "arn:aws:kms:me-south-1:111122223333:key/telemetry",
+            ...(shards === undefined ? {} : { shards }),
+          },
+          { providers: [provider] },
+        );
+      }),
+    );
+    const fn = recorded.named("aws:lambda/function:Function", "home-lookup-fn");
+    return record(record(fn.inputs.environment).variables);
+  };
+
+  it("tells the function nothing about shards when the region has one", async () => {
+    const none = await variables();
+    expect(none.STORE_SHARDS).toBeUndefined();
+    expect(await variables([{ id: "s1", weight: 1 }])).toEqual(none);
+  });
+
+  it("gives the function every shard in order, to assign and record one per new account", async () => {
+    const two = await variables([
+      { id: "s1", weight: 0 },
+      { id: "s2", weight: 2 },
+    ]);
+    expect(JSON.parse(String(two.STORE_SHARDS))).toEqual([
+      { id: "s1", weight: 0 },
+      { id: "s2", weight: 2 },
+    ]);
+  });
+});

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { countryHomeRegions, type HomeRegionGeolocation } from "../../contracts/home-region";
+import type { StoreShard } from "../../contracts/user-store-shards";
 import { accountRootArn, regionalServicePrincipal, type AwsContext } from "../shared/context";
 import { keyAdministration, KEY_USE_THROUGH_SERVICE_ACTIONS } from "../security/key-policies";
 import { NodeFunction } from "../shared/node-function";
@@ -38,11 +39,20 @@ export interface HomeRegionArgs {
    * CloudWatch Logs checks the key policy when it creates the log group.
    */
   readonly telemetryKeyArn: pulumi.Input<string>;
+  /**
+   * This region's user-store shards. With more than one, the function is told them
+   * (`STORE_SHARDS`): it assigns each new account a shard by the contract's rule
+   * (contracts/user-store-shards.ts) and records it with the home region; with one, nothing
+   * about shards is set or recorded (the account is on the region's only shard).
+   * @default one shard
+   */
+  readonly shards?: readonly StoreShard[];
 }
 
 /**
  * Home-region pinning: residency follows the account, not the traveller. A table maps a keyed
- * hash of the sign-in identity (never the identity) to the user's home region; every region's
+ * hash of the sign-in identity (never the identity) to the user's home region and, when that
+ * region's user store has more than one shard, the account's shard; every region's
  * `home-region` function computes the same hash with a multi-region KMS HMAC key and reads or
  * writes the table's replica in its own region. The table holds pseudonymous personal data (a
  * keyed hash, no identity; `DataClass=pseudonymous-directory`) and is the only state shared across
@@ -97,6 +107,13 @@ export class HomeRegion extends pulumi.ComponentResource {
           // Sign-up pinning: register refuses an account whose country is kept elsewhere.
           COUNTRY_HOME_REGIONS: JSON.stringify(countries.map),
           STACK_REGION: region,
+          ...(args.shards !== undefined && args.shards.length > 1
+            ? {
+                STORE_SHARDS: JSON.stringify(
+                  args.shards.map((shard) => ({ id: shard.id, weight: shard.weight })),
+                ),
+              }
+            : {}),
         },
         permissions: [
           {

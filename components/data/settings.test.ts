@@ -14,6 +14,7 @@ describe("user store and home-region settings", () => {
       engine: "aurora-postgresql",
       replicaRegions: [],
       secondaryCidrs: {},
+      shards: [{ id: "s1", weight: 1 }],
     });
     expect(userStoreSettingsSchema.parse({ kind: "dynamodb" })).toEqual({
       kind: "dynamodb",

@@ -2,6 +2,12 @@ import { z } from "zod";
 import { geolocationSchema } from "../edge/settings";
 import { vpcCidr } from "../network/settings";
 import { awsRegion, documentSettings, regionList } from "../shared/settings";
+import {
+  MAX_SHARD_WEIGHT,
+  SHARD_ID_PATTERN,
+  shardListProblems,
+  SINGLE_SHARD,
+} from "../../contracts/user-store-shards";
 
 /**
  * The Aurora user store's defaults: the schema fills `engine`, and the store fills the optional
@@ -23,6 +29,38 @@ export const MIN_BACKUP_RETENTION_DAYS = 1;
 export const MAX_BACKUP_RETENTION_DAYS = 35;
 
 const backupRetentionError = `expected an integer from ${MIN_BACKUP_RETENTION_DAYS} to ${MAX_BACKUP_RETENTION_DAYS}`;
+
+const shardWeightError = `expected a whole number from 0 to ${MAX_SHARD_WEIGHT}`;
+
+/** One shard of the Aurora store: its id and its share of new accounts. */
+const shardSchema = z.strictObject({
+  /** Names the shard's resources and is recorded in the home-region directory. */
+  id: z.string().regex(SHARD_ID_PATTERN, {
+    error: "expected 1-8 lower-case letters and digits, starting with a letter",
+  }),
+  /** Share of new accounts relative to the other shards; 0 closes it to new accounts. @default 1 */
+  weight: z
+    .number()
+    .int({ error: shardWeightError })
+    .min(0, { error: shardWeightError })
+    .max(MAX_SHARD_WEIGHT, { error: shardWeightError })
+    .default(1),
+});
+
+/**
+ * The Aurora store's shards: ids unique, at least one open for new accounts. The list-wide rules
+ * are the contract's (`shardListProblems`), reported on the list.
+ */
+const shardListSchema = z
+  .array(shardSchema)
+  .min(1, { error: "expected at least one shard (the first is the store's original cluster)" })
+  .default(SINGLE_SHARD.map((shard) => ({ ...shard })))
+  .superRefine((shards, ctx) => {
+    if (shards.length === 0) return;
+    for (const message of shardListProblems(shards)) {
+      ctx.addIssue({ code: "custom", message, input: shards });
+    }
+  });
 
 /** The residency-bound user store of a stack: an Aurora global database or DynamoDB tables. */
 export const userStoreSettingsSchema = z.discriminatedUnion(
@@ -76,6 +114,13 @@ export const userStoreSettingsSchema = z.discriminatedUnion(
        * from /16 to /19 overlapping neither `network.cidr` nor another secondary's. @default {}
        */
       secondaryCidrs: z.record(awsRegion, vpcCidr).default({}),
+      /**
+       * The store's shards, one Aurora global database each, with the same settings, keys,
+       * backups and secondaries. The first is the store's original cluster (its resources keep
+       * their names); new accounts go to the shards with a weight above 0
+       * (contracts/user-store-shards.ts). @default [{ id: "s1", weight: 1 }]
+       */
+      shards: shardListSchema,
     }),
     z.strictObject({
       /** DynamoDB global tables: the US stack's store. */
@@ -117,6 +162,12 @@ documentSettings(userStoreSettingsSchema.options[0], {
     description:
       "secondary clusters / table replicas; each must be in `allowedRegions` and differ from the stack's region",
     typeText: "list of regions",
+  },
+  shards: {
+    description:
+      "Aurora only: the store's shards, one Aurora global database each with the same settings; the first is the original cluster; new accounts go to shards of weight > 0 by a hash of their directory key, existing accounts never move",
+    typeText: "list of `{ id, weight }` (id: 1-8 of a-z0-9; weight: 0-100)",
+    defaultText: '`[{ id: "s1", weight: 1 }]`',
   },
   secondaryCidrs: {
     description:

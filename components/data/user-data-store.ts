@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { VaultFunction } from "../../contracts/functions";
 import { APP_DATABASE_USER } from "../../contracts/monolith";
+import type { StoreShard } from "../../contracts/user-store-shards";
 import type { AwsContext } from "../shared/context";
 import { NodeFunction } from "../shared/node-function";
 import { AURORA_ENGINES, type AuroraEngine } from "./aurora-foundation";
@@ -42,6 +43,14 @@ export interface AppDatabase {
    * https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/UsingWithRDS.IAMDBAuth.IAMPolicy.html
    */
   readonly clusterResourceId: pulumi.Output<string>;
+}
+
+/** One shard of the Aurora user store, as the app and the directory reach it. */
+export interface AppDatabaseShard extends StoreShard {
+  /** How the app reaches the shard's cluster. */
+  readonly database: AppDatabase;
+  /** The shard's primary cluster's security group (clients are admitted by `admit`). */
+  readonly securityGroupId: pulumi.Output<string>;
 }
 
 /** Where the PII token vault lives, for the tokenization functions. */
@@ -114,6 +123,13 @@ export interface AuroraStoreArgs extends CommonArgs {
   readonly replicaRegions?: readonly string[];
   /** The network and key of each secondary region, by region. @default {} */
   readonly secondaries?: Readonly<Record<string, AuroraSecondary>>;
+  /**
+   * The store's shards, each a global database built from these same arguments (keys, backups,
+   * deletion protection, secondaries); the first keeps the store's own resource names, the others
+   * are named `<name>-<id>-…`. Ids unique, at least one weight above 0
+   * (contracts/user-store-shards.ts). @default SINGLE_SHARD ([{ id: "s1", weight: 1 }])
+   */
+  readonly shards?: readonly StoreShard[];
 }
 
 /** What a secondary cluster of the global database needs in its region. */
@@ -141,8 +157,9 @@ export interface DynamoDbStoreArgs extends CommonArgs {
 export type UserDataStoreArgs = AuroraStoreArgs | DynamoDbStoreArgs;
 
 /**
- * The residency-bound store of a stack's user data: an Aurora cluster (Saudi stack) or DynamoDB
- * global tables (US stack), chosen by config. Everything is encrypted with the stack's own
+ * The residency-bound store of a stack's user data: Aurora (Saudi stack; one cluster per shard,
+ * `shards`) or DynamoDB global tables (US stack, which partition themselves and have no shards),
+ * chosen by config. Everything, on every shard, is encrypted with the stack's own
  * user-data key, deletion-protected (in AWS and in Pulumi state), backed up, tagged
  * `DataClass=user-data`, and replicated only into the stack's allowed regions.
  */
@@ -156,8 +173,10 @@ export class UserDataStore extends pulumi.ComponentResource {
   public readonly cluster?: aws.rds.Cluster;
   /** Security group of the Aurora cluster (Saudi store only). */
   public readonly securityGroupId?: pulumi.Output<string>;
-  /** How the app reaches the Aurora cluster (Saudi store only). */
+  /** How the app reaches the first shard's Aurora cluster (Saudi store only). */
   public readonly database?: AppDatabase;
+  /** Every shard of the Aurora store, the first included, in configuration order (Saudi store only). */
+  public readonly shards?: readonly AppDatabaseShard[];
   public readonly tokenVault: TokenVaultLocation;
   /** The Aurora global database whose primary is this stack's cluster (Saudi store only). */
   public readonly globalCluster?: aws.rds.GlobalCluster;
@@ -218,15 +237,22 @@ export class UserDataStore extends pulumi.ComponentResource {
       this.tables = {};
       this.cluster = aurora.cluster;
       this.securityGroupId = aurora.securityGroup.id;
-      this.database = {
-        engine: aurora.engine,
-        endpoint: aurora.cluster.endpoint,
-        port: AURORA_ENGINES[aurora.engine].port,
-        name: aurora.database,
-        appUser: APP_DATABASE_USER,
-        clusterResourceId: aurora.cluster.clusterResourceId,
-      };
-      this.resourceArns = [aurora.cluster.arn];
+      this.shards = aurora.shards.map((shard) => ({
+        id: shard.id,
+        weight: shard.weight,
+        securityGroupId: shard.securityGroup.id,
+        database: {
+          engine: aurora.engine,
+          endpoint: shard.cluster.endpoint,
+          port: AURORA_ENGINES[aurora.engine].port,
+          name: aurora.database,
+          appUser: APP_DATABASE_USER,
+          clusterResourceId: shard.cluster.clusterResourceId,
+        },
+      }));
+      this.database = this.shards[0]?.database;
+      // Every shard's cluster is backed up by the stack's backup plan.
+      this.resourceArns = aurora.shards.map((shard) => shard.cluster.arn);
       this.tokenVault = {
         kind: "aurora",
         clusterArn: aurora.cluster.arn,
@@ -242,25 +268,25 @@ export class UserDataStore extends pulumi.ComponentResource {
   }
 
   /**
-   * Lets the compute behind a security group connect to the Aurora cluster's port (Saudi store);
-   * the DynamoDB store has no network boundary of its own.
+   * Lets the compute behind a security group connect to the port of every shard's Aurora cluster
+   * (Saudi store): one rule per shard, the first shard's named `name` (as before shards existed),
+   * each other's `<name>-<shard id>`. The DynamoDB store has no network boundary of its own.
    */
   public admit(name: string, description: string, securityGroupId: pulumi.Input<string>): void {
-    if (this.securityGroupId === undefined || this.database === undefined) {
-      return;
-    }
-    new aws.vpc.SecurityGroupIngressRule(
-      name,
-      {
-        securityGroupId: this.securityGroupId,
-        description,
-        ipProtocol: "tcp",
-        fromPort: this.database.port,
-        toPort: this.database.port,
-        referencedSecurityGroupId: securityGroupId,
-      },
-      { parent: this },
-    );
+    (this.shards ?? []).forEach((shard, index) => {
+      new aws.vpc.SecurityGroupIngressRule(
+        index === 0 ? name : `${name}-${shard.id}`,
+        {
+          securityGroupId: shard.securityGroupId,
+          description,
+          ipProtocol: "tcp",
+          fromPort: shard.database.port,
+          toPort: shard.database.port,
+          referencedSecurityGroupId: securityGroupId,
+        },
+        { parent: this },
+      );
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { type BadCase, set, setField } from "../config-test-support";
+import { type BadCase, remove, set, setField } from "../config-test-support";
 
 /** Bad configurations of the user store and home regions (components/data/settings.ts), and the problem each raises. */
 export const dataCases: readonly BadCase[] = [
@@ -119,6 +119,70 @@ export const dataCases: readonly BadCase[] = [
     key: "knowledgecity:userStore.replicaRegions[0]",
     value: '"me-south-1"',
     allowed: "must differ from the stack's own region",
+  },
+  {
+    name: "a shard id with capitals",
+    mutations: [setField("knowledgecity:userStore", "shards", [{ id: "Shard2", weight: 1 }])],
+    key: "knowledgecity:userStore.shards[0].id",
+    value: '"Shard2"',
+    allowed: "expected 1-8 lower-case letters and digits, starting with a letter",
+  },
+  {
+    name: "a shard weight above 100",
+    mutations: [
+      setField("knowledgecity:userStore", "shards", [
+        { id: "s1", weight: 1 },
+        { id: "s2", weight: 250 },
+      ]),
+    ],
+    key: "knowledgecity:userStore.shards[1].weight",
+    value: "250",
+    allowed: "expected a whole number from 0 to 100",
+  },
+  {
+    name: "two shards with one id",
+    mutations: [
+      setField("knowledgecity:userStore", "shards", [
+        { id: "s1", weight: 1 },
+        { id: "s1", weight: 1 },
+      ]),
+    ],
+    key: "knowledgecity:userStore.shards",
+    value: '[{"id":"s1","weight":1},{"id":"s1","weight":1}]',
+    allowed: 'shard id "s1" is used twice: ids must be unique',
+  },
+  {
+    name: "every shard closed to new accounts",
+    mutations: [
+      setField("knowledgecity:userStore", "shards", [
+        { id: "s1", weight: 0 },
+        { id: "s2", weight: 0 },
+      ]),
+    ],
+    key: "knowledgecity:userStore.shards",
+    value: '[{"id":"s1","weight":0},{"id":"s2","weight":0}]',
+    allowed: "every shard has weight 0: new accounts would have nowhere to go",
+  },
+  {
+    name: "an empty shard list",
+    mutations: [setField("knowledgecity:userStore", "shards", [])],
+    key: "knowledgecity:userStore.shards",
+    value: "[]",
+    allowed: "expected at least one shard (the first is the store's original cluster)",
+  },
+  {
+    name: "two shards without the home-region directory",
+    mutations: [remove("knowledgecity:homeRegion")],
+    key: "knowledgecity:userStore.shards",
+    value: '[{"id":"s1","weight":1},{"id":"s2","weight":1}]',
+    allowed: "more than one shard needs homeRegion",
+  },
+  {
+    name: "shards in a dynamodb store (DynamoDB partitions itself)",
+    mutations: [set("knowledgecity:userStore", { kind: "dynamodb", shards: [{ id: "s1" }] })],
+    key: "knowledgecity:userStore.shards",
+    value: undefined,
+    allowed: "unknown key; allowed keys are kind, replicaRegions",
   },
   {
     name: "an aurora-only key in a dynamodb store",

@@ -3,13 +3,18 @@
  * when the module loads: the KMS key, the table, and the directory of home regions (their API
  * hostnames, the countries each keeps, and this stack's).
  */
-import { requiredVariables, type RequiredVariable } from "../../../contracts/functions";
+import {
+  requiredVariables,
+  type ContractVariable,
+  type RequiredVariable,
+} from "../../../contracts/functions";
 import {
   COUNTRY_CODE_PATTERN,
   OTHER_COUNTRIES,
   type CountryHomeRegions,
 } from "../../../contracts/home-region";
 import { REGION_CODE_PATTERN } from "../../../contracts/ids";
+import { shardListProblems, type StoreShard } from "../../../contracts/user-store-shards";
 import { EnvironmentReader, type Environment } from "../../shared/environment";
 import { InternalError } from "../../shared/errors";
 import { isHostname } from "./identity";
@@ -33,6 +38,8 @@ export interface HandlerConfig {
   /** The DynamoDB global table. */
   readonly tableName: string;
   readonly directory: RegionDirectory;
+  /** This region's user-store shards (`STORE_SHARDS`); undefined when it has one. */
+  readonly shards?: readonly StoreShard[];
 }
 
 /** The environment variables the handler reads (its contract's; all required). */
@@ -144,11 +151,47 @@ function parseCountryHomeRegions(
 }
 
 /**
+ * Parses `STORE_SHARDS`: a JSON list of `{ "id", "weight" }`, as `shardListProblems` allows.
+ * Returns the shards or the problems found, each naming the variable.
+ */
+export function parseStoreShards(text: string): { shards: StoreShard[] } | { problems: string[] } {
+  const allowed = 'a JSON list of {"id": shard id, "weight": 0-100}';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed)) {
+    return { problems: [`STORE_SHARDS must be ${allowed}`] };
+  }
+  const shards: StoreShard[] = [];
+  for (const entry of parsed as unknown[]) {
+    const { id, weight } = (typeof entry === "object" && entry !== null ? entry : {}) as Record<
+      string,
+      unknown
+    >;
+    if (
+      typeof id !== "string" ||
+      typeof weight !== "number" ||
+      Object.keys(entry as object).length !== 2
+    ) {
+      return { problems: [`STORE_SHARDS must be ${allowed}, got ${JSON.stringify(entry)}`] };
+    }
+    shards.push({ id, weight });
+  }
+  const problems = shardListProblems(shards);
+  return problems.length > 0
+    ? { problems: problems.map((problem) => `STORE_SHARDS: ${problem}`) }
+    : { shards };
+}
+
+/**
  * Reads the handler's configuration. Empty or blank values count as missing. Throws one
  * `ConfigurationError` that lists every missing variable and every problem found.
  */
 export function loadConfiguration(env: Environment): HandlerConfig {
-  const reader = new EnvironmentReader<RequiredVariable<"home-region">>(env);
+  const reader = new EnvironmentReader<ContractVariable<"home-region">>(env);
   const value = Object.fromEntries(
     ENVIRONMENT_VARIABLES.map((name) => [name, reader.required(name)]),
   ) as Record<RequiredVariable<"home-region">, string>;
@@ -158,6 +201,11 @@ export function loadConfiguration(env: Environment): HandlerConfig {
     value.COUNTRY_HOME_REGIONS,
     value.STACK_REGION,
   ] as const;
+  const shardText = reader.optional("STORE_SHARDS");
+  const shards = shardText === undefined ? undefined : parseStoreShards(shardText);
+  if (shards !== undefined && "problems" in shards) {
+    for (const problem of shards.problems) reader.problem(problem);
+  }
   let directory: RegionDirectory | undefined;
   if (directoryVariables.every((text) => text !== "")) {
     const result = parseRegionDirectory(...directoryVariables);
@@ -170,5 +218,10 @@ export function loadConfiguration(env: Environment): HandlerConfig {
   reader.done();
   // Once `done` returned, every variable is set and the directory parsed.
   if (directory === undefined) throw new InternalError();
-  return { hmacKeyId: value.HMAC_KEY_ID, tableName: value.TABLE_NAME, directory };
+  return {
+    hmacKeyId: value.HMAC_KEY_ID,
+    tableName: value.TABLE_NAME,
+    directory,
+    ...(shards !== undefined && "shards" in shards ? { shards: shards.shards } : {}),
+  };
 }

@@ -7,10 +7,22 @@
  * Residency follows the account: each user has one home region, found by a keyed hash of their
  * sign-in identity. The table that holds it is replicated to every region, so it holds no personal
  * data: the record key is `hr_<base64url of HMAC-SHA-256(key, macMessage(identity))>`, computed
- * by KMS under a multi-region HMAC key, and a record holds only that key, the home region, a
- * version and the time of the last write.
+ * by KMS under a multi-region HMAC key, and a record holds only that key, the home region, the
+ * shard of the region's user store (when the region has more than one), a version and the time of
+ * the last write.
+ *
+ * Shards: when this region's store has more than one (`HomeRegionDeps.shards`), register assigns a
+ * new account its shard by `assignShard` (contracts/user-store-shards.ts) and records it; a
+ * registration retried or repeated returns the recorded shard, so existing accounts never move.
+ * A record without a shard is on its region's first shard. A move to another region clears the
+ * shard: the account lands on the new region's first shard.
  */
 import { homeRegionOfCountry } from "../../../contracts/home-region";
+import {
+  assignShard,
+  SHARD_ID_PATTERN,
+  type StoreShard,
+} from "../../../contracts/user-store-shards";
 import { apiHostname, isHomeRegion, type RegionDirectory } from "./config";
 import {
   HomeRegionConflictError,
@@ -47,6 +59,11 @@ export interface HomeRegionRecord {
   readonly key: string;
   /** The stored region code, not yet checked against the configuration. */
   readonly homeRegion: string;
+  /**
+   * The shard of the home region's user store the account is on; absent when the region had one
+   * shard at registration (the account is on its first shard).
+   */
+  readonly shard?: string;
   /** 1 when registered, then one more on each move. */
   readonly version: number;
   /** ISO 8601 time of the last write. */
@@ -103,6 +120,11 @@ export interface HomeRegionDeps {
   readonly mac: MacGenerator;
   readonly store: HomeRegionStore;
   readonly directory: RegionDirectory;
+  /**
+   * This region's user-store shards, when it has more than one: register assigns and records one.
+   * @default undefined (one shard; no shard is recorded)
+   */
+  readonly shards?: readonly StoreShard[];
   readonly now?: () => Date;
 }
 
@@ -137,7 +159,15 @@ function storedRegion(record: HomeRegionRecord, directory: RegionDirectory): str
   if (!Number.isSafeInteger(record.version) || record.version < INITIAL_VERSION) {
     throw new StoreIntegrityError(keyPrefix(record.key), "its version is not a positive integer");
   }
+  if (record.shard !== undefined && !SHARD_ID_PATTERN.test(record.shard)) {
+    throw new StoreIntegrityError(keyPrefix(record.key), "its shard is not a shard id");
+  }
   return record.homeRegion;
+}
+
+/** `{ shard }` when the record names one, else nothing (the region's first shard). */
+function recordedShard(record: Pick<HomeRegionRecord, "shard">): { shard?: string } {
+  return record.shard === undefined ? {} : { shard: record.shard };
 }
 
 /** The home region of an identity, if it has one. */
@@ -152,7 +182,12 @@ export async function lookupHomeRegion(
   }
   const homeRegion = storedRegion(record, deps.directory);
   return {
-    response: { found: true, homeRegion, apiHostname: apiHostname(deps.directory, homeRegion) },
+    response: {
+      found: true,
+      homeRegion,
+      apiHostname: apiHostname(deps.directory, homeRegion),
+      ...recordedShard(record),
+    },
     outcome: "found",
     key,
   };
@@ -172,8 +207,9 @@ export function homeRegionFor(directory: RegionDirectory, country: string): stri
  * Registers an identity's home region at sign-up. The home region is the one that keeps the
  * accounts of the declared country; when that is not this stack's region nothing is hashed or
  * written, and `HomeRegionElsewhereError` names the region and hostname to sign up at.
- * Registering again with the same region is success (`created: false`); an identity already
- * registered with another region is a `HomeRegionConflictError`.
+ * Registering again with the same region is success (`created: false`) and answers the recorded
+ * shard, whatever the shards' weights are now; an identity already registered with another region
+ * is a `HomeRegionConflictError`. A new account of a region with shards gets `assignShard`'s.
  */
 export async function registerHomeRegion(
   request: RegisterRequest,
@@ -191,9 +227,11 @@ export async function registerHomeRegion(
   }
   const key = await recordKeyFor(request.identity, deps.mac);
   const updatedAt = (deps.now ?? (() => new Date()))().toISOString();
+  const assigned = deps.shards === undefined ? {} : { shard: assignShard(key, deps.shards) };
   const outcome = await deps.store.create({
     key,
     homeRegion,
+    ...assigned,
     version: INITIAL_VERSION,
     updatedAt,
   });
@@ -208,6 +246,8 @@ export async function registerHomeRegion(
       homeRegion: homeRegion,
       apiHostname: apiHostname(directory, homeRegion),
       created: outcome.created,
+      // An existing account stays where the directory has it.
+      ...(outcome.created ? assigned : recordedShard(outcome.existing)),
     },
     outcome: outcome.created ? "created" : "existing",
     key,

@@ -16,7 +16,9 @@
  * Environment: `HMAC_KEY_ID` (the multi-region KMS HMAC_256 key), `TABLE_NAME` (the global
  * table), `HOME_REGIONS` (`me-south-1,us-east-1`), `REGION_HOSTNAMES` (JSON object of region
  * to API hostname), `COUNTRY_HOME_REGIONS` (JSON object of country, or `*`, to home region) and
- * `STACK_REGION` (this stack's home region). Read when the module loads; a missing or invalid
+ * `STACK_REGION` (this stack's home region); `STORE_SHARDS` (optional: this region's user-store
+ * shards, when more than one, so register assigns and records a shard; lookup and register then
+ * answer `shard` too). Read when the module loads; a missing or invalid
  * variable fails the cold start with `ConfigurationError`.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -45,6 +47,7 @@ const deps: HomeRegionDeps = {
   mac: createMacGenerator(new KMSClient({}), config.hmacKeyId),
   store: new DynamoDbHomeRegionStore(new DynamoDBClient({}), config.tableName),
   directory: config.directory,
+  ...(config.shards === undefined ? {} : { shards: config.shards }),
 };
 
 /** Errors that are answers about the record, not failures of the function. */

@@ -49,7 +49,13 @@ export type HomeRegionRequest = LookupRequest | RegisterRequest | MoveRequest;
 
 /** The response to a lookup; an unknown identity is `{ found: false }`, not an error. */
 export type LookupResponse =
-  | { readonly found: true; readonly homeRegion: string; readonly apiHostname: string }
+  | {
+      readonly found: true;
+      readonly homeRegion: string;
+      readonly apiHostname: string;
+      /** The account's shard of the home region's user store; absent: the region's first. */
+      readonly shard?: string;
+    }
   | { readonly found: false };
 
 /** The response to a registration; `created` is false when it was already registered. */
@@ -57,6 +63,8 @@ export interface RegisterResponse {
   readonly homeRegion: string;
   readonly apiHostname: string;
   readonly created: boolean;
+  /** The account's shard (assigned now, or recorded before); absent: the region's first. */
+  readonly shard?: string;
 }
 
 /** The response to a move. */

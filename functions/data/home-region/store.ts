@@ -3,7 +3,8 @@
  * every home region, partition key `pk` (string), no sort key.
  *
  * Two kinds of item, and no other attribute than these:
- * - a record: `pk` = `hr_<MAC>`, `homeRegion` (S), `version` (N), `updatedAt` (S, ISO 8601);
+ * - a record: `pk` = `hr_<MAC>`, `homeRegion` (S), `version` (N), `updatedAt` (S, ISO 8601) and,
+ *   when its region's user store has more than one shard, `shard` (S, the shard's id);
  * - an audit item of a move: `pk` = `audit#hr_<MAC>#<ISO time>`, `fromRegion`, `toRegion`,
  *   `reason`, `requestedBy`, `at` (all S).
  *
@@ -34,8 +35,10 @@ import { describeError, log } from "../../shared/log";
 
 /** The table's partition key attribute (string). */
 export const PARTITION_KEY = "pk";
-/** Attributes of a home-region record. */
+/** Attributes every home-region record has. */
 export const RECORD_ATTRIBUTES = [PARTITION_KEY, "homeRegion", "version", "updatedAt"] as const;
+/** The attribute a record has when its region's store has shards: the account's shard. */
+export const SHARD_ATTRIBUTE = "shard";
 /** Attributes of an audit item. */
 export const AUDIT_ATTRIBUTES = [
   PARTITION_KEY,
@@ -54,12 +57,13 @@ export function getItemInput(tableName: string, key: string): GetItemCommandInpu
     TableName: tableName,
     Key: { pk: { S: key } },
     ConsistentRead: true,
-    ProjectionExpression: "#pk, #homeRegion, #version, #updatedAt",
+    ProjectionExpression: "#pk, #homeRegion, #version, #updatedAt, #shard",
     ExpressionAttributeNames: {
       "#pk": "pk",
       "#homeRegion": "homeRegion",
       "#version": "version",
       "#updatedAt": "updatedAt",
+      "#shard": SHARD_ATTRIBUTE,
     },
   };
 }
@@ -74,6 +78,7 @@ export function createItemInput(tableName: string, record: HomeRegionRecord): Pu
     Item: {
       pk: { S: record.key },
       homeRegion: { S: record.homeRegion },
+      ...(record.shard === undefined ? {} : { [SHARD_ATTRIBUTE]: { S: record.shard } }),
       version: { N: String(record.version) },
       updatedAt: { S: record.updatedAt },
     },
@@ -85,7 +90,8 @@ export function createItemInput(tableName: string, record: HomeRegionRecord): Pu
 
 /**
  * The `TransactWriteItems` input of a move: the record update, conditional on the region and
- * version read, and the audit item, conditional on its key being new, in one transaction.
+ * version read, and the audit item, conditional on its key being new, in one transaction. The
+ * update removes the record's shard: the account lands on the new region's first shard.
  */
 export function moveTransactionInput(
   tableName: string,
@@ -97,12 +103,14 @@ export function moveTransactionInput(
         Update: {
           TableName: tableName,
           Key: { pk: { S: write.key } },
-          UpdateExpression: "SET #homeRegion = :to, #version = :next, #updatedAt = :at",
+          UpdateExpression:
+            "SET #homeRegion = :to, #version = :next, #updatedAt = :at REMOVE #shard",
           ConditionExpression: "#homeRegion = :from AND #version = :expected",
           ExpressionAttributeNames: {
             "#homeRegion": "homeRegion",
             "#version": "version",
             "#updatedAt": "updatedAt",
+            "#shard": SHARD_ATTRIBUTE,
           },
           ExpressionAttributeValues: {
             ":from": { S: write.fromRegion },
@@ -145,7 +153,16 @@ export function recordFromItem(key: string, item: Item): HomeRegionRecord {
   const version = item.version?.N ?? fail("it has no version");
   const updatedAt = item.updatedAt?.S ?? fail("it has no update time");
   if (!VERSION.test(version)) fail("its version is not a positive integer");
-  return { key, homeRegion, version: Number(version), updatedAt };
+  const shardValue = item[SHARD_ATTRIBUTE];
+  const shard =
+    shardValue === undefined ? undefined : (shardValue.S ?? fail("its shard is no string"));
+  return {
+    key,
+    homeRegion,
+    ...(shard === undefined ? {} : { shard }),
+    version: Number(version),
+    updatedAt,
+  };
 }
 
 function storeFailure(

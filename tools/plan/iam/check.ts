@@ -192,14 +192,18 @@ function resolveTarget(model: IamModel, path: IamPath): ResourceEntry | string {
     return `target ${path.target.type} ${path.target.name} is no resource of the plan`;
   }
   if (path.target.dbUser !== undefined) {
-    return entry.dbUserArnPrefix === undefined
-      ? `target ${path.target.name} has no resource id for IAM database authentication`
-      : {
-          type: entry.type,
-          name: entry.name,
-          region: entry.region,
-          arn: `${entry.dbUserArnPrefix}/${path.target.dbUser}`,
-        };
+    if (entry.dbUserArnPrefix === undefined) {
+      return `target ${path.target.name} has no resource id for IAM database authentication`;
+    }
+    // `inRegion`: the same cluster id and user in another region (another stack's shard there).
+    const region = path.target.inRegion ?? entry.region;
+    const prefix = entry.dbUserArnPrefix.replace(`:rds-db:${entry.region}:`, `:rds-db:${region}:`);
+    return {
+      type: entry.type,
+      name: entry.name,
+      region,
+      arn: `${prefix}/${path.target.dbUser}`,
+    };
   }
   return entry;
 }

@@ -5,9 +5,10 @@
  * resource it also evaluates the KMS call the service makes on the caller's behalf, against the
  * caller's policies and the key policy.
  */
-import { APP_DATABASE_USER, APP_TABLES as APP_TABLE_ROLES } from "../../../contracts/monolith";
+import { APP_TABLES as APP_TABLE_ROLES } from "../../../contracts/monolith";
 import { sourceKey, videoOutputPrefix } from "../../../contracts/storage";
 import { streamName } from "./loader";
+import { FIRST_SHARD_CLUSTER, shardMustDenyPaths, shardRequiredPaths } from "./shard-paths";
 import { resourceKey, TYPES, type IamModel } from "./model";
 
 /** Who makes a request. */
@@ -31,6 +32,11 @@ export interface Target {
   readonly wildcard?: boolean;
   /** Aurora clusters: the request names this database user (IAM database authentication). */
   readonly dbUser?: string;
+  /**
+   * With `dbUser`: the request names the cluster's database user in this region instead of the
+   * cluster's own (a shard of another region's store, as another stack builds it).
+   */
+  readonly inRegion?: string;
 }
 
 /** One path. */
@@ -62,7 +68,7 @@ export const VAULT_PURPOSE = "pii-vault";
 const APP_TABLES = APP_TABLE_ROLES.map((table) => `kc-users-${table}`);
 const VAULT_TABLE = "kc-users-pii-vault";
 const USER_DATA_KEY = "kc-keys-user-data";
-const AURORA_CLUSTER = "kc-users-cluster";
+const AURORA_CLUSTER = FIRST_SHARD_CLUSTER;
 
 const TOKENIZE = "kc-pii-tokenize-role";
 const DETOKENIZE = "kc-pii-detokenize-role";
@@ -368,14 +374,7 @@ export function requiredPaths(model: IamModel): readonly IamPath[] {
       });
     }
   }
-  if (auroraStore) {
-    paths.push({
-      caller: role(MONOLITH_ROLE),
-      action: "rds-db:connect",
-      target: { type: "cluster", name: AURORA_CLUSTER, dbUser: APP_DATABASE_USER },
-      why: "the monolith signs in to the user store with IAM database authentication",
-    });
-  }
+  paths.push(...shardRequiredPaths(model, MONOLITH_ROLE));
   if (dynamoStore) {
     for (const table of APP_TABLES) {
       for (const action of [
@@ -469,6 +468,7 @@ export function mustDenyPaths(model: IamModel): readonly IamPath[] {
       });
     }
   }
+  paths.push(...shardMustDenyPaths(model, MONOLITH_ROLE, roles));
   // The Saudi store: the Data API has no resource policy, so other roles' own policies keep them
   // out of it; each vault role's secret has a policy of its own.
   if (has(model, "cluster", AURORA_CLUSTER)) {
