@@ -313,6 +313,7 @@ export class RegionalPlatform extends pulumi.ComponentResource {
           playbackSessionSeconds: video.playbackSessionSeconds,
           maxConcurrentSubmissions: video.maxConcurrentSubmissions,
           tasks: video.tasks,
+          trickPlay: video.trickPlay,
           network: { vpcId: this.network.vpcId, privateSubnetIds: this.network.privateSubnetIds },
         },
         parent,

@@ -219,6 +219,7 @@ describe("the stack outputs", () => {
       "video-ingest": "kc-video-ingest",
       "video-ingest-dlq": "kc-video-ingest-dlq",
       "video-status-dlq": "kc-video-status-dlq",
+      "video-task-trick-play-dlq": "kc-video-tasks-trick-play-dlq",
       "rtlog-ingest-failures": "kc-analytics-rtlog-failures",
     };
     expect(Object.keys(queues).sort()).toEqual(Object.keys(queueResources).sort());

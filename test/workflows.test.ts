@@ -1,13 +1,15 @@
 /**
  * The GitHub workflows cannot run here, so their structure is checked: the deploy order, the
- * pinned CLI, the policy pack on every Pulumi command, OIDC permissions, a comment on a failed
- * preview, the plan diff's comment without credentials, the Node.js of `.node-version`, and the daily drift
+ * pinned CLI, the policy pack on every Pulumi command, OIDC permissions, the image builds of a
+ * pull request, a comment on a failed preview, the plan diff's comment without credentials, the Node.js of `.node-version`, and the daily drift
  * check.
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { ANALYTICS_API_IMAGE } from "../components/analytics/analytics-api";
+import { TRICK_PLAY_IMAGE } from "../components/video/video-task-image";
 import { COMMENT_MARKER } from "../tools/plan/diff/render-markdown";
 import { PROJECT_ROOT } from "../tools/plan/engine";
 
@@ -121,6 +123,36 @@ describe("workflows", () => {
     expect(login).toBeGreaterThan(-1);
     expect(login).toBeLessThan(up);
     expect(steps[login]?.run).toContain("aws ecr get-login-password");
+  });
+
+  it("build every image the program pushes in the pull-request job, for its platform, never pushing", () => {
+    const steps = workflow("preview.yml").jobs["charts-and-image"]?.steps ?? [];
+    const buildOf = (dockerfile: string): number =>
+      steps.findIndex(
+        (step) =>
+          step.run?.includes(`docker buildx build`) === true &&
+          step.run.includes(`-f ${dockerfile} `),
+      );
+    for (const image of [ANALYTICS_API_IMAGE, TRICK_PLAY_IMAGE]) {
+      const build = steps[buildOf(image.dockerfile)];
+      expect(build?.run, image.dockerfile).toContain(`--platform ${image.platforms.join(",")} `);
+      expect(build?.run, image.dockerfile).not.toMatch(/--push|--output|-o /);
+    }
+    // The trick-play image installs ffmpeg in its arm64 stage: emulation is set up before it.
+    const qemu = steps.findIndex(
+      (step) => step.uses?.startsWith("docker/setup-qemu-action@") === true,
+    );
+    expect(qemu).toBeGreaterThan(-1);
+    expect(steps[qemu]?.with?.platforms).toBe("arm64");
+    expect(qemu).toBeLessThan(buildOf(TRICK_PLAY_IMAGE.dockerfile));
+    // And before `pulumi up` builds and pushes it.
+    const up = workflow("pulumi-up.yml").jobs.up?.steps ?? [];
+    const deployQemu = up.findIndex((step) => step.uses === steps[qemu]?.uses);
+    expect(deployQemu).toBeGreaterThan(-1);
+    expect(up[deployQemu]?.with?.platforms).toBe("arm64");
+    expect(deployQemu).toBeLessThan(
+      up.findIndex((step) => step.uses?.startsWith("pulumi/actions@") === true),
+    );
   });
 
   it("comment on the pull request when a preview fails", () => {

@@ -13,7 +13,28 @@ describe("video settings", () => {
       playbackSessionSeconds: 3600,
       maxConcurrentSubmissions: 5,
       tasks: [],
+      trickPlay: { enabled: true, cpu: 1024, memoryMb: 2048, deadlineSeconds: 900 },
     });
+  });
+
+  it("turns the trick-play task off, and finds a memory Fargate does not pair with its CPU", () => {
+    expect(videoSettingsSchema.parse({ trickPlay: { enabled: false } }).trickPlay).toEqual({
+      enabled: false,
+      cpu: 1024,
+      memoryMb: 2048,
+      deadlineSeconds: 900,
+    });
+    const settings = videoSettingsSchema.parse({ trickPlay: { cpu: 2048, memoryMb: 2048 } });
+    expect(videoProblems(settings)).toEqual([
+      {
+        path: ["trickPlay", "memoryMb"],
+        input: 2048,
+        message: "expected 4096 to 16384 MiB, what Fargate pairs with 2048 CPU units",
+      },
+    ]);
+    expect(videoSettingsSchema.safeParse({ trickPlay: { deadlineSeconds: 10 } }).success).toBe(
+      false,
+    );
   });
 
   it("finds storage classes out of order and a ladder that goes down or is odd", () => {

@@ -1,6 +1,24 @@
 import { z } from "zod";
 import { flag, integer, type SettingsIssue } from "../shared/settings";
 
+/**
+ * The memory, in MiB, Fargate pairs with each CPU size (smallest, largest)
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-tasks-services.html#fargate-tasks-size).
+ */
+export const FARGATE_MEMORY_RANGES: Readonly<Record<number, readonly [number, number]>> = {
+  256: [512, 2048],
+  512: [1024, 4096],
+  1024: [2048, 8192],
+  2048: [4096, 16384],
+  4096: [8192, 30720],
+};
+
+/** A Fargate task size's CPU units. */
+const fargateCpu = z.union(
+  [z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)],
+  { error: "expected a Fargate CPU size: 256, 512, 1024, 2048 or 4096" },
+);
+
 /** The video pipeline of a stack: encoding ladder, uploads, storage classes, playback, tasks. */
 export const videoSettingsSchema = z
   .strictObject({
@@ -42,8 +60,8 @@ export const videoSettingsSchema = z
     /** MediaConvert submissions in flight at most. @default 5 */
     maxConcurrentSubmissions: integer(2, 1000).default(5),
     /**
-     * Container tasks run on Fargate after each completed encode (transcripts, sprites), each
-     * `{ name, image, cpu?, memoryMb? }`. Off until listed. @default []
+     * Further container tasks run on Fargate after each completed encode (transcripts), each
+     * `{ name, image, cpu?, memoryMb? }`, images built elsewhere. @default []
      */
     tasks: z
       .array(
@@ -59,18 +77,25 @@ export const videoSettingsSchema = z
                 error: "expected an ECR image URI with a tag or digest",
               },
             ),
-          cpu: z
-            .union(
-              [z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)],
-              {
-                error: "expected a Fargate CPU size: 256, 512, 1024, 2048 or 4096",
-              },
-            )
-            .optional(),
+          cpu: fargateCpu.optional(),
           memoryMb: integer(512, 30720).optional(),
         }),
       )
       .default([]),
+    /**
+     * The trick-play task after each completed encode (seek thumbnails: sprite sheets and a
+     * WebVTT index beside the renditions, recorded in the catalog), `{ enabled, cpu, memoryMb,
+     * deadlineSeconds }`. Its image is built from this repository. @default on, 1024 CPU units,
+     * 2048 MiB, 900 s
+     */
+    trickPlay: z
+      .strictObject({
+        enabled: flag.default(true),
+        cpu: fargateCpu.default(1024),
+        memoryMb: integer(512, 30720).default(2048),
+        deadlineSeconds: integer(30, 14400).default(900),
+      })
+      .prefault({}),
   })
   .prefault({});
 
@@ -82,7 +107,8 @@ export const VIDEO_DEFAULTS: VideoSettings = videoSettingsSchema.parse(undefined
 
 /**
  * What is wrong between the video settings: storage classes out of order, a ladder whose bitrates
- * do not go up, or a rung with an odd dimension.
+ * do not go up, a rung with an odd dimension, or a trick-play memory Fargate does not pair with
+ * its CPU.
  */
 export function videoProblems(video: VideoSettings): SettingsIssue[] {
   const problems: SettingsIssue[] = [];
@@ -91,6 +117,15 @@ export function videoProblems(video: VideoSettings): SettingsIssue[] {
       path: ["intelligentTieringAfterDays"],
       input: video.intelligentTieringAfterDays,
       message: `expected more than infrequentAccessAfterDays (${video.infrequentAccessAfterDays})`,
+    });
+  }
+  const { cpu, memoryMb } = video.trickPlay;
+  const range = FARGATE_MEMORY_RANGES[cpu];
+  if (range !== undefined && (memoryMb < range[0] || memoryMb > range[1])) {
+    problems.push({
+      path: ["trickPlay", "memoryMb"],
+      input: memoryMb,
+      message: `expected ${range[0]} to ${range[1]} MiB, what Fargate pairs with ${cpu} CPU units`,
     });
   }
   const rungs = video.ladder ?? [];

@@ -183,6 +183,32 @@ describe("VideoPipeline", async () => {
     }
   });
 
+  it("runs the trick-play task by default where it has a network, its dead letters encrypted with a key EventBridge may use", async () => {
+    const network = { vpcId: "vpc-1", privateSubnetIds: ["subnet-a", "subnet-b"] };
+    const withNetwork = Recorded.of(await run({ network }));
+    const definition = withNetwork.named(
+      "aws:ecs/taskDefinition:TaskDefinition",
+      "video-tasks-trick-play",
+    );
+    expect(definition.inputs.family).toBe("video-tasks-trick-play");
+    // The content key, as the catalog's.
+    const catalog = withNetwork.named("aws:dynamodb/table:Table", "video-catalog");
+    const queue = withNetwork.named("aws:sqs/queue:Queue", "video-tasks-trick-play-dlq");
+    expect(queue.inputs.kmsMasterKeyId).toBe(record(catalog.inputs.serverSideEncryption).kmsKeyArn);
+    const eventBridge = statementsOf(
+      withNetwork.named("aws:kms/keyPolicy:KeyPolicy", "keys-content"),
+    ).find((s) => s.Sid === "EventBridgeParksUndeliveredEvents");
+    expect(eventBridge?.Principal).toEqual({ Service: "events.amazonaws.com" });
+    expect(valuesOf(eventBridge?.Action)).toContain("kms:GenerateDataKey");
+    // Off by config; and no task where there is no network to run it in.
+    const off = Recorded.of(await run({ network, trickPlay: { enabled: false } }));
+    expect(off.ofType("aws:ecs/taskDefinition:TaskDefinition")).toEqual([]);
+    expect(recorded.ofType("aws:ecs/taskDefinition:TaskDefinition")).toEqual([]);
+    await expect(run({ trickPlay: { enabled: true } })).rejects.toThrow(
+      "video tasks need the network to run in",
+    );
+  });
+
   it("routes this queue's MediaConvert job state changes to encode-status, with retries and a dead-letter queue", () => {
     const [rule] = recorded.ofType("aws:cloudwatch/eventRule:EventRule");
     const pattern = json(rule?.inputs.eventPattern);
@@ -379,7 +405,19 @@ describe("VideoPipeline", async () => {
   it("logs playback-quality fields, nothing personal, to an encrypted Kinesis stream", () => {
     const [config] = recorded.ofType("aws:cloudfront/realtimeLogConfig:RealtimeLogConfig");
     expect(config?.inputs.fields).toEqual([...PLAYBACK_LOG_FIELDS]);
+    // The players' CMCD reports, for buffer rates per session.
+    expect(config?.inputs.fields).toEqual(
+      expect.arrayContaining([
+        "cmcd-buffer-starvation",
+        "cmcd-buffer-length",
+        "cmcd-encoded-bitrate",
+        "cmcd-measured-throughput",
+        "cmcd-session-id",
+        "cmcd-startup",
+      ]),
+    );
     expect(config?.inputs.fields).not.toContain("c-ip");
+    expect(config?.inputs.fields).not.toContain("cs-uri-query");
     expect(config?.inputs.samplingRate).toBe(100);
     const [stream] = recorded.ofType("aws:kinesis/stream:Stream");
     expect(stream?.inputs).toMatchObject({

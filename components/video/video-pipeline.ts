@@ -16,7 +16,7 @@ import {
 } from "./video-pipeline-args";
 import { createPlayback } from "./video-playback";
 import { createVideoStorage } from "./video-storage";
-import { VideoTasks, type VideoTaskSettings } from "./video-tasks";
+import { VideoTasks, type TrickPlaySettings, type VideoTaskSettings } from "./video-tasks";
 import { createUploadUrl } from "./video-upload-url";
 
 /**
@@ -94,9 +94,14 @@ export interface VideoPipelineArgs {
   readonly maxConcurrentSubmissions?: number;
   /** How long the functions' and tasks' logs are kept. @default 365 */
   readonly logRetentionDays?: LogRetentionDays;
-  /** Container tasks after each encode (transcripts, sprites). @default none */
+  /** Further container tasks after each encode (transcripts), images built elsewhere. @default none */
   readonly tasks?: readonly VideoTaskSettings[];
-  /** Where the tasks run; required when there are tasks. @default none */
+  /**
+   * The trick-play task after each encode (seek thumbnails, `functions/video/trick-play`), its
+   * image built from this repository. @default on when `network` is given (tasks run there)
+   */
+  readonly trickPlay?: TrickPlaySettings;
+  /** Where the tasks run; required when there are tasks. @default none (no tasks) */
   readonly network?: {
     readonly vpcId: pulumi.Input<string>;
     readonly privateSubnetIds: pulumi.Input<string[]>;
@@ -147,7 +152,8 @@ export class VideoPipeline extends pulumi.ComponentResource {
       throw new pulumi.ResourceError(problems.join("; "), this);
     }
     const tasks = args.tasks ?? [];
-    if (tasks.length > 0 && args.network === undefined) {
+    const trickPlay = args.trickPlay ?? { enabled: args.network !== undefined };
+    if ((tasks.length > 0 || trickPlay.enabled) && args.network === undefined) {
       throw new pulumi.ResourceError("video tasks need the network to run in", this);
     }
     const { context, keys } = args;
@@ -248,23 +254,29 @@ export class VideoPipeline extends pulumi.ComponentResource {
       this,
     );
     storage.resolveDistributionArn(playback.delivery.distributionArn);
-    if (tasks.length > 0 && args.network !== undefined) {
-      new VideoTasks(
-        `${name}-tasks`,
-        {
-          context,
-          tasks,
-          mediaConvertQueueArn: mediaConvert.queue.arn,
-          processedBucketArn: storage.processed.arn,
-          contentKeyArn: contentKey,
-          telemetryKeyArn: functionDefaults.kmsKeyArn,
-          vpcId: args.network.vpcId,
-          privateSubnetIds: args.network.privateSubnetIds,
-          logRetentionDays: settings.logRetentionDays,
-        },
-        { parent: this },
-      );
-    }
+    const videoTasks =
+      (tasks.length > 0 || trickPlay.enabled) && args.network !== undefined
+        ? new VideoTasks(
+            `${name}-tasks`,
+            {
+              context,
+              tasks,
+              trickPlay,
+              mediaConvertQueueArn: mediaConvert.queue.arn,
+              processedBucketArn: storage.processed.arn,
+              processedBucketName: storage.processed.bucketName,
+              catalog: storage.catalog,
+              contentKeyArn: contentKey,
+              telemetryKeyArn: functionDefaults.kmsKeyArn,
+              vpcId: args.network.vpcId,
+              privateSubnetIds: args.network.privateSubnetIds,
+              logRetentionDays: settings.logRetentionDays,
+            },
+            // The content key's policy lets EventBridge encrypt dead letters through
+            // encode-status's grant (EventBridgeParksUndeliveredEvents, this account's rules).
+            { parent: this },
+          )
+        : undefined;
 
     this.rawBucketName = storage.raw.bucketName;
     this.processedBucketName = storage.processed.bucketName;
@@ -285,6 +297,13 @@ export class VideoPipeline extends pulumi.ComponentResource {
       deadLetterQueues: {
         "video-ingest": ingest.deadLetterQueue.name,
         "video-status": status.deadLetterQueue.name,
+        // Each post-encode task's dead letters (`video-task-trick-play`, ...).
+        ...Object.fromEntries(
+          Object.entries(videoTasks?.deadLetterQueues ?? {}).map(([task, queue]) => [
+            `video-task-${task}`,
+            queue,
+          ]),
+        ),
       },
       mediaConvertQueueArn: mediaConvert.queue.arn,
       distributionId: playback.delivery.distributionId,

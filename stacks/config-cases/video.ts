@@ -14,6 +14,20 @@ export const videoCases: readonly BadCase[] = [
     allowed: "expected an ECR image URI with a tag or digest",
   },
   {
+    name: "a trick-play task with less memory than Fargate pairs with its CPU",
+    mutations: [set("knowledgecity:video", { trickPlay: { cpu: 2048, memoryMb: 2048 } })],
+    key: "knowledgecity:video.trickPlay.memoryMb",
+    value: "2048",
+    allowed: "expected 4096 to 16384 MiB, what Fargate pairs with 2048 CPU units",
+  },
+  {
+    name: "a trick-play deadline beyond four hours",
+    mutations: [set("knowledgecity:video", { trickPlay: { deadlineSeconds: 20000 } })],
+    key: "knowledgecity:video.trickPlay.deadlineSeconds",
+    value: "20000",
+    allowed: "expected an integer from 30 to 14400",
+  },
+  {
     name: "an upload limit above what one POST can carry",
     mutations: [set("knowledgecity:video", { maxUploadGiB: 10 })],
     key: "knowledgecity:video.maxUploadGiB",

@@ -11,6 +11,9 @@ const ENV = {
   JOB_ID,
   RENDITIONS_BUCKET: BUCKET,
   PLAYLIST_URIS: `s3://${BUCKET}/${MANIFEST_KEY.replace(".m3u8", ".mpd")} s3://${BUCKET}/${MANIFEST_KEY}`,
+  CATALOG_TABLE: "kc-video-catalog-0a1b2c",
+  DEAD_LETTER_QUEUE_URL:
+    "https://sqs.me-south-1.amazonaws.com/111122223333/kc-video-trick-play-dlq",
 };
 
 describe("loadConfiguration", () => {
@@ -20,6 +23,8 @@ describe("loadConfiguration", () => {
       bucket: BUCKET,
       deadlineMs: 900_000,
       workRoot: tmpdir(),
+      catalogTable: ENV.CATALOG_TABLE,
+      deadLetterQueueUrl: ENV.DEAD_LETTER_QUEUE_URL,
     });
     expect(
       loadConfiguration({ ...ENV, DEADLINE_SECONDS: "60", WORK_DIR: "/scratch" }),
@@ -35,12 +40,13 @@ describe("loadConfiguration", () => {
         ...ENV,
         COURSE_ID: " ",
         JOB_ID: undefined,
+        DEAD_LETTER_QUEUE_URL: "",
         PLAYLIST_URIS: `s3://another-bucket/${MANIFEST_KEY}`,
         DEADLINE_SECONDS: "10",
       });
     expect(load).toThrow(ConfigurationError);
     expect(load).toThrow(
-      "invalid configuration: missing environment variables: COURSE_ID, JOB_ID; " +
+      "invalid configuration: missing environment variables: COURSE_ID, JOB_ID, DEAD_LETTER_QUEUE_URL; " +
         `PLAYLIST_URIS must name RENDITIONS_BUCKET ${BUCKET}, got another-bucket; ` +
         'DEADLINE_SECONDS must be a whole number from 30 to 14400, got "10"',
     );

@@ -11,20 +11,18 @@
  * - `DEADLINE_SECONDS` (optional, 30-14400, default 900): the whole run's budget.
  * - `WORK_DIR` (optional, default the system's temporary folder): a writable folder, needed when
  *   the root file system is read-only.
+ * - `CATALOG_TABLE`: the video catalog, where a written or found track is recorded.
+ * - `DEAD_LETTER_QUEUE_URL`: where a failed run sends its dead letter.
+ *
+ * The names and their meanings are the tasks' contract (`contracts/video-tasks.ts`).
  */
 import { tmpdir } from "node:os";
+import type { VideoTaskVariable } from "../../../contracts/video-tasks";
 import { EnvironmentReader, type Environment } from "../../shared/environment";
 import type { TrickPlayRequest } from "./core";
 
-/** The variables the task reads. */
-export type TrickPlayVariable =
-  | "COURSE_ID"
-  | "VIDEO_ID"
-  | "JOB_ID"
-  | "PLAYLIST_URIS"
-  | "RENDITIONS_BUCKET"
-  | "DEADLINE_SECONDS"
-  | "WORK_DIR";
+/** The variables the task reads: all of the tasks' contract. */
+export type TrickPlayVariable = VideoTaskVariable;
 
 /** What one run of the task does. */
 export interface TrickPlayConfig {
@@ -32,6 +30,8 @@ export interface TrickPlayConfig {
   readonly bucket: string;
   readonly deadlineMs: number;
   readonly workRoot: string;
+  readonly catalogTable: string;
+  readonly deadLetterQueueUrl: string;
 }
 
 /** Default of `DEADLINE_SECONDS`: 15 minutes, far more than an hour-long lecture's 360p needs. */
@@ -49,6 +49,8 @@ export function loadConfiguration(env: Environment): TrickPlayConfig {
   const jobId = reader.required("JOB_ID");
   const bucket = reader.required("RENDITIONS_BUCKET");
   const uris = reader.required("PLAYLIST_URIS");
+  const catalogTable = reader.required("CATALOG_TABLE");
+  const deadLetterQueueUrl = reader.required("DEAD_LETTER_QUEUE_URL");
   const manifest = uris
     .split(/\s+/)
     .map((uri) => S3_URI.exec(uri))
@@ -74,5 +76,7 @@ export function loadConfiguration(env: Environment): TrickPlayConfig {
     bucket,
     deadlineMs: deadlineSeconds * 1000,
     workRoot,
+    catalogTable,
+    deadLetterQueueUrl,
   };
 }

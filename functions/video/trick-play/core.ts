@@ -16,6 +16,7 @@
 import { mkdir, mkdtemp, open, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { videoOutputPrefix } from "../../../contracts/storage";
+import { TRICK_PLAY_FOLDER } from "../../../contracts/video-tasks";
 import { TrickPlayError, failure, type TrickPlayFailure, type FailureReason } from "./errors";
 import { PlaylistError, lowestVideoVariant, parseMediaPlaylist, parseVariants } from "./hls";
 import { jpegSize } from "./jpeg";
@@ -101,7 +102,7 @@ export type TrickPlayResult = TrickPlaySuccess | TrickPlayFailure;
 
 /** The folder of the track: `trickplay/` beside the multivariant playlist. */
 export function trackPrefix(manifestKey: string): string {
-  return `${manifestKey.slice(0, manifestKey.lastIndexOf("/") + 1)}trickplay/`;
+  return `${manifestKey.slice(0, manifestKey.lastIndexOf("/") + 1)}${TRICK_PLAY_FOLDER}`;
 }
 
 /** The keys of a track of `sheetCount` sheets for the playlist at `manifestKey`. */

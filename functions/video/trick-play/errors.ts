@@ -20,11 +20,17 @@ export type FailureReason =
   | "store-failed"
   /** The run's deadline passed. */
   | "deadline-exceeded"
+  /** The track was written but recording it in the video catalog failed. */
+  | "catalog-failed"
   /** Anything else (the work folder could not be written, a defect): details in the message. */
   | "internal-error";
 
 /** Reasons a later run of the same request may not hit again. */
-export const RETRYABLE_REASONS: readonly FailureReason[] = ["store-failed", "deadline-exceeded"];
+export const RETRYABLE_REASONS: readonly FailureReason[] = [
+  "store-failed",
+  "deadline-exceeded",
+  "catalog-failed",
+];
 
 /** A failed run. */
 export interface TrickPlayFailure {

@@ -19,7 +19,7 @@ describe("main", () => {
       level: "error",
       event: "trick_play.configuration",
       message:
-        "invalid configuration: missing environment variables: COURSE_ID, VIDEO_ID, JOB_ID, RENDITIONS_BUCKET, PLAYLIST_URIS",
+        "invalid configuration: missing environment variables: COURSE_ID, VIDEO_ID, JOB_ID, RENDITIONS_BUCKET, PLAYLIST_URIS, CATALOG_TABLE, DEAD_LETTER_QUEUE_URL",
     });
   });
 });

@@ -1,17 +1,22 @@
 /**
- * The trick-play container's entry point: reads its configuration, runs the task once and exits
- * with 0 when the track is written or was already there, 1 when the run failed (its reason and
- * the request logged as `trick_play.failed`, in the dead letter's shape), 2 when the
- * configuration is invalid. Logs are one JSON object per line (see `../../shared/log`).
+ * The trick-play container's entry point: reads its configuration, runs the task once, records
+ * the track in the catalog or sends the failure's dead letter (`./settle`), and exits with 0 when
+ * the track is written or was already there, 3 when the run failed and its dead letter is sent,
+ * 1 when it failed and the dead letter could not be sent, 2 when the configuration is invalid
+ * (then ECS's stopped-task event becomes the dead letter). Logs are one JSON object per line
+ * (see `../../shared/log`).
  */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { ConfigurationError } from "../../shared/errors";
 import { log } from "../../shared/log";
+import { DynamoDbTrackCatalog } from "./catalog";
 import { loadConfiguration } from "./config";
 import { runTrickPlay } from "./core";
-import { deadLetterBody } from "./errors";
 import { ffmpegExtractor } from "./ffmpeg";
 import { S3Store } from "./s3";
+import { SqsDeadLetters, settle } from "./settle";
 
 async function main(): Promise<number> {
   let config;
@@ -33,17 +38,10 @@ async function main(): Promise<number> {
     workRoot: config.workRoot,
     deadlineMs: config.deadlineMs,
   });
-  if (result.kind === "failed") {
-    log("error", "trick_play.failed", {
-      ...request,
-      reason: result.reason,
-      retryable: result.retryable,
-      deadLetter: deadLetterBody({ ...request }, result),
-    });
-    return 1;
-  }
-  log("info", `trick_play.${result.kind}`, { ...request, ...result });
-  return 0;
+  return settle(request, result, {
+    catalog: new DynamoDbTrackCatalog(new DynamoDBClient({}), config.catalogTable),
+    deadLetters: new SqsDeadLetters(new SQSClient({}), config.deadLetterQueueUrl),
+  });
 }
 
 main().then(

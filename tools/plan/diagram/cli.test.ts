@@ -37,7 +37,7 @@ describe("npm run plan -- --format mermaid --component NAME", () => {
     expect(result.code).toBe(0);
     const text = readFileSync(out, "utf8");
     expect(text.startsWith("flowchart TB\n")).toBe(true);
-    expect(text).toContain('["VideoPipeline kc-video, 70 resources"]');
+    expect(text).toContain('["VideoPipeline kc-video, 88 resources"]');
     expect(text).toContain('["SecureBucket kc-video-raw, 7 resources"]');
     expect(text).not.toContain("stack us-east-1");
   });

@@ -151,12 +151,12 @@ describe("componentDiagram: what it draws", () => {
     expect(fitsBudget(drawn)).toBe(true);
     expect(drawn.nodes).toContainEqual({
       id: "me-south-1/VideoPipeline:kc-video",
-      label: "VideoPipeline kc-video\n70 resources",
+      label: "VideoPipeline kc-video\n88 resources",
       group: "me-south-1/RegionalPlatform:kc",
     });
     // A component that fits is drawn in full.
-    expect(componentDiagram(all(), "VideoPipeline")).toEqual(
-      componentDiagramAt(all(), "VideoPipeline", "resources"),
+    expect(componentDiagram(all(), "VideoTasks")).toEqual(
+      componentDiagramAt(all(), "VideoTasks", "resources"),
     );
   });
 });

@@ -10,6 +10,7 @@ import { sourceKey, videoOutputPrefix } from "../../../contracts/storage";
 import { streamName } from "./loader";
 import { FIRST_SHARD_CLUSTER, shardMustDenyPaths, shardRequiredPaths } from "./shard-paths";
 import { resourceKey, TYPES, type IamModel } from "./model";
+import { videoTaskMustDenyPaths, videoTaskRequiredPaths } from "./video-task-paths";
 
 /** Who makes a request. */
 export type Caller =
@@ -299,6 +300,8 @@ export function requiredPaths(model: IamModel): readonly IamPath[] {
       },
     );
   }
+  // functions/video/trick-play: its own paths (./video-task-paths).
+  paths.push(...videoTaskRequiredPaths(model));
 
   // functions/security/residency-audit: the primary's daily run reads the account aggregator's view.
   if (has(model, "configAggregator", ACCOUNT_AGGREGATOR)) {
@@ -521,6 +524,8 @@ export function mustDenyPaths(model: IamModel): readonly IamPath[] {
       why: "an account principal with broad IAM rights must not decrypt vault values",
     });
   }
+  // The trick-play task's role outside what its code calls (./video-task-paths).
+  paths.push(...videoTaskMustDenyPaths(model));
   // Nobody outside the account reads any bucket.
   for (const entry of model.resources.values()) {
     if (entry.type !== TYPES.bucket) {
