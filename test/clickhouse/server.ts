@@ -36,12 +36,22 @@ export const NO_SERVER_MESSAGE =
 const BINARY_NAMES = ["clickhouse-server"];
 const EXTRA_DIRS = ["/usr/sbin", "/usr/bin", "/usr/local/bin"];
 
-function config(dir: string, httpPort: number, tcpPort: number): string {
+/** What a started server adds to the base configuration. */
+export interface ServerOptions {
+  /** Its HTTP and native ports; free loopback ports when left out. */
+  readonly ports?: { readonly http: number; readonly tcp: number };
+  /** More elements of `config.xml`, for example `remote_servers` of a cluster. */
+  readonly config?: string;
+  /** More settings of the `default` profile (not `max_memory_usage`, which the base sets). */
+  readonly profile?: string;
+}
+
+function config(dir: string, ports: { http: number; tcp: number }, extra: string): string {
   return `<?xml version="1.0"?>
 <yandex>
   <logger><level>warning</level><log>${dir}/server.log</log><errorlog>${dir}/error.log</errorlog><size>10M</size><count>1</count></logger>
-  <http_port>${httpPort}</http_port>
-  <tcp_port>${tcpPort}</tcp_port>
+  <http_port>${ports.http}</http_port>
+  <tcp_port>${ports.tcp}</tcp_port>
   <listen_host>127.0.0.1</listen_host>
   <path>${dir}/data/</path>
   <tmp_path>${dir}/data/tmp/</tmp_path>
@@ -52,14 +62,15 @@ function config(dir: string, httpPort: number, tcpPort: number): string {
   <default_database>default</default_database>
   <mark_cache_size>268435456</mark_cache_size>
   <timezone>UTC</timezone>
-  <keep_alive_timeout>10</keep_alive_timeout>
+  <keep_alive_timeout>10</keep_alive_timeout>${extra}
 </yandex>
 `;
 }
 
-const USERS = `<?xml version="1.0"?>
+function users(profile: string): string {
+  return `<?xml version="1.0"?>
 <yandex>
-  <profiles><default><max_memory_usage>8000000000</max_memory_usage></default></profiles>
+  <profiles><default><max_memory_usage>8000000000</max_memory_usage>${profile}</default></profiles>
   <users>
     <default>
       <password></password>
@@ -71,9 +82,12 @@ const USERS = `<?xml version="1.0"?>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
 `;
+}
+
+const PING_SECONDS = 60;
 
 async function waitForPing(url: string, child: ChildProcess, dir: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + PING_SECONDS * 1000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
       break;
@@ -90,21 +104,27 @@ async function waitForPing(url: string, child: ChildProcess, dir: string): Promi
   }
   const errors = await readFile(join(dir, "error.log"), "utf8").catch(() => "");
   throw new Error(
-    `clickhouse-server did not answer /ping within 30 s: ${errors.trim().split("\n").slice(-3).join(" | ")}`,
+    `clickhouse-server did not answer /ping within ${PING_SECONDS} s: ${errors.trim().split("\n").slice(-3).join(" | ")}`,
   );
 }
 
-/** Starts a throw-away server from `binary`. */
-async function startLocal(binary: string): Promise<TestServer> {
+/**
+ * Starts a throw-away server from `binary` in a temporary folder, which `stop` deletes; a server
+ * that does not answer is killed and its folder deleted before the error is thrown.
+ */
+export async function startServer(
+  binary: string,
+  options: ServerOptions = {},
+): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), "kc-clickhouse-"));
-  const [httpPort, tcpPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
-  await writeFile(join(dir, "config.xml"), config(dir, httpPort, tcpPort));
-  await writeFile(join(dir, "users.xml"), USERS);
+  const ports = options.ports ?? { http: await freeLoopbackPort(), tcp: await freeLoopbackPort() };
+  await writeFile(join(dir, "config.xml"), config(dir, ports, options.config ?? ""));
+  await writeFile(join(dir, "users.xml"), users(options.profile ?? ""));
   const child = spawn(binary, [`--config-file=${join(dir, "config.xml")}`], {
     cwd: dir,
     stdio: "ignore",
   });
-  const url = `http://127.0.0.1:${httpPort}`;
+  const url = `http://127.0.0.1:${ports.http}`;
   try {
     await waitForPing(url, child, dir);
   } catch (error) {
@@ -114,9 +134,9 @@ async function startLocal(binary: string): Promise<TestServer> {
   }
   return {
     url,
-    tcpPort,
+    tcpPort: ports.tcp,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
         child.kill("SIGTERM");
         const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -142,7 +162,7 @@ export async function acquireServer(): Promise<TestServer> {
       stop: () => Promise.resolve(),
     };
   }
-  return startLocal(
+  return startServer(
     ensureBinary({
       find: () => findExecutable(BINARY_NAMES, EXTRA_DIRS),
       canInstall: canAptInstall,
