@@ -156,6 +156,54 @@ describe("ClickHouseSink", () => {
     expect(client.rows[1]?.cmcd_buffer_starvation).toBeUndefined();
   });
 
+  it("flags a row whose only CMCD value is a text that reads like NULL, and keeps that text", async () => {
+    const client = new FakeClickHouse();
+    const rows = [
+      { ...EXPECTED_ROW, cmcd_content_id: "\\N" },
+      { ...EXPECTED_ROW, request_id: requestId(2), cmcd_session_id: "" },
+    ];
+    await sink(client).insertNew(rows, FROM, TO);
+    const columns = Object.keys(WRITTEN_COLUMNS);
+    const text = client.statements[1]?.body.split("\r\n\r\n")[1]?.split("\r\n")[0] ?? "";
+    const [backslash, empty] = text
+      .split("\n")
+      .map((line): Record<string, string> =>
+        Object.fromEntries(line.split("\t").map((field, i) => [columns[i] ?? "", field])),
+      );
+    // The text `\N` travels escaped; only a value left out travels as NULL (`\N`).
+    expect(backslash).toMatchObject({
+      cmcd: "1",
+      cmcd_content_id: "\\\\N",
+      cmcd_session_id: "\\N",
+    });
+    expect(empty).toMatchObject({ cmcd: "1", cmcd_content_id: "\\N", cmcd_session_id: "" });
+  });
+
+  it("sends every row of a large batch once, in order, on its own line", async () => {
+    const client = new FakeClickHouse();
+    // Past two multiples of the rows the encoding joins at a time, CMCD on every third row.
+    const rows = Array.from({ length: 600 }, (_, n) => ({
+      ...EXPECTED_ROW,
+      ...(n % 3 === 0 ? EXPECTED_CMCD : {}),
+      request_id: requestId(n),
+      bytes: n,
+    }));
+    await sink(client).insertNew(rows, FROM, TO);
+    const text = client.statements[1]?.body.split("\r\n\r\n")[1]?.split("\r\n")[0] ?? "";
+    const lines = text.split("\n");
+    expect(lines.pop()).toBe("");
+    expect(lines).toHaveLength(600);
+    for (const line of lines) {
+      expect(line.split("\t")).toHaveLength(Object.keys(WRITTEN_COLUMNS).length);
+    }
+    expect(client.statements[1]?.tables.batch_rows?.map((row) => row.cmcd)).toEqual(
+      rows.map((_, n) => (n % 3 === 0 ? "1" : "0")),
+    );
+    expect(client.rows).toEqual(
+      rows.map((row) => ({ ...row, ingested_at: "2020-10-14 03:40:01" })),
+    );
+  });
+
   it("never writes a request id into the SQL", async () => {
     const client = new FakeClickHouse();
     const ids = [requestId(1), "it's", "x');DROP--", "tab\there"];
