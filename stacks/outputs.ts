@@ -36,6 +36,8 @@ export interface OptionalStackOutputs {
   readonly monolithReleaseParameterName?: pulumi.Output<string>;
   readonly userTableNames?: pulumi.Output<Record<string, string>>;
   readonly userStoreEndpoint?: pulumi.Output<string>;
+  /** Each user-store shard's writer endpoint, by shard id (the first is `userStoreEndpoint`). */
+  readonly userStoreShardEndpoints?: pulumi.Output<Record<string, string>>;
   readonly userStoreReaderEndpoint?: pulumi.Output<string>;
   readonly userStorePort?: pulumi.Output<number>;
   readonly userStoreDatabase?: string;
@@ -114,6 +116,13 @@ export function stackOutputs(platform: RegionalPlatform, facts: StackFacts): Sta
       ? {}
       : {
           userStoreEndpoint: cluster.endpoint,
+          userStoreShardEndpoints: pulumi
+            .all(
+              Object.fromEntries(
+                (store.shards ?? []).map((shard) => [shard.id, shard.database.endpoint]),
+              ),
+            )
+            .apply((endpoints) => ({ ...endpoints })),
           userStoreReaderEndpoint: cluster.readerEndpoint,
           userStorePort: cluster.port,
           ...(vault.kind === "aurora" ? { userStoreDatabase: vault.database } : {}),
@@ -139,6 +148,7 @@ export function stackOutputs(platform: RegionalPlatform, facts: StackFacts): Sta
           ecrRepositoryUrls: pulumi
             .all({
               "analytics-api": analytics.api.repositoryUrl,
+              ...(video?.taskRepositoryUrls ?? {}),
               ...Object.fromEntries(
                 Object.entries(services?.services ?? {}).map(([name, service]) => [
                   name,

@@ -163,6 +163,7 @@ describe("the stack outputs", () => {
     expect(Object.keys(outputs.ecrRepositoryUrls as object).sort()).toEqual([
       "analytics-api",
       "courses",
+      "trick-play",
     ]);
   });
 
@@ -279,6 +280,22 @@ describe("the stack outputs", () => {
       expect(outputs.userStoreEndpoint).toMatch(
         new RegExp(`^${id}\\.cluster-[a-z0-9]+\\.${region}\\.rds\\.amazonaws\\.com$`),
       );
+      // Every shard's writer, the first being the store's original cluster.
+      const shardEndpoints = outputs.userStoreShardEndpoints as Record<string, string>;
+      const shardIds = config.userStore.shards?.map((shard) => shard.id) ?? ["s1"];
+      expect(Object.keys(shardEndpoints)).toEqual(shardIds);
+      expect(shardEndpoints[shardIds[0] ?? ""]).toBe(outputs.userStoreEndpoint);
+      const clusterIds = new Set(
+        recorded.filter((r) => r.type === "aws:rds/cluster:Cluster").map((r) => r.id),
+      );
+      for (const endpoint of Object.values(shardEndpoints)) {
+        const [clusterId] = endpoint.split(".cluster-");
+        expect(clusterIds.has(clusterId ?? ""), endpoint).toBe(true);
+        expect(endpoint).toMatch(
+          new RegExp(`\\.cluster-[a-z0-9]+\\.${region}\\.rds\\.amazonaws\\.com$`),
+        );
+      }
+      expect(new Set(Object.values(shardEndpoints)).size).toBe(shardIds.length);
       expect(outputs.userStoreReaderEndpoint).toMatch(
         new RegExp(`^${id}\\.cluster-ro-[a-z0-9]+\\.${region}\\.rds\\.amazonaws\\.com$`),
       );
@@ -325,6 +342,8 @@ describe("the stack outputs", () => {
     expect(outputs.eksClusterName).toBe(cluster?.inputs.name);
     const repositories = outputs.ecrRepositoryUrls as Record<string, string>;
     expect(Object.keys(repositories)).toContain("analytics-api");
+    // The trick-play image's repository, which pulumi up pushes to.
+    expect(Object.keys(repositories)).toContain("trick-play");
     const repositoryNames = new Set(
       recorded
         .filter((r) => r.type === "aws:ecr/repository:Repository")

@@ -143,6 +143,8 @@ export class VideoPipeline extends pulumi.ComponentResource {
   public readonly uploadUrlFunction: NodeFunction;
   /** What the app invokes for a course's signed playback cookies. */
   public readonly playbackAuthFunction: NodeFunction;
+  /** The ECR repositories of the task images `pulumi up` builds, by task name. */
+  public readonly taskRepositoryUrls: Readonly<Record<string, pulumi.Output<string>>>;
 
   constructor(name: string, args: VideoPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("knowledgecity:video:VideoPipeline", name, {}, opts);
@@ -286,6 +288,7 @@ export class VideoPipeline extends pulumi.ComponentResource {
     this.playbackLogStreamArn = playback.delivery.logStreamArn;
     this.uploadUrlFunction = uploadUrl;
     this.playbackAuthFunction = playback.playbackAuth;
+    this.taskRepositoryUrls = videoTasks?.repositoryUrls ?? {};
     this.signals = {
       functions: {
         "video-submit": submit.function.name,

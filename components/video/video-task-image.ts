@@ -28,15 +28,22 @@ export const TRICK_PLAY_IMAGE: ImageSource = {
 /** The ECR repository of the trick-play image. */
 export const TRICK_PLAY_REPOSITORY = "knowledgecity/trick-play";
 
+/** The trick-play image as the task runs it, and where it is pushed. */
+export interface TaskImage {
+  /** The image's reference by digest (`<repositoryUrl>@sha256:<64 hex>`). */
+  readonly reference: pulumi.Output<string>;
+  readonly repositoryUrl: pulumi.Output<string>;
+}
+
 /**
- * The repository `${name}-image`, its builder and the pushed image; returns the image's reference
- * by digest (`<repositoryUrl>@sha256:<64 hex>`), known once `pulumi up` pushed it.
+ * The repository `${name}-image`, its builder and the pushed image; its reference by digest is
+ * known once `pulumi up` pushed it.
  */
 export function trickPlayImage(
   name: string,
   args: { readonly kmsKeyArn: pulumi.Input<string> },
   parent: pulumi.Resource,
-): pulumi.Output<string> {
+): TaskImage {
   const repository = imageRepository(
     `${name}-image`,
     { repositoryName: TRICK_PLAY_REPOSITORY, kmsKeyArn: args.kmsKeyArn },
@@ -59,5 +66,8 @@ export function trickPlayImage(
     }
     return value;
   });
-  return pulumi.interpolate`${repository.repositoryUrl}@${digest}`;
+  return {
+    reference: pulumi.interpolate`${repository.repositoryUrl}@${digest}`,
+    repositoryUrl: repository.repositoryUrl,
+  };
 }

@@ -134,6 +134,8 @@ export class VideoTasks extends pulumi.ComponentResource {
   public readonly deadLetterQueues: Readonly<Record<string, pulumi.Output<string>>>;
   /** Each task's family (its task definition's name), by task name. */
   public readonly families: Readonly<Record<string, string>>;
+  /** The ECR repositories of the images built here (the trick-play image's), by task name. */
+  public readonly repositoryUrls: Readonly<Record<string, pulumi.Output<string>>>;
 
   constructor(name: string, args: VideoTasksArgs, opts?: pulumi.ComponentResourceOptions) {
     super("knowledgecity:video:VideoTasks", name, {}, opts);
@@ -169,19 +171,16 @@ export class VideoTasks extends pulumi.ComponentResource {
     const taskDefinitionPrefix = (family: string): string =>
       `arn:${partition}:ecs:${region}:${accountId}:task-definition/${family}:`;
 
+    const builtImage =
+      trickPlayTask === undefined
+        ? undefined
+        : trickPlayImage(`${name}-${TRICK_PLAY_TASK}`, { kmsKeyArn: args.contentKeyArn }, this);
+    this.repositoryUrls =
+      builtImage === undefined ? {} : { [TRICK_PLAY_TASK]: builtImage.repositoryUrl };
     const tasks: ResolvedTask[] = [
-      ...(trickPlayTask === undefined
+      ...(trickPlayTask === undefined || builtImage === undefined
         ? []
-        : [
-            resolveTask({
-              ...trickPlayTask,
-              image: trickPlayImage(
-                `${name}-${TRICK_PLAY_TASK}`,
-                { kmsKeyArn: args.contentKeyArn },
-                this,
-              ),
-            }),
-          ]),
+        : [resolveTask({ ...trickPlayTask, image: builtImage.reference })]),
       ...listed.map(resolveTask),
     ];
 
