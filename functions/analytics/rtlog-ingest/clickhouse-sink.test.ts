@@ -80,7 +80,7 @@ describe("ClickHouseSink", () => {
 
   it("sends every column where the external table's structure declares it", async () => {
     const client = new FakeClickHouse();
-    // A distinct value in every column, and each flag set alone once: any two columns swapped
+    // A distinct value in every column, and each flag set alone once: two columns swapped
     // would read back differently.
     const rows = (
       [
