@@ -21,27 +21,8 @@ import {
 import { bufferDataSet, expectedFigures, expectedGroups, selectRows } from "./buffer.fixtures";
 import type { BufferFigures } from "./buffer-queries";
 import { AnalyticsQueries, type Answer } from "./queries";
+import { at, QOE_TEST_FILTERS as FILTERS, QOE_TEST_RANGES as RANGES } from "./qoe-ranges.fixtures";
 import { BUFFER_DIMENSIONS, type BufferDimension, type QoeQuery, type Source } from "./requests";
-
-const at = (text: string): Date => new Date(`${text}Z`);
-
-/** The ranges compared: built and aligned, unaligned across both marks, hours inside one day. */
-const RANGES = {
-  aligned: { from: at("2026-11-01T00:00"), to: at("2026-11-04T03:00") },
-  acrossMarks: { from: at("2026-11-01T05:20"), to: at("2026-11-04T05:40") },
-  hours: { from: at("2026-11-02T07:00"), to: at("2026-11-02T19:00") },
-};
-
-/** Filters on no, one, two and three dimensions: the total, slices, the cube and its copies. */
-const FILTERS: readonly Pick<QoeQuery, "courseId" | "country" | "edge">[] = [
-  {},
-  { courseId: "law-200" },
-  { country: "AE" },
-  { edge: "IAD89-C2" },
-  { courseId: "fin-101", country: "SA" },
-  { country: "US", edge: "DXB52-P1" },
-  { courseId: "med-300", country: "AE", edge: "RUH52-P1" },
-];
 
 const SOURCES: readonly Source[] = ["raw", "auto"];
 

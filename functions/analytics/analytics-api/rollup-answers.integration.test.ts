@@ -9,6 +9,7 @@ import { runQoeRollup } from "../clickhouse/qoe-rollup";
 import type { PlaybackRow } from "../clickhouse/tables";
 import { BadRequest } from "./errors";
 import { AnalyticsQueries, type Answer, type QoeFigures } from "./queries";
+import { at, QOE_TEST_FILTERS as FILTERS, QOE_TEST_RANGES as RANGES } from "./qoe-ranges.fixtures";
 import { buildQoeRollups } from "./qoe-rollups.fixtures";
 import type { QoeQuery, Source } from "./requests";
 
@@ -70,25 +71,6 @@ const MARKS = {
   hourlyThrough: new Date(START + 75 * HOUR_MS),
   dailyThrough: new Date(START + 72 * HOUR_MS),
 };
-
-const at = (text: string): Date => new Date(`${text}Z`);
-
-/** The ranges compared: built and aligned, unaligned across both marks, hours inside one day. */
-const RANGES = {
-  aligned: { from: at("2026-11-01T00:00"), to: at("2026-11-04T03:00") },
-  acrossMarks: { from: at("2026-11-01T05:20"), to: at("2026-11-04T05:40") },
-  hours: { from: at("2026-11-02T07:00"), to: at("2026-11-02T19:00") },
-};
-
-const FILTERS: readonly Pick<QoeQuery, "courseId" | "country" | "edge">[] = [
-  {},
-  { courseId: "law-200" },
-  { country: "AE" },
-  { edge: "IAD89-C2" },
-  { courseId: "fin-101", country: "SA" },
-  { country: "US", edge: "DXB52-P1" },
-  { courseId: "med-300", country: "AE", edge: "RUH52-P1" },
-];
 
 /** The figures that must be exact from any source. */
 function counts(figures: QoeFigures): Omit<QoeFigures, "ttfbMs"> {
