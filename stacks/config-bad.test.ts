@@ -157,7 +157,8 @@ describe("parseStackConfig with a bad config", () => {
           expect(error.problems.length).toBeGreaterThan(0);
         }
       }),
-      { numRuns: 300 },
+      // A region named like an Object.prototype member once reached a TypeError.
+      { numRuns: 300, examples: [[["aws:region", undefined], "toString"]] },
     );
   });
 });

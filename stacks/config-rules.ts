@@ -275,7 +275,8 @@ function homeRegionGeolocationProblems(
   if ("problems" in map) {
     issues.push({ path, input: geolocation, message: map.problems.join("; ") });
   }
-  const own = geolocation[config.region];
+  // Own keys only: a region named like an Object.prototype member ("toString") finds nothing.
+  const own = Object.hasOwn(geolocation, config.region) ? geolocation[config.region] : undefined;
   const routed = config.dns.geolocation;
   const same = (a: readonly string[], b: readonly string[]) =>
     [...a].sort().join() === [...b].sort().join();
